@@ -1,0 +1,1 @@
+"""The Pulumi program, its typed configuration, components, dynamic providers and the `mlops` CLI."""

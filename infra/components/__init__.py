@@ -1,0 +1,1 @@
+"""Pulumi components of an environment, one logical unit per module."""

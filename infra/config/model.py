@@ -1,0 +1,285 @@
+"""The typed model of one environment: what the stack files may say, with defaults and cross-field rules.
+
+Shared defaults (`environments/defaults.yaml`) and the stack's overrides (`environments/Pulumi.<env>.yaml`,
+key `genai-mlops:environment`) are merged before validation, so every field below is documented once.
+Unknown keys are rejected (a typo never silently falls back to a default).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from infra.config import rules
+
+
+def _check(rule):  # type: ignore[no-untyped-def]
+    """Adapt a rules.* checker (returns a message or None) into a pydantic AfterValidator."""
+
+    def validate(value):  # type: ignore[no-untyped-def]
+        message = rule(value)
+        if message:
+            raise ValueError(message)
+        return value
+
+    return AfterValidator(validate)
+
+
+ProjectId = Annotated[str, _check(rules.project_id)]
+Region = Annotated[str, _check(rules.region)]
+DataLocation = Annotated[str, _check(rules.data_location)]
+BucketName = Annotated[str, _check(rules.bucket_name)]
+DatasetId = Annotated[str, _check(lambda v: rules.bigquery_id(v, "dataset"))]
+TableId = Annotated[str, _check(lambda v: rules.bigquery_id(v, "table"))]
+PubSubName = Annotated[str, _check(rules.pubsub_name)]
+Email = Annotated[str, _check(rules.email)]
+BillingAccount = Annotated[str, _check(rules.billing_account)]
+FolderId = Annotated[str, _check(lambda v: rules.numeric_id(v, "folder"))]
+OrgId = Annotated[str, _check(lambda v: rules.numeric_id(v, "organization"))]
+Segment = Annotated[str, _check(lambda v: rules.resource_segment(v, "name"))]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+def _check_labels(labels: dict[str, str]) -> dict[str, str]:
+    problems = [m for k, v in labels.items() for m in (rules.label_key(k), rules.label_value(v)) if m]
+    if len(labels) > 64:
+        problems.append(f"{len(labels)} labels given; GCP allows at most 64 per resource")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return labels
+
+
+Labels = Annotated[dict[str, str], AfterValidator(_check_labels)]
+
+
+class Strict(BaseModel):
+    """Base of every config section: unknown keys are errors, values are immutable once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProjectConfig(Strict):
+    """The environment's GCP project: created under a folder or organization, or adopted as it exists."""
+
+    id: ProjectId
+    mode: Literal["create", "adopt"] = "adopt"
+    """`create`: the platform creates the project (needs folder_id or org_id, and billing_account);
+    `adopt`: the project exists and is only configured (default)."""
+    name: str | None = None
+    """Display name when creating; defaults to the project id."""
+    folder_id: FolderId | None = None
+    org_id: OrgId | None = None
+    billing_account: BillingAccount | None = None
+    extra_services: list[str] = Field(default_factory=list)
+    """APIs to enable beyond those the platform needs (e.g. 'translate.googleapis.com')."""
+
+    @model_validator(mode="after")
+    def _creation_needs_parent_and_billing(self) -> ProjectConfig:
+        if self.mode == "create":
+            if bool(self.folder_id) == bool(self.org_id):
+                raise ValueError("mode 'create' needs exactly one of folder_id or org_id")
+            if not self.billing_account:
+                raise ValueError("mode 'create' needs billing_account (form 012345-6789AB-CDEF01)")
+        elif self.folder_id or self.org_id or self.billing_account:
+            raise ValueError(
+                "folder_id / org_id / billing_account are only used with mode 'create'; "
+                "remove them or set mode: create"
+            )
+        return self
+
+
+class ProtectionConfig(Strict):
+    """How hard stateful resources (buckets, datasets, tables, keys, topics) are to lose."""
+
+    protect_stateful: bool = False
+    """Pulumi `protect` on stateful resources: `pulumi destroy` refuses until it is lifted. Default off."""
+    deletion_protection: bool = False
+    """Provider-side deletion protection on BigQuery tables and the project. Default off."""
+    force_destroy: bool = True
+    """Allow deleting non-empty buckets/datasets on teardown (dev convenience). Default on; prod must turn it off."""
+
+
+class EncryptionConfig(Strict):
+    """Customer-managed encryption keys (CMEK) for data at rest."""
+
+    cmek: bool = False
+    """Create a key ring and keys and encrypt buckets, datasets, topics, registries and endpoints. Default off."""
+    rotation_days: int = Field(default=90, ge=1, le=90)
+    """Key rotation period in days; at most 90 (CIS GCP 1.10)."""
+
+
+class LifecycleConfig(Strict):
+    """Object lifecycle of the data buckets."""
+
+    nearline_after_days: int | None = Field(default=30, ge=1)
+    """Move objects to NEARLINE after this many days; null keeps them STANDARD."""
+    delete_after_days: int | None = Field(default=None, ge=1)
+    """Delete objects after this many days; null keeps them (default)."""
+    noncurrent_versions_kept: int = Field(default=3, ge=1, le=100)
+    """Noncurrent object versions kept before older ones are deleted."""
+
+
+class BucketOverride(Strict):
+    name: BucketName
+
+
+class DataConfig(Strict):
+    """Buckets and BigQuery datasets of the environment."""
+
+    location: DataLocation = "EU"
+    """Location of buckets and datasets: a multi-region (EU, US, ASIA) or a region."""
+    lifecycle: LifecycleConfig = Field(default_factory=LifecycleConfig)
+    retention_days: int | None = Field(default=None, ge=1, le=3650)
+    """Bucket retention policy (objects cannot be deleted or replaced before); null for none (default)."""
+    bucket_names: dict[Literal["pipeline_root", "datasets", "model_artifacts"], BucketName] = Field(
+        default_factory=dict
+    )
+    """Override the default bucket names (`<project id>-<purpose>`), e.g. when a name is taken."""
+    dataset_prefix: DatasetId | None = None
+    """Prefix of BigQuery dataset ids; default `<app>_<env>` with hyphens as underscores."""
+    table_expiration_days: int | None = Field(default=None, ge=1)
+    """Default table expiration of every dataset; null keeps tables (default)."""
+    partition_expiration_days: int | None = Field(default=None, ge=1)
+    """Partition expiration of the partitioned log tables; null keeps partitions (default)."""
+
+
+class MessagingConfig(Strict):
+    """Pub/Sub topics, subscriptions and their dead letters."""
+
+    topic_prefix: PubSubName | None = None
+    """Prefix of topic and subscription names; default `<app>-<env>`."""
+    message_retention_days: int = Field(default=7, ge=1, le=31)
+    ack_deadline_seconds: int = Field(default=60, ge=10, le=600)
+    max_delivery_attempts: int = Field(default=5, ge=5, le=100)
+    """Deliveries before a message moves to the dead-letter topic (Pub/Sub allows 5-100)."""
+    min_backoff_seconds: int = Field(default=10, ge=0, le=600)
+    max_backoff_seconds: int = Field(default=600, ge=0, le=600)
+
+    @model_validator(mode="after")
+    def _backoff_order(self) -> MessagingConfig:
+        if self.min_backoff_seconds > self.max_backoff_seconds:
+            raise ValueError(
+                f"min_backoff_seconds ({self.min_backoff_seconds}) must not exceed "
+                f"max_backoff_seconds ({self.max_backoff_seconds})"
+            )
+        return self
+
+
+class AlertThresholds(Strict):
+    """When the on-call is paged. Each may be overridden per served model."""
+
+    latency_p99_ms: float = Field(default=5000, gt=0, le=600_000)
+    """p99 online prediction latency above which the latency alert fires (milliseconds)."""
+    error_ratio: Fraction = 0.02
+    """Share of 5xx responses above which the error alert fires (0-1)."""
+    oldest_unacked_seconds: int = Field(default=900, ge=60, le=604_800)
+    """Age of the oldest unacknowledged message above which the backlog alert fires."""
+    dead_letter_messages: int = Field(default=0, ge=0)
+    """Dead-lettered messages tolerated in the window before alerting (0: any dead letter alerts)."""
+    failed_pipeline_runs: int = Field(default=0, ge=0)
+    """Failed pipeline runs tolerated in the window before alerting."""
+    duration_seconds: int = Field(default=300, ge=0, le=86_400)
+    """How long a condition must hold before the alert fires."""
+
+
+class ServedModel(Strict):
+    """A model the environment serves behind its own Vertex AI endpoint."""
+
+    name: Segment
+    """Short name; the endpoint is `<app>-<env>-<name>`."""
+    description: str = ""
+    min_replicas: int = Field(default=1, ge=1)
+    max_replicas: int = Field(default=1, ge=1)
+    machine_type: str = "n1-standard-4"
+    logging_sampling_rate: Fraction = 1.0
+    """Share of requests/responses logged to the prediction-logs dataset."""
+    private_service_connect: bool = False
+    """Serve through Private Service Connect only (no public endpoint)."""
+    psc_allowed_projects: list[ProjectId] = Field(default_factory=list)
+    """Projects allowed to connect when private_service_connect is on; default the environment's project."""
+    alerts: AlertThresholds | None = None
+    """Per-model thresholds; default the environment's `observability.thresholds`."""
+
+    @model_validator(mode="after")
+    def _replicas_ordered(self) -> ServedModel:
+        if self.min_replicas > self.max_replicas:
+            raise ValueError(
+                f"min_replicas ({self.min_replicas}) must be <= max_replicas ({self.max_replicas})"
+            )
+        if self.psc_allowed_projects and not self.private_service_connect:
+            raise ValueError("psc_allowed_projects is set but private_service_connect is false; enable it or remove the list")
+        return self
+
+
+class ServingConfig(Strict):
+    models: list[ServedModel] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> ServingConfig:
+        names = [m.name for m in self.models]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"served model names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+
+class ObservabilityConfig(Strict):
+    notification_emails: list[Email] = Field(default_factory=list, min_length=1)
+    """Who is paged; at least one address."""
+    automation_channel: bool = True
+    """Also notify a Pub/Sub topic so automation (retraining, rollback bots) can react."""
+    thresholds: AlertThresholds = Field(default_factory=AlertThresholds)
+
+
+class PipelinesConfig(Strict):
+    """Where pipeline runs log and how long their metadata is kept."""
+
+    tensorboard: bool = False
+    """Create a Vertex AI TensorBoard for tuning runs."""
+
+
+class EnvironmentConfig(Strict):
+    """One environment (= one Pulumi stack = one GCP project)."""
+
+    name: Annotated[str, Field(pattern=rules.ENV_NAME.pattern)]
+    """Environment name, also the stack name and the `env` label (e.g. dev, staging, prod)."""
+    app: Segment
+    """Application name: prefix of every resource name and the `app` label."""
+    tier: Literal["development", "staging", "production"]
+    """Drives the safe defaults reviewers expect; production requires protection and CMEK."""
+    region: Region
+    labels: Labels = Field(default_factory=dict)
+    """Extra labels on every labelable resource (merged under the platform's env/app/component/managed-by)."""
+    project: ProjectConfig
+    protection: ProtectionConfig = Field(default_factory=ProtectionConfig)
+    encryption: EncryptionConfig = Field(default_factory=EncryptionConfig)
+    data: DataConfig = Field(default_factory=DataConfig)
+    messaging: MessagingConfig = Field(default_factory=MessagingConfig)
+    serving: ServingConfig = Field(default_factory=ServingConfig)
+    observability: ObservabilityConfig
+    pipelines: PipelinesConfig = Field(default_factory=PipelinesConfig)
+
+    @model_validator(mode="after")
+    def _production_is_protected(self) -> EnvironmentConfig:
+        if self.tier != "production":
+            return self
+        missing = []
+        if not self.protection.protect_stateful:
+            missing.append("protection.protect_stateful: true")
+        if not self.protection.deletion_protection:
+            missing.append("protection.deletion_protection: true")
+        if self.protection.force_destroy:
+            missing.append("protection.force_destroy: false")
+        if not self.encryption.cmek:
+            missing.append("encryption.cmek: true")
+        if self.data.table_expiration_days is not None:
+            missing.append("data.table_expiration_days: null (production data must not expire)")
+        if missing:
+            raise ValueError("tier 'production' requires " + ", ".join(missing))
+        return self
+
+    @property
+    def prefix(self) -> str:
+        """`<app>-<env>`: the stem of every resource name."""
+        return f"{self.app}-{self.name}"
