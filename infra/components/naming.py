@@ -67,3 +67,8 @@ def stateful(cfg: EnvironmentConfig, opts: pulumi.ResourceOptions) -> pulumi.Res
     if not cfg.protection.protect_stateful:
         return opts
     return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True))
+
+
+def deletion_policy(cfg: EnvironmentConfig) -> str:
+    """Provider-side `deletion_policy`: PREVENT where the env asks for deletion protection, else DELETE."""
+    return "PREVENT" if cfg.protection.deletion_protection else "DELETE"

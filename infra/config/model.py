@@ -279,6 +279,15 @@ class EnvironmentConfig(Strict):
             raise ValueError("tier 'production' requires " + ", ".join(missing))
         return self
 
+    @model_validator(mode="after")
+    def _cmek_keys_colocated(self) -> EnvironmentConfig:
+        if self.encryption.cmek and self.data.location != self.region:
+            raise ValueError(
+                f"encryption.cmek needs regional data: data.location is {self.data.location!r} but the keys live "
+                f"in region {self.region!r}; set data.location: {self.region}"
+            )
+        return self
+
     @property
     def prefix(self) -> str:
         """`<app>-<env>`: the stem of every resource name."""
