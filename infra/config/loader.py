@@ -127,11 +127,11 @@ def _problem(error: Any, overrides: Mapping[str, Any], defaults_path: Path, stac
     return Problem(file, key_path, _message(error, loc))
 
 
-def _message(error: Any, loc: tuple[Any, ...]) -> str:
+def _message(error: Any, loc: tuple[Any, ...], root: type[BaseModel] = EnvironmentConfig) -> str:
     kind = error["type"]
     found = error.get("input")
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
+        allowed = _allowed_keys(loc[:-1], root)
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
         suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
         return f"unknown key {loc[-1]!r}{suggestion} (allowed: {', '.join(allowed)})"
@@ -157,18 +157,16 @@ def _render_path(loc: tuple[Any, ...]) -> str:
 def _has_path(data: Any, loc: tuple[Any, ...]) -> bool:
     node = data
     for part in loc:
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if (isinstance(node, Mapping) and part in node) or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
             node = node[part]
         else:
             return False
     return True
 
 
-def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
-    """Field names of the config section at `loc` (walking through lists, dicts and optionals)."""
-    annotation: Any = EnvironmentConfig
+def _allowed_keys(loc: tuple[Any, ...], root: type[BaseModel] = EnvironmentConfig) -> list[str]:
+    """Field names of the section at `loc` of `root` (walking through lists, dicts and optionals)."""
+    annotation: Any = root
     for part in loc:
         annotation = _unwrap(annotation)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):

@@ -56,7 +56,7 @@ Labels = Annotated[dict[str, str], AfterValidator(_check_labels)]
 class Strict(BaseModel):
     """Base of every config section: unknown keys are errors, values are immutable once loaded."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class ProjectConfig(Strict):
@@ -118,10 +118,6 @@ class LifecycleConfig(Strict):
     """Delete objects after this many days; null keeps them (default)."""
     noncurrent_versions_kept: int = Field(default=3, ge=1, le=100)
     """Noncurrent object versions kept before older ones are deleted."""
-
-
-class BucketOverride(Strict):
-    name: BucketName
 
 
 class DataConfig(Strict):
@@ -208,11 +204,15 @@ class ServedModel(Strict):
                 f"min_replicas ({self.min_replicas}) must be <= max_replicas ({self.max_replicas})"
             )
         if self.psc_allowed_projects and not self.private_service_connect:
-            raise ValueError("psc_allowed_projects is set but private_service_connect is false; enable it or remove the list")
+            raise ValueError(
+                "psc_allowed_projects is set but private_service_connect is false; enable it or remove the list"
+            )
         return self
 
 
 class ServingConfig(Strict):
+    """Models served online, one Vertex AI endpoint each."""
+
     models: list[ServedModel] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -225,6 +225,8 @@ class ServingConfig(Strict):
 
 
 class ObservabilityConfig(Strict):
+    """Who is told when something deviates, and when."""
+
     notification_emails: list[Email] = Field(default_factory=list, min_length=1)
     """Who is paged; at least one address."""
     automation_channel: bool = True
@@ -239,6 +241,49 @@ class PipelinesConfig(Strict):
     """Create a Vertex AI TensorBoard for tuning runs."""
 
 
+class MetricBound(Strict):
+    """Bounds one evaluation metric must meet; each in [0, 1], either may be omitted."""
+
+    min: Fraction | None = None
+    """Lowest acceptable value (higher is better, e.g. groundedness). Default: no lower bound."""
+    max: Fraction | None = None
+    """Highest acceptable value (lower is better, e.g. toxicity). Default: no upper bound."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MetricBound:
+        if self.min is None and self.max is None:
+            raise ValueError("give min, max or both (an empty bound checks nothing)")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) must be <= max ({self.max})")
+        return self
+
+
+def _default_evaluation_gates() -> dict[str, MetricBound]:
+    # The same bounds as the evaluation pipeline's own quality gate (pipelines.lib.gate.Thresholds).
+    return {
+        "groundedness": MetricBound(min=0.8),
+        "toxicity": MetricBound(max=0.0),
+        "relevance": MetricBound(min=0.5),
+        "fluency": MetricBound(min=0.6),
+    }
+
+
+class ReleaseConfig(Strict):
+    """What a release must prove before `mlops promote` moves it into this environment."""
+
+    promote_from: Annotated[str, Field(pattern=rules.ENV_NAME.pattern)] | None = None
+    """The only environment releases may come from (staging: dev, prod: staging). Default: any."""
+    evaluation_gates: dict[str, MetricBound] = Field(default_factory=_default_evaluation_gates)
+    """Metric bounds the release's evaluation must meet; a metric named here must be in the manifest.
+    Default: groundedness >= 0.8, toxicity <= 0.0, relevance >= 0.5, fluency >= 0.6 (the values of
+    `environments/defaults.yaml`, over which a stack file's bounds merge metric by metric)."""
+    require_approval: bool | None = None
+    """Promotion needs `--approve-by NAME` (recorded in the manifest). Default: true for tier production."""
+    canary_percent: int = Field(default=0, ge=0, le=50)
+    """Traffic share kept on the previous model version when a release arrives (10 gives a 90/10 canary);
+    0 (default) moves all traffic at once."""
+
+
 class EnvironmentConfig(Strict):
     """One environment (= one Pulumi stack = one GCP project)."""
 
@@ -249,16 +294,26 @@ class EnvironmentConfig(Strict):
     tier: Literal["development", "staging", "production"]
     """Drives the safe defaults reviewers expect; production requires protection and CMEK."""
     region: Region
+    """Region of every regional resource (Vertex AI, Artifact Registry, KMS)."""
     labels: Labels = Field(default_factory=dict)
     """Extra labels on every labelable resource (merged under the platform's env/app/component/managed-by)."""
     project: ProjectConfig
+    """The GCP project of the environment (created or adopted)."""
     protection: ProtectionConfig = Field(default_factory=ProtectionConfig)
+    """Protection of stateful resources; off by default, required on in production."""
     encryption: EncryptionConfig = Field(default_factory=EncryptionConfig)
+    """Customer-managed keys; off by default (Google-managed keys), required on in production."""
     data: DataConfig = Field(default_factory=DataConfig)
+    """Buckets and BigQuery datasets."""
     messaging: MessagingConfig = Field(default_factory=MessagingConfig)
+    """Pub/Sub topics, subscriptions and dead letters."""
     serving: ServingConfig = Field(default_factory=ServingConfig)
+    """Served models and their endpoints."""
     observability: ObservabilityConfig
+    """Notification channels and alert thresholds."""
     pipelines: PipelinesConfig = Field(default_factory=PipelinesConfig)
+    """Pipeline run settings."""
+    release: ReleaseConfig = Field(default_factory=ReleaseConfig)
 
     @model_validator(mode="after")
     def _production_is_protected(self) -> EnvironmentConfig:
@@ -287,6 +342,13 @@ class EnvironmentConfig(Strict):
                 f"in region {self.region!r}; set data.location: {self.region}"
             )
         return self
+
+    @property
+    def approval_required(self) -> bool:
+        """Whether promotion into this environment needs a recorded approval (see ReleaseConfig)."""
+        if self.release.require_approval is None:
+            return self.tier == "production"
+        return self.release.require_approval
 
     @property
     def prefix(self) -> str:

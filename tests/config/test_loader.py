@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from infra.config.loader import PROJECT_ROOT, available_environments, deep_merge, load_environment
+from infra.config.model import EnvironmentConfig
 from infra.errors import UserInputError
 
 
@@ -56,8 +57,7 @@ def test_deep_merge_merges_mappings_and_replaces_lists() -> None:
 def test_unknown_key_suggests(tmp_path: Path) -> None:
     assert problems(tmp_path, {**VALID, "regoin": "europe-west4"}) == [
         "Pulumi.dev.yaml: config.genai-mlops:environment.regoin: unknown key 'regoin'; did you mean 'region'? "
-        "(allowed: app, data, encryption, labels, messaging, name, observability, pipelines, project, protection, "
-        "region, serving, tier)"
+        f"(allowed: {', '.join(sorted(EnvironmentConfig.model_fields))})"
     ]
 
 
@@ -83,7 +83,9 @@ def test_all_errors_at_once(tmp_path: Path) -> None:
     assert len(found) == 5, found
     assert any(m.startswith(prefix + "project.id: 'Acme_Dev' is not a valid GCP project id") for m in found)
     assert prefix + "serving.models[0]: min_replicas (3) must be <= max_replicas (1)" in found
-    assert prefix + "observability.notification_emails[0]: 'nobody' is not an e-mail address (expected name@domain.tld)" in found
+    assert (
+        prefix + "observability.notification_emails[0]: 'nobody' is not an e-mail address (expected name@domain.tld)"
+    ) in found
     assert prefix + "observability.thresholds.error_ratio: Input should be less than or equal to 1; found 1.5" in found
     assert any(m.startswith(prefix + "region: 'mars-central1' is not a Vertex AI region") for m in found)
 
@@ -142,11 +144,20 @@ def test_cmek_needs_regional_data(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("section", "message"),
     [
-        ({"data": {"bucket_names": {"datasets": "Goog-x"}}}, "data.bucket_names.datasets: 'Goog-x' is not a valid bucket name"),
-        ({"data": {"dataset_prefix": "genai-dev"}}, "data.dataset_prefix: 'genai-dev' is not a valid BigQuery dataset id"),
+        (
+            {"data": {"bucket_names": {"datasets": "Goog-x"}}},
+            "data.bucket_names.datasets: 'Goog-x' is not a valid bucket name",
+        ),
+        (
+            {"data": {"dataset_prefix": "genai-dev"}},
+            "data.dataset_prefix: 'genai-dev' is not a valid BigQuery dataset id",
+        ),
         ({"messaging": {"topic_prefix": "goog-x"}}, "messaging.topic_prefix: 'goog-x' is not a valid Pub/Sub name"),
         ({"labels": {"Team": "x"}}, "labels: label key 'Team' is invalid"),
-        ({"encryption": {"rotation_days": 365}}, "encryption.rotation_days: Input should be less than or equal to 90; found 365"),
+        (
+            {"encryption": {"rotation_days": 365}},
+            "encryption.rotation_days: Input should be less than or equal to 90; found 365",
+        ),
         (
             {"messaging": {"min_backoff_seconds": 600, "max_backoff_seconds": 10}},
             "messaging: min_backoff_seconds (600) must not exceed max_backoff_seconds (10)",

@@ -1,0 +1,111 @@
+"""Resource-level grants of the runtime identities: each gets exactly the buckets, datasets and topics it uses.
+
+Kept apart from the resources themselves so the whole access model of the environment reads in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pulumi
+import pulumi_gcp as gcp
+
+from infra.components.naming import type_token
+from infra.components.refs import ProjectRefs
+
+if TYPE_CHECKING:
+    from infra.components.data import Data
+    from infra.components.messaging import Messaging
+    from infra.components.registry import Registry
+
+# (identity, bucket purpose, role)
+BUCKET_GRANTS = (
+    ("pipelines", "pipeline_root", "roles/storage.objectAdmin"),
+    ("pipelines", "datasets", "roles/storage.objectViewer"),
+    ("pipelines", "model_artifacts", "roles/storage.objectAdmin"),
+    ("serving", "model_artifacts", "roles/storage.objectViewer"),
+)
+# (identity, dataset purpose, role)
+DATASET_GRANTS = (
+    ("pipelines", "evaluation", "roles/bigquery.dataEditor"),
+    ("pipelines", "prediction_logs", "roles/bigquery.dataViewer"),
+    ("pipelines", "feedback", "roles/bigquery.dataViewer"),
+)
+# (identity, topic, role)
+TOPIC_GRANTS = (
+    ("pipelines", "model-events", "roles/pubsub.publisher"),
+    ("pipelines", "retraining-requests", "roles/pubsub.publisher"),
+)
+# (identity, repository attribute, role)
+REPOSITORY_GRANTS = (
+    ("pipelines", "pipelines_repo", "roles/artifactregistry.reader"),
+    ("pipelines", "images_repo", "roles/artifactregistry.reader"),
+    ("serving", "images_repo", "roles/artifactregistry.reader"),
+)
+
+
+@dataclass(frozen=True)
+class RuntimeAccessArgs:
+    """The identities (from `project`) and the resources they are granted on."""
+
+    project: ProjectRefs
+    data: Data
+    messaging: Messaging
+    registry: Registry
+
+
+class RuntimeAccess(pulumi.ComponentResource):
+    """Grants of the pipelines and serving service accounts on the environment's own resources."""
+
+    def __init__(self, name: str, args: RuntimeAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(type_token("RuntimeAccess"), name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        members = {
+            "pipelines": args.project.pipelines_sa.apply(lambda e: f"serviceAccount:{e}"),
+            "serving": args.project.serving_sa.apply(lambda e: f"serviceAccount:{e}"),
+        }
+        for identity, purpose, role in BUCKET_GRANTS:
+            gcp.storage.BucketIAMMember(
+                f"{name}-{identity}-{purpose.replace('_', '-')}-{_short(role)}",
+                bucket=args.data.buckets[purpose].name,
+                role=role,
+                member=members[identity],
+                opts=child,
+            )
+        for identity, purpose, role in DATASET_GRANTS:
+            dataset = args.data.datasets[purpose]
+            gcp.bigquery.DatasetIamMember(
+                f"{name}-{identity}-{purpose.replace('_', '-')}-{_short(role)}",
+                project=dataset.project,
+                dataset_id=dataset.dataset_id,
+                role=role,
+                member=members[identity],
+                opts=child,
+            )
+        for identity, topic, role in TOPIC_GRANTS:
+            gcp.pubsub.TopicIAMMember(
+                f"{name}-{identity}-{topic}-{_short(role)}",
+                project=args.messaging.topics[topic].project,
+                topic=args.messaging.topics[topic].name,
+                role=role,
+                member=members[identity],
+                opts=child,
+            )
+        for identity, attribute, role in REPOSITORY_GRANTS:
+            repository: gcp.artifactregistry.Repository = getattr(args.registry, attribute)
+            gcp.artifactregistry.RepositoryIamMember(
+                f"{name}-{identity}-{attribute.removesuffix('_repo')}-{_short(role)}",
+                project=repository.project,
+                location=repository.location,
+                repository=repository.name,
+                role=role,
+                member=members[identity],
+                opts=child,
+            )
+        self.register_outputs({})
+
+
+def _short(role: str) -> str:
+    """`roles/storage.objectAdmin` -> `objectadmin`: the part of a role that tells grants apart in names."""
+    return role.rsplit(".", 1)[-1].lower()

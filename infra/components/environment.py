@@ -1,0 +1,99 @@
+"""One environment = one GCP project and everything in it, built from the validated config.
+
+Order of construction follows the data flow: project and keys first, then data, messaging, registries and
+serving, the runtime grants between them, observability over all of it, and last the release that registers
+pipelines and models (only when the environment has a release manifest).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from infra.components.access import RuntimeAccess, RuntimeAccessArgs
+from infra.components.data import Data, DataArgs
+from infra.components.kms import Kms, KmsArgs
+from infra.components.messaging import Messaging, MessagingArgs
+from infra.components.naming import Naming, type_token
+from infra.components.observability import Observability, ObservabilityArgs
+from infra.components.project import Project, ProjectArgs
+from infra.components.refs import KeyRefs
+from infra.components.registry import Registry, RegistryArgs
+from infra.components.serving import Serving, ServingArgs
+from infra.config.model import EnvironmentConfig
+
+
+@dataclass(frozen=True)
+class EnvironmentArgs:
+    """cfg: the validated environment."""
+
+    cfg: EnvironmentConfig
+
+
+class Environment(pulumi.ComponentResource):
+    """The whole environment; its attributes are what `infra/__main__.py` exports."""
+
+    def __init__(self, name: str, args: EnvironmentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(type_token("Environment"), name, None, opts)
+        cfg = args.cfg
+        naming = Naming(cfg)
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.project = Project(f"{name}-project", ProjectArgs(cfg, naming), child)
+        project = self.project.refs
+        self.kms = Kms(f"{name}-kms", KmsArgs(cfg, naming, project), child) if cfg.encryption.cmek else None
+        keys = self.kms.refs if self.kms else KeyRefs()
+
+        self.data = Data(f"{name}-data", DataArgs(cfg, naming, project, keys), child)
+        self.messaging = Messaging(
+            f"{name}-messaging",
+            MessagingArgs(
+                cfg,
+                naming,
+                project,
+                keys,
+                feedback_table=self.data.feedback_table_id,
+                feedback_dataset=self.data.datasets["feedback"],
+            ),
+            child,
+        )
+        self.registry = Registry(f"{name}-registry", RegistryArgs(cfg, naming, project, keys), child)
+        self.serving = Serving(
+            f"{name}-serving",
+            ServingArgs(cfg, naming, project, keys, prediction_logs_uri=self.data.prediction_logs_uri),
+            child,
+        )
+        self.access = RuntimeAccess(
+            f"{name}-access",
+            RuntimeAccessArgs(project, self.data, self.messaging, self.registry),
+            child,
+        )
+        self.observability = Observability(
+            f"{name}-observability",
+            ObservabilityArgs(
+                cfg,
+                naming,
+                project,
+                endpoints={model: ep.name for model, ep in self.serving.endpoints.items()},
+                subscriptions={k: s.name for k, s in self.messaging.subscriptions_with_dead_letter.items()},
+                automation_topic=self.messaging.topics["model-events"].id,
+            ),
+            child,
+        )
+        self.register_outputs(self.outputs())
+
+    def outputs(self) -> dict[str, object]:
+        """What a user needs after `pulumi up`; exported as stack outputs."""
+        return {
+            "project_id": self.project.refs.project_id,
+            "project_number": self.project.refs.number,
+            "service_accounts": {k: v.email for k, v in self.project.service_accounts.items()},
+            "buckets": {k: b.name for k, b in self.data.buckets.items()},
+            "datasets": {k: d.dataset_id for k, d in self.data.datasets.items()},
+            "topics": {k: t.id for k, t in self.messaging.topics.items()},
+            "endpoints": {k: e.id for k, e in self.serving.endpoints.items()},
+            "kfp_repository": self.registry.kfp_host,
+            "images_repository": self.registry.images_url,
+            "dashboard_url": self.observability.dashboard_url,
+        }

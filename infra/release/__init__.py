@@ -1,0 +1,1 @@
+"""Release registration: the pipelines and models each environment runs, as Pulumi resources."""

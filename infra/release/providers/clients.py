@@ -1,0 +1,95 @@
+"""Builds the Vertex AI and KFP registry clients a provider call needs, fresh for every call.
+
+Production uses Application Default Credentials and the regional endpoint. A plain-http `api_endpoint`
+(the loopback servers of the tests) gets anonymous credentials. Clients are built per call and never
+cached: a dynamic provider runs several resources at once, and the aiplatform SDK's `aiplatform.init` is
+process-global state, so the providers use the generated (GAPIC) clients with explicit options instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+if TYPE_CHECKING:
+    from google.cloud.aiplatform_v1 import EndpointServiceClient, ModelServiceClient, ScheduleServiceClient
+    from kfp.registry import RegistryClient
+
+
+@dataclass(frozen=True)
+class VertexTarget:
+    """Where Vertex AI calls go: a project and region, optionally through an explicit API endpoint."""
+
+    project: str
+    location: str
+    api_endpoint: str | None = None
+
+    @property
+    def parent(self) -> str:
+        return f"projects/{self.project}/locations/{self.location}"
+
+    @property
+    def endpoint(self) -> str:
+        return self.api_endpoint or f"{self.location}-aiplatform.googleapis.com"
+
+    @property
+    def anonymous(self) -> bool:
+        return self.endpoint.startswith("http://")
+
+
+def _client_kwargs(target: VertexTarget) -> dict[str, Any]:
+    from google.api_core.client_options import ClientOptions
+
+    kwargs: dict[str, Any] = {
+        "client_options": ClientOptions(api_endpoint=target.endpoint),
+        "transport": "rest",
+    }
+    if target.anonymous:
+        from google.auth.credentials import AnonymousCredentials
+
+        kwargs["credentials"] = AnonymousCredentials()
+    return kwargs
+
+
+def model_service(target: VertexTarget) -> ModelServiceClient:
+    from google.cloud.aiplatform_v1 import ModelServiceClient
+
+    return ModelServiceClient(**_client_kwargs(target))
+
+
+def endpoint_service(target: VertexTarget) -> EndpointServiceClient:
+    from google.cloud.aiplatform_v1 import EndpointServiceClient
+
+    return EndpointServiceClient(**_client_kwargs(target))
+
+
+def schedule_service(target: VertexTarget) -> ScheduleServiceClient:
+    from google.cloud.aiplatform_v1 import ScheduleServiceClient
+
+    return ScheduleServiceClient(**_client_kwargs(target))
+
+
+class AnonymousAuth(requests.auth.AuthBase):
+    """`requests` auth hook that sends no credentials (plain-http loopback registry only)."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
+def registry_client(host: str) -> RegistryClient:
+    """A KFP `RegistryClient` for `host` that ignores the user's ~/.config/kfp files.
+
+    `https://<region>-kfp.pkg.dev/...` hosts authenticate with Application Default Credentials (the client's
+    own behaviour). Any other host is addressed relative to itself with kfp's default context; a plain-http
+    host gets no credentials at all.
+    """
+    import kfp.registry.registry_client as rc
+
+    is_artifact_registry = any(re.match(pattern, host) for pattern, _ in rc._KNOWN_HOSTS_REGEX.values())
+    if is_artifact_registry:
+        return rc.RegistryClient(host=host)
+    auth = AnonymousAuth() if host.startswith("http://") else None
+    return rc.RegistryClient(host=host, auth=auth, config_file=rc.DEFAULT_REGISTRY_CONTEXT)

@@ -1,0 +1,29 @@
+"""Offline synth: run the Pulumi program under the SDK's mock runtime and write the pinned snapshot.
+
+Public API:
+- `synth_stack(stack, project_dir=None) -> dict`: the snapshot document for one stack.
+- `synth_result(stack, project_dir=None) -> SynthResult`: the same plus what the run could not mock.
+- `write_snapshot(document, path)`: canonical JSON, written atomically.
+- `synth_stacks_in_subprocess(stacks, project_dir)`: synth another source tree (e.g. a git worktree) in a
+  child process, so its `infra` package is the one that runs.
+"""
+
+from __future__ import annotations
+
+from infra.synth.api import (
+    SynthResult,
+    default_project_dir,
+    synth_result,
+    synth_stack,
+    synth_stacks_in_subprocess,
+    write_snapshot,
+)
+
+__all__ = [
+    "SynthResult",
+    "default_project_dir",
+    "synth_result",
+    "synth_stack",
+    "synth_stacks_in_subprocess",
+    "write_snapshot",
+]

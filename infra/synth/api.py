@@ -1,0 +1,88 @@
+"""Entry points of the offline synth (see the package docstring)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from infra.errors import Problem, UserInputError
+from infra.fsutil import atomic_write_text, canonical_json
+from infra.synth.project import load_project, load_stack_config
+from infra.synth.runner import run_program
+from infra.synth.snapshot import build_snapshot
+
+TOOL_ROOT = Path(__file__).resolve().parents[2]
+CHILD_SCRIPT = Path(__file__).resolve().with_name("child.py")
+
+
+class SynthError(RuntimeError):
+    """The program failed for a reason that is not a user-input error (a bug in the program or the synth)."""
+
+
+@dataclass
+class SynthResult:
+    stack: str
+    document: dict[str, Any]
+    unmocked_invokes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def default_project_dir() -> Path:
+    """The repository this package lives in (holds Pulumi.yaml)."""
+    return TOOL_ROOT
+
+
+def synth_result(stack: str, project_dir: Path | None = None) -> SynthResult:
+    """Run the program of `project_dir` (default: this repository) for `stack` in-process and snapshot it."""
+    started = time.perf_counter()
+    project = load_project(Path(project_dir or default_project_dir()).resolve())
+    config = load_stack_config(project, stack)
+    run = run_program(project, stack, config)
+    document = build_snapshot(
+        project.name, stack, list(run.monitor.registrations.values()), run.monitor.stack_outputs, config
+    )
+    return SynthResult(stack, document, run.unmocked_invokes, time.perf_counter() - started)
+
+
+def synth_stack(stack: str, project_dir: Path | None = None) -> dict[str, Any]:
+    """The pinned snapshot document of `stack` (DESIGN.md "Offline synth")."""
+    return synth_result(stack, project_dir).document
+
+
+def write_snapshot(document: dict[str, Any], path: str | os.PathLike[str]) -> Path:
+    """Write `document` as canonical JSON, atomically (no half-written snapshot on failure)."""
+    return atomic_write_text(path, canonical_json(document))
+
+
+def synth_stacks_in_subprocess(stacks: list[str], project_dir: Path) -> dict[str, SynthResult]:
+    """Synth `stacks` of another source tree in one child process whose `infra` package is that tree's.
+
+    Used for `ENV@GITREF` (a temporary worktree): in-process, `import infra...` would return this tree's
+    already-imported modules instead of the commit's.
+    """
+    with tempfile.TemporaryDirectory(prefix="mlops-synth-") as tmp:
+        result_file = Path(tmp) / "result.json"
+        cmd = [sys.executable, str(CHILD_SCRIPT), "--tool-root", str(TOOL_ROOT), "--project-dir",
+               str(Path(project_dir).resolve()), "--result-file", str(result_file), *stacks]
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+        if not result_file.is_file():
+            raise SynthError(f"synth child process exited {proc.returncode} without a result:\n{proc.stderr[-4000:]}")
+        payload = json.loads(result_file.read_text(encoding="utf-8"))
+    error = payload.get("error")
+    if error:
+        if error["kind"] == "user_input":
+            problems = [Problem(p["file"], p["key_path"], p["message"]) for p in error["problems"]]
+            raise UserInputError(problems, error["summary"])
+        raise SynthError(f"synth of {project_dir} failed: {error['message']}")
+    return {
+        stack: SynthResult(stack, item["document"], item["unmocked_invokes"], item["seconds"])
+        for stack, item in payload["results"].items()
+    }

@@ -1,0 +1,226 @@
+"""A resource monitor that records every registration the way the engine would see it.
+
+The SDK's stock `MockMonitor` passes only type/name/inputs to `Mocks.new_resource`, builds URNs with the last
+parent type segment plus the Stack type, and drops `RegisterResourceOutputs` (so stack outputs are lost). This
+subclass keeps the full `RegisterResourceRequest` (parent, dependencies, options, aliases, provider), builds the
+engine's URNs, and captures the root stack's outputs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import pickletools
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf import empty_pb2, json_format
+from pulumi.runtime import mocks
+from pulumi.runtime.proto import resource_pb2
+
+from infra.errors import UserInputError
+from infra.synth import urns
+from infra.synth.invokes import answer_invoke
+from infra.synth.values import SECRET_SIG, SIG_KEY, UNKNOWN, secret_marker, struct_to_json
+
+DYNAMIC_TYPE_PREFIX = "pulumi-python:dynamic"
+"""`pulumi-python:dynamic:Resource`, or `pulumi-python:dynamic/<module>:<Name>` for a named subclass."""
+DYNAMIC_PROVIDER_KEY = "__provider"
+
+
+@dataclass
+class Registration:
+    """One registered resource, already in snapshot terms (no protobuf, no secret values)."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str | None
+    provider: str | None
+    provider_version: str
+    protect: bool
+    retain_on_delete: bool
+    dependencies: list[str]
+    ignore_changes: list[str]
+    replace_on_changes: list[str]
+    aliases: list[str]
+    delete_before_replace: bool
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+
+def dynamic_provider_marker(blob: Any) -> str:
+    """A short stable stand-in for a dynamic resource's pickled provider: the provider's class path.
+
+    The pickle is read with `pickletools` (never unpickled): the last global it names before the object's
+    state is built is the provider class for a class pickled by reference.
+    """
+    if not isinstance(blob, str):
+        return "[dynamic provider]"
+    try:
+        data = base64.b64decode(blob)
+        names: list[str] = []
+        strings: list[str] = []
+        for opcode, arg, _pos in pickletools.genops(data):
+            if opcode.name in ("SHORT_BINUNICODE", "BINUNICODE", "UNICODE"):
+                strings.append(str(arg))
+            elif opcode.name == "STACK_GLOBAL" and len(strings) >= 2:
+                names.append(f"{strings[-2]}.{strings[-1]}")
+            elif opcode.name == "GLOBAL":
+                names.append(str(arg).replace(" ", "."))
+            elif opcode.name in ("NEWOBJ", "NEWOBJ_EX", "REDUCE", "BUILD") and names:
+                candidates = [n for n in names if not n.startswith(("dill.", "builtins.", "copyreg."))]
+                if candidates:
+                    return f"[dynamic provider: {candidates[-1]}]"
+    except Exception:  # a provider blob we cannot read still gets a stable marker
+        return "[dynamic provider]"
+    return "[dynamic provider]"
+
+
+def _unwrap_secret(value: Any) -> Any:
+    """The dynamic provider blob is sent as a secret (`serialize_as_secret_always`); read the wrapped string."""
+    if isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG:
+        return value.get("value")
+    return value
+
+
+def _with_private_event_loop(call: Callable[[Any], Any], request: Any) -> Any:
+    """Run a stock monitor method with its own event loop, closed afterwards.
+
+    The stock methods call `_ensure_event_loop()`, which leaves an unclosed loop on every executor thread; at
+    interpreter exit those loops' finalizers print a traceback. A loop we create and close avoids that.
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        return call(request)
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+class OfflineMocks(mocks.Mocks):
+    """Answers like a create-preview: outputs echo the inputs, ids stay unknown, data sources from the table."""
+
+    def __init__(self, gcp_config: dict[str, str]) -> None:
+        self.gcp_config = gcp_config
+        self.unmocked_invokes: set[str] = set()
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        return "", dict(args.inputs)
+
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        answer = answer_invoke(args.token, args.args, self.gcp_config)
+        if answer is None:
+            self.unmocked_invokes.add(args.token)
+            return {}, []
+        return answer, []
+
+
+class RecordingMonitor(mocks.MockMonitor):
+    """MockMonitor that records full registrations, builds engine URNs and keeps the stack outputs."""
+
+    def __init__(self, mocks_: OfflineMocks, stack: str, project: str) -> None:
+        super().__init__(mocks_)
+        self.stack = stack
+        self.project = project
+        self.registrations: dict[str, Registration] = {}
+        self.stack_outputs: dict[str, Any] = {}
+        self.stack_urn = urns.make_urn(stack, project, "", urns.STACK_TYPE, f"{project}-{stack}")
+        self._lock = threading.Lock()
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        return urns.make_urn(self.stack, self.project, parent, type_, name)
+
+    def _alias_urns(self, request: Any, parent: str) -> list[str]:
+        found: list[str] = []
+        for alias in request.aliases:
+            if alias.HasField("urn"):
+                found.append(alias.urn)
+                continue
+            spec = alias.spec
+            alias_parent = "" if spec.noParent else (spec.parentUrn or parent)
+            found.append(
+                urns.make_urn(
+                    spec.stack or self.stack,
+                    spec.project or self.project,
+                    alias_parent,
+                    spec.type or request.type,
+                    spec.name or request.name,
+                )
+            )
+        found.extend(request.aliasURNs)
+        # Aliases inherited from the parent (the engine derives them; the SDK sends only the resource's own).
+        parent_reg = self.registrations.get(parent)
+        if parent_reg is not None:
+            for parent_alias in parent_reg.aliases:
+                name = request.name
+                if name.startswith(parent_reg.name):
+                    name = urns.urn_name(parent_alias) + name[len(parent_reg.name) :]
+                found.append(urns.make_urn(self.stack, self.project, parent_alias, request.type, name))
+        return sorted(set(found))
+
+    def RegisterResource(self, request: Any) -> Any:
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == urns.STACK_TYPE:
+            self._record(urn, request, inputs={})
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        response = _with_private_event_loop(super().RegisterResource, request)
+        inputs = struct_to_json(request.object)
+        if request.type.startswith(DYNAMIC_TYPE_PREFIX) and DYNAMIC_PROVIDER_KEY in request.object.fields:
+            inputs[DYNAMIC_PROVIDER_KEY] = dynamic_provider_marker(
+                _unwrap_secret(json_format.MessageToDict(request.object.fields[DYNAMIC_PROVIDER_KEY]))
+            )
+        self._record(urn, request, inputs=inputs)
+        return response
+
+    def _record(self, urn: str, request: Any, inputs: dict[str, Any]) -> None:
+        is_provider = request.type.startswith(urns.PROVIDER_TYPE_PREFIX)
+        if request.provider:
+            provider: str | None = urns.strip_provider_id(request.provider)
+        elif request.custom and not is_provider:
+            provider = urns.default_provider_urn(
+                self.stack, self.project, urns.package_of(request.type), request.version
+            )
+        else:
+            provider = None
+        registration = Registration(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            parent=request.parent or None,
+            provider=provider,
+            provider_version=request.version,
+            protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+            dependencies=sorted(set(request.dependencies)),
+            ignore_changes=list(request.ignoreChanges),
+            replace_on_changes=list(request.replaceOnChanges),
+            aliases=self._alias_urns(request, request.parent),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            inputs=inputs,
+        )
+        with self._lock:
+            if urn in self.registrations:
+                raise UserInputError.single(
+                    "Pulumi program", urn, "two resources have this URN; give one of them a different name",
+                    summary="duplicate resource URN",
+                )
+            self.registrations[urn] = registration
+
+    def Invoke(self, request: Any) -> Any:
+        return _with_private_event_loop(super().Invoke, request)
+
+    def ReadResource(self, request: Any) -> Any:
+        return _with_private_event_loop(super().ReadResource, request)
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:
+        if request.urn == self.stack_urn:
+            self.stack_outputs = struct_to_json(request.outputs)
+        return empty_pb2.Empty()
+
+
+__all__ = ["UNKNOWN", "OfflineMocks", "RecordingMonitor", "Registration", "secret_marker"]

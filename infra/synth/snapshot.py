@@ -1,0 +1,75 @@
+"""Assemble the pinned snapshot document (DESIGN.md "Offline synth") from a recorded program run.
+
+Default providers are added as resources, as the engine would create them (`pulumi:providers:<pkg>` named
+`default_<version>`), with the provider's config namespace as inputs (secret keys masked) plus `version`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from infra.synth import urns
+from infra.synth.monitor import Registration
+from infra.synth.project import StackConfig
+from infra.synth.values import secret_marker
+
+SNAPSHOT_VERSION = 1
+
+
+def _resource(reg: Registration) -> dict[str, Any]:
+    return {
+        "urn": reg.urn,
+        "type": reg.type,
+        "name": reg.name,
+        "custom": reg.custom,
+        "parent": reg.parent,
+        "provider": reg.provider,
+        "protect": reg.protect,
+        "retainOnDelete": reg.retain_on_delete,
+        "dependencies": reg.dependencies,
+        "ignoreChanges": reg.ignore_changes,
+        "replaceOnChanges": reg.replace_on_changes,
+        "aliases": reg.aliases,
+        "inputs": reg.inputs,
+    }
+
+
+def _default_provider(urn: str, package: str, version: str, config: StackConfig) -> dict[str, Any]:
+    inputs: dict[str, Any] = {}
+    for key, value in config.namespace(package).items():
+        inputs[key] = secret_marker() if f"{package}:{key}" in config.secret_keys else value
+    if version:
+        inputs["version"] = version
+    return {
+        "urn": urn,
+        "type": f"{urns.PROVIDER_TYPE_PREFIX}{package}",
+        "name": urns.urn_name(urn),
+        "custom": True,
+        "parent": None,
+        "provider": None,
+        "protect": False,
+        "retainOnDelete": False,
+        "dependencies": [],
+        "ignoreChanges": [],
+        "replaceOnChanges": [],
+        "aliases": [],
+        "inputs": dict(sorted(inputs.items())),
+    }
+
+
+def build_snapshot(
+    project: str, stack: str, registrations: list[Registration], outputs: dict[str, Any], config: StackConfig
+) -> dict[str, Any]:
+    """The snapshot document: resources (registered + default providers) sorted by URN, stack outputs."""
+    resources = {reg.urn: _resource(reg) for reg in registrations}
+    for reg in registrations:
+        if reg.provider and reg.provider not in resources and urns.urn_name(reg.provider).startswith("default"):
+            package = urns.package_of(urns.qualified_type(reg.provider))
+            resources[reg.provider] = _default_provider(reg.provider, package, reg.provider_version, config)
+    return {
+        "version": SNAPSHOT_VERSION,
+        "project": project,
+        "stack": stack,
+        "resources": [resources[urn] for urn in sorted(resources)],
+        "outputs": dict(sorted(outputs.items())),
+    }
