@@ -41,46 +41,53 @@ class Registry(pulumi.ComponentResource):
         cfg, naming, project, keys = args.cfg, args.naming, args.project, args.keys
         depends = [*project.services, *keys.grants]
         base = stateful(cfg, pulumi.ResourceOptions(parent=self, depends_on=depends))
-        common = {
-            "project": project.project_id,
-            "location": cfg.region,
-            "kms_key_name": keys.artifact_registry,
-            "deletion_policy": deletion_policy(cfg),
-        }
         self.pipelines_repo = gcp.artifactregistry.Repository(
             f"{name}-pipelines",
             repository_id=naming.name("pipelines"),
             format="KFP",
             description="Compiled KFP pipeline templates, pinned by sha256 version.",
             labels=naming.labels("registry"),
+            project=project.project_id,
+            location=cfg.region,
+            kms_key_name=keys.artifact_registry,
+            deletion_policy=deletion_policy(cfg),
             opts=base,
-            **common,
         )
         self.images_repo = gcp.artifactregistry.Repository(
             f"{name}-images",
             repository_id=naming.name("images"),
             format="DOCKER",
             description="Serving and component images, referenced by digest.",
-            docker_config={"immutable_tags": True},
+            docker_config=gcp.artifactregistry.RepositoryDockerConfigArgs(immutable_tags=True),
             cleanup_policies=[
-                {
-                    "id": "delete-untagged",
-                    "action": "DELETE",
-                    "condition": {"tag_state": "UNTAGGED", "older_than": UNTAGGED_IMAGE_TTL},
-                }
+                gcp.artifactregistry.RepositoryCleanupPolicyArgs(
+                    id="delete-untagged",
+                    action="DELETE",
+                    condition=gcp.artifactregistry.RepositoryCleanupPolicyConditionArgs(
+                        tag_state="UNTAGGED", older_than=UNTAGGED_IMAGE_TTL
+                    ),
+                )
             ],
             labels=naming.labels("registry"),
+            project=project.project_id,
+            location=cfg.region,
+            kms_key_name=keys.artifact_registry,
+            deletion_policy=deletion_policy(cfg),
             opts=base,
-            **common,
         )
-        encryption = {"kms_key_name": keys.vertex} if keys.vertex is not None else None
+        store_key = (
+            gcp.vertex.AiMetadataStoreEncryptionSpecArgs(kms_key_name=keys.vertex) if keys.vertex is not None else None
+        )
+        board_key = (
+            gcp.vertex.AiTensorboardEncryptionSpecArgs(kms_key_name=keys.vertex) if keys.vertex is not None else None
+        )
         self.metadata_store = gcp.vertex.AiMetadataStore(
             f"{name}-metadata",
             name="default",
             description="Lineage of pipeline runs, datasets and models of the environment.",
             project=project.project_id,
             region=cfg.region,
-            encryption_spec=encryption,
+            encryption_spec=store_key,
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
         )
         self.tensorboard = (
@@ -89,7 +96,7 @@ class Registry(pulumi.ComponentResource):
                 display_name=naming.name("tensorboard"),
                 project=project.project_id,
                 region=cfg.region,
-                encryption_spec=encryption,
+                encryption_spec=board_key,
                 labels=naming.labels("registry"),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
             )

@@ -54,8 +54,10 @@ class Serving(pulumi.ComponentResource):
         cfg, naming, project, keys = args.cfg, args.naming, args.project, args.keys
         psc = None
         if model.private_service_connect:
-            allowed = model.psc_allowed_projects or [cfg.project.id]
-            psc = {"enable_private_service_connect": True, "project_allowlists": allowed}
+            psc = gcp.vertex.AiEndpointPrivateServiceConnectConfigArgs(
+                enable_private_service_connect=True,
+                project_allowlists=model.psc_allowed_projects or [cfg.project.id],
+            )
         return gcp.vertex.AiEndpoint(
             f"{name}-{model.name}",
             name=endpoint_id(naming.prefix, model.name),
@@ -65,12 +67,16 @@ class Serving(pulumi.ComponentResource):
             region=cfg.region,
             project=project.project_id,
             labels=naming.labels("serving", {"model": model.name}),
-            encryption_spec={"kms_key_name": keys.vertex} if keys.vertex is not None else None,
+            encryption_spec=(
+                gcp.vertex.AiEndpointEncryptionSpecArgs(kms_key_name=keys.vertex) if keys.vertex is not None else None
+            ),
             private_service_connect_config=psc,
-            predict_request_response_logging_config={
-                "enabled": True,
-                "sampling_rate": model.logging_sampling_rate,
-                "bigquery_destination": {"output_uri": args.prediction_logs_uri},
-            },
+            predict_request_response_logging_config=gcp.vertex.AiEndpointPredictRequestResponseLoggingConfigArgs(
+                enabled=True,
+                sampling_rate=model.logging_sampling_rate,
+                bigquery_destination=gcp.vertex.AiEndpointPredictRequestResponseLoggingConfigBigqueryDestinationArgs(
+                    output_uri=args.prediction_logs_uri
+                ),
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*project.services, *keys.grants]),
         )

@@ -7,6 +7,7 @@ Unknown keys are rejected (a typo never silently falls back to a default).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -14,10 +15,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from infra.config import rules
 
 
-def _check(rule):  # type: ignore[no-untyped-def]
+def _check(rule: Callable[[str], str | None]) -> AfterValidator:
     """Adapt a rules.* checker (returns a message or None) into a pydantic AfterValidator."""
 
-    def validate(value):  # type: ignore[no-untyped-def]
+    def validate(value: str) -> str:
         message = rule(value)
         if message:
             raise ValueError(message)
