@@ -157,7 +157,9 @@ def _render_path(loc: tuple[Any, ...]) -> str:
 def _has_path(data: Any, loc: tuple[Any, ...]) -> bool:
     node = data
     for part in loc:
-        if (isinstance(node, Mapping) and part in node) or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
+        in_mapping = isinstance(node, Mapping) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if in_mapping or in_list:
             node = node[part]
         else:
             return False

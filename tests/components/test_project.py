@@ -61,7 +61,10 @@ def test_least_privilege(env: str) -> None:
             f"impersonation is granted per service account, not project-wide: {grant.urn}"
         )
     act_as = recording.of_type("gcp:serviceaccount/iAMMember:IAMMember")
-    assert {r.name for r in act_as} == {f"genai-{env}-project-deployer-actas-pipelines", f"genai-{env}-project-deployer-actas-serving"}
+    assert {r.name for r in act_as} == {
+        f"genai-{env}-project-deployer-actas-pipelines",
+        f"genai-{env}-project-deployer-actas-serving",
+    }
     assert all(r.inputs["role"] == "roles/iam.serviceAccountUser" for r in act_as)
 
 
