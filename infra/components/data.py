@@ -24,21 +24,11 @@ DATASET_PURPOSES = ("evaluation", "prediction_logs", "feedback")
 DAY_SECONDS = 86_400
 DAY_MS = DAY_SECONDS * 1000
 
-# Least-privilege data access of the platform's identities, granted on the resource (never project-wide).
-# Bucket purpose -> (service account field of ProjectRefs, role).
-BUCKET_GRANTS: tuple[tuple[str, str, str], ...] = (
-    ("pipeline_root", "pipelines_sa", "roles/storage.objectAdmin"),
-    ("datasets", "pipelines_sa", "roles/storage.objectAdmin"),
-    ("model_artifacts", "pipelines_sa", "roles/storage.objectAdmin"),
-    ("model_artifacts", "serving_sa", "roles/storage.objectViewer"),
-)
-# Dataset purpose -> (member source, role). "agent:aiplatform" is the Vertex AI service agent, which writes
-# the request/response logs of endpoints.
-DATASET_GRANTS: tuple[tuple[str, str, str], ...] = (
-    ("evaluation", "pipelines_sa", "roles/bigquery.dataEditor"),
-    ("prediction_logs", "agent:aiplatform", "roles/bigquery.dataEditor"),
-    ("prediction_logs", "pipelines_sa", "roles/bigquery.dataViewer"),
-    ("feedback", "pipelines_sa", "roles/bigquery.dataViewer"),
+# Google-managed service agents that write into the datasets: (dataset purpose, agent, role). The Vertex AI
+# service agent writes the endpoints' request/response logs. The platform's own service accounts are granted
+# in `access.py` (RuntimeAccess), which holds the environment's access model in one place.
+AGENT_DATASET_GRANTS: tuple[tuple[str, str, str], ...] = (
+    ("prediction_logs", "aiplatform", "roles/bigquery.dataEditor"),
 )
 
 
@@ -58,13 +48,6 @@ class DataArgs:
     naming: Naming
     project: ProjectRefs
     keys: KeyRefs
-
-
-def _member(project: ProjectRefs, source: str) -> pulumi.Output[str]:
-    if source.startswith("agent:"):
-        return project.agent(source.split(":", 1)[1])
-    email: pulumi.Output[str] = getattr(project, source)
-    return email.apply(lambda e: f"serviceAccount:{e}")
 
 
 class Data(pulumi.ComponentResource):
@@ -92,27 +75,16 @@ class Data(pulumi.ComponentResource):
         self.buckets = {p: self._bucket(name, p) for p in BUCKET_PURPOSES}
         self.datasets = {p: self._dataset(name, p) for p in DATASET_PURPOSES}
         self.tables = {p: self._table(name, p, TABLES_BY_DATASET[p]) for p in DATASET_PURPOSES}
-        self.bucket_iam = [
-            gcp.storage.BucketIAMMember(
-                f"{name}-{purpose.replace('_', '-')}-{role.split('.')[-1].lower()}-{who.replace('_', '-')}",
-                bucket=self.buckets[purpose].name,
-                role=role,
-                member=_member(args.project, who),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=self._api),
-            )
-            for purpose, who, role in BUCKET_GRANTS
-        ]
-        self.dataset_iam = [
+        self.agent_grants = [
             gcp.bigquery.DatasetIamMember(
-                f"{name}-{purpose.replace('_', '-')}-{role.split('.')[-1].lower()}-"
-                f"{who.replace('_', '-').replace(':', '-')}",
+                f"{name}-{purpose.replace('_', '-')}-{agent}-{role.rsplit('.', 1)[-1].lower()}",
                 project=self._project_id,
                 dataset_id=self.datasets[purpose].dataset_id,
                 role=role,
-                member=_member(args.project, who),
+                member=args.project.agent(agent),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=self._api),
             )
-            for purpose, who, role in DATASET_GRANTS
+            for purpose, agent, role in AGENT_DATASET_GRANTS
         ]
 
         self.bucket_names = {p: b.name for p, b in self.buckets.items()}

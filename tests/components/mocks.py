@@ -45,11 +45,11 @@ class RecordingMocks(mocks.Mocks):
         )
         return f"{args.name}_id", dict(args.inputs)
 
-    def call(self, args: mocks.MockCallArgs) -> dict[str, Any]:
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         """Data sources: `getProject` answers with a fixed project number; others with nothing."""
         if args.token == "gcp:organizations/getProject:getProject":
-            return {"projectId": args.args.get("projectId"), "number": "123456789012"}
-        return {}
+            return {"projectId": args.args.get("projectId"), "number": "123456789012"}, []
+        return {}, []
 
 
 class RecordingMonitor(mocks.MockMonitor):

@@ -1,0 +1,266 @@
+"""What the environment alerts on: Cloud Monitoring filters, conditions and the on-call runbook of each alert.
+
+Pure functions of the config and the monitored resource ids, so the Observability component only wires them
+to resources, and tests can read the exact filters. Metric names and shapes follow Cloud Monitoring's
+`aiplatform.googleapis.com/prediction/online/*` and `pubsub.googleapis.com/subscription/*` metrics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi_gcp as gcp
+
+from infra.config.model import AlertThresholds
+
+ENDPOINT_RESOURCE = "aiplatform.googleapis.com/Endpoint"
+PREDICTION_METRICS = "aiplatform.googleapis.com/prediction/online"
+SUBSCRIPTION_RESOURCE = "pubsub_subscription"
+SUBSCRIPTION_METRICS = "pubsub.googleapis.com/subscription"
+PIPELINE_JOB_RESOURCE = "aiplatform.googleapis.com/PipelineJob"
+PIPELINE_FAILURE_LOG_FILTER = f'resource.type="{PIPELINE_JOB_RESOURCE}" AND severity>=ERROR'
+"""Log entries of Vertex AI pipeline jobs at ERROR or worse: a run that fails writes at least one."""
+ROLLBACK_COMMAND = "mlops rollback --env {env}"
+"""How the on-call moves an endpoint's traffic back to the previous release (quoted in the runbooks)."""
+ALIGNMENT = "60s"
+COUNT_WINDOW = "300s"
+"""Counts (dead letters, failed runs) are summed over this window; any window above threshold fires at once."""
+
+
+def endpoint_filter(endpoint_id: str, metric: str, extra: str = "") -> str:
+    """Filter of one Vertex AI endpoint's online prediction metric (e.g. `prediction_latencies`)."""
+    clauses = [
+        f'resource.type = "{ENDPOINT_RESOURCE}"',
+        f'resource.labels.endpoint_id = "{endpoint_id}"',
+        f'metric.type = "{PREDICTION_METRICS}/{metric}"',
+    ]
+    if extra:
+        clauses.append(extra)
+    return " AND ".join(clauses)
+
+
+SERVER_ERRORS = 'metric.labels.response_code = starts_with("5")'
+"""5xx responses, whether the label reads `5xx` or the exact code (`503`)."""
+
+
+def subscription_filter(subscription_id: str, metric: str) -> str:
+    return " AND ".join(
+        [
+            f'resource.type = "{SUBSCRIPTION_RESOURCE}"',
+            f'resource.labels.subscription_id = "{subscription_id}"',
+            f'metric.type = "{SUBSCRIPTION_METRICS}/{metric}"',
+        ]
+    )
+
+
+def log_metric_filter(metric_name: str) -> str:
+    return f'resource.type = "{PIPELINE_JOB_RESOURCE}" AND metric.type = "logging.googleapis.com/user/{metric_name}"'
+
+
+def _aggregation(
+    aligner: str, reducer: str, group_by: str | None, period: str = ALIGNMENT
+) -> gcp.monitoring.AlertPolicyConditionConditionThresholdAggregationArgs:
+    return gcp.monitoring.AlertPolicyConditionConditionThresholdAggregationArgs(
+        alignment_period=period,
+        per_series_aligner=aligner,
+        cross_series_reducer=reducer,
+        group_by_fields=[group_by] if group_by else None,
+    )
+
+
+def latency_condition(endpoint_id: str, model: str, t: AlertThresholds) -> gcp.monitoring.AlertPolicyConditionArgs:
+    """p99 online prediction latency of the endpoint above `latency_p99_ms` for `duration_seconds`."""
+    return gcp.monitoring.AlertPolicyConditionArgs(
+        display_name=f"{model}: p99 prediction latency > {t.latency_p99_ms:g} ms",
+        condition_threshold=gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
+            filter=endpoint_filter(endpoint_id, "prediction_latencies"),
+            aggregations=[_aggregation("ALIGN_PERCENTILE_99", "REDUCE_MAX", "resource.label.endpoint_id")],
+            comparison="COMPARISON_GT",
+            threshold_value=t.latency_p99_ms,
+            duration=f"{t.duration_seconds}s",
+            trigger=gcp.monitoring.AlertPolicyConditionConditionThresholdTriggerArgs(count=1),
+            evaluation_missing_data="EVALUATION_MISSING_DATA_INACTIVE",
+        ),
+    )
+
+
+def error_ratio_condition(endpoint_id: str, model: str, t: AlertThresholds) -> gcp.monitoring.AlertPolicyConditionArgs:
+    """Share of 5xx responses among all responses of the endpoint above `error_ratio`."""
+    sums = _aggregation("ALIGN_DELTA", "REDUCE_SUM", "resource.label.endpoint_id", COUNT_WINDOW)
+    denominator_sums = gcp.monitoring.AlertPolicyConditionConditionThresholdDenominatorAggregationArgs(
+        alignment_period=COUNT_WINDOW,
+        per_series_aligner="ALIGN_DELTA",
+        cross_series_reducer="REDUCE_SUM",
+        group_by_fields=["resource.label.endpoint_id"],
+    )
+    return gcp.monitoring.AlertPolicyConditionArgs(
+        display_name=f"{model}: 5xx ratio > {t.error_ratio:g}",
+        condition_threshold=gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
+            filter=endpoint_filter(endpoint_id, "response_count", SERVER_ERRORS),
+            aggregations=[sums],
+            denominator_filter=endpoint_filter(endpoint_id, "response_count"),
+            denominator_aggregations=[denominator_sums],
+            comparison="COMPARISON_GT",
+            threshold_value=t.error_ratio,
+            duration=f"{t.duration_seconds}s",
+            trigger=gcp.monitoring.AlertPolicyConditionConditionThresholdTriggerArgs(count=1),
+            evaluation_missing_data="EVALUATION_MISSING_DATA_INACTIVE",
+        ),
+    )
+
+
+def dead_letter_condition(
+    subscription_id: str, logical: str, t: AlertThresholds
+) -> gcp.monitoring.AlertPolicyConditionArgs:
+    """Messages forwarded to the dead-letter topic within the window above `dead_letter_messages`."""
+    return gcp.monitoring.AlertPolicyConditionArgs(
+        display_name=f"{logical}: dead-lettered messages > {t.dead_letter_messages}",
+        condition_threshold=gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
+            filter=subscription_filter(subscription_id, "dead_letter_message_count"),
+            aggregations=[_aggregation("ALIGN_DELTA", "REDUCE_SUM", "resource.label.subscription_id", COUNT_WINDOW)],
+            comparison="COMPARISON_GT",
+            threshold_value=t.dead_letter_messages,
+            duration="0s",
+            trigger=gcp.monitoring.AlertPolicyConditionConditionThresholdTriggerArgs(count=1),
+        ),
+    )
+
+
+def oldest_unacked_condition(
+    subscription_id: str, logical: str, t: AlertThresholds
+) -> gcp.monitoring.AlertPolicyConditionArgs:
+    """Age of the oldest unacknowledged message above `oldest_unacked_seconds` for `duration_seconds`."""
+    return gcp.monitoring.AlertPolicyConditionArgs(
+        display_name=f"{logical}: oldest unacked message > {t.oldest_unacked_seconds} s",
+        condition_threshold=gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
+            filter=subscription_filter(subscription_id, "oldest_unacked_message_age"),
+            aggregations=[_aggregation("ALIGN_MAX", "REDUCE_MAX", "resource.label.subscription_id")],
+            comparison="COMPARISON_GT",
+            threshold_value=t.oldest_unacked_seconds,
+            duration=f"{t.duration_seconds}s",
+            trigger=gcp.monitoring.AlertPolicyConditionConditionThresholdTriggerArgs(count=1),
+        ),
+    )
+
+
+def pipeline_failure_condition(metric_name: str, t: AlertThresholds) -> gcp.monitoring.AlertPolicyConditionArgs:
+    """Failed pipeline runs (distinct jobs logging errors) within the window above `failed_pipeline_runs`."""
+    return gcp.monitoring.AlertPolicyConditionArgs(
+        display_name=f"failed pipeline runs > {t.failed_pipeline_runs}",
+        condition_threshold=gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
+            filter=log_metric_filter(metric_name),
+            # One series per pipeline job (the metric's label); REDUCE_COUNT counts the jobs that logged errors.
+            aggregations=[_aggregation("ALIGN_DELTA", "REDUCE_COUNT", None, COUNT_WINDOW)],
+            comparison="COMPARISON_GT",
+            threshold_value=t.failed_pipeline_runs,
+            duration="0s",
+            trigger=gcp.monitoring.AlertPolicyConditionConditionThresholdTriggerArgs(count=1),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Runbook:
+    """What the on-call reads in the incident: what fired, what it means, what to do, in order."""
+
+    title: str
+    meaning: str
+    steps: tuple[str, ...]
+
+    def markdown(self, env: str, dashboard: str) -> str:
+        """The runbook for `env`; `dashboard` says where the environment's dashboard is (markdown)."""
+        steps = "\n".join(f"{i}. {s}" for i, s in enumerate(self.steps, start=1))
+        return (
+            f"## {self.title} ({env})\n\n"
+            f"**What it means.** {self.meaning}\n\n"
+            f"**Dashboard:** {dashboard}\n\n"
+            f"**What to do**\n\n{steps}\n"
+        ).replace("{env}", env)
+
+
+def latency_runbook(model: str, t: AlertThresholds) -> Runbook:
+    return Runbook(
+        title=f"Endpoint `{model}`: p99 latency above {t.latency_p99_ms:g} ms",
+        meaning=(
+            f"For {t.duration_seconds} s the slowest 1% of online predictions of `{model}` took longer than "
+            f"{t.latency_p99_ms:g} ms. Users wait; clients may time out and retry, adding load."
+        ),
+        steps=(
+            "Open the dashboard: compare latency with prediction count and replicas. Load up and replicas at "
+            "max_replicas means the endpoint is saturated; raise `max_replicas` for the model in the environment "
+            "config and apply (`pulumi up --stack {env}`).",
+            "If latency rose right after a release (new model version or traffic split), roll back: "
+            f"`{ROLLBACK_COMMAND}`.",
+            "Otherwise check the serving container's logs (Logs Explorer, resource "
+            f"`{ENDPOINT_RESOURCE}`) for slow downstream calls (retrieval, grounding) and quota errors.",
+            "Post in the incident channel what you found and whether the alert closed.",
+        ),
+    )
+
+
+def error_ratio_runbook(model: str, t: AlertThresholds) -> Runbook:
+    return Runbook(
+        title=f"Endpoint `{model}`: 5xx ratio above {t.error_ratio:g}",
+        meaning=(
+            f"More than {t.error_ratio:.1%} of the predictions of `{model}` failed with a server error for "
+            f"{t.duration_seconds} s. Users get errors instead of answers."
+        ),
+        steps=(
+            "Open the dashboard: did errors start with a release, a traffic change or a replica drop?",
+            f"If they started with a release, roll back now: `{ROLLBACK_COMMAND}`; investigate afterwards.",
+            "Read the serving container's errors in Logs Explorer (resource "
+            f"`{ENDPOINT_RESOURCE}`, severity>=ERROR): out-of-memory, model load failures, quota exhaustion.",
+            "If replicas are crash-looping, check the model artifact and serving image digests of the release.",
+        ),
+    )
+
+
+def dead_letter_runbook(logical: str, t: AlertThresholds) -> Runbook:
+    return Runbook(
+        title=f"Subscription `{logical}`: messages dead-lettered",
+        meaning=(
+            f"More than {t.dead_letter_messages} message(s) of `{logical}` failed every delivery attempt and were "
+            "moved to the dead-letter topic. They are kept there by its own subscription (31 days), not lost."
+        ),
+        steps=(
+            "Open the dashboard: is the consumer down (no acks at all) or are only some messages rejected?",
+            "Pull a few dead letters without acking them (`gcloud pubsub subscriptions pull "
+            "<dead-letter subscription> --limit=5`) and read the payload and attributes.",
+            "For the BigQuery subscription, a dead letter means BigQuery rejected the row: compare the message "
+            "with the feedback table's schema.",
+            "Fix the consumer or the producer, then replay the dead letters to the source topic.",
+        ),
+    )
+
+
+def oldest_unacked_runbook(logical: str, t: AlertThresholds) -> Runbook:
+    return Runbook(
+        title=f"Subscription `{logical}`: backlog older than {t.oldest_unacked_seconds} s",
+        meaning=(
+            f"The oldest unacknowledged message of `{logical}` has waited more than {t.oldest_unacked_seconds} s: "
+            "its consumer is stopped, too slow, or failing without acking."
+        ),
+        steps=(
+            "Open the dashboard: backlog growing steadily means the consumer is down or under-scaled.",
+            "Check the consumer's logs and restarts; scale it out if it is healthy but slow.",
+            "If messages are nacked repeatedly they will be dead-lettered after the configured attempts; "
+            "watch the dead-letter alert of the same subscription.",
+        ),
+    )
+
+
+def pipeline_failure_runbook(t: AlertThresholds) -> Runbook:
+    return Runbook(
+        title="Vertex AI pipeline runs failed",
+        meaning=(
+            f"More than {t.failed_pipeline_runs} pipeline run(s) logged errors in the last 5 minutes: training, "
+            "evaluation or registration did not complete, so no new model version reached the registry."
+        ),
+        steps=(
+            "Open Vertex AI > Pipelines in the console, find the failed run and the failed task.",
+            "Read the task's logs (Logs Explorer, resource "
+            f"`{PIPELINE_JOB_RESOURCE}`, severity>=ERROR): quota, permission, data or code errors.",
+            "Re-run the pipeline once the cause is fixed; serving is unaffected (the endpoint keeps the "
+            "current model).",
+        ),
+    )

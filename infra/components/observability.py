@@ -1,0 +1,279 @@
+"""Observability: who is notified, what pages them, and the one dashboard of the environment.
+
+E-mail channels for the on-call (plus a Pub/Sub channel automation can subscribe to), alert policies per
+endpoint (p99 latency, 5xx ratio), per dead-lettering subscription (dead letters, oldest unacked message),
+and for failed pipeline runs (a log-based metric); each alert carries a runbook. Thresholds come from the
+environment config, per served model where the model overrides them. Conditions and runbooks live in
+`alerts.py`, the dashboard layout in `dashboard.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import partial
+
+import pulumi
+import pulumi_gcp as gcp
+
+from infra.components import alerts, dashboard
+from infra.components.naming import Naming, type_token
+from infra.components.refs import ProjectRefs
+from infra.config.model import AlertThresholds, EnvironmentConfig
+
+COMPONENT = "observability"
+CONSOLE = "https://console.cloud.google.com"
+
+
+@dataclass(frozen=True)
+class ObservabilityArgs:
+    """Inputs of the Observability component.
+
+    cfg: the environment's validated config: `cfg.observability` (e-mails, automation channel, thresholds)
+        and `cfg.serving.models[*].alerts` (per-model thresholds; the environment's otherwise).
+    naming: names and labels.
+    project: the project; policies depend on its enabled services, and its Cloud Monitoring notification
+        agent is allowed to publish to the automation topic.
+    endpoints: served model name -> endpoint id (or full endpoint resource name); each gets both alerts.
+    subscriptions: logical name -> subscription name (or id) of every subscription with a dead-letter policy;
+        each gets a dead-letter and an oldest-unacked alert. Default: none.
+    automation_topic: Pub/Sub topic id (`projects/<p>/topics/<t>`) notified alongside e-mail when
+        `cfg.observability.automation_channel` is on. Default: no automation channel.
+    """
+
+    cfg: EnvironmentConfig
+    naming: Naming
+    project: ProjectRefs
+    endpoints: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    subscriptions: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    automation_topic: pulumi.Input[str] | None = None
+
+
+def _last_segment(value: str) -> str:
+    """`projects/p/locations/l/endpoints/123` -> `123`; a bare id is returned as is."""
+    return value.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+class Observability(pulumi.ComponentResource):
+    """Channels, alert policies (`alert_policies[key]`), the log-based pipeline metric and the dashboard."""
+
+    channels: dict[str, gcp.monitoring.NotificationChannel]
+    """`email:<address>` per on-call address, plus `pubsub` for automation when enabled."""
+    alert_policies: dict[str, gcp.monitoring.AlertPolicy]
+    """Keys: `endpoint-latency:<model>`, `endpoint-errors:<model>`, `dead-letters:<sub>`,
+    `oldest-unacked:<sub>`, `pipeline-failures`."""
+    pipeline_failures_metric: gcp.logging.Metric
+    dashboard: gcp.monitoring.Dashboard
+    dashboard_url: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(type_token("Observability"), name, None, opts)
+        cfg = args.cfg
+        self._args = args
+        self._name = name
+        self._labels = args.naming.labels(COMPONENT)
+        self._api: list[pulumi.Resource] = list(args.project.services)
+        project_id = args.project.project_id
+
+        self.channels = self._channels()
+        channel_ids = [c.id for c in self.channels.values()]
+
+        metric_name = args.naming.name("pipeline-failures")
+        self.pipeline_failures_metric = gcp.logging.Metric(
+            f"{name}-pipeline-failures",
+            name=metric_name,
+            project=project_id,
+            description="Vertex AI pipeline jobs that logged errors (failed runs), by pipeline job id.",
+            filter=alerts.PIPELINE_FAILURE_LOG_FILTER,
+            metric_descriptor=gcp.logging.MetricMetricDescriptorArgs(
+                metric_kind="DELTA",
+                value_type="INT64",
+                unit="1",
+                display_name=f"{cfg.prefix} failed pipeline runs",
+                labels=[
+                    gcp.logging.MetricMetricDescriptorLabelArgs(
+                        key="pipeline_job_id", value_type="STRING", description="Vertex AI pipeline job id."
+                    )
+                ],
+            ),
+            label_extractors={"pipeline_job_id": "EXTRACT(resource.labels.pipeline_job_id)"},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self._api),
+        )
+
+        self.dashboard_name = f"{cfg.prefix} GenAI platform"
+        endpoints = {model: pulumi.Output.from_input(e).apply(_last_segment) for model, e in args.endpoints.items()}
+        subscriptions = {k: pulumi.Output.from_input(s).apply(_last_segment) for k, s in args.subscriptions.items()}
+        self.dashboard = self._dashboard(endpoints, subscriptions, metric_name)
+        self.dashboard_url = pulumi.Output.all(self.dashboard.id, project_id).apply(
+            lambda v: f"{CONSOLE}/monitoring/dashboards/builder/{_last_segment(v[0])}?project={v[1]}"
+        )
+
+        self.alert_policies = {}
+        for model, endpoint_id in sorted(endpoints.items()):
+            t = self.thresholds_for(model)
+            self.alert_policies[f"endpoint-latency:{model}"] = self._policy(
+                f"{model}-latency",
+                alerts.latency_runbook(model, t),
+                endpoint_id.apply(partial(alerts.latency_condition, model=model, t=t)),
+                "WARNING",
+                channel_ids,
+            )
+            self.alert_policies[f"endpoint-errors:{model}"] = self._policy(
+                f"{model}-errors",
+                alerts.error_ratio_runbook(model, t),
+                endpoint_id.apply(partial(alerts.error_ratio_condition, model=model, t=t)),
+                "CRITICAL",
+                channel_ids,
+            )
+        env_t = cfg.observability.thresholds
+        for logical, subscription_id in sorted(subscriptions.items()):
+            self.alert_policies[f"dead-letters:{logical}"] = self._policy(
+                f"{logical}-dead-letters",
+                alerts.dead_letter_runbook(logical, env_t),
+                subscription_id.apply(partial(alerts.dead_letter_condition, logical=logical, t=env_t)),
+                "WARNING",
+                channel_ids,
+            )
+            self.alert_policies[f"oldest-unacked:{logical}"] = self._policy(
+                f"{logical}-oldest-unacked",
+                alerts.oldest_unacked_runbook(logical, env_t),
+                subscription_id.apply(partial(alerts.oldest_unacked_condition, logical=logical, t=env_t)),
+                "WARNING",
+                channel_ids,
+            )
+        self.alert_policies["pipeline-failures"] = self._policy(
+            "pipeline-failures",
+            alerts.pipeline_failure_runbook(env_t),
+            pulumi.Output.from_input(alerts.pipeline_failure_condition(metric_name, env_t)),
+            "ERROR",
+            channel_ids,
+            depends_on=[self.pipeline_failures_metric],
+        )
+
+        self.register_outputs(
+            {
+                "dashboard_url": self.dashboard_url,
+                "channel_ids": {k: c.id for k, c in self.channels.items()},
+                "alert_policy_names": {k: p.name for k, p in self.alert_policies.items()},
+            }
+        )
+
+    def thresholds_for(self, model: str) -> AlertThresholds:
+        """The served model's own thresholds when it sets them, the environment's otherwise."""
+        for served in self._args.cfg.serving.models:
+            if served.name == model and served.alerts is not None:
+                return served.alerts
+        return self._args.cfg.observability.thresholds
+
+    def _channels(self) -> dict[str, gcp.monitoring.NotificationChannel]:
+        cfg, project_id = self._args.cfg, self._args.project.project_id
+        channels: dict[str, gcp.monitoring.NotificationChannel] = {}
+        for address in cfg.observability.notification_emails:
+            channels[f"email:{address}"] = gcp.monitoring.NotificationChannel(
+                f"{self._name}-email-{_slug(address)}",
+                project=project_id,
+                type="email",
+                display_name=f"{cfg.prefix} on-call: {address}",
+                labels={"email_address": address},
+                user_labels=self._labels,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=self._api),
+            )
+        topic = self._args.automation_topic
+        if cfg.observability.automation_channel and topic is not None:
+            grant = gcp.pubsub.TopicIAMMember(
+                f"{self._name}-automation-monitoring-publisher",
+                project=project_id,
+                topic=topic,
+                role="roles/pubsub.publisher",
+                member=self._args.project.agent("monitoring"),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=self._api),
+            )
+            channels["pubsub"] = gcp.monitoring.NotificationChannel(
+                f"{self._name}-automation",
+                project=project_id,
+                type="pubsub",
+                display_name=f"{cfg.prefix} automation (Pub/Sub)",
+                description="Alert notifications for automation: retraining and rollback bots subscribe here.",
+                labels={"topic": topic},
+                user_labels=self._labels,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*self._api, grant]),
+            )
+        return channels
+
+    def _dashboard(
+        self, endpoints: dict[str, pulumi.Output[str]], subscriptions: dict[str, pulumi.Output[str]], metric: str
+    ) -> gcp.monitoring.Dashboard:
+        cfg = self._args.cfg
+        models = sorted(endpoints)
+        keys = sorted(subscriptions)
+        intro = (
+            f"**{cfg.prefix}** ({cfg.tier}). Alerts page {', '.join(cfg.observability.notification_emails)}. "
+            "Each alert's documentation holds its runbook. Roll back a bad release with "
+            f"`{alerts.ROLLBACK_COMMAND.format(env=cfg.name)}`."
+        )
+
+        def build(values: list[str]) -> str:
+            ids = dict(zip(models, values[: len(models)], strict=True))
+            subs = dict(zip(keys, values[len(models) :], strict=True))
+            return dashboard.dashboard_json(
+                dashboard.definition(
+                    display_name=self.dashboard_name,
+                    intro_markdown=intro,
+                    endpoints=ids,
+                    endpoint_thresholds={m: self.thresholds_for(m) for m in models},
+                    subscriptions=subs,
+                    pipeline_metric=metric,
+                    thresholds=cfg.observability.thresholds,
+                )
+            )
+
+        outputs = [endpoints[m] for m in models] + [subscriptions[k] for k in keys]
+        return gcp.monitoring.Dashboard(
+            f"{self._name}-dashboard",
+            project=self._args.project.project_id,
+            dashboard_json=pulumi.Output.all(*outputs).apply(build),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self._api),
+        )
+
+    def _dashboard_reference(self, project: str) -> str:
+        """Where the runbooks send the on-call: the dashboard by name in the project's dashboard list.
+
+        Not the dashboard's own URL: that needs the dashboard id, unknown until it exists, which would leave
+        every alert's documentation unknown in previews and offline plans.
+        """
+        return f"*{self.dashboard_name}* in {CONSOLE}/monitoring/dashboards?project={project}"
+
+    def _policy(
+        self,
+        key: str,
+        runbook: alerts.Runbook,
+        condition: pulumi.Output[gcp.monitoring.AlertPolicyConditionArgs],
+        severity: str,
+        channel_ids: list[pulumi.Output[str]],
+        depends_on: list[pulumi.Resource] | None = None,
+    ) -> gcp.monitoring.AlertPolicy:
+        env = self._args.cfg.name
+        return gcp.monitoring.AlertPolicy(
+            f"{self._name}-{key}",
+            project=self._args.project.project_id,
+            display_name=f"[{env}] {runbook.title}",
+            combiner="OR",
+            conditions=[condition],
+            severity=severity,
+            notification_channels=channel_ids,
+            documentation=gcp.monitoring.AlertPolicyDocumentationArgs(
+                subject=f"[{env}] {runbook.title}"[:255],
+                content=self._args.project.project_id.apply(
+                    lambda project: runbook.markdown(env, self._dashboard_reference(project))
+                ),
+                mime_type="text/markdown",
+            ),
+            alert_strategy=gcp.monitoring.AlertPolicyAlertStrategyArgs(auto_close="86400s"),
+            user_labels=self._labels,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self._api, *(depends_on or [])]),
+        )
