@@ -92,7 +92,7 @@ class Environment(pulumi.ComponentResource):
             "buckets": {k: b.name for k, b in self.data.buckets.items()},
             "datasets": {k: d.dataset_id for k, d in self.data.datasets.items()},
             "topics": {k: t.id for k, t in self.messaging.topics.items()},
-            "endpoints": {k: e.id for k, e in self.serving.endpoints.items()},
+            "endpoints": {k: e.name for k, e in self.serving.endpoints.items()},
             "kfp_repository": self.registry.kfp_host,
             "images_repository": self.registry.images_url,
             "dashboard_url": self.observability.dashboard_url,

@@ -1,0 +1,158 @@
+"""The whole program per stack, synthesized offline: every resource registered, the cross-cutting guarantees.
+
+These run `infra/__main__.py` through the offline synth (the SDK's mock runtime), i.e. exactly what
+`pulumi up` would register for dev, staging and prod.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from functools import cache
+from typing import Any
+
+import pytest
+
+from infra.synth import synth_stack
+
+ENVS = ("dev", "staging", "prod")
+PLATFORM_LABELS = ("env", "app", "component", "managed-by")
+BASIC_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
+STATEFUL_TYPES = {
+    "gcp:storage/bucket:Bucket",
+    "gcp:bigquery/dataset:Dataset",
+    "gcp:bigquery/table:Table",
+    "gcp:kms/cryptoKey:CryptoKey",
+    "gcp:kms/keyRing:KeyRing",
+    "gcp:pubsub/topic:Topic",
+}
+
+
+@cache
+def snapshot(env: str) -> dict[str, Any]:
+    return synth_stack(env)
+
+
+def resources(env: str, type_: str | None = None) -> list[dict[str, Any]]:
+    return [r for r in snapshot(env)["resources"] if type_ is None or r["type"] == type_]
+
+
+@cache
+def label_argument(type_: str) -> str | None:
+    """`userLabels` / `labels` when the pulumi-gcp resource class accepts user labels, else None.
+
+    `user_labels` wins where both exist (a notification channel's `labels` are its channel settings).
+    """
+    package, module_path, class_name = type_.split(":")
+    if package != "gcp":
+        return None
+    module_name, _ = module_path.split("/")
+    cls = getattr(importlib.import_module(f"pulumi_gcp.{module_name}"), class_name)
+    parameters = inspect.signature(cls._internal_init).parameters
+    for python_name, camel in (("user_labels", "userLabels"), ("labels", "labels")):
+        if python_name in parameters:
+            return camel
+    return None
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_every_labelable_resource_is_labelled(env: str) -> None:
+    checked = 0
+    for resource in resources(env):
+        argument = label_argument(resource["type"]) if resource["custom"] else None
+        if argument is None:
+            continue
+        labels = resource["inputs"].get(argument) or {}
+        missing = [k for k in PLATFORM_LABELS if k not in labels]
+        assert not missing, f"{resource['urn']} lacks labels {missing}"
+        assert labels["env"] == env, resource["urn"]
+        checked += 1
+    assert checked >= 20, f"only {checked} labelable resources found in {env}"
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_no_basic_roles_anywhere(env: str) -> None:
+    grants = [r for r in resources(env) if "role" in r["inputs"]]
+    assert grants, "the environment grants roles"
+    for grant in grants:
+        assert grant["inputs"]["role"] not in BASIC_ROLES, grant["urn"]
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_every_endpoint_has_latency_and_error_alerts(env: str) -> None:
+    endpoints = resources(env, "gcp:vertex/aiEndpoint:AiEndpoint")
+    assert endpoints
+    filters = [
+        condition["conditionThreshold"]["filter"]
+        for policy in resources(env, "gcp:monitoring/alertPolicy:AlertPolicy")
+        for condition in policy["inputs"]["conditions"]
+    ]
+    for endpoint in endpoints:
+        selector = f'resource.labels.endpoint_id = "{endpoint["inputs"]["name"]}"'
+        mine = [f for f in filters if selector in f]
+        assert any("prediction/online/prediction_latencies" in f for f in mine), f"{endpoint['urn']}: latency alert"
+        assert any("prediction/online/response_count" in f for f in mine), f"{endpoint['urn']}: error alert"
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_every_dead_letter_subscription_has_its_alert(env: str) -> None:
+    with_dead_letters = [
+        s for s in resources(env, "gcp:pubsub/subscription:Subscription") if s["inputs"].get("deadLetterPolicy")
+    ]
+    assert len(with_dead_letters) >= 3
+    filters = [
+        condition["conditionThreshold"]["filter"]
+        for policy in resources(env, "gcp:monitoring/alertPolicy:AlertPolicy")
+        for condition in policy["inputs"]["conditions"]
+    ]
+    for subscription in with_dead_letters:
+        selector = f'resource.labels.subscription_id = "{subscription["inputs"]["name"]}"'
+        assert any(selector in f and "dead_letter_message_count" in f for f in filters), subscription["urn"]
+
+
+def test_prod_protects_stateful_resources() -> None:
+    stateful = [r for r in resources("prod") if r["type"] in STATEFUL_TYPES]
+    assert {r["type"] for r in stateful} == STATEFUL_TYPES
+    for resource in stateful:
+        assert resource["protect"], f"{resource['urn']} must be protected in prod"
+    for bucket in resources("prod", "gcp:storage/bucket:Bucket"):
+        assert bucket["inputs"]["forceDestroy"] is False, bucket["urn"]
+        assert bucket["inputs"]["encryption"]["defaultKmsKeyName"], bucket["urn"]
+        assert int(bucket["inputs"]["retentionPolicy"]["retentionPeriod"]) == 30 * 86_400, bucket["urn"]
+    for dataset in resources("prod", "gcp:bigquery/dataset:Dataset"):
+        assert dataset["inputs"]["deleteContentsOnDestroy"] is False, dataset["urn"]
+        assert dataset["inputs"]["defaultEncryptionConfiguration"]["kmsKeyName"], dataset["urn"]
+    for table in resources("prod", "gcp:bigquery/table:Table"):
+        assert table["inputs"]["deletionProtection"] is True, table["urn"]
+
+
+def test_dev_allows_teardown_and_expires_data() -> None:
+    assert not any(r["protect"] for r in resources("dev") if r["type"] in STATEFUL_TYPES)
+    for bucket in resources("dev", "gcp:storage/bucket:Bucket"):
+        assert bucket["inputs"]["forceDestroy"] is True, bucket["urn"]
+    for dataset in resources("dev", "gcp:bigquery/dataset:Dataset"):
+        assert dataset["inputs"]["defaultTableExpirationMs"] == 30 * 86_400_000, dataset["urn"]
+    assert resources("dev", "gcp:kms/cryptoKey:CryptoKey") == []
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_outputs_tell_a_user_where_things_are(env: str) -> None:
+    outputs = snapshot(env)["outputs"]
+    assert outputs["project_id"] == f"acme-genai-{env}"
+    assert outputs["kfp_repository"] == f"https://europe-west4-kfp.pkg.dev/acme-genai-{env}/genai-{env}-pipelines"
+    assert set(outputs["buckets"]) == {"pipeline_root", "datasets", "model_artifacts"}
+    assert set(outputs["datasets"]) == {"evaluation", "prediction_logs", "feedback"}
+    assert outputs["endpoints"]["assistant"].isdigit()
+    assert {"dashboard_url", "topics", "images_repository", "service_accounts"} <= set(outputs)
+
+
+def test_components_nest_under_the_environment() -> None:
+    by_urn = {r["urn"]: r for r in resources("prod")}
+    (bucket,) = [r for r in resources("prod", "gcp:storage/bucket:Bucket") if r["name"].endswith("pipeline-root")]
+    assert bucket["urn"] == (
+        "urn:pulumi:prod::genai-mlops::genai-mlops:platform:Environment$genai-mlops:platform:Data"
+        "$gcp:storage/bucket:Bucket::genai-prod-data-pipeline-root"
+    )
+    data = by_urn[bucket["parent"]]
+    assert data["type"] == "genai-mlops:platform:Data"
+    assert by_urn[data["parent"]]["type"] == "genai-mlops:platform:Environment"
