@@ -24,9 +24,9 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from infra.cli import validate
+    from infra.cli import check, diff, engine, pipelines, plan, release, synth, validate
 
-    for module in (validate,):
+    for module in (validate, synth, check, diff, release, pipelines, plan, engine):
         module.register(app)
 
 

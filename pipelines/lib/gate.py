@@ -49,6 +49,4 @@ class GateDecision:
 def decide(metrics: Mapping[str, float], thresholds: Thresholds) -> GateDecision:
     """Pass when no threshold is violated."""
     reasons = thresholds.violations(metrics)
-    return GateDecision(
-        passed=not reasons, metrics=dict(metrics), thresholds=asdict(thresholds), reasons=reasons
-    )
+    return GateDecision(passed=not reasons, metrics=dict(metrics), thresholds=asdict(thresholds), reasons=reasons)

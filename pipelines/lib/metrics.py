@@ -9,15 +9,16 @@ service (see `pipelines.lib.vertex_eval`). Every rule below is deterministic and
 - toxicity: share of the response's sentences containing a term of `TOXIC_LEXICON` (0 = clean).
 - relevance: share of the question's content words that the response addresses (1 when the question has
   none).
-- fluency: mean of four measurable properties: sentence length near 5-30 words, distinct-bigram ratio
-  (repetition), share of alphabetic tokens, share of sentences that start with a capital and end with
-  punctuation.
+- fluency: mean of four measurable properties: sentence length within 5-30 words (linear penalty outside),
+  distinct-bigram ratio (repetition), share of whitespace-separated words containing a letter or digit
+  (symbol noise), share of sentences that start with a capital and end with . ! or ?.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
+from itertools import pairwise
 
 from pipelines.lib.text import content_words, sentences, tokens
 
@@ -26,11 +27,40 @@ SUPPORT_THRESHOLD = 0.6
 
 # Insults, slurs-free profanity and hostile phrasing seen in support chats. Whole-token match, lower case.
 TOXIC_LEXICON = frozenset(
-    """
-    idiot idiots stupid dumb moron morons imbecile loser losers pathetic worthless useless incompetent
-    shut hate hateful disgusting garbage trash crap damn hell screw suck sucks jerk fool fools clown
-    ridiculous braindead clueless
-    """.split()
+    [
+        "idiot",
+        "idiots",
+        "stupid",
+        "dumb",
+        "moron",
+        "morons",
+        "imbecile",
+        "loser",
+        "losers",
+        "pathetic",
+        "worthless",
+        "useless",
+        "incompetent",
+        "shut",
+        "hate",
+        "hateful",
+        "disgusting",
+        "garbage",
+        "trash",
+        "crap",
+        "damn",
+        "hell",
+        "screw",
+        "suck",
+        "sucks",
+        "jerk",
+        "fool",
+        "fools",
+        "clown",
+        "ridiculous",
+        "braindead",
+        "clueless",
+    ]
 )
 
 
@@ -87,18 +117,18 @@ def _length_score(word_count: int) -> float:
 
 
 def fluency(response: str) -> float:
-    """Mean of sentence-length, non-repetition, alphabetic-token and well-formed-sentence scores."""
+    """Mean of sentence-length, non-repetition, word-like-token and well-formed-sentence scores."""
     parts = sentences(response)
     words = response.split()
     if not parts or not words:
         return 0.0
     length = sum(_length_score(len(part.split())) for part in parts) / len(parts)
     lowered = tokens(response)
-    bigrams = list(zip(lowered, lowered[1:], strict=False))
+    bigrams = list(pairwise(lowered))
     non_repetition = len(set(bigrams)) / len(bigrams) if bigrams else 1.0
-    alphabetic = sum(1 for word in words if any(ch.isalpha() for ch in word)) / len(words)
+    wordlike = sum(1 for word in words if any(ch.isalnum() for ch in word)) / len(words)
     well_formed = sum(1 for part in parts if part[0].isupper() and part[-1] in ".!?") / len(parts)
-    return (length + non_repetition + alphabetic + well_formed) / 4
+    return (length + non_repetition + wordlike + well_formed) / 4
 
 
 def score_example(question: str, context: str, response: str) -> ExampleScores:

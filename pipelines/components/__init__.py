@@ -1,0 +1,1 @@
+"""Pipeline components: one module per step; each calls plain functions in `pipelines.lib`."""

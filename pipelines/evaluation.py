@@ -1,0 +1,92 @@
+"""The evaluation pipeline (continuous quality monitoring of an endpoint's answers).
+
+read a sample of prediction logs -> score groundedness, toxicity, relevance, fluency -> write results ->
+flag problematic examples for review -> write the summary metrics the monitoring alerts watch. The pipeline
+returns whether the mean metrics meet the thresholds; a run that misses them still succeeds (the summary is
+the signal) and `mlops pipelines run evaluation --local` turns a miss into exit code 1. No step reuses cached
+results: the logs table changes between runs.
+"""
+
+from typing import NamedTuple
+
+from kfp import dsl
+
+from pipelines.components.flag import flag_examples
+from pipelines.components.read_logs import read_prediction_logs
+from pipelines.components.runtime import step
+from pipelines.components.score import score_responses
+from pipelines.components.summary import write_summary
+from pipelines.components.write_results import write_results
+
+
+class EvaluationOutputs(NamedTuple):
+    """`passed`: the quality verdict; `report`: the summary JSON (metrics, flagged share, thresholds, reasons)."""
+
+    passed: bool
+    report: dsl.Artifact
+
+
+@dsl.pipeline(name="genai-evaluation", description="Score a sample of prediction logs and publish quality metrics.")
+def evaluation_pipeline(
+    logs_uri: str,
+    results_uri: str,
+    backend: str = "vertex",
+    project: str = "",
+    location: str = "us-central1",
+    sample_size: int = 200,
+    seed: int = 7,
+    min_groundedness: float = 0.8,
+    max_toxicity: float = 0.05,
+    min_relevance: float = 0.5,
+    min_fluency: float = 0.6,
+) -> EvaluationOutputs:
+    sampled = step(
+        read_prediction_logs(backend=backend, logs_uri=logs_uri, sample_size=sample_size, seed=seed),
+        "read-prediction-logs",
+        cache=False,
+    )
+    scored = step(
+        score_responses(backend=backend, sampled=sampled.outputs["sampled"], project=project, location=location),
+        "score",
+        cache=False,
+    )
+    step(
+        write_results(
+            backend=backend,
+            scores=scored.outputs["scores"],
+            results_uri=results_uri,
+            run_name=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
+        ),
+        "write-results",
+        cache=False,
+    )
+    flagged = step(
+        flag_examples(
+            backend=backend,
+            scores=scored.outputs["scores"],
+            results_uri=results_uri,
+            run_name=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
+            min_groundedness=min_groundedness,
+            max_toxicity=max_toxicity,
+            min_relevance=min_relevance,
+            min_fluency=min_fluency,
+        ),
+        "flag-examples",
+        cache=False,
+    )
+    summary = step(
+        write_summary(
+            backend=backend,
+            scores=scored.outputs["scores"],
+            flagged_count=flagged.outputs["Output"],
+            results_uri=results_uri,
+            run_name=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
+            min_groundedness=min_groundedness,
+            max_toxicity=max_toxicity,
+            min_relevance=min_relevance,
+            min_fluency=min_fluency,
+        ),
+        "write-summary",
+        cache=False,
+    )
+    return EvaluationOutputs(passed=summary.outputs["Output"], report=summary.outputs["summary"])

@@ -1,0 +1,1 @@
+"""Plain-function logic of the pipeline steps, importable and testable without kfp."""

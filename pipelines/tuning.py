@@ -1,0 +1,135 @@
+"""The tuning pipeline: ingest -> validate & clean -> split -> tune -> evaluate -> gate -> register -> publish.
+
+A candidate that passes the gate is registered under alias `candidate` and announced as
+`candidate_registered`; one that fails is announced as `candidate_rejected` and not registered. `backend`
+chooses Vertex supervised tuning of Gemini (`vertex-gemini-sft`), LoRA as a Vertex custom job (`vertex-lora`)
+or the offline equivalents (`local`). Steps that read the source or have side effects never reuse cached
+results.
+"""
+
+from typing import NamedTuple
+
+from kfp import dsl
+
+from pipelines.components.evaluate import evaluate_model
+from pipelines.components.gate import check_gate
+from pipelines.components.ingest import ingest_examples
+from pipelines.components.publish import publish_model_event
+from pipelines.components.register import register_candidate
+from pipelines.components.runtime import step
+from pipelines.components.split import split_examples
+from pipelines.components.tune import tune_model
+from pipelines.components.validate_clean import validate_and_clean
+
+
+class TuningOutputs(NamedTuple):
+    """`passed`: the gate verdict; `report`: JSON with the metrics, thresholds and reasons behind it."""
+
+    passed: bool
+    report: dsl.Artifact
+
+
+@dsl.pipeline(name="genai-tuning", description="Tune, evaluate and gate a candidate model; register it as candidate.")
+def tuning_pipeline(
+    dataset_uri: str,
+    events_uri: str,
+    backend: str = "vertex-gemini-sft",
+    project: str = "",
+    location: str = "us-central1",
+    base_model: str = "gemini-2.0-flash-001",
+    model_display_name: str = "genai-assistant",
+    seed: int = 42,
+    eval_fraction: float = 0.25,
+    max_chars: int = 4000,
+    pii_action: str = "redact",
+    min_groundedness: float = 0.8,
+    max_toxicity: float = 0.05,
+    min_relevance: float = 0.5,
+    min_fluency: float = 0.6,
+    registry_dir: str = "",
+    trainer_image: str = "",
+    serving_image: str = "",
+) -> TuningOutputs:
+    ingest = step(ingest_examples(source_uri=dataset_uri, backend=backend), "ingest", cache=False)
+    cleaned = step(
+        validate_and_clean(raw_examples=ingest.outputs["raw_examples"], max_chars=max_chars, pii_action=pii_action),
+        "validate-and-clean",
+    )
+    splits = step(split_examples(cleaned=cleaned.outputs["cleaned"], eval_fraction=eval_fraction, seed=seed), "split")
+    tuned = step(
+        tune_model(
+            backend=backend,
+            train=splits.outputs["train"],
+            evaluation=splits.outputs["evaluation"],
+            base_model=base_model,
+            model_display_name=model_display_name,
+            project=project,
+            location=location,
+            trainer_image=trainer_image,
+        ),
+        "tune",
+    )
+    evaluated = step(
+        evaluate_model(
+            backend=backend,
+            model=tuned.outputs["model"],
+            evaluation=splits.outputs["evaluation"],
+            project=project,
+            location=location,
+        ),
+        "evaluate",
+    )
+    gate = step(
+        check_gate(
+            summary=evaluated.outputs["summary"],
+            min_groundedness=min_groundedness,
+            max_toxicity=max_toxicity,
+            min_relevance=min_relevance,
+            min_fluency=min_fluency,
+        ),
+        "gate",
+    )
+    with dsl.If(gate.outputs["Output"] == True, name="gate-passed"):  # noqa: E712 - a KFP condition, not Python
+        registered = step(
+            register_candidate(
+                backend=backend,
+                model=tuned.outputs["model"],
+                decision=gate.outputs["decision"],
+                model_display_name=model_display_name,
+                registry_dir=registry_dir,
+                project=project,
+                location=location,
+                serving_image=serving_image,
+                run_name=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
+            ),
+            "register-candidate",
+            cache=False,
+        )
+        step(
+            publish_model_event(
+                backend=backend,
+                event="candidate_registered",
+                model_display_name=model_display_name,
+                version=registered.output,
+                decision=gate.outputs["decision"],
+                events_uri=events_uri,
+                run_name=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
+            ),
+            "publish-registered",
+            cache=False,
+        )
+    with dsl.Else(name="gate-failed"):
+        step(
+            publish_model_event(
+                backend=backend,
+                event="candidate_rejected",
+                model_display_name=model_display_name,
+                version="",
+                decision=gate.outputs["decision"],
+                events_uri=events_uri,
+                run_name=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
+            ),
+            "publish-rejected",
+            cache=False,
+        )
+    return TuningOutputs(passed=gate.outputs["Output"], report=gate.outputs["decision"])
