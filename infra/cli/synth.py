@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
+
+ProjectDirOption = Annotated[
+    Path | None, typer.Option("--project-dir", help="Directory holding Pulumi.yaml (default: this repository).")
+]
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def synth(
-        env: str = typer.Option(..., "--env", "-e", help="Environment (stack) name: dev, staging, prod."),
-        out: Path | None = typer.Option(None, "--out", "-o", help="Write the snapshot here (atomically)."),
-        project_dir: Path | None = typer.Option(
-            None, "--project-dir", help="Directory holding Pulumi.yaml (default: this repository)."
-        ),
+        env: Annotated[str, typer.Option("--env", "-e", help="Environment (stack) name: dev, staging, prod.")],
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the snapshot here (atomically).")] = None,
+        project_dir: ProjectDirOption = None,
     ) -> None:
         """Run the Pulumi program offline under the mock runtime and print (or write) ENV's snapshot."""
         import sys

@@ -4,16 +4,18 @@ Offline there is no cloud to ask, so each data source the platform uses gets a d
 derived only from its arguments and the stack's `gcp:` config. Anything not in the table answers `{}` (every
 field unset) and is reported in `SynthResult.unmocked_invokes`, so a new data source is noticed, not guessed.
 
-| token | answer |
-|---|---|
-| `gcp:organizations/getProject:getProject` | `projectId` (arg or `gcp:project`), `number` = `fake_project_number(projectId)`, `name`, `id=projects/<id>` |
-| `gcp:organizations/getClientConfig:getClientConfig` | `project`, `region`, `zone` from `gcp:` config, `id` |
-| `gcp:storage/getProjectServiceAccount:getProjectServiceAccount` | `service-<number>@gs-project-accounts.iam.gserviceaccount.com` |
-| `gcp:bigquery/getDefaultServiceAccount:getDefaultServiceAccount` | `bq-<number>@bigquery-encryption.iam.gserviceaccount.com` |
-| `gcp:compute/getDefaultServiceAccount:getDefaultServiceAccount` | `<number>-compute@developer.gserviceaccount.com` |
-| `gcp:organizations/getIAMPolicy:getIAMPolicy` | `policyData`: the bindings as canonical JSON (the provider computes it locally too) |
-| `gcp:kms/getKMSKeyRing:getKMSKeyRing` | `id=projects/<p>/locations/<l>/keyRings/<name>` |
-| `gcp:kms/getKMSCryptoKey:getKMSCryptoKey` | `id=<keyRing>/cryptoKeys/<name>` |
+- `gcp:organizations/getProject:getProject`: `projectId` (argument, else `gcp:project`), `number` =
+  `fake_project_number(projectId)` (12 digits from sha256), `name`, `id=projects/<id>`.
+- `gcp:organizations/getClientConfig:getClientConfig`: `project`, `region`, `zone` from the `gcp:` config.
+- `gcp:storage/getProjectServiceAccount:getProjectServiceAccount`:
+  `service-<number>@gs-project-accounts.iam.gserviceaccount.com`.
+- `gcp:bigquery/getDefaultServiceAccount:getDefaultServiceAccount`:
+  `bq-<number>@bigquery-encryption.iam.gserviceaccount.com`.
+- `gcp:compute/getDefaultServiceAccount:getDefaultServiceAccount`: `<number>-compute@developer.gserviceaccount.com`.
+- `gcp:organizations/getIAMPolicy:getIAMPolicy`: `policyData`, the bindings as canonical JSON (the provider
+  computes it locally too).
+- `gcp:kms/getKMSKeyRing:getKMSKeyRing`: `id=projects/<p>/locations/<l>/keyRings/<name>`.
+- `gcp:kms/getKMSCryptoKey:getKMSCryptoKey`: `id=<keyRing>/cryptoKeys/<name>`.
 """
 
 from __future__ import annotations

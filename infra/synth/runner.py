@@ -43,29 +43,26 @@ class ProgramRun:
     unmocked_invokes: list[str]
 
 
-def _under(path: str | None, root: Path) -> bool:
-    if not path:
-        return False
-    try:
-        return Path(path).resolve().is_relative_to(root)
-    except (OSError, ValueError):
-        return False
-
-
-def _installed_roots() -> list[Path]:
+def _installed_prefixes() -> tuple[str, ...]:
     """Where installed libraries live (a project-local `.venv` is under the project dir; never evict those)."""
-    roots = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
-    roots.update(Path(p).resolve() for p in sys.path if p.endswith(("site-packages", "dist-packages")))
-    return sorted(roots)
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix}
+    roots.update(p for p in sys.path if p.endswith(("site-packages", "dist-packages")))
+    roots.update(os.path.realpath(p) for p in list(roots))
+    return tuple(os.path.join(p, "") for p in roots)
 
 
 def _evict_program_modules(root: Path) -> None:
-    installed = _installed_roots()
+    """Drop modules loaded from files under `root` (the program's own code), keeping tooling and libraries.
+
+    Plain string prefixes (no per-module `resolve()`): this runs over every loaded module twice per synth.
+    """
+    prefixes = tuple({os.path.join(str(root), ""), os.path.join(os.path.realpath(root), "")})
+    installed = _installed_prefixes()
     for name, module in list(sys.modules.items()):
-        if name == "infra" or name.startswith(KEEP_MODULES):
+        if name in ("infra", "__main__", "__mp_main__") or name.startswith(KEEP_MODULES):
             continue
         path = getattr(module, "__file__", None)
-        if _under(path, root) and not any(_under(path, lib) for lib in installed):
+        if isinstance(path, str) and path.startswith(prefixes) and not path.startswith(installed):
             del sys.modules[name]
 
 

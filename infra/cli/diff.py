@@ -1,0 +1,46 @@
+"""`mlops diff A B [--format text|markdown|json]`: what changes from snapshot A to snapshot B.
+
+A and B are snapshot files, `ENV` (synth of the working tree) or `ENV@GITREF` (synth of that commit).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from infra.cli.synth import ProjectDirOption
+
+
+class DiffFormat(StrEnum):
+    TEXT = "text"
+    MARKDOWN = "markdown"
+    JSON = "json"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def diff(
+        base: Annotated[str, typer.Argument(metavar="A", help="Old side: snapshot file, ENV or ENV@GITREF.")],
+        head: Annotated[str, typer.Argument(metavar="B", help="New side: snapshot file, ENV or ENV@GITREF.")],
+        fmt: Annotated[DiffFormat, typer.Option("--format", "-f", help="text, markdown or json.")] = DiffFormat.TEXT,
+        project_dir: ProjectDirOption = None,
+    ) -> None:
+        """Diff two snapshots like `pulumi preview --diff` (e.g. `mlops diff prod@origin/main prod`)."""
+        import sys
+
+        from infra.diff import diff_json, diff_snapshots, render_markdown, render_text
+        from infra.diff.sources import resolve_operand
+        from infra.fsutil import canonical_json
+
+        old = resolve_operand(base, project_dir)
+        new = resolve_operand(head, project_dir)
+        assert new.document is not None  # resolve_operand raises instead of returning an empty side
+        result = diff_snapshots(old.document, new.document, base_label=old.label, head_label=new.label)
+        if fmt is DiffFormat.JSON:
+            sys.stdout.write(canonical_json(diff_json(result)))
+        elif fmt is DiffFormat.MARKDOWN:
+            sys.stdout.write(render_markdown([result], title=f"Diff {old.label} -> {new.label}"))
+        else:
+            sys.stdout.write(render_text(result))

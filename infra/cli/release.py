@@ -1,0 +1,136 @@
+"""`mlops promote --from ENV --to ENV` and `mlops rollback --env ENV`: move releases between environments.
+
+Exit codes: 0 promoted / rolled back / nothing to do, 1 a gate failed or nothing to roll back to (nothing
+changed), 2 invalid input (raised as UserInputError and printed by the app).
+"""
+
+from __future__ import annotations
+
+import getpass
+import subprocess
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from infra.errors import UserInputError
+
+EXIT_BLOCKED = 1
+
+
+def _git(project_dir: Path, *args: str) -> str | None:
+    try:
+        proc = subprocess.run(["git", "-C", str(project_dir), *args], capture_output=True, text=True, check=False)
+    except OSError:
+        return None
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.strip() or None
+
+
+def _who(project_dir: Path, given: str | None) -> str:
+    return given or _git(project_dir, "config", "user.email") or getpass.getuser()
+
+
+def _commit(project_dir: Path, given: str | None) -> str:
+    commit = given or _git(project_dir, "rev-parse", "HEAD")
+    if not commit:
+        raise UserInputError.single(
+            "--commit", "", f"cannot read the current commit of {project_dir} (not a git checkout?); "
+            "pass --commit <sha> of the revision you are promoting from",
+        )
+    return commit
+
+
+ProjectDir = Annotated[
+    Path | None, typer.Option("--project-dir", help="Directory holding Pulumi.yaml (default: this repository).")
+]
+By = Annotated[str | None, typer.Option("--by", help="Who acts (default: git user.email, else the login name).")]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def promote(
+        source: Annotated[str, typer.Option("--from", help="Environment the release comes from (dev, staging).")],
+        target: Annotated[str, typer.Option("--to", help="Environment to promote into (staging, prod).")],
+        approve_by: Annotated[str | None, typer.Option(
+            "--approve-by", help="Approver recorded in the manifest (required where the target requires one).",
+        )] = None,
+        by: By = None,
+        release: Annotated[str | None, typer.Option(
+            "--release", help="Promote only if the source runs exactly this release id.",
+        )] = None,
+        canary: Annotated[int | None, typer.Option(
+            "--canary", min=0, max=50,
+            help="Traffic percent kept on the previous model version (default: the target's release.canary_percent).",
+        )] = None,
+        skip_policy_check: Annotated[str | None, typer.Option(
+            "--skip-policy-check", metavar="REASON",
+            help="Promote without the policy gate; the reason is recorded in the manifest's provenance.",
+        )] = None,
+        commit: Annotated[str | None, typer.Option(
+            "--commit", help="Commit recorded in provenance (default: the checkout's HEAD).",
+        )] = None,
+        project_dir: ProjectDir = None,
+    ) -> None:
+        """Move the release bundle SOURCE runs into TARGET through its gates; print TARGET's diff.
+
+        Gates: evaluation (TARGET's release.evaluation_gates), policy (offline synth + policy pack),
+        lineage (TARGET's release.promote_from; exactly the bundle SOURCE runs), approval (--approve-by).
+        """
+        from rich.console import Console
+
+        from infra.config.loader import PROJECT_ROOT
+        from infra.release.promotion import PromotionRequest
+        from infra.release.promotion import promote as run_promotion
+
+        root = (project_dir or PROJECT_ROOT).resolve()
+        if skip_policy_check is not None and not skip_policy_check.strip():
+            raise UserInputError.single("--skip-policy-check", "", "give the reason for skipping the policy gate")
+        request = PromotionRequest(
+            source_env=source, target_env=target, promoted_by=_who(root, by), commit=_commit(root, commit),
+            approve_by=approve_by, expected_release=release, canary_percent=canary,
+            skip_policy_check=skip_policy_check,
+        )
+        outcome = run_promotion(request, root)
+        out = Console(highlight=False, soft_wrap=True)
+        if outcome.status == "unchanged":
+            out.print(f"{target} already runs release {outcome.candidate.release if outcome.candidate else '?'}; "
+                      "nothing to promote")
+            return
+        for result in outcome.gates:
+            out.print(result.render(), markup=False)
+        if outcome.status == "blocked":
+            failed = ", ".join(g.gate for g in outcome.failed)
+            out.print(f"promotion of {source} -> {target} blocked by gate(s): {failed}; nothing was changed",
+                      markup=False)
+            raise typer.Exit(EXIT_BLOCKED)
+        assert outcome.candidate is not None
+        out.print(outcome.diff, markup=False, end="")
+        saved = f"; previous manifest kept at {outcome.history_path}" if outcome.history_path else ""
+        out.print(f"promoted release {outcome.candidate.release} {source} -> {target}: wrote "
+                  f"{outcome.manifest_path}{saved}", markup=False)
+
+    @app.command()
+    def rollback(
+        env: Annotated[str, typer.Option("--env", "-e", help="Environment to roll back.")],
+        by: By = None,
+        project_dir: ProjectDir = None,
+    ) -> None:
+        """Return ENV to the release it ran before the current one (from environments/releases/ENV/)."""
+        from rich.console import Console
+
+        from infra.config.loader import PROJECT_ROOT
+        from infra.release.promotion import RollbackRefused
+        from infra.release.promotion import rollback as run_rollback
+
+        root = (project_dir or PROJECT_ROOT).resolve()
+        out = Console(highlight=False, soft_wrap=True)
+        try:
+            outcome = run_rollback(env, _who(root, by), root)
+        except RollbackRefused as exc:
+            out.print(f"rollback refused: {exc}", markup=False)
+            raise typer.Exit(EXIT_BLOCKED) from None
+        out.print(outcome.diff, markup=False, end="")
+        out.print(f"rolled back {env}: {outcome.replaced_release} -> {outcome.restored_release}; "
+                  f"replaced manifest archived at {outcome.archived_path}", markup=False)

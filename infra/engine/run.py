@@ -1,0 +1,54 @@
+"""Run preview / up / destroy through the Automation API with streamed output; failures keep their code."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from infra.engine.preflight import INSTALL_HINT, require_cli, require_gcp_credentials, require_passphrase
+from infra.engine.settings import EngineSettings
+from infra.errors import UserInputError
+
+OPERATIONS = ("preview", "up", "destroy")
+
+
+def _exit_code(exc: Exception) -> int:
+    match = re.search(r"code: (-?\d+)", str(exc))
+    code = int(match.group(1)) if match else 1
+    return code if code > 0 else 1
+
+
+def run_operation(
+    operation: str,
+    settings: EngineSettings,
+    on_output: Callable[[str], None],
+    policy_pack: Path | None = None,
+) -> int:
+    """Preflight (CLI, passphrase, credentials), then the operation; returns the process exit code."""
+    if operation not in OPERATIONS:
+        raise UserInputError.single("operation", "", f"{operation!r}; expected one of {', '.join(OPERATIONS)}")
+    require_cli()
+    require_passphrase(settings)
+    require_gcp_credentials()
+
+    from pulumi.automation import errors
+
+    from infra.engine.workspace import open_stack
+
+    try:
+        stack = open_stack(settings)
+    except FileNotFoundError as exc:  # the Automation API's bare "pulumi" not found
+        raise UserInputError.single("pulumi", "", f"cannot start the Pulumi CLI ({exc}): {INSTALL_HINT}") from None
+    packs = [str(policy_pack)] if policy_pack else None
+    try:
+        if operation == "preview":
+            stack.preview(on_output=on_output, diff=True, policy_packs=packs)
+        elif operation == "up":
+            stack.up(on_output=on_output, policy_packs=packs)
+        else:
+            stack.destroy(on_output=on_output)
+    except errors.CommandError as exc:
+        on_output(f"pulumi {operation} failed on {settings.stack}")
+        return _exit_code(exc)
+    return 0

@@ -1,0 +1,113 @@
+"""The offline plan: synth every environment, check policies, diff each against the base, in one pass.
+
+Base (what the change is compared with): `--base GITREF` if given, else the merge-base of HEAD with the default
+branch (`origin/HEAD`, `origin/main`, ...), else HEAD; with no commits at all (or no stack file / program at the
+base) every resource is a create. The base is synthesised from a temporary worktree in one child process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from infra.diff import StackDiff, diff_snapshots
+from infra.diff.gitref import default_branch_ref, has_commits, merge_base, repo_root, resolve_commit
+from infra.diff.sources import synth_at_ref
+from infra.errors import UserInputError
+from infra.plan.policy import PolicyOutcome, check_policies
+from infra.synth import default_project_dir, synth_result
+from infra.synth.project import load_project
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class EnvPlan:
+    stack: str
+    document: dict[str, Any]
+    diff: StackDiff
+    policy: PolicyOutcome
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    base_label: str
+    envs: list[EnvPlan]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(env.policy.failed for env in self.envs) else 0
+
+
+@dataclass
+class BaseChoice:
+    ref: str | None
+    label: str
+
+
+def choose_base(project_dir: Path, base: str | None) -> BaseChoice:
+    """Which commit to compare with (see module docstring); `ref=None` means nothing deployed."""
+    try:
+        repo = repo_root(project_dir)
+    except UserInputError:
+        if base:
+            raise
+        return BaseChoice(None, "no git history")
+    if base:
+        commit = resolve_commit(base, repo)
+        return BaseChoice(commit, f"{base} ({commit[:12]})")
+    if not has_commits(repo):
+        return BaseChoice(None, "no commits yet")
+    branch = default_branch_ref(repo)
+    if branch:
+        commit = merge_base("HEAD", branch, repo)
+        if commit:
+            return BaseChoice(commit, f"merge-base with {branch} ({commit[:12]})")
+    commit = resolve_commit("HEAD", repo)
+    return BaseChoice(commit, f"HEAD ({commit[:12]})")
+
+
+def build_plan(
+    envs: list[str] | None = None,
+    base: str | None = None,
+    project_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> Plan:
+    say = progress or (lambda _msg: None)
+    project_dir = Path(project_dir or default_project_dir()).resolve()
+    project = load_project(project_dir)
+    stacks = envs or project.stacks()
+    if not stacks:
+        raise UserInputError.single(
+            str(project.stack_config_dir), "", "no Pulumi.<stack>.yaml stack files found", summary="no environments"
+        )
+    choice = choose_base(project_dir, base)
+    base_docs: dict[str, dict[str, Any] | None] = dict.fromkeys(stacks)
+    base_notes: dict[str, list[str]] = {s: [] for s in stacks}
+    if choice.ref is not None:
+        say(f"synth base {choice.label}: {', '.join(stacks)}")
+        try:
+            base_docs = synth_at_ref(stacks, choice.ref, project_dir)
+        except UserInputError as exc:
+            for stack in stacks:
+                base_notes[stack].append(
+                    f"base could not be synthesised ({exc.summary}): every resource shows as create"
+                )
+    env_plans = []
+    for stack in stacks:
+        say(f"synth {stack}")
+        result = synth_result(stack, project_dir)
+        say(f"check policies {stack}")
+        policy = check_policies(result.document, stack)
+        notes = list(base_notes[stack])
+        if choice.ref is not None and base_docs.get(stack) is None and not notes:
+            notes.append(f"{stack} does not exist at the base: every resource shows as create")
+        notes += [f"data source {t} has no offline answer (its fields are unset)" for t in result.unmocked_invokes]
+        diff = diff_snapshots(base_docs.get(stack), result.document,
+                              base_label=f"{stack}@{choice.label}" if choice.ref else choice.label,
+                              head_label=f"{stack} (working tree)")
+        env_plans.append(EnvPlan(stack, result.document, diff, policy, notes))
+    return Plan(choice.label, env_plans)

@@ -1,0 +1,43 @@
+"""The policy pack, evaluated offline on a snapshot, when the pack is present (`policies/`, `mlops check`).
+
+Imported lazily: the plan still works (and says so) in a checkout without the pack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class PolicyOutcome:
+    available: bool
+    mandatory: list[str] = field(default_factory=list)
+    advisory: list[str] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.mandatory)
+
+
+def _line(violation: Any) -> str:
+    where = violation.urn.rsplit("::", 1)[-1] if violation.urn else "<stack>"
+    return f"[{violation.rule_id}] {where}: {violation.message}"
+
+
+def check_policies(document: dict[str, Any], stack: str) -> PolicyOutcome:
+    """Run every rule of the pack at `stack`'s levels; `available=False` when the pack cannot be imported."""
+    try:
+        from policies.discovery import discover_rules
+        from policies.engine import evaluate
+        from policies.levels import load_levels
+        from policies.snapshot import parse_snapshot
+    except ImportError as exc:
+        return PolicyOutcome(False, note=f"policy pack not available ({exc}); policies were not checked")
+    rules = discover_rules()
+    levels = load_levels(None, rules)
+    report = evaluate(parse_snapshot(document, f"synth of {stack}").resources, stack, levels, rules)
+    mandatory = list(report.mandatory)
+    advisory = [v for v in report.violations if v not in mandatory]
+    return PolicyOutcome(True, [_line(v) for v in mandatory], [_line(v) for v in advisory])

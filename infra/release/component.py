@@ -1,0 +1,221 @@
+"""The Release component: declares what an environment's release manifest says it runs.
+
+Per pipeline, a `PipelineTemplate` (the compiled YAML pinned by digest in the environment's KFP repository,
+tagged with the release and the environment) and, when scheduled, a `PipelineSchedule` pinned to that
+template version. Per served model, a `ModelVersion` (the environment's alias moves to it once uploaded) and
+an `EndpointDeployment` with the manifest's traffic split.
+
+During a canary the version being replaced stays declared under its own release's name with the alias
+`<env>-previous`, so it keeps serving its share and is neither deleted nor re-uploaded; once the split gives
+it nothing it is no longer declared, and Pulumi undeploys (through the deployment) and then deletes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from infra.components.naming import Naming, type_token
+from infra.config.model import EnvironmentConfig
+from infra.errors import UserInputError
+from infra.release.manifest import (
+    ModelRelease,
+    ReleaseManifest,
+    manifest_path,
+    previous_alias,
+    resolve_deployment,
+    resolve_placeholders,
+)
+from infra.release.providers.endpoint_deployment import EndpointDeployment
+from infra.release.providers.model_version import ModelVersion
+from infra.release.providers.pipeline_schedule import PipelineSchedule
+from infra.release.providers.pipeline_template import PipelineTemplate
+from infra.release.providers.retry import RetryPolicy
+
+
+@dataclass(frozen=True)
+class ReleaseArgs:
+    """What the Release needs from the environment around it.
+
+    cfg: the validated environment (names, labels, region, served models' limits).
+    manifest: the environment's validated release manifest.
+    project_id: the environment's project.
+    kfp_host: the KFP repository, `https://<region>-kfp.pkg.dev/<project>/<repo>`.
+    endpoint_ids: Vertex endpoint id per served model name; every model of the manifest needs one.
+    pipelines_service_account: e-mail runs execute as when a schedule names no service account.
+    pipeline_root: `gs://...` where scheduled runs write their artifacts.
+    api_endpoint: Vertex AI API endpoint; default the region's (set only to test against other servers).
+    depends_on: resources the release must wait for (enabled APIs, the repository, the endpoints).
+    retry: how hard the providers retry 429/5xx/timeouts; default `RetryPolicy()` (minutes in total).
+    """
+
+    cfg: EnvironmentConfig
+    manifest: ReleaseManifest
+    project_id: pulumi.Input[str]
+    kfp_host: pulumi.Input[str]
+    endpoint_ids: Mapping[str, pulumi.Input[str]]
+    pipelines_service_account: pulumi.Input[str]
+    pipeline_root: pulumi.Input[str]
+    api_endpoint: str | None = None
+    depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
+    retry: RetryPolicy | None = None
+
+
+class Release(pulumi.ComponentResource):
+    """Registers the environment's pipelines and models as its release manifest pins them."""
+
+    release_id: str
+    templates: dict[str, PipelineTemplate]
+    schedules: dict[str, PipelineSchedule]
+    model_versions: dict[str, ModelVersion]
+    previous_versions: dict[str, ModelVersion]
+    deployments: dict[str, EndpointDeployment]
+
+    def __init__(self, name: str, args: ReleaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(type_token("Release"), name, None, opts)
+        manifest, cfg = args.manifest, args.cfg
+        _require_endpoints(args)
+        self.release_id = manifest.release
+        naming = Naming(cfg)
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on))
+        tags = [manifest.release, cfg.name]
+
+        self.templates, self.schedules = {}, {}
+        for pipeline_name, pipeline in sorted(manifest.pipelines.items()):
+            template = PipelineTemplate(
+                f"{name}-{pipeline_name}-template",
+                host=args.kfp_host,
+                package_name=pipeline.package,
+                template_path=pipeline.compiled,
+                expected_digest=pipeline.digest,
+                tags=tags,
+                opts=child,
+                retry=args.retry,
+            )
+            self.templates[pipeline_name] = template
+            if pipeline.schedule is None:
+                continue
+            schedule = pipeline.schedule
+            self.schedules[pipeline_name] = PipelineSchedule(
+                f"{name}-{pipeline_name}-schedule",
+                project=args.project_id,
+                location=cfg.region,
+                display_name=naming.name(pipeline_name),
+                template_uri=template.template_uri,
+                template_path=pipeline.compiled,
+                cron=schedule.cron,
+                time_zone=schedule.time_zone,
+                parameter_values=resolve_placeholders(dict(schedule.parameters), cfg),
+                service_account=schedule.service_account or args.pipelines_service_account,
+                pipeline_root=args.pipeline_root,
+                paused=schedule.paused,
+                api_endpoint=args.api_endpoint,
+                opts=child,
+                retry=args.retry,
+            )
+
+        self.model_versions, self.previous_versions, self.deployments = {}, {}, {}
+        served = {m.name: m for m in cfg.serving.models}
+        for model_name, model in sorted(manifest.models.items()):
+            current = self._model_version(name, naming, args, model_name, manifest.release, model, cfg.name, child)
+            self.model_versions[model_name] = current
+            deployment = resolve_deployment(model, served[model_name])
+            split: list[dict[str, Any]] = [
+                {
+                    "model_version": current.version_resource_name,
+                    "machine_type": deployment.machine_type,
+                    "min_replicas": deployment.min_replicas,
+                    "max_replicas": deployment.max_replicas,
+                    "traffic_percent": deployment.current_percent,
+                }
+            ]
+            if model.previous is not None and deployment.previous_percent > 0:
+                # Declared after the new version, so the environment alias has moved before this one's
+                # alias changes to `<env>-previous`.
+                kept = ModelRelease(
+                    artifact_uri=model.previous.artifact_uri,
+                    serving_image=model.previous.serving_image,
+                    description=model.previous.description,
+                )
+                previous = self._model_version(
+                    name,
+                    naming,
+                    args,
+                    model_name,
+                    model.previous.release,
+                    kept,
+                    previous_alias(cfg.name),
+                    pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[current])),
+                )
+                self.previous_versions[model_name] = previous
+                split.append(
+                    {
+                        **split[0],
+                        "model_version": previous.version_resource_name,
+                        "traffic_percent": deployment.previous_percent,
+                    }
+                )
+            self.deployments[model_name] = EndpointDeployment(
+                f"{name}-{model_name}-deployment",
+                project=args.project_id,
+                location=cfg.region,
+                endpoint_id=args.endpoint_ids[model_name],
+                deployments=split,
+                api_endpoint=args.api_endpoint,
+                opts=child,
+                retry=args.retry,
+            )
+
+        self.register_outputs(self.outputs())
+
+    @staticmethod
+    def _model_version(
+        name: str,
+        naming: Naming,
+        args: ReleaseArgs,
+        model_name: str,
+        release: str,
+        model: ModelRelease,
+        alias: str,
+        opts: pulumi.ResourceOptions,
+    ) -> ModelVersion:
+        """One model version, named after the release that introduced it (stable while it stays declared)."""
+        return ModelVersion(
+            f"{name}-{model_name}-{release}",
+            project=args.project_id,
+            location=args.cfg.region,
+            model_id=naming.name(model_name),
+            display_name=naming.name(model_name),
+            artifact_uri=model.artifact_uri,
+            serving_image_uri=model.serving_image,
+            description=model.description,
+            env_alias=alias,
+            labels=naming.labels("release", {"release": release}),
+            api_endpoint=args.api_endpoint,
+            opts=opts,
+            retry=args.retry,
+        )
+
+    def outputs(self) -> dict[str, Any]:
+        """What the environment exports about its release."""
+        return {
+            "release": self.release_id,
+            "pipeline_templates": {k: t.template_uri for k, t in self.templates.items()},
+            "pipeline_schedules": {k: s.schedule_name for k, s in self.schedules.items()},
+            "model_versions": {k: v.version_resource_name for k, v in self.model_versions.items()},
+            "traffic_splits": {k: d.traffic_split for k, d in self.deployments.items()},
+        }
+
+
+def _require_endpoints(args: ReleaseArgs) -> None:
+    missing = sorted(set(args.manifest.models) - set(args.endpoint_ids))
+    if missing:
+        raise UserInputError.single(
+            str(manifest_path(args.cfg.name)),
+            f"models.{missing[0]}",
+            f"no endpoint for served model(s) {', '.join(missing)} in environment {args.cfg.name!r}; "
+            "add them under serving.models in the stack file",
+        )

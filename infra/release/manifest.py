@@ -1,0 +1,565 @@
+"""The release manifest of one environment: what it runs, pinned by digest, and where that came from.
+
+`environments/release.<env>.yaml` names the pipeline templates (by `sha256:` digest of the compiled YAML)
+and their schedules, the served models (artifact, serving image by digest, deployment and traffic split),
+the evaluation that qualified the release, its provenance and, where required, its approval.
+
+The *bundle* is the part that travels unchanged from one environment to the next (digests, artifacts,
+images, evaluation); schedules and deployments are the target environment's own. Errors are reported like
+the environment config's: file, key path, what was found, what is expected, all at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Any
+
+import yaml
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from infra.config import rules
+from infra.config.loader import _message, _render_path, environments_dir, read_yaml
+from infra.config.model import EnvironmentConfig, ServedModel
+from infra.errors import Problem, UserInputError
+from infra.fsutil import canonical_json
+
+MANIFEST_PREFIX = "release."
+DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+RELEASE_ID = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
+GCS_URI = re.compile(r"^gs://[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](/[^\s]*)?$")
+# <registry host[:port]>/<path>@sha256:<hex>, lowercase path components as the OCI distribution spec allows.
+IMAGE_NAME = re.compile(r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+$")
+PACKAGE = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
+CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,?-]+$")
+PREVIOUS_ALIAS_SUFFIX = "-previous"
+PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
+PLACEHOLDER_NAMES = ("project", "region", "env", "app", "prefix")
+
+
+def _check(rule: Callable[[str], str | None]) -> AfterValidator:
+    """A checker returning a message (or None) as a pydantic AfterValidator."""
+
+    def validate(value: str) -> str:
+        message = rule(value)
+        if message:
+            raise ValueError(message)
+        return value
+
+    return AfterValidator(validate)
+
+
+def digest_rule(value: str) -> str | None:
+    if DIGEST.fullmatch(value):
+        return None
+    return f"{value!r} is not a sha256 digest: expected 'sha256:' followed by 64 lowercase hex characters"
+
+
+def release_id_rule(value: str) -> str | None:
+    if RELEASE_ID.fullmatch(value):
+        return None
+    return (
+        f"release id {value!r} is invalid: use 3-40 characters of lowercase letters, digits and hyphens, "
+        "starting with a letter (e.g. 'r2026-11-26-1'); it becomes a label value and part of resource names"
+    )
+
+
+def image_rule(value: str) -> str | None:
+    """A serving image must be pinned by digest: `<registry>/<path>@sha256:<hex>`, no tag."""
+    name, at, digest = value.partition("@")
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:
+        tag = last.split(":", 1)[1]
+        return (
+            f"serving image {value!r} uses the tag ':{tag}'; tags move, so pin the image by digest: "
+            f"'{name.rsplit(':', 1)[0]}@sha256:<64 hex>' (find it with `gcloud artifacts docker images describe`)"
+        )
+    if not at:
+        return f"serving image {value!r} has no digest; pin it as '{name}@sha256:<64 hex>'"
+    if not IMAGE_NAME.fullmatch(name) or not DIGEST.fullmatch(digest):
+        return (
+            f"serving image {value!r} is not '<registry>/<path>@sha256:<64 hex>' "
+            "(e.g. 'europe-docker.pkg.dev/acme/serving/assistant@sha256:...')"
+        )
+    return None
+
+
+def gcs_uri_rule(value: str) -> str | None:
+    if GCS_URI.fullmatch(value):
+        return None
+    return f"{value!r} is not a Cloud Storage URI: expected 'gs://<bucket>/<path>'"
+
+
+def compiled_path_rule(value: str) -> str | None:
+    path = PurePosixPath(value)
+    if path.is_absolute() or ".." in path.parts or "\\" in value or path.suffix not in (".yaml", ".yml"):
+        return (
+            f"{value!r} is not a compiled pipeline path: expected a relative path to the compiled YAML inside "
+            "the project, e.g. 'build/pipelines/tuning.yaml'"
+        )
+    return None
+
+
+def report_rule(value: str) -> str | None:
+    if value.startswith("gs://"):
+        return gcs_uri_rule(value)
+    path = PurePosixPath(value)
+    if not value or path.is_absolute() or ".." in path.parts:
+        return f"{value!r} is not a report reference: expected 'gs://<bucket>/<path>' or a relative path"
+    return None
+
+
+def package_rule(value: str) -> str | None:
+    if PACKAGE.fullmatch(value):
+        return None
+    return (
+        f"package {value!r} is invalid: use the compiled pipeline's name (pipelineInfo.name), lowercase "
+        "letters, digits and hyphens, e.g. 'genai-tuning'"
+    )
+
+
+def cron_rule(value: str) -> str | None:
+    if value.strip().upper().startswith(("TZ=", "CRON_TZ=")):
+        return f"cron {value!r} carries a time zone; move it to `time_zone` and keep the 5 cron fields here"
+    fields = value.split()
+    if len(fields) != 5 or not all(CRON_FIELD.fullmatch(f) for f in fields):
+        return (
+            f"cron {value!r} is invalid: expected 5 fields 'minute hour day-of-month month day-of-week', "
+            "e.g. '0 3 * * 1' (03:00 every Monday)"
+        )
+    return None
+
+
+def time_zone_rule(value: str) -> str | None:
+    import zoneinfo
+
+    if value in zoneinfo.available_timezones():
+        return None
+    hint = difflib.get_close_matches(value, sorted(zoneinfo.available_timezones()), n=1)
+    suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+    return f"time zone {value!r} is not an IANA time zone name (e.g. 'UTC', 'Europe/Amsterdam'){suggestion}"
+
+
+def _non_blank(value: str) -> str | None:
+    return None if value.strip() else "must not be empty or blank"
+
+
+Digest = Annotated[str, _check(digest_rule)]
+ReleaseId = Annotated[str, _check(release_id_rule)]
+ImageRef = Annotated[str, _check(image_rule)]
+GcsUri = Annotated[str, _check(gcs_uri_rule)]
+CompiledPath = Annotated[str, _check(compiled_path_rule)]
+ReportRef = Annotated[str, _check(report_rule)]
+Cron = Annotated[str, _check(cron_rule)]
+TimeZone = Annotated[str, _check(time_zone_rule)]
+Name = Annotated[str, _check(lambda v: rules.resource_segment(v, "name"))]
+PackageName = Annotated[str, _check(package_rule)]
+EnvName = Annotated[str, Field(pattern=rules.ENV_NAME.pattern)]
+Email = Annotated[str, _check(rules.email)]
+Text = Annotated[str, _check(_non_blank)]
+Commit = Annotated[str, Field(pattern=COMMIT.pattern)]
+Percent = Annotated[int, Field(ge=0, le=100)]
+ParameterValue = str | bool | int | float | list[Any] | dict[str, Any]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors; a loaded manifest is immutable (promotion builds a new one)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _placeholders_known(parameters: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(
+        {
+            f"${{{name}}} in {key}"
+            for key, value in parameters.items()
+            for text in _strings(value)
+            for name in PLACEHOLDER.findall(text)
+            if name not in PLACEHOLDER_NAMES
+        }
+    )
+    if unknown:
+        raise ValueError(
+            f"unknown placeholder(s) {', '.join(unknown)}; use " + ", ".join(f"${{{n}}}" for n in PLACEHOLDER_NAMES)
+        )
+    return parameters
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    return []
+
+
+def resolve_placeholders(value: Any, cfg: EnvironmentConfig) -> Any:
+    """Replace `${project}`, `${region}`, `${env}`, `${app}`, `${prefix}` with the environment's values."""
+    values = {"project": cfg.project.id, "region": cfg.region, "env": cfg.name, "app": cfg.app, "prefix": cfg.prefix}
+    if isinstance(value, str):
+        return PLACEHOLDER.sub(lambda m: values[m.group(1)], value)
+    if isinstance(value, list):
+        return [resolve_placeholders(v, cfg) for v in value]
+    if isinstance(value, dict):
+        return {k: resolve_placeholders(v, cfg) for k, v in value.items()}
+    return value
+
+
+class Schedule(Strict):
+    """When the environment runs a pipeline on Vertex AI Pipelines."""
+
+    cron: Cron
+    """Five cron fields, evaluated in `time_zone`."""
+    time_zone: TimeZone = "UTC"
+    """IANA time zone of `cron`. Default UTC."""
+    parameters: Annotated[dict[str, ParameterValue], AfterValidator(_placeholders_known)] = Field(default_factory=dict)
+    """Pipeline parameter values of every scheduled run; strings may use `${project}`, `${region}`, `${env}`,
+    `${app}` and `${prefix}` (`<app>-<env>`), so a schedule moves between environments unchanged.
+    Default none (the pipeline's own defaults)."""
+    service_account: Email | None = None
+    """Who the runs execute as. Default: the environment's pipelines service account."""
+    paused: bool = False
+    """Keep the schedule but start no runs. Default false."""
+
+
+class PipelineRelease(Strict):
+    """A compiled pipeline template, pinned by the digest of its bytes."""
+
+    package: PackageName
+    """The compiled pipeline's name (`pipelineInfo.name`, e.g. `genai-tuning`): its package in the registry."""
+    compiled: CompiledPath
+    """The compiled YAML inside the project (e.g. `build/pipelines/tuning.yaml`); uploaded on apply."""
+    digest: Digest
+    """`sha256:` of the compiled bytes; the registry version must carry exactly this digest."""
+    schedule: Schedule | None = None
+    """When to run it; null registers the template without a schedule (default)."""
+
+
+class TunedModel(Strict):
+    """Lineage of a tuned model: the tuning run that produced `artifact_uri`."""
+
+    pipeline: Name
+    """A pipeline of this manifest (e.g. `tuning`)."""
+    run: Text
+    """The pipeline run (job) id that wrote the artifact."""
+
+
+class TrafficSplit(Strict):
+    """Shares of endpoint traffic, in percent, summing to 100."""
+
+    current: Percent = 100
+    """This release's model version. Default 100."""
+    previous: Percent = 0
+    """The version it replaces (a canary keeps e.g. 10 here). Default 0."""
+
+    @model_validator(mode="after")
+    def _sums_to_100(self) -> TrafficSplit:
+        if self.current + self.previous != 100:
+            raise ValueError(
+                f"traffic shares must sum to 100; found current {self.current} + previous {self.previous} "
+                f"= {self.current + self.previous}"
+            )
+        if self.current == 0:
+            raise ValueError("current is 0: the release's own version must receive traffic (at least 1)")
+        return self
+
+
+class Deployment(Strict):
+    """How the model version is deployed onto the environment's endpoint."""
+
+    machine_type: Text | None = None
+    """Default: the served model's `machine_type` in the environment config."""
+    min_replicas: int | None = Field(default=None, ge=1)
+    """Default: the environment config's; must stay within its min/max replicas."""
+    max_replicas: int | None = Field(default=None, ge=1)
+    """Default: the environment config's; must stay within its min/max replicas."""
+    traffic_split: TrafficSplit = Field(default_factory=TrafficSplit)
+    """Default: all traffic on this release's version."""
+
+
+class PreviousVersion(Strict):
+    """The model version this release replaces, kept registered (and serving its share) during a canary."""
+
+    release: ReleaseId
+    artifact_uri: GcsUri
+    serving_image: ImageRef
+    description: Text
+
+
+class ModelRelease(Strict):
+    """One served model's new version."""
+
+    artifact_uri: GcsUri
+    """Where the model artifacts are (`gs://...`)."""
+    tuned_model: TunedModel | None = None
+    """The tuning run that produced the artifacts, when the model was tuned here. Default none."""
+    serving_image: ImageRef
+    """Serving container pinned by digest (`...@sha256:...`); tags are rejected."""
+    description: Text
+    """Version description shown in Model Registry."""
+    deployment: Deployment = Field(default_factory=Deployment)
+    previous: PreviousVersion | None = None
+    """The version replaced by this one; written by `mlops promote`. Needed when traffic_split.previous > 0."""
+
+    @model_validator(mode="after")
+    def _previous_for_canary(self) -> ModelRelease:
+        share = self.deployment.traffic_split.previous
+        if share and self.previous is None:
+            raise ValueError(
+                f"deployment.traffic_split.previous is {share} but no previous version is recorded; "
+                "set traffic_split to {current: 100, previous: 0} or add `previous`"
+            )
+        return self
+
+    def version_identity(self) -> dict[str, str]:
+        """What makes two model versions the same version: artifacts and serving image."""
+        return {"artifact_uri": self.artifact_uri, "serving_image": self.serving_image}
+
+
+class Evaluation(Strict):
+    """The evaluation run that qualified this release."""
+
+    report: ReportRef
+    """Where the full report is (`gs://...` or a path in the project)."""
+    metrics: dict[str, Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]] = Field(min_length=1)
+    """Summary metric values in [0, 1] (groundedness, toxicity, relevance, fluency, ...)."""
+
+
+class Provenance(Strict):
+    """Where this manifest came from."""
+
+    promoted_from: EnvName | None = None
+    """The environment the bundle was promoted from; null when the release was created here."""
+    promoted_at: AwareDatetime
+    """When (with a time zone, e.g. 2026-11-26T03:00:00Z)."""
+    promoted_by: Text
+    """Who ran the promotion (or created the release)."""
+    commit: Commit
+    """The repository commit the promotion (or release) was made from."""
+    built_from: Commit
+    """The commit whose sources compile to the bundle's template digests (KFP compilation is byte-
+    deterministic); carried unchanged by promotion, so any environment can rebuild exactly these templates."""
+    bundle_digest: Digest | None = None
+    """`sha256:` of the bundle at promotion time; the staging -> prod gate checks nothing changed since."""
+    policy_check_skipped: Text | None = None
+    """The reason given with `mlops promote --skip-policy-check` when the policy gate was not run."""
+
+
+class Approval(Strict):
+    """A recorded human approval, required where the environment's config asks for one."""
+
+    approved_by: Text
+    approved_at: AwareDatetime
+
+
+class ReleaseManifest(Strict):
+    """What one environment runs: `environments/release.<env>.yaml`."""
+
+    release: ReleaseId
+    """Release id, shared by every environment the bundle reaches."""
+    environment: EnvName
+    """The environment this file belongs to (must match the file name)."""
+    pipelines: dict[Name, PipelineRelease] = Field(default_factory=dict)
+    models: dict[Name, ModelRelease] = Field(default_factory=dict)
+    evaluation: Evaluation
+    provenance: Provenance
+    approval: Approval | None = None
+
+
+# --- the bundle: what travels between environments ------------------------------------------------------
+
+
+def bundle_of(manifest: ReleaseManifest) -> dict[str, Any]:
+    """The parts promotion carries unchanged: release id, template digests, model versions, evaluation."""
+    return {
+        "release": manifest.release,
+        "pipelines": {
+            n: {"package": p.package, "compiled": p.compiled, "digest": p.digest}
+            for n, p in sorted(manifest.pipelines.items())
+        },
+        "models": {
+            n: {
+                **m.version_identity(),
+                "description": m.description,
+                "tuned_model": m.tuned_model.model_dump() if m.tuned_model else None,
+            }
+            for n, m in sorted(manifest.models.items())
+        },
+        "evaluation": manifest.evaluation.model_dump(mode="json"),
+        "built_from": manifest.provenance.built_from,
+    }
+
+
+def bundle_digest(manifest: ReleaseManifest) -> str:
+    """`sha256:` of the canonical JSON of the bundle (stable across runs and key order)."""
+    return "sha256:" + hashlib.sha256(canonical_json(bundle_of(manifest)).encode("utf-8")).hexdigest()
+
+
+# --- resolving defaults against the environment config ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResolvedDeployment:
+    """A model's deployment with the environment config's defaults filled in."""
+
+    machine_type: str
+    min_replicas: int
+    max_replicas: int
+    current_percent: int
+    previous_percent: int
+
+
+def resolve_deployment(model: ModelRelease, served: ServedModel) -> ResolvedDeployment:
+    d = model.deployment
+    return ResolvedDeployment(
+        machine_type=d.machine_type or served.machine_type,
+        min_replicas=d.min_replicas if d.min_replicas is not None else served.min_replicas,
+        max_replicas=d.max_replicas if d.max_replicas is not None else served.max_replicas,
+        current_percent=d.traffic_split.current,
+        previous_percent=d.traffic_split.previous,
+    )
+
+
+def previous_alias(env: str) -> str:
+    """Model Registry alias of the version a canary keeps serving (`<env>-previous`)."""
+    return env + PREVIOUS_ALIAS_SUFFIX
+
+
+# --- files ------------------------------------------------------------------------------------------------
+
+
+def manifest_path(env: str, project_dir: Path | None = None) -> Path:
+    return environments_dir(project_dir) / f"{MANIFEST_PREFIX}{env}.yaml"
+
+
+def load_manifest(env: str, cfg: EnvironmentConfig, project_dir: Path | None = None) -> ReleaseManifest:
+    """Read and validate `environments/release.<env>.yaml` against the environment's config."""
+    path = manifest_path(env, project_dir)
+    if not path.is_file():
+        raise UserInputError.single(
+            str(path),
+            "",
+            f"no release manifest for environment {env!r}; promote a release into it "
+            f"(`mlops promote --from <env> --to {env}`) or write one",
+            summary="missing release manifest",
+        )
+    return parse_manifest(read_yaml(path), path, cfg)
+
+
+def find_manifest(env: str, cfg: EnvironmentConfig, project_dir: Path | None = None) -> ReleaseManifest | None:
+    """The environment's manifest, or None when it has none yet (an environment with nothing released)."""
+    if not manifest_path(env, project_dir).is_file():
+        return None
+    return load_manifest(env, cfg, project_dir)
+
+
+def parse_manifest(data: Mapping[str, Any], path: Path, cfg: EnvironmentConfig) -> ReleaseManifest:
+    """Validate a manifest document; every problem is reported at once with its key path."""
+    try:
+        manifest = ReleaseManifest.model_validate(data)
+    except ValidationError as exc:
+        problems = [_problem(error, path) for error in exc.errors(include_url=False)]
+        raise UserInputError(problems, summary=f"invalid release manifest for environment {cfg.name!r}") from None
+    problems = check_against_environment(manifest, cfg, path)
+    if problems:
+        raise UserInputError(problems, summary=f"invalid release manifest for environment {cfg.name!r}")
+    return manifest
+
+
+def check_against_environment(manifest: ReleaseManifest, cfg: EnvironmentConfig, path: Path) -> list[Problem]:
+    """Rules that need the environment config: the file's env, served model names, replica limits, approval."""
+    file = str(path)
+    problems = _cross_references(manifest, file)
+    if manifest.environment != cfg.name:
+        problems.append(
+            Problem(
+                file,
+                "environment",
+                f"found {manifest.environment!r} but this is the manifest of {cfg.name!r}; set environment: {cfg.name}",
+            )
+        )
+    served = {m.name: m for m in cfg.serving.models}
+    for name, model in manifest.models.items():
+        if name not in served:
+            hint = difflib.get_close_matches(name, list(served), n=1)
+            suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+            problems.append(
+                Problem(
+                    file,
+                    f"models.{name}",
+                    f"{name!r} is not a served model of environment {cfg.name!r}{suggestion} "
+                    f"(served: {', '.join(sorted(served)) or 'none'}; add it under serving.models in the stack file)",
+                )
+            )
+            continue
+        limits = served[name]
+        d = resolve_deployment(model, limits)
+        for key, value in (("min_replicas", d.min_replicas), ("max_replicas", d.max_replicas)):
+            if not limits.min_replicas <= value <= limits.max_replicas:
+                problems.append(
+                    Problem(
+                        file,
+                        f"models.{name}.deployment.{key}",
+                        f"{value} is outside the environment's limits for {name!r}: "
+                        f"{limits.min_replicas}-{limits.max_replicas} (serving.models in the stack file)",
+                    )
+                )
+        if d.min_replicas > d.max_replicas:
+            problems.append(
+                Problem(
+                    file,
+                    f"models.{name}.deployment",
+                    f"min_replicas ({d.min_replicas}) must be <= max_replicas ({d.max_replicas})",
+                )
+            )
+    if cfg.approval_required and manifest.approval is None:
+        problems.append(
+            Problem(
+                file,
+                "approval",
+                f"environment {cfg.name!r} requires a recorded approval; promote with `--approve-by NAME`",
+            )
+        )
+    return problems
+
+
+def _cross_references(manifest: ReleaseManifest, file: str) -> list[Problem]:
+    """References inside the manifest: tuning lineage names one of its pipelines, previous is an earlier one."""
+    problems = []
+    for name, model in manifest.models.items():
+        if model.tuned_model and model.tuned_model.pipeline not in manifest.pipelines:
+            problems.append(Problem(
+                file, f"models.{name}.tuned_model.pipeline",
+                f"{model.tuned_model.pipeline!r} is not a pipeline of this manifest "
+                f"(pipelines: {', '.join(sorted(manifest.pipelines)) or 'none'})",
+            ))
+        if model.previous and model.previous.release == manifest.release:
+            problems.append(Problem(
+                file, f"models.{name}.previous.release",
+                f"{manifest.release!r} is this release; the previous version must come from an earlier release",
+            ))
+    return problems
+
+
+def _problem(error: Any, path: Path) -> Problem:
+    loc = tuple(part for part in error["loc"] if part != "[key]")
+    return Problem(str(path), _render_path(loc), _message(error, loc, ReleaseManifest))
+
+
+def dump_manifest(manifest: ReleaseManifest) -> str:
+    """The manifest as YAML, in the model's field order, without unset optional keys."""
+    header = (
+        f"# Release manifest of environment {manifest.environment!r}: what it runs, pinned by digest.\n"
+        "# Written by `mlops promote` / `mlops rollback`; see docs in infra/release/manifest.py.\n"
+    )
+    body = yaml.safe_dump(
+        manifest.model_dump(mode="json", exclude_none=True), sort_keys=False, allow_unicode=True, width=110
+    )
+    return header + body

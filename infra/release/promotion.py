@@ -1,0 +1,282 @@
+"""Move a release bundle from one environment to the next through the gates, or back to the previous release.
+
+Promotion builds the target's candidate manifest (the source's bundle + the target's own schedules and
+deployments), runs every gate, and only when all pass writes the target manifest atomically, keeping the
+manifest it replaces in the history. Rollback restores the newest history entry. A gate failure or an error
+midway leaves every file as it was.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from infra.config.loader import PROJECT_ROOT, load_environment, read_yaml
+from infra.config.model import EnvironmentConfig
+from infra.errors import UserInputError
+from infra.release import gates
+from infra.release.gates import GateResult
+from infra.release.history import FileTransaction, History
+from infra.release.manifest import (
+    Approval,
+    Deployment,
+    ModelRelease,
+    PipelineRelease,
+    PreviousVersion,
+    Provenance,
+    ReleaseManifest,
+    Schedule,
+    TrafficSplit,
+    bundle_digest,
+    check_against_environment,
+    dump_manifest,
+    load_manifest,
+    manifest_path,
+    parse_manifest,
+)
+
+
+@dataclass(frozen=True)
+class PromotionRequest:
+    """What `mlops promote` was asked to do."""
+
+    source_env: str
+    target_env: str
+    promoted_by: str
+    commit: str
+    approve_by: str | None = None
+    """Approver recorded in the target manifest; required where the target requires approval."""
+    expected_release: str | None = None
+    """Promote only if the source runs this release (guards against the source moving on meanwhile)."""
+    canary_percent: int | None = None
+    """Traffic kept on the target's previous model version; default the target's `release.canary_percent`."""
+    skip_policy_check: str | None = None
+    """Reason for not running the policy gate (recorded in provenance); None runs it."""
+    now: datetime | None = None
+
+
+@dataclass
+class PromotionOutcome:
+    status: str
+    """'promoted', 'blocked' (a gate failed), or 'unchanged' (the target already runs this bundle)."""
+    gates: list[GateResult]
+    manifest_path: Path
+    candidate: ReleaseManifest | None = None
+    history_path: Path | None = None
+    diff: str = ""
+
+    @property
+    def failed(self) -> list[GateResult]:
+        """Gates that ran and failed (a gate not run because another failed is not listed)."""
+        return [g for g in self.gates if not g.passed and not g.skipped]
+
+
+@dataclass
+class RollbackOutcome:
+    env: str
+    manifest_path: Path
+    restored_release: str
+    replaced_release: str
+    archived_path: Path
+    diff: str = ""
+
+
+class RollbackRefused(RuntimeError):
+    """There is nothing to roll back to (exit 1, nothing changed)."""
+
+
+@dataclass
+class _Context:
+    project_dir: Path
+    source_cfg: EnvironmentConfig
+    target_cfg: EnvironmentConfig
+    source: ReleaseManifest
+    current: ReleaseManifest | None
+    notes: list[str] = field(default_factory=list)
+
+
+def promote(
+    request: PromotionRequest,
+    project_dir: Path | None = None,
+    policy_check: gates.PolicyCheck | None = None,
+) -> PromotionOutcome:
+    """Run every gate for `request`; write the target manifest and history only when all pass."""
+    root = project_dir or PROJECT_ROOT
+    if request.source_env == request.target_env:
+        raise UserInputError.single(
+            "--to", "", f"source and target are both {request.source_env!r}; promote to another environment"
+        )
+    ctx = _load(request, root)
+    target_path = manifest_path(request.target_env, root)
+    if ctx.current is not None and bundle_digest(ctx.current) == bundle_digest(ctx.source):
+        return PromotionOutcome("unchanged", [], target_path, ctx.current)
+
+    candidate = build_candidate(request, ctx)
+    problems = [
+        p for p in check_against_environment(candidate, ctx.target_cfg, target_path) if p.key_path != "approval"
+    ]  # the approval gate reports a missing approval
+    if problems:
+        raise UserInputError(
+            problems, summary=f"release {candidate.release} does not fit environment {request.target_env!r}"
+        )
+
+    evaluation = gates.evaluation_gate(candidate, ctx.target_cfg)
+    lineage = gates.lineage_gate(
+        gates.Lineage(request.source_env, ctx.source, ctx.source_cfg, candidate, request.expected_release),
+        ctx.target_cfg,
+    )
+    approval = gates.approval_gate(ctx.target_cfg, request.approve_by, request.promoted_by)
+    if approval.passed:
+        policy = gates.policy_gate(request.target_env, candidate, root, request.skip_policy_check, policy_check)
+    else:  # the target's program would reject a candidate that lacks its required approval
+        policy = gates.GateResult(gates.POLICY, False, ("not run: the approval gate failed",), skipped=True)
+    results = [evaluation, policy, lineage, approval]
+    if any(not r.passed for r in results):
+        return PromotionOutcome("blocked", results, target_path, candidate)
+
+    new_text = dump_manifest(candidate)
+    old_text = target_path.read_text(encoding="utf-8") if target_path.is_file() else ""
+    history = History.of(request.target_env, root)
+    history_path = history.next_path(ctx.current.release) if ctx.current is not None else None
+    diff = manifest_diff(old_text, new_text, target_path) + resource_diff(policy, request.target_env, root, ctx)
+    with FileTransaction() as tx:
+        if history_path is not None:
+            tx.write(history_path, old_text)
+        tx.write(target_path, new_text)
+    return PromotionOutcome("promoted", results, target_path, candidate, history_path, diff)
+
+
+def resource_diff(policy: GateResult, env: str, root: Path, ctx: _Context) -> str:
+    """The target's resource diff (synth with the current manifest -> with the candidate), when synthesized."""
+    if policy.snapshot is None:
+        return "\n(resource diff not computed: the policy gate did not synthesize the target)\n"
+    from infra.diff import diff_snapshots, render_text
+    from infra.synth import synth_stack
+
+    before = synth_stack(env, root)
+    current = ctx.current.release if ctx.current else "no release"
+    return "\n" + render_text(diff_snapshots(before, policy.snapshot, f"{env} ({current})", f"{env} (candidate)"))
+
+
+def _load(request: PromotionRequest, root: Path) -> _Context:
+    source_cfg = load_environment(request.source_env, root)
+    target_cfg = load_environment(request.target_env, root)
+    source = load_manifest(request.source_env, source_cfg, root)
+    target_path = manifest_path(request.target_env, root)
+    current = parse_manifest(read_yaml(target_path), target_path, target_cfg) if target_path.is_file() else None
+    return _Context(root, source_cfg, target_cfg, source, current)
+
+
+def build_candidate(request: PromotionRequest, ctx: _Context) -> ReleaseManifest:
+    """The source's bundle with the target's own schedules and deployments (or defaults where it has none)."""
+    source, current = ctx.source, ctx.current
+    now = request.now or datetime.now(UTC)
+    canary = request.canary_percent if request.canary_percent is not None else ctx.target_cfg.release.canary_percent
+    pipelines = {}
+    for name, pipeline in source.pipelines.items():
+        kept = current.pipelines.get(name) if current else None
+        schedule = kept.schedule if kept else _schedule_for_new_environment(pipeline.schedule)
+        pipelines[name] = PipelineRelease(
+            package=pipeline.package, compiled=pipeline.compiled, digest=pipeline.digest, schedule=schedule
+        )
+    models = {}
+    for name, model in source.models.items():
+        running = current.models.get(name) if current else None
+        models[name] = _model_for_target(model, running, current, canary)
+    draft = ReleaseManifest(
+        release=source.release,
+        environment=request.target_env,
+        pipelines=pipelines,
+        models=models,
+        evaluation=source.evaluation,
+        provenance=Provenance(
+            promoted_from=request.source_env,
+            promoted_at=now,
+            promoted_by=request.promoted_by,
+            commit=request.commit,
+            built_from=source.provenance.built_from,
+            policy_check_skipped=request.skip_policy_check,
+        ),
+        approval=Approval(approved_by=request.approve_by, approved_at=now) if request.approve_by else None,
+    )
+    provenance = draft.provenance.model_copy(update={"bundle_digest": bundle_digest(draft)})
+    return draft.model_copy(update={"provenance": provenance})
+
+
+def _schedule_for_new_environment(schedule: Schedule | None) -> Schedule | None:
+    """A schedule the target did not have yet: the source's, but running as the target's own account."""
+    if schedule is None:
+        return None
+    return schedule.model_copy(update={"service_account": None})
+
+
+def _model_for_target(
+    model: ModelRelease, running: ModelRelease | None, current: ReleaseManifest | None, canary: int
+) -> ModelRelease:
+    deployment = running.deployment if running else Deployment()
+    previous = None
+    same_version = running is not None and running.version_identity() == model.version_identity()
+    if running is not None and current is not None and not same_version and canary > 0:
+        previous = PreviousVersion(
+            release=current.release,
+            artifact_uri=running.artifact_uri,
+            serving_image=running.serving_image,
+            description=running.description,
+        )
+    split = TrafficSplit(current=100 - canary, previous=canary) if previous else TrafficSplit()
+    return ModelRelease(
+        artifact_uri=model.artifact_uri,
+        tuned_model=model.tuned_model,
+        serving_image=model.serving_image,
+        description=model.description,
+        deployment=deployment.model_copy(update={"traffic_split": split}),
+        previous=previous,
+    )
+
+
+def rollback(
+    env: str, rolled_back_by: str, project_dir: Path | None = None, now: datetime | None = None
+) -> RollbackOutcome:
+    """Restore the release `env` ran before its current one; the current manifest is archived."""
+    root = project_dir or PROJECT_ROOT
+    cfg = load_environment(env, root)
+    target_path = manifest_path(env, root)
+    current = load_manifest(env, cfg, root)
+    history = History.of(env, root)
+    entry = history.latest()
+    if entry is None:
+        raise RollbackRefused(
+            f"{env} has no earlier release recorded in {history.root}; nothing to roll back to "
+            f"(it runs {current.release})"
+        )
+    restored_text = entry.path.read_text(encoding="utf-8")
+    restored = parse_manifest(read_yaml(entry.path), entry.path, cfg)
+    current_text = target_path.read_text(encoding="utf-8")
+    stamp = (now or datetime.now(UTC)).isoformat()
+    archived_path = history.next_rolled_back_path(current.release)
+    archived_text = f"# Rolled back by {rolled_back_by} at {stamp}; {env} returned to {restored.release}.\n"
+    with FileTransaction() as tx:
+        tx.write(archived_path, archived_text + current_text)
+        tx.write(target_path, restored_text)
+        tx.remove(entry.path)
+    return RollbackOutcome(
+        env,
+        target_path,
+        restored.release,
+        current.release,
+        archived_path,
+        manifest_diff(current_text, restored_text, target_path),
+    )
+
+
+def manifest_diff(old: str, new: str, path: Path) -> str:
+    """Unified diff of the target manifest (what a reviewer reads in the pull request)."""
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True),
+        new.splitlines(keepends=True),
+        fromfile=f"a/{path.name}",
+        tofile=f"b/{path.name}",
+    )
+    return "".join(lines)

@@ -1,0 +1,310 @@
+"""EndpointDeployment: which model versions an endpoint serves, on what machines, with what traffic split.
+
+The resource owns the endpoint's deployed models. Changes are applied in an order that never leaves the
+endpoint without serving capacity: new versions are deployed first with 0% traffic, then the whole split is
+set in one endpoint update, and only then are versions that left the split undeployed (at 0% by then). The
+split is validated (each share 0..100, total exactly 100) before any call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+
+from infra.release.providers.base import ReleaseProvider
+from infra.release.providers.clients import VertexTarget
+from infra.release.providers.retry import RetryPolicy, call_with_retry
+
+VERSION_NAME = re.compile(r"^projects/[^/]+/locations/[^/]+/models/[^/@]+@[^/@]+$")
+DEPLOYMENT_KEYS = ("model_version", "machine_type", "min_replicas", "max_replicas", "traffic_percent")
+
+
+@dataclasses.dataclass(frozen=True)
+class Deployment:
+    """One model version on the endpoint. Plain mappings with the same keys are accepted too."""
+
+    model_version: str
+    """`projects/P/locations/L/models/ID@VERSION` (ModelVersion.version_resource_name)."""
+    machine_type: str
+    min_replicas: int
+    max_replicas: int
+    traffic_percent: int
+
+
+def _as_mapping(item: Any) -> Mapping[str, Any]:
+    if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        return dataclasses.asdict(item)
+    return item if isinstance(item, Mapping) else {}
+
+
+def _target(props: Mapping[str, Any]) -> VertexTarget:
+    return VertexTarget(props["project"], props["location"], props.get("api_endpoint") or None)
+
+
+def endpoint_name(props: Mapping[str, Any]) -> str:
+    return f"{_target(props).parent}/endpoints/{props['endpoint_id']}"
+
+
+class EndpointDeploymentProvider(ReleaseProvider):
+    """Deploy, re-split, resize and undeploy model versions on one Vertex AI endpoint."""
+
+    INPUTS = ("project", "location", "endpoint_id", "deployments", "api_endpoint")
+    REPLACE_ON = ("project", "location", "endpoint_id", "api_endpoint")
+
+    def validate(self, props: Mapping[str, Any]) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        for key in ("project", "location", "endpoint_id"):
+            if not props.get(key):
+                problems.append((key, "is required and must not be empty"))
+        deployments = props.get("deployments")
+        if not isinstance(deployments, Sequence) or isinstance(deployments, str) or not deployments:
+            return [*problems, ("deployments", "expected a non-empty list of deployments")]
+        seen: set[str] = set()
+        total = 0
+        for index, raw in enumerate(deployments):
+            item = _as_mapping(raw)
+            where = f"deployments[{index}]"
+            missing = [k for k in DEPLOYMENT_KEYS if item.get(k) is None]
+            if missing:
+                problems.append((where, f"missing {', '.join(missing)}"))
+                continue
+            version = str(item["model_version"])
+            if not VERSION_NAME.match(version):
+                problems.append((f"{where}.model_version", f"expected projects/.../models/ID@VERSION, got {version!r}"))
+            if version in seen:
+                problems.append((f"{where}.model_version", f"{version} appears twice"))
+            seen.add(version)
+            share, low, high = item["traffic_percent"], item["min_replicas"], item["max_replicas"]
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in (share, low, high)):
+                problems.append((where, "traffic_percent, min_replicas and max_replicas must be integers"))
+                continue
+            if not 0 <= share <= 100:
+                problems.append((f"{where}.traffic_percent", f"expected 0..100, got {share}"))
+            if low < 1 or high < low:
+                problems.append((where, f"expected 1 <= min_replicas <= max_replicas, got {low}..{high}"))
+            total += share
+        if not problems and total != 100:
+            shares = [_as_mapping(d)["traffic_percent"] for d in deployments]
+            problems.append(("deployments", f"traffic_percent must sum to 100, got {total} ({shares})"))
+        return problems
+
+    # -- engine entry points -------------------------------------------------------------------------------
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        news = self._normalised(props)
+        outs = self._converge(news)
+        return CreateResult(id_=endpoint_name(news), outs={**news, **outs})
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        props = self._normalised(news)
+        return UpdateResult(outs={**props, **self._converge(props)})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        from google.api_core import exceptions as gexc
+
+        try:
+            endpoint = self._get_endpoint(props)
+        except gexc.NotFound:
+            return ReadResult(None, {})
+        ids = {f"{d.model}@{d.model_version_id}": d.id for d in endpoint.deployed_models}
+        return ReadResult(id_, {**props, "deployed_model_ids": ids, "traffic_split": dict(endpoint.traffic_split)})
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Undeploy every model the endpoint serves, idle ones first; the endpoint itself stays.
+
+        A model with traffic is undeployed with a split that hands its share to the busiest remaining one;
+        the last model takes the split with it (the service empties it).
+        """
+        from google.api_core import exceptions as gexc
+
+        try:
+            endpoint = self._get_endpoint(props)
+        except gexc.NotFound:
+            return
+        split = {k: int(v) for k, v in endpoint.traffic_split.items()}
+        remaining = sorted((d.id for d in endpoint.deployed_models), key=lambda i: (split.get(i, 0), i))
+        while remaining:
+            deployed_id = remaining.pop(0)
+            share = split.pop(deployed_id, 0)
+            new_split = None
+            if share and remaining:
+                heir = max(remaining, key=lambda i: (split.get(i, 0), i))
+                split[heir] = split.get(heir, 0) + share
+                new_split = dict(split)
+            self._undeploy(props, deployed_id, new_split)
+
+    # -- steps ---------------------------------------------------------------------------------------------
+    def _normalised(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        news = self.require_valid(props)
+        news["deployments"] = [{k: _as_mapping(d)[k] for k in DEPLOYMENT_KEYS} for d in news["deployments"]]
+        return news
+
+    def _client(self, props: Mapping[str, Any]) -> Any:
+        from infra.release.providers.clients import endpoint_service
+
+        return endpoint_service(_target(props))
+
+    def _get_endpoint(self, props: Mapping[str, Any]) -> Any:
+        name = endpoint_name(props)
+        return call_with_retry(
+            lambda: self._client(props).get_endpoint(name=name, timeout=self.retry.call_timeout, retry=None),
+            self.retry,
+            f"read endpoint {name}",
+        )
+
+    def _converge(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        wanted = props["deployments"]
+        endpoint = self._get_endpoint(props)
+        live = {f"{d.model}@{d.model_version_id}": d for d in endpoint.deployed_models}
+        ids: dict[str, str] = {}
+        # 1. deploy what is missing at 0% (or 100% on an endpoint that serves nothing yet), resize the rest
+        for item in wanted:
+            version = item["model_version"]
+            current = live.get(version)
+            if current is not None and current.dedicated_resources.machine_spec.machine_type == item["machine_type"]:
+                ids[version] = current.id
+                resources = current.dedicated_resources
+                if (resources.min_replica_count, resources.max_replica_count) != (
+                    item["min_replicas"],
+                    item["max_replicas"],
+                ):
+                    self._resize(props, current.id, item)
+            else:
+                ids[version] = self._deploy(props, item)
+        # 2. the whole split in one endpoint update
+        split = {ids[item["model_version"]]: item["traffic_percent"] for item in wanted}
+        self._set_split(props, split)
+        # 3. undeploy what left the split (it has 0% now)
+        for deployed in self._get_endpoint(props).deployed_models:
+            if deployed.id not in split:
+                self._undeploy(props, deployed.id)
+        return {"deployed_model_ids": ids, "traffic_split": {k: v for k, v in split.items()}}
+
+    def _deploy(self, props: Mapping[str, Any], item: Mapping[str, Any]) -> str:
+        """One idempotent unit: a deployment whose response was lost is found on the endpoint, not repeated."""
+        from google.cloud import aiplatform_v1 as v1
+
+        version = item["model_version"]
+
+        def unit() -> str:
+            client = self._client(props)
+            endpoint = client.get_endpoint(name=endpoint_name(props), timeout=self.retry.call_timeout, retry=None)
+            for deployed in endpoint.deployed_models:
+                if (
+                    f"{deployed.model}@{deployed.model_version_id}" == version
+                    and deployed.dedicated_resources.machine_spec.machine_type == item["machine_type"]
+                ):
+                    return str(deployed.id)
+            serving = dict(endpoint.traffic_split)
+            split = {**serving, "0": 0} if sum(serving.values()) == 100 else {"0": 100}
+            operation = client.deploy_model(
+                endpoint=endpoint_name(props),
+                deployed_model=v1.DeployedModel(
+                    model=version,
+                    dedicated_resources=v1.DedicatedResources(
+                        machine_spec=v1.MachineSpec(machine_type=item["machine_type"]),
+                        min_replica_count=item["min_replicas"],
+                        max_replica_count=item["max_replicas"],
+                    ),
+                ),
+                traffic_split=split,
+                timeout=self.retry.call_timeout,
+                retry=None,
+            )
+            return str(operation.result(timeout=self.retry.operation_timeout).deployed_model.id)
+
+        return call_with_retry(unit, self.retry, f"deploy {version} to {endpoint_name(props)}")
+
+    def _resize(self, props: Mapping[str, Any], deployed_id: str, item: Mapping[str, Any]) -> None:
+        from google.cloud import aiplatform_v1 as v1
+
+        def unit() -> None:
+            operation = self._client(props).mutate_deployed_model(
+                endpoint=endpoint_name(props),
+                deployed_model=v1.DeployedModel(
+                    id=deployed_id,
+                    dedicated_resources=v1.DedicatedResources(
+                        min_replica_count=item["min_replicas"], max_replica_count=item["max_replicas"]
+                    ),
+                ),
+                update_mask={
+                    "paths": ["dedicated_resources.min_replica_count", "dedicated_resources.max_replica_count"]
+                },
+                timeout=self.retry.call_timeout,
+                retry=None,
+            )
+            operation.result(timeout=self.retry.operation_timeout)
+
+        call_with_retry(unit, self.retry, f"resize deployed model {deployed_id}")
+
+    def _set_split(self, props: Mapping[str, Any], split: dict[str, int]) -> None:
+        from google.cloud import aiplatform_v1 as v1
+
+        name = endpoint_name(props)
+        call_with_retry(
+            lambda: self._client(props).update_endpoint(
+                endpoint=v1.Endpoint(name=name, traffic_split=split),
+                update_mask={"paths": ["traffic_split"]},
+                timeout=self.retry.call_timeout,
+                retry=None,
+            ),
+            self.retry,
+            f"set traffic split {split} on {name}",
+        )
+
+    def _undeploy(self, props: Mapping[str, Any], deployed_id: str, split: dict[str, int] | None = None) -> None:
+        from google.api_core import exceptions as gexc
+
+        def unit() -> None:
+            try:
+                operation = self._client(props).undeploy_model(
+                    endpoint=endpoint_name(props),
+                    deployed_model_id=deployed_id,
+                    traffic_split=split,
+                    timeout=self.retry.call_timeout,
+                    retry=None,
+                )
+                operation.result(timeout=self.retry.operation_timeout)
+            except gexc.NotFound:
+                return  # already gone (an earlier attempt's response was lost)
+
+        call_with_retry(unit, self.retry, f"undeploy {deployed_id} from {endpoint_name(props)}")
+
+
+class EndpointDeployment(Resource, module="release", name="EndpointDeployment"):
+    """The model versions an environment's endpoint serves and their traffic split (sums to 100)."""
+
+    deployed_model_ids: pulumi.Output[dict[str, str]]
+    """model version resource name -> deployed model id on the endpoint."""
+    traffic_split: pulumi.Output[dict[str, int]]
+    """deployed model id -> percent of traffic, as the endpoint holds it."""
+
+    def __init__(
+        self,
+        name: str,
+        project: pulumi.Input[str],
+        location: pulumi.Input[str],
+        endpoint_id: pulumi.Input[str],
+        deployments: pulumi.Input[Sequence[pulumi.Input[Mapping[str, Any]] | Deployment]],
+        api_endpoint: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        items = deployments
+        if isinstance(deployments, Sequence):
+            items = [dataclasses.asdict(d) if isinstance(d, Deployment) else d for d in deployments]
+        props = {
+            "project": project,
+            "location": location,
+            "endpoint_id": endpoint_id,
+            "deployments": items,
+            "api_endpoint": api_endpoint,
+            "deployed_model_ids": None,
+            "traffic_split": None,
+        }
+        super().__init__(EndpointDeploymentProvider(retry), name, props, opts)

@@ -1,0 +1,297 @@
+"""ModelVersion: one version of a served model in Vertex AI Model Registry, carrying the environment's alias.
+
+All versions of a served model live under one parent model (`model_id`). The upload never takes an alias;
+only once its operation is done does one mergeVersionAliases call move the environment alias (and
+`default`) onto the new version, so the previous version keeps serving by alias until then.
+
+Re-runs are idempotent: each version is labelled with a content key (model, artifact, serving image), and
+create looks for a version with that key before uploading. A run that died between the upload and the alias
+move therefore finds its upload and only finishes the move; a rollback to an earlier artifact finds the
+earlier version and moves the alias back to it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+
+from infra.release.providers.base import ReleaseProvider, changed
+from infra.release.providers.clients import VertexTarget
+from infra.release.providers.retry import RetryPolicy, call_with_retry
+
+if TYPE_CHECKING:
+    from google.cloud.aiplatform_v1 import Model
+
+CONTENT_KEY_LABEL = "mlops-content-key"
+DEFAULT_ALIAS = "default"
+ALIAS = re.compile(r"^[a-z][a-zA-Z0-9-]{0,126}[a-z0-9]$")
+LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
+MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def content_key(props: Mapping[str, Any]) -> str:
+    """What makes two uploads the same version: model, artifact and serving image (40 hex chars)."""
+    material = json.dumps([props["model_id"], props["artifact_uri"], props["serving_image_uri"]], separators=(",", ":"))
+    return hashlib.sha256(material.encode()).hexdigest()[:40]
+
+
+def _target(props: Mapping[str, Any]) -> VertexTarget:
+    return VertexTarget(props["project"], props["location"], props.get("api_endpoint") or None)
+
+
+def _not_found(exc: Exception) -> bool:
+    from google.api_core import exceptions as gexc
+
+    return isinstance(exc, gexc.NotFound)
+
+
+class ModelVersionProvider(ReleaseProvider):
+    """Upload a model version, move the environment alias, patch labels/description, delete the version."""
+
+    INPUTS = (
+        "project",
+        "location",
+        "model_id",
+        "display_name",
+        "artifact_uri",
+        "serving_image_uri",
+        "description",
+        "env_alias",
+        "labels",
+        "api_endpoint",
+    )
+    REPLACE_ON = (
+        "project",
+        "location",
+        "model_id",
+        "display_name",
+        "artifact_uri",
+        "serving_image_uri",
+        "api_endpoint",
+    )
+
+    def validate(self, props: Mapping[str, Any]) -> list[tuple[str, str]]:
+        problems = []
+        for key in ("project", "location", "display_name"):
+            if not props.get(key):
+                problems.append((key, "is required and must not be empty"))
+        if not MODEL_ID.match(str(props.get("model_id") or "")):
+            problems.append(
+                ("model_id", f"expected lower-case letters, digits, '-' (<=63), got {props.get('model_id')!r}")
+            )
+        if not str(props.get("artifact_uri") or "").startswith("gs://"):
+            problems.append(("artifact_uri", f"expected gs://bucket/path, got {props.get('artifact_uri')!r}"))
+        image = str(props.get("serving_image_uri") or "")
+        if "@sha256:" not in image:
+            problems.append(
+                ("serving_image_uri", f"pin the serving image by digest (<image>@sha256:...), got {image!r}")
+            )
+        alias = str(props.get("env_alias") or "")
+        if not ALIAS.match(alias) or alias == DEFAULT_ALIAS:
+            problems.append(("env_alias", f"expected an alias like 'staging' (not 'default'), got {alias!r}"))
+        for key, value in (props.get("labels") or {}).items():
+            if not LABEL_KEY.match(str(key)) or not LABEL_VALUE.match(str(value)) or key == CONTENT_KEY_LABEL:
+                problems.append((f"labels.{key}", f"invalid label {key}={value!r} (or reserved key)"))
+        return problems
+
+    # -- engine entry points -------------------------------------------------------------------------------
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        news = self.require_valid(props)
+        key = content_key(news)
+        model_name, version_id = call_with_retry(
+            functools.partial(self._find_or_upload, news, key),
+            self.retry,
+            f"upload model {news['model_id']} ({news['artifact_uri']})",
+        )
+        version_name = f"{model_name}@{version_id}"
+        self._move_aliases(news, version_name, [news["env_alias"], DEFAULT_ALIAS])
+        outs = {"model_resource_name": model_name, "version_id": version_id, "version_resource_name": version_name}
+        return CreateResult(id_=version_name, outs={**news, **outs})
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        props = self.require_valid(news)
+        differences = set(changed(olds, props, self.INPUTS))
+        paths = []
+        if "labels" in differences:
+            paths.append("labels")
+        if "description" in differences:
+            paths.append("version_description")
+        if paths:
+            self._patch(props, id_, paths)
+        if "env_alias" in differences:
+            self._move_aliases(props, id_, [props["env_alias"], f"-{olds['env_alias']}", DEFAULT_ALIAS])
+        model_name, version_id = id_.split("@", 1)
+        outs = {"model_resource_name": model_name, "version_id": version_id, "version_resource_name": id_}
+        return UpdateResult(outs={**props, **outs})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        try:
+            model = call_with_retry(
+                lambda: self._models(props).get_model(name=id_, timeout=self.retry.call_timeout, retry=None),
+                self.retry,
+                f"read {id_}",
+            )
+        except Exception as exc:
+            if _not_found(exc):
+                return ReadResult(None, {})
+            raise
+        labels = {k: v for k, v in model.labels.items() if k != CONTENT_KEY_LABEL}
+        return ReadResult(id_, {**props, "labels": labels, "description": model.version_description})
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Delete the version; the parent model goes with its last version. The alias must have moved."""
+        from google.api_core import exceptions as gexc
+
+        model_name = id_.split("@", 1)[0]
+
+        def unit() -> None:
+            client = self._models(props)
+            try:
+                versions = list(
+                    client.list_model_versions(name=model_name, timeout=self.retry.call_timeout, retry=None)
+                )
+                others = [v for v in versions if f"{model_name}@{v.version_id}" != id_]
+                if not others:
+                    operation = client.delete_model(name=model_name, timeout=self.retry.call_timeout, retry=None)
+                else:
+                    operation = client.delete_model_version(name=id_, timeout=self.retry.call_timeout, retry=None)
+                operation.result(timeout=self.retry.operation_timeout)
+            except gexc.NotFound:
+                return
+            except (gexc.FailedPrecondition, gexc.BadRequest) as exc:
+                raise RuntimeError(
+                    f"cannot delete {id_}: {exc.message}. Undeploy it and move its aliases to another version "
+                    "first (deleting the release's EndpointDeployment / promoting another version does both)"
+                ) from exc
+
+        call_with_retry(unit, self.retry, f"delete {id_}")
+
+    # -- steps ---------------------------------------------------------------------------------------------
+    def _models(self, props: Mapping[str, Any]) -> Any:
+        from infra.release.providers.clients import model_service
+
+        return model_service(_target(props))
+
+    def _find_or_upload(self, props: Mapping[str, Any], key: str) -> tuple[str, str]:
+        """One idempotent unit: reuse a version with this content key, else upload one and wait for it."""
+        from google.cloud import aiplatform_v1 as v1
+
+        client = self._models(props)
+        target = _target(props)
+        model_name = f"{target.parent}/models/{props['model_id']}"
+        try:
+            versions = list(client.list_model_versions(name=model_name, timeout=self.retry.call_timeout, retry=None))
+        except Exception as exc:
+            if not _not_found(exc):
+                raise
+            versions = None
+        if versions:
+            for version in versions:
+                if version.labels.get(CONTENT_KEY_LABEL) == key:
+                    return model_name, version.version_id
+        model = self._model_spec(props, key)
+        request = v1.UploadModelRequest(parent=target.parent, model=model)
+        if versions is None:
+            request.model_id = props["model_id"]
+        else:
+            request.parent_model = model_name
+        operation = client.upload_model(request=request, timeout=self.retry.call_timeout, retry=None)
+        response = operation.result(timeout=self.retry.operation_timeout)
+        return response.model, response.model_version_id
+
+    @staticmethod
+    def _model_spec(props: Mapping[str, Any], key: str) -> Model:
+        from google.cloud import aiplatform_v1 as v1
+
+        return v1.Model(
+            display_name=props["display_name"],
+            description=props.get("description") or "",
+            version_description=props.get("description") or "",
+            artifact_uri=props["artifact_uri"],
+            container_spec=v1.ModelContainerSpec(image_uri=props["serving_image_uri"]),
+            labels={**(props.get("labels") or {}), CONTENT_KEY_LABEL: key},
+            version_aliases=[],  # aliases move only after the upload is done
+        )
+
+    def _move_aliases(self, props: Mapping[str, Any], version_name: str, aliases: list[str]) -> None:
+        """mergeVersionAliases: an alias belongs to one version, so adding it here takes it from the other."""
+
+        def unit() -> None:
+            model = self._models(props).merge_version_aliases(
+                name=version_name, version_aliases=aliases, timeout=self.retry.call_timeout, retry=None
+            )
+            missing = [a for a in aliases if not a.startswith("-") and a not in model.version_aliases]
+            if missing:
+                raise RuntimeError(f"{version_name} did not take aliases {missing}")
+
+        call_with_retry(unit, self.retry, f"move aliases {aliases} to {version_name}")
+
+    def _patch(self, props: Mapping[str, Any], version_name: str, paths: list[str]) -> None:
+        from google.cloud import aiplatform_v1 as v1
+
+        key = content_key(props)
+        model = v1.Model(
+            name=version_name,
+            labels={**(props.get("labels") or {}), CONTENT_KEY_LABEL: key},
+            version_description=props.get("description") or "",
+        )
+        call_with_retry(
+            lambda: self._models(props).update_model(
+                model=model, update_mask={"paths": paths}, timeout=self.retry.call_timeout, retry=None
+            ),
+            self.retry,
+            f"update {version_name} ({', '.join(paths)})",
+        )
+
+
+class ModelVersion(Resource, module="release", name="ModelVersion"):
+    """A served model's version in Model Registry; the environment alias points at it once it is ready."""
+
+    model_resource_name: pulumi.Output[str]
+    """`projects/P/locations/L/models/MODEL_ID` (the parent model)."""
+    version_id: pulumi.Output[str]
+    """The registry's version number, e.g. `"3"`."""
+    version_resource_name: pulumi.Output[str]
+    """`projects/P/locations/L/models/MODEL_ID@VERSION`: what EndpointDeployment deploys."""
+
+    def __init__(
+        self,
+        name: str,
+        project: pulumi.Input[str],
+        location: pulumi.Input[str],
+        model_id: pulumi.Input[str],
+        display_name: pulumi.Input[str],
+        artifact_uri: pulumi.Input[str],
+        serving_image_uri: pulumi.Input[str],
+        description: pulumi.Input[str],
+        env_alias: pulumi.Input[str],
+        labels: pulumi.Input[Mapping[str, pulumi.Input[str]]],
+        api_endpoint: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        props = {
+            "project": project,
+            "location": location,
+            "model_id": model_id,
+            "display_name": display_name,
+            "artifact_uri": artifact_uri,
+            "serving_image_uri": serving_image_uri,
+            "description": description,
+            "env_alias": env_alias,
+            "labels": labels,
+            "api_endpoint": api_endpoint,
+            "model_resource_name": None,
+            "version_id": None,
+            "version_resource_name": None,
+        }
+        super().__init__(ModelVersionProvider(retry), name, props, opts)

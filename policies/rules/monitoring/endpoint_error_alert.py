@@ -1,0 +1,45 @@
+"""Every online prediction endpoint has an error alert, so failing predictions page someone."""
+
+from collections.abc import Sequence
+
+from policies.coverage import coverage
+from policies.model import Category, Finding, Resource, Severity, StackRule
+from policies.types import ENDPOINT
+
+FIX = (
+    'add a gcp.monitoring.AlertPolicy on metric.type="aiplatform.googleapis.com/prediction/online/error_count" '
+    '(or the 5xx share of ".../response_count") for the endpoint'
+)
+
+
+def measures_errors(query: str) -> bool:
+    if "prediction/online/error_count" in query:
+        return True
+    return "prediction/online/response_count" in query and ("5xx" in query or "response_code" in query)
+
+
+def check_stack(resources: Sequence[Resource]) -> list[Finding]:
+    findings = []
+    for endpoint in (r for r in resources if r.type == ENDPOINT):
+        verdict = coverage(resources, endpoint, measures_errors, "endpoint_id")
+        if verdict is None:
+            findings.append(
+                Finding(
+                    f"an alert filter that depends on endpoint {endpoint.name} is unknown offline; {FIX}",
+                    urn=endpoint.urn,
+                    undetermined=True,
+                )
+            )
+        elif not verdict:
+            findings.append(Finding(f"endpoint {endpoint.name} has no enabled error alert; {FIX}", urn=endpoint.urn))
+    return findings
+
+
+RULE = StackRule(
+    id="monitoring-endpoint-error-alert",
+    description="Every Vertex AI endpoint has an enabled alert policy on prediction errors.",
+    service="monitoring",
+    severity=Severity.MEDIUM,
+    category=Category.RELIABILITY,
+    check_stack=check_stack,
+)

@@ -1,0 +1,74 @@
+"""`mlops plan` over the fixture project in throwaway git repositories."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from infra.cli.app import main
+from infra.plan import build_plan, plan_markdown, plan_text
+from tests.gitrepo import fixture_repo, git, set_prod_retention
+
+
+def test_without_history_everything_is_a_create(tmp_path: Path) -> None:
+    repo = fixture_repo(tmp_path, commit=False)
+    messages: list[str] = []
+    plan = build_plan(["dev", "prod"], project_dir=repo, progress=messages.append)
+    assert plan.base_label == "no commits yet"
+    for env in plan.envs:
+        summary = env.diff.change_summary()
+        assert set(summary) == {"create"}, env.stack
+        assert summary["create"] == len(env.document["resources"])
+    assert messages == ["synth dev", "check policies dev", "synth prod", "check policies prod"]
+
+
+def test_default_base_is_the_merge_base_and_a_change_shows_as_one_update(tmp_path: Path) -> None:
+    repo = fixture_repo(tmp_path)
+    git(repo, "checkout", "--quiet", "-b", "feature")
+    set_prod_retention(repo, 30)
+    plan = build_plan(["dev", "prod"], project_dir=repo)
+    assert plan.base_label.startswith("merge-base with main")
+    dev, prod = plan.envs
+    assert dev.diff.change_summary() == {"same": len(dev.document["resources"])}
+    assert prod.diff.change_summary()["update"] == 1
+    update = next(s for s in prod.diff.steps if s.op == "update")
+    assert [d.path for d in update.detailed_diff] == ["lifecycleRules[0].condition.age"]
+    assert "lifecycleRules[0].condition.age: 90 => 30" in plan_text(plan)
+
+
+def test_stack_added_after_the_base_is_all_create(tmp_path: Path) -> None:
+    repo = fixture_repo(tmp_path)
+    (repo / "stacks" / "Pulumi.qa.yaml").write_text((repo / "stacks" / "Pulumi.dev.yaml").read_text())
+    plan = build_plan(["qa"], base="HEAD", project_dir=repo)
+    assert set(plan.envs[0].diff.change_summary()) == {"create"}
+    assert "qa does not exist at the base" in plan.envs[0].notes[0]
+
+
+def test_policy_findings_and_exit_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = fixture_repo(tmp_path, commit=False)
+    plan = build_plan(["prod"], project_dir=repo)
+    prod = plan.envs[0]
+    assert prod.policy.available
+    # The fixture's prod bucket has no CMEK and no versioning: mandatory in prod for the platform's pack.
+    assert any(line.startswith("[storage-bucket-cmek]") for line in prod.policy.mandatory)
+    assert plan.exit_code == 1
+    assert ":x: policies:" in plan_markdown(plan)
+    assert main(["plan", "--env", "prod", "--project-dir", str(repo), "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["exitCode"] == 1 and doc["stacks"][0]["stack"] == "prod"
+    assert doc["stacks"][0]["changeSummary"] == {"create": len(prod.document["resources"])}
+
+
+def test_plan_discovers_every_stack_and_rejects_unknown_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = fixture_repo(tmp_path, commit=False)
+    (repo / "stacks" / "Pulumi.broken.yaml").unlink()
+    main(["plan", "--project-dir", str(repo), "--format", "markdown"])
+    captured = capsys.readouterr()
+    assert captured.out.count("#### :tropical_drink:") == 2
+    assert "synth prod" in captured.err  # progress goes to stderr
+    assert main(["plan", "--env", "qa", "--project-dir", str(repo)]) == 2
+    assert "no stack file for stack 'qa'" in capsys.readouterr().err

@@ -1,0 +1,557 @@
+"""Every resource rule: a compliant baseline per resource type, and one mutation per way of failing.
+
+Resources are written with pulumi-gcp argument names and converted to camelCase by the SDK's own
+serializer (`policies.testing.engine_inputs`). Each mutation must add exactly its rule's id to the
+findings of the baseline, which itself passes every rule.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi_gcp as gcp
+import pytest
+
+from policies import types as t
+from policies.discovery import discover_rules
+from policies.engine import evaluate
+from policies.levels import LevelConfig
+from policies.model import Finding, Level, Resource, ResourceOptions, ResourceRule
+from policies.testing import engine_inputs
+from policies.values import UNKNOWN
+
+KEY = "projects/acme-prod/locations/europe-west4/keyRings/platform/cryptoKeys/data"
+LABELS = {"env": "prod", "app": "genai", "component": "data", "managed-by": "pulumi"}
+SA = "serviceAccount:trainer@acme-prod.iam.gserviceaccount.com"
+GROUP = "group:ml-engineers@acme.example"
+REMOVE = object()
+
+
+@dataclass(frozen=True)
+class Baseline:
+    token: str
+    args: type
+    arguments: dict[str, Any]
+    protect: bool = False
+
+
+BASELINES: dict[str, Baseline] = {
+    "bucket": Baseline(
+        t.BUCKET,
+        gcp.storage.BucketArgs,
+        {
+            "location": "EU",
+            "uniform_bucket_level_access": True,
+            "public_access_prevention": "enforced",
+            "versioning": {"enabled": True},
+            "encryption": {"default_kms_key_name": KEY},
+            "labels": LABELS,
+            "soft_delete_policy": {"retention_duration_seconds": 604800},
+        },
+        protect=True,
+    ),
+    "bucket_iam_member": Baseline(
+        "gcp:storage/bucketIAMMember:BucketIAMMember",
+        gcp.storage.BucketIAMMemberArgs,
+        {"bucket": "b", "role": "roles/storage.objectViewer", "member": SA},
+    ),
+    "bucket_iam_binding": Baseline(
+        "gcp:storage/bucketIAMBinding:BucketIAMBinding",
+        gcp.storage.BucketIAMBindingArgs,
+        {"bucket": "b", "role": "roles/storage.objectViewer", "members": [SA, GROUP]},
+    ),
+    "bucket_access_control": Baseline(
+        t.BUCKET_ACCESS_CONTROL,
+        gcp.storage.BucketAccessControlArgs,
+        {"bucket": "b", "entity": "group-ml-engineers@acme.example", "role": "READER"},
+    ),
+    "bucket_acl": Baseline(
+        t.BUCKET_ACL,
+        gcp.storage.BucketACLArgs,
+        {"bucket": "b", "role_entities": ["READER:group-ml-engineers@acme.example"]},
+    ),
+    "dataset": Baseline(
+        t.DATASET,
+        gcp.bigquery.DatasetArgs,
+        {
+            "dataset_id": "features",
+            "location": "EU",
+            "labels": LABELS,
+            "default_encryption_configuration": {"kms_key_name": KEY},
+            "accesses": [{"role": "OWNER", "group_by_email": "data-owners@acme.example"}],
+        },
+        protect=True,
+    ),
+    "dataset_access": Baseline(
+        t.DATASET_ACCESS,
+        gcp.bigquery.DatasetAccessInitArgs,
+        {"dataset_id": "features", "role": "READER", "group_by_email": "analysts@acme.example"},
+    ),
+    "dataset_iam_member": Baseline(
+        "gcp:bigquery/datasetIamMember:DatasetIamMember",
+        gcp.bigquery.DatasetIamMemberArgs,
+        {"dataset_id": "features", "role": "roles/bigquery.dataViewer", "member": SA},
+    ),
+    "table": Baseline(
+        t.TABLE,
+        gcp.bigquery.TableArgs,
+        {
+            "dataset_id": "features",
+            "table_id": "predictions",
+            "labels": LABELS,
+            "encryption_configuration": {"kms_key_name": KEY},
+        },
+        protect=True,
+    ),
+    "table_iam_member": Baseline(
+        "gcp:bigquery/iamMember:IamMember",
+        gcp.bigquery.IamMemberArgs,
+        {"dataset_id": "features", "table_id": "predictions", "role": "roles/bigquery.dataViewer", "member": SA},
+    ),
+    "topic": Baseline(
+        t.TOPIC, gcp.pubsub.TopicArgs, {"name": "events", "kms_key_name": KEY, "labels": LABELS}, protect=True
+    ),
+    "topic_iam_member": Baseline(
+        "gcp:pubsub/topicIAMMember:TopicIAMMember",
+        gcp.pubsub.TopicIAMMemberArgs,
+        {"topic": "events", "role": "roles/pubsub.publisher", "member": SA},
+    ),
+    "subscription": Baseline(
+        t.SUBSCRIPTION,
+        gcp.pubsub.SubscriptionArgs,
+        {
+            "topic": "events",
+            "labels": LABELS,
+            "expiration_policy": {"ttl": ""},
+            "dead_letter_policy": {
+                "dead_letter_topic": "projects/acme-prod/topics/events-dlq",
+                "max_delivery_attempts": 5,
+            },
+        },
+        protect=True,
+    ),
+    "subscription_iam_binding": Baseline(
+        "gcp:pubsub/subscriptionIAMBinding:SubscriptionIAMBinding",
+        gcp.pubsub.SubscriptionIAMBindingArgs,
+        {"subscription": "events-worker", "role": "roles/pubsub.subscriber", "members": [SA]},
+    ),
+    "repository": Baseline(
+        t.REPOSITORY,
+        gcp.artifactregistry.RepositoryArgs,
+        {
+            "repository_id": "serving",
+            "location": "europe-west4",
+            "format": "DOCKER",
+            "kms_key_name": KEY,
+            "docker_config": {"immutable_tags": True},
+            "labels": LABELS,
+        },
+        protect=True,
+    ),
+    "repository_iam_member": Baseline(
+        "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
+        gcp.artifactregistry.RepositoryIamMemberArgs,
+        {"repository": "serving", "location": "europe-west4", "role": "roles/artifactregistry.reader", "member": SA},
+    ),
+    "crypto_key": Baseline(
+        t.CRYPTO_KEY,
+        gcp.kms.CryptoKeyArgs,
+        {
+            "key_ring": "projects/acme-prod/locations/europe-west4/keyRings/platform",
+            "name": "data",
+            "rotation_period": "7776000s",
+            "labels": LABELS,
+        },
+        protect=True,
+    ),
+    "crypto_key_iam_member": Baseline(
+        "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
+        gcp.kms.CryptoKeyIAMMemberArgs,
+        {"crypto_key_id": KEY, "role": "roles/cloudkms.cryptoKeyEncrypterDecrypter", "member": SA},
+    ),
+    "key_ring_iam_binding": Baseline(
+        "gcp:kms/keyRingIAMBinding:KeyRingIAMBinding",
+        gcp.kms.KeyRingIAMBindingArgs,
+        {"key_ring_id": "acme-prod/europe-west4/platform", "role": "roles/cloudkms.viewer", "members": [GROUP]},
+    ),
+    "project": Baseline(
+        t.PROJECT,
+        gcp.organizations.ProjectArgs,
+        {"name": "acme-prod", "project_id": "acme-prod", "auto_create_network": False, "labels": LABELS},
+        protect=True,
+    ),
+    "project_iam_member": Baseline(
+        "gcp:projects/iAMMember:IAMMember",
+        gcp.projects.IAMMemberArgs,
+        {"project": "acme-prod", "role": "roles/aiplatform.user", "member": GROUP},
+    ),
+    "project_iam_binding": Baseline(
+        "gcp:projects/iAMBinding:IAMBinding",
+        gcp.projects.IAMBindingArgs,
+        {"project": "acme-prod", "role": "roles/logging.viewer", "members": [GROUP]},
+    ),
+    "project_iam_policy": Baseline(
+        "gcp:projects/iAMPolicy:IAMPolicy",
+        gcp.projects.IAMPolicyArgs,
+        {
+            "project": "acme-prod",
+            "policy_data": json.dumps({"bindings": [{"role": "roles/monitoring.viewer", "members": [GROUP]}]}),
+        },
+    ),
+    "audit_config": Baseline(
+        t.AUDIT_CONFIG,
+        gcp.projects.IAMAuditConfigArgs,
+        {
+            "project": "acme-prod",
+            "service": "allServices",
+            "audit_log_configs": [{"log_type": "ADMIN_READ"}, {"log_type": "DATA_READ"}, {"log_type": "DATA_WRITE"}],
+        },
+    ),
+    "service_account_iam_member": Baseline(
+        "gcp:serviceaccount/iAMMember:IAMMember",
+        gcp.serviceaccount.IAMMemberArgs,
+        {
+            "service_account_id": "projects/acme-prod/serviceAccounts/trainer@acme-prod.iam.gserviceaccount.com",
+            "role": "roles/iam.serviceAccountUser",
+            "member": GROUP,
+        },
+    ),
+    "endpoint_iam_member": Baseline(
+        "gcp:vertex/aiEndpointIamMember:AiEndpointIamMember",
+        gcp.vertex.AiEndpointIamMemberArgs,
+        {"endpoint": "123", "location": "europe-west4", "role": "roles/aiplatform.user", "member": SA},
+    ),
+    "service_account": Baseline(
+        "gcp:serviceaccount/account:Account", gcp.serviceaccount.AccountArgs, {"account_id": "trainer"}
+    ),
+    "endpoint": Baseline(
+        t.ENDPOINT,
+        gcp.vertex.AiEndpointArgs,
+        {
+            "name": "1234567890",
+            "display_name": "chat",
+            "location": "europe-west4",
+            "labels": LABELS,
+            "encryption_spec": {"kms_key_name": KEY},
+            "private_service_connect_config": {
+                "enable_private_service_connect": True,
+                "project_allowlists": ["acme-prod"],
+            },
+            "predict_request_response_logging_config": {
+                "enabled": True,
+                "sampling_rate": 0.1,
+                "bigquery_destination": {"output_uri": "bq://acme-prod.serving.log"},
+            },
+        },
+    ),
+    "index_endpoint": Baseline(
+        t.INDEX_ENDPOINT,
+        gcp.vertex.AiIndexEndpointArgs,
+        {
+            "display_name": "retrieval",
+            "region": "europe-west4",
+            "labels": LABELS,
+            "network": "projects/123456789/global/networks/platform",
+        },
+    ),
+    "vertex_dataset": Baseline(
+        t.VERTEX_DATASET,
+        gcp.vertex.AiDatasetArgs,
+        {
+            "display_name": "docs",
+            "region": "europe-west4",
+            "labels": LABELS,
+            "encryption_spec": {"kms_key_name": KEY},
+            "metadata_schema_uri": "gs://google-cloud-aiplatform/schema/dataset/metadata/text_1.0.0.yaml",
+        },
+        protect=True,
+    ),
+    "metadata_store": Baseline(
+        t.METADATA_STORE,
+        gcp.vertex.AiMetadataStoreArgs,
+        {"name": "default", "region": "europe-west4", "encryption_spec": {"kms_key_name": KEY}},
+        protect=True,
+    ),
+    "tensorboard": Baseline(
+        t.TENSORBOARD,
+        gcp.vertex.AiTensorboardArgs,
+        {
+            "display_name": "training",
+            "region": "europe-west4",
+            "labels": LABELS,
+            "encryption_spec": {"kms_key_name": KEY},
+        },
+        protect=True,
+    ),
+    "feature_store": Baseline(
+        t.FEATURE_STORE,
+        gcp.vertex.AiFeatureStoreArgs,
+        {"name": "features", "region": "europe-west4", "labels": LABELS, "encryption_spec": {"kms_key_name": KEY}},
+        protect=True,
+    ),
+    "feature_online_store": Baseline(
+        t.FEATURE_ONLINE_STORE,
+        gcp.vertex.AiFeatureOnlineStoreArgs,
+        {
+            "name": "online",
+            "region": "europe-west4",
+            "labels": LABELS,
+            "optimized": {},
+            "encryption_spec": {"kms_key_name": KEY},
+        },
+        protect=True,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Mutation:
+    rule: str
+    baseline: str
+    label: str
+    changes: dict[str, Any] = field(default_factory=dict)
+    protect: bool | None = None
+
+
+def M(rule: str, baseline: str, label: str, protect: bool | None = None, **changes: Any) -> Mutation:
+    return Mutation(rule, baseline, label, changes, protect)
+
+
+PUBLIC = ["allUsers", "allAuthenticatedUsers"]
+MUTATIONS: list[Mutation] = [
+    M("storage-bucket-uniform-access", "bucket", "unset", uniform_bucket_level_access=REMOVE),
+    M("storage-bucket-uniform-access", "bucket", "false", uniform_bucket_level_access=False),
+    M("storage-bucket-public-access-prevention", "bucket", "unset", public_access_prevention=REMOVE),
+    M("storage-bucket-public-access-prevention", "bucket", "inherited", public_access_prevention="inherited"),
+    M("storage-bucket-versioning", "bucket", "unset", versioning=REMOVE),
+    M("storage-bucket-versioning", "bucket", "false", versioning={"enabled": False}),
+    M("storage-bucket-cmek", "bucket", "unset", encryption=REMOVE),
+    M("storage-bucket-cmek", "bucket", "empty", encryption={"default_kms_key_name": ""}),
+    M("storage-bucket-no-force-destroy", "bucket", "true", force_destroy=True),
+    M("storage-bucket-soft-delete", "bucket", "zero", soft_delete_policy={"retention_duration_seconds": 0}),
+    M("protection-stateful-protected", "bucket", "unprotected", protect=False),
+    M("labels-required", "bucket", "unset", labels=REMOVE),
+    M("labels-required", "bucket", "missing key", labels={k: v for k, v in LABELS.items() if k != "managed-by"}),
+    M("labels-required", "bucket", "empty value", labels={**LABELS, "app": ""}),
+    *[M("storage-bucket-iam-no-public", "bucket_iam_member", m, member=m) for m in PUBLIC],
+    *[M("storage-bucket-iam-no-public", "bucket_iam_binding", m, members=[SA, m]) for m in PUBLIC],
+    *[M("storage-acl-no-public", "bucket_access_control", m, entity=m) for m in PUBLIC],
+    M("storage-acl-no-public", "bucket_acl", "allUsers", role_entities=["READER:allUsers"]),
+    *[
+        M(
+            "bigquery-dataset-no-public-access",
+            "dataset",
+            m,
+            accesses=[{"role": "READER", "special_group": m}]
+            if m == "allAuthenticatedUsers"
+            else [{"role": "READER", "iam_member": m}],
+        )
+        for m in PUBLIC
+    ],
+    M(
+        "bigquery-dataset-no-public-access",
+        "dataset_access",
+        "allAuthenticatedUsers",
+        group_by_email=REMOVE,
+        special_group="allAuthenticatedUsers",
+    ),
+    *[M("bigquery-dataset-no-public-access", "dataset_iam_member", m, member=m) for m in PUBLIC],
+    M("bigquery-dataset-cmek", "dataset", "unset", default_encryption_configuration=REMOVE),
+    M("bigquery-dataset-no-delete-contents", "dataset", "true", delete_contents_on_destroy=True),
+    M("bigquery-table-deletion-protection", "table", "false", deletion_protection=False),
+    *[M("bigquery-table-iam-no-public", "table_iam_member", m, member=m) for m in PUBLIC],
+    M(
+        "iam-no-consumer-email-domains",
+        "dataset",
+        "gmail user",
+        accesses=[{"role": "READER", "user_by_email": "someone@gmail.com"}],
+    ),
+    M("pubsub-topic-cmek", "topic", "unset", kms_key_name=REMOVE),
+    *[M("pubsub-iam-no-public", "topic_iam_member", m, member=m) for m in PUBLIC],
+    *[M("pubsub-iam-no-public", "subscription_iam_binding", m, members=[m]) for m in PUBLIC],
+    M("pubsub-subscription-dead-letter", "subscription", "unset", dead_letter_policy=REMOVE),
+    M("pubsub-subscription-never-expires", "subscription", "unset", expiration_policy=REMOVE),
+    M("pubsub-subscription-never-expires", "subscription", "31 days", expiration_policy={"ttl": "2678400s"}),
+    M("artifactregistry-repository-cmek", "repository", "unset", kms_key_name=REMOVE),
+    M("artifactregistry-docker-immutable-tags", "repository", "unset", docker_config=REMOVE),
+    M("artifactregistry-docker-immutable-tags", "repository", "false", docker_config={"immutable_tags": False}),
+    *[M("artifactregistry-iam-no-public", "repository_iam_member", m, member=m) for m in PUBLIC],
+    M("kms-key-rotation", "crypto_key", "unset", rotation_period=REMOVE),
+    M("kms-key-rotation", "crypto_key", "one year", rotation_period="31536000s"),
+    M("kms-key-rotation", "crypto_key", "not a duration", rotation_period="90d"),
+    M("kms-key-protected", "crypto_key", "unprotected", protect=False),
+    *[M("kms-iam-no-public", "crypto_key_iam_member", m, member=m) for m in PUBLIC],
+    *[M("kms-iam-no-public", "key_ring_iam_binding", m, members=[GROUP, m]) for m in PUBLIC],
+    M("project-no-default-network", "project", "unset", auto_create_network=REMOVE),
+    M("project-no-default-network", "project", "true", auto_create_network=True),
+    M("project-deletion-policy-prevent", "project", "delete", deletion_policy="DELETE"),
+    M("project-deletion-policy-prevent", "project", "abandon", deletion_policy="ABANDON"),
+    *[M("iam-no-basic-roles", "project_iam_member", r, role=r) for r in ("roles/viewer",)],
+    M("iam-no-basic-roles", "project_iam_binding", "editor", role="roles/editor"),
+    M(
+        "iam-no-basic-roles",
+        "project_iam_policy",
+        "viewer in policy",
+        policy_data=json.dumps({"bindings": [{"role": "roles/viewer", "members": [GROUP]}]}),
+    ),
+    M(
+        "iam-no-admin-roles-for-service-accounts",
+        "project_iam_member",
+        "storage admin",
+        member=SA,
+        role="roles/storage.admin",
+    ),
+    M(
+        "iam-no-admin-roles-for-service-accounts",
+        "project_iam_binding",
+        "aiplatform admin",
+        members=[GROUP, SA],
+        role="roles/aiplatform.admin",
+    ),
+    *[
+        M("iam-no-project-level-impersonation", "project_iam_member", r.rsplit(".", 1)[-1], role=r)
+        for r in (
+            "roles/iam.serviceAccountUser",
+            "roles/iam.serviceAccountTokenCreator",
+            "roles/iam.workloadIdentityUser",
+        )
+    ],
+    M(
+        "iam-no-default-service-accounts",
+        "project_iam_member",
+        "compute default",
+        member="serviceAccount:123456789012-compute@developer.gserviceaccount.com",
+    ),
+    M(
+        "iam-no-default-service-accounts",
+        "project_iam_binding",
+        "app engine default",
+        members=["serviceAccount:acme-prod@appspot.gserviceaccount.com"],
+    ),
+    M("iam-no-consumer-email-domains", "project_iam_binding", "gmail group", members=["group:friends@gmail.com"]),
+    M("iam-no-direct-user-grants", "project_iam_member", "corporate user", member="user:ana@acme.example"),
+    *[M("iam-no-public-principals", "service_account_iam_member", m, member=m) for m in PUBLIC],
+    M("iam-no-public-principals", "endpoint_iam_member", "allUsers", member="allUsers"),
+    M(
+        "logging-audit-config-complete",
+        "audit_config",
+        "missing data read",
+        audit_log_configs=[{"log_type": "ADMIN_READ"}, {"log_type": "DATA_WRITE"}],
+    ),
+    M(
+        "logging-audit-config-complete",
+        "audit_config",
+        "exempted member",
+        audit_log_configs=[
+            {"log_type": "ADMIN_READ"},
+            {"log_type": "DATA_READ", "exempted_members": [GROUP]},
+            {"log_type": "DATA_WRITE"},
+        ],
+    ),
+    M("vertex-endpoint-cmek", "endpoint", "unset", encryption_spec=REMOVE),
+    M("vertex-endpoint-private", "endpoint", "public", private_service_connect_config=REMOVE),
+    M(
+        "vertex-endpoint-private",
+        "endpoint",
+        "psc disabled",
+        private_service_connect_config={"enable_private_service_connect": False},
+    ),
+    M("vertex-endpoint-private", "endpoint", "dedicated public DNS", dedicated_endpoint_enabled=True),
+    M("vertex-endpoint-request-response-logging", "endpoint", "unset", predict_request_response_logging_config=REMOVE),
+    M(
+        "vertex-endpoint-request-response-logging",
+        "endpoint",
+        "disabled",
+        predict_request_response_logging_config={"enabled": False},
+    ),
+    M("vertex-index-endpoint-private", "index_endpoint", "public endpoint", public_endpoint_enabled=True),
+    M("vertex-index-endpoint-private", "index_endpoint", "no network", network=REMOVE),
+    M("vertex-dataset-cmek", "vertex_dataset", "unset", encryption_spec=REMOVE),
+    M("vertex-metadata-store-cmek", "metadata_store", "unset", encryption_spec=REMOVE),
+    M("vertex-tensorboard-cmek", "tensorboard", "unset", encryption_spec=REMOVE),
+    M("vertex-feature-store-cmek", "feature_store", "unset", encryption_spec=REMOVE),
+    M("vertex-feature-store-cmek", "feature_online_store", "unset", encryption_spec=REMOVE),
+    M("vertex-feature-store-no-force-destroy", "feature_store", "true", force_destroy=True),
+    M("vertex-feature-store-no-force-destroy", "feature_online_store", "true", force_destroy=True),
+    M("bigquery-dataset-cmek", "dataset", "empty key", default_encryption_configuration={"kms_key_name": ""}),
+    M("pubsub-topic-cmek", "topic", "empty key", kms_key_name=""),
+    M("pubsub-subscription-dead-letter", "subscription", "empty topic", dead_letter_policy={"dead_letter_topic": ""}),
+    M("artifactregistry-repository-cmek", "repository", "empty key", kms_key_name=""),
+    M("vertex-endpoint-cmek", "endpoint", "empty key", encryption_spec={"kms_key_name": ""}),
+    M("vertex-dataset-cmek", "vertex_dataset", "empty key", encryption_spec={"kms_key_name": ""}),
+    M("vertex-metadata-store-cmek", "metadata_store", "empty key", encryption_spec={"kms_key_name": ""}),
+    M("vertex-tensorboard-cmek", "tensorboard", "empty key", encryption_spec={"kms_key_name": ""}),
+    M("vertex-feature-store-cmek", "feature_store", "empty key", encryption_spec={"kms_key_name": ""}),
+    M("protection-stateful-protected", "dataset", "unprotected", protect=False),
+    M("protection-stateful-protected", "metadata_store", "unprotected", protect=False),
+]
+RESOURCE_RULES = [r for r in discover_rules() if isinstance(r, ResourceRule)]
+
+
+def build(baseline: Baseline, changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    arguments = {**baseline.arguments, **(changes or {})}
+    return engine_inputs(baseline.args, **{k: v for k, v in arguments.items() if v is not REMOVE})
+
+
+def findings(resource_type: str, inputs: dict[str, Any], protect: bool) -> dict[str, list[Finding]]:
+    options = ResourceOptions(protect=protect)
+    found = {rule.id: rule.evaluate(resource_type, inputs, options) for rule in RESOURCE_RULES}
+    return {rule_id: f for rule_id, f in found.items() if f}
+
+
+@pytest.mark.parametrize("key", sorted(BASELINES))
+def test_compliant_baseline_passes_every_rule(key: str) -> None:
+    baseline = BASELINES[key]
+    assert findings(baseline.token, build(baseline), baseline.protect) == {}
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS, ids=lambda m: f"{m.rule}[{m.baseline}:{m.label}]")
+def test_insecure_mutation_is_reported_by_its_rule(mutation: Mutation) -> None:
+    baseline = BASELINES[mutation.baseline]
+    protect = baseline.protect if mutation.protect is None else mutation.protect
+    found = findings(baseline.token, build(baseline, mutation.changes), protect)
+    assert set(found) == {mutation.rule}, found
+    assert all(not f.undetermined and f.message for f in found[mutation.rule])
+
+
+def test_service_account_key_is_always_reported() -> None:
+    rule_id = "iam-no-user-managed-service-account-keys"
+    key = engine_inputs(gcp.serviceaccount.KeyArgs, service_account_id="trainer@acme-prod.iam.gserviceaccount.com")
+    assert set(findings(t.SERVICE_ACCOUNT_KEY, key, protect=False)) == {rule_id}
+    account = BASELINES["service_account"]
+    assert findings(account.token, build(account), protect=False) == {}
+
+
+def test_every_resource_rule_has_a_mutation() -> None:
+    covered = {m.rule for m in MUTATIONS} | {"iam-no-user-managed-service-account-keys"}
+    assert {r.id for r in RESOURCE_RULES} - covered == set()
+
+
+@pytest.mark.parametrize(
+    ("key", "path", "rule_id"),
+    [
+        ("bucket", "uniformBucketLevelAccess", "storage-bucket-uniform-access"),
+        ("bucket", "encryption", "storage-bucket-cmek"),
+        ("topic", "kmsKeyName", "pubsub-topic-cmek"),
+        ("project_iam_member", "member", "iam-no-direct-user-grants"),
+        ("crypto_key", "rotationPeriod", "kms-key-rotation"),
+    ],
+)
+def test_unknown_value_is_reported_as_undetermined_and_never_blocks(key: str, path: str, rule_id: str) -> None:
+    baseline = BASELINES[key]
+    inputs = {**build(baseline), path: UNKNOWN}
+    found = findings(baseline.token, inputs, baseline.protect)
+    assert rule_id in found
+    assert all(f.undetermined for f in found[rule_id])
+    resource = Resource(
+        f"urn:pulumi:prod::genai-mlops::{baseline.token}::r",
+        baseline.token,
+        "r",
+        inputs,
+        ResourceOptions(protect=baseline.protect),
+    )
+    report = evaluate([resource], "prod", LevelConfig(), RESOURCE_RULES)
+    assert {v.level for v in report.violations if v.rule_id == rule_id} == {Level.ADVISORY}
+    assert report.exit_code == 0 or any(not v.undetermined for v in report.mandatory)

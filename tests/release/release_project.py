@@ -1,0 +1,86 @@
+"""A scratch copy of the project for promotion tests: the real stack files and manifests, a small program.
+
+The program declares the environment's Release from its manifest (read from the project it runs in, as the
+real program must) and, when the stack sets `scratch:force_destroy: true`, a bucket that violates the
+production policies, so the policy gate has something real to find.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+
+from infra.config.loader import PROJECT_ROOT, environments_dir
+
+PROGRAM = '''"""Test program: the environment's release, plus a non-compliant bucket when the stack asks for one."""
+from pathlib import Path
+
+import pulumi
+import pulumi_gcp as gcp
+
+from infra.config.loader import CONFIG_NAMESPACE, build_environment
+from infra.release.component import Release, ReleaseArgs
+from infra.release.manifest import find_manifest
+
+root = Path(pulumi.get_root_directory())
+cfg = build_environment(pulumi.get_stack(), pulumi.Config(CONFIG_NAMESPACE).require_object("environment"), root)
+# What the production stack rules require of every environment (the real program declares much more).
+gcp.projects.IAMAuditConfig(
+    "audit",
+    project=cfg.project.id,
+    service="allServices",
+    audit_log_configs=[{"log_type": t} for t in ("ADMIN_READ", "DATA_READ", "DATA_WRITE")],
+)
+if pulumi.Config("scratch").get_bool("force_destroy"):
+    gcp.storage.Bucket("scratch", name=f"{cfg.project.id}-scratch", location="EU", force_destroy=True)
+manifest = find_manifest(cfg.name, cfg, root)
+if manifest is not None:
+    release = Release(
+        f"{cfg.prefix}-release",
+        ReleaseArgs(
+            cfg=cfg,
+            manifest=manifest,
+            project_id=cfg.project.id,
+            kfp_host=f"https://{cfg.region}-kfp.pkg.dev/{cfg.project.id}/{cfg.prefix}-pipelines",
+            endpoint_ids={m.name: f"{m.name}-endpoint" for m in cfg.serving.models},
+            pipelines_service_account=f"pipelines@{cfg.project.id}.iam.gserviceaccount.com",
+            pipeline_root=f"gs://{cfg.project.id}-pipeline-root",
+        ),
+    )
+    pulumi.export("release", release.release_id)
+'''
+
+BROKEN_PROGRAM = 'raise RuntimeError("the program is broken")\n'
+
+
+def make_project(root: Path, program: str = PROGRAM) -> Path:
+    """Copy Pulumi.yaml (main -> `prog/`) and `environments/` (stack files, defaults, release manifests)."""
+    project = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))
+    project["main"] = "prog"
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False), encoding="utf-8")
+    source = environments_dir(PROJECT_ROOT)
+    target = root / str(project.get("stackConfigDir", "."))
+    target.mkdir(parents=True, exist_ok=True)
+    for path in source.iterdir():
+        if path.is_file() and path.suffix == ".yaml":
+            shutil.copy2(path, target / path.name)
+    (root / "prog").mkdir(exist_ok=True)
+    (root / "prog" / "__main__.py").write_text(program, encoding="utf-8")
+    return root
+
+
+def add_stack_config(root: Path, env: str, key: str, value: object) -> None:
+    """Add one top-level config key to the stack file (e.g. `scratch:force_destroy`)."""
+    path = root / "environments" / f"Pulumi.{env}.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document["config"][key] = value
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    """Every file under `root/environments` with its bytes: compare before/after to prove nothing changed."""
+    base = root / "environments"
+    return {str(p.relative_to(base)): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}

@@ -1,0 +1,417 @@
+"""Promotion through the four gates, atomic writes with history, and rollback, on a scratch project copy.
+
+The policy gate runs for real: the target is synthesized offline with the candidate manifest and the policy
+pack evaluates the snapshot.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from infra.config.loader import load_environment
+from infra.errors import UserInputError
+from infra.release.history import History
+from infra.release.manifest import bundle_digest, dump_manifest, load_manifest, manifest_path
+from infra.release.promotion import PromotionRequest, RollbackRefused, promote, rollback
+from tests.release.release_project import BROKEN_PROGRAM, add_stack_config, make_project, tree_bytes
+
+COMMIT = "465d4733e8c2a1f09b7d6e5c4b3a29180f7e6d5c"
+NOW = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
+SKIP = "policy gate covered by its own tests"
+
+
+def request(source: str, target: str, **extra: object) -> PromotionRequest:
+    fields: dict[str, object] = {"promoted_by": "dana@acme.example", "commit": COMMIT, "now": NOW}
+    fields.update(extra)
+    return PromotionRequest(source_env=source, target_env=target, **fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "project")
+
+
+def edit_manifest(project: Path, env: str, change) -> None:  # type: ignore[no-untyped-def]
+    path = manifest_path(env, project)
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(document)
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+
+
+def reasons(outcome, gate: str) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    return next(g for g in outcome.gates if g.gate == gate).reasons
+
+
+# --- a passing promotion ------------------------------------------------------------------------------------
+
+
+def test_dev_to_staging_passes_every_gate_and_keeps_history(project: Path) -> None:
+    before = manifest_path("staging", project).read_text(encoding="utf-8")
+    dev = load_manifest("dev", load_environment("dev", project), project)
+
+    outcome = promote(request("dev", "staging"), project)
+
+    assert outcome.status == "promoted", [g.render() for g in outcome.gates]
+    assert [(g.gate, g.passed, g.skipped) for g in outcome.gates] == [
+        ("evaluation", True, False), ("policy", True, False), ("lineage", True, False), ("approval", True, False)
+    ]
+    staging = load_manifest("staging", load_environment("staging", project), project)
+    assert staging.release == dev.release
+    assert {n: p.digest for n, p in staging.pipelines.items()} == {n: p.digest for n, p in dev.pipelines.items()}
+    assert staging.models["assistant"].serving_image == dev.models["assistant"].serving_image
+    assert staging.provenance.promoted_from == "dev"
+    assert staging.provenance.promoted_by == "dana@acme.example"
+    assert staging.provenance.commit == COMMIT
+    assert staging.provenance.built_from == dev.provenance.built_from
+    assert staging.provenance.bundle_digest == bundle_digest(staging) == bundle_digest(dev)
+    # The previous manifest is kept byte for byte; the diff names the change and the resources it moves.
+    assert outcome.history_path == project / "environments/releases/staging/0001-r2026-11-18-1.yaml"
+    assert outcome.history_path.read_text(encoding="utf-8") == before
+    assert "-release: r2026-11-18-1\n+release: r2026-11-25-1" in outcome.diff
+    assert "ModelVersion: (create)" in outcome.diff and "genai-staging-release-assistant-r2026-11-25-1" in outcome.diff
+    assert "ModelVersion: (delete)" in outcome.diff and "genai-staging-release-assistant-r2026-11-18-1" in outcome.diff
+
+
+def test_schedules_and_deployments_stay_the_targets_own(project: Path) -> None:
+    edit_manifest(project, "staging", lambda d: d["pipelines"]["tuning"]["schedule"].update(paused=True))
+    edit_manifest(project, "staging", lambda d: d["provenance"].update(
+        bundle_digest=bundle_digest(load_manifest("staging", load_environment("staging", project), project))
+    ))
+    outcome = promote(request("dev", "staging", skip_policy_check=SKIP), project)
+    assert outcome.status == "promoted"
+    assert outcome.candidate is not None
+    schedule = outcome.candidate.pipelines["tuning"].schedule
+    assert schedule is not None and schedule.paused is True
+
+
+def test_promoting_the_bundle_a_target_already_runs_changes_nothing(project: Path) -> None:
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+    snapshot = tree_bytes(project)
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "unchanged"
+    assert tree_bytes(project) == snapshot
+
+
+# --- gate 1: evaluation ---------------------------------------------------------------------------------------
+
+
+def test_evaluation_below_the_targets_bounds_blocks_and_changes_nothing(project: Path) -> None:
+    edit_manifest(project, "dev", lambda d: d["evaluation"]["metrics"].update(groundedness=0.61, toxicity=0.02))
+    snapshot = tree_bytes(project)
+
+    outcome = promote(request("dev", "staging", skip_policy_check=SKIP), project)
+
+    assert outcome.status == "blocked"
+    assert [g.gate for g in outcome.failed] == ["evaluation"]
+    assert reasons(outcome, "evaluation") == (
+        "groundedness 0.6100 is below staging's minimum 0.8000",
+        "toxicity 0.0200 is above staging's maximum 0.0000",
+    )
+    assert tree_bytes(project) == snapshot
+
+
+def test_evaluation_without_a_bounded_metric_blocks(project: Path) -> None:
+    edit_manifest(project, "dev", lambda d: d["evaluation"]["metrics"].pop("fluency"))
+    outcome = promote(request("dev", "staging", skip_policy_check=SKIP), project)
+    assert outcome.status == "blocked"
+    assert reasons(outcome, "evaluation") == (
+        "metric 'fluency' is required by staging's gates but missing from the evaluation "
+        "(gs://acme-genai-dev-pipeline-root/evaluation/r2026-11-25-1/report.json); metrics present: "
+        "groundedness, relevance, toxicity",
+    )
+
+
+def test_prod_bounds_are_stricter_than_stagings(project: Path) -> None:
+    # 0.82 passes staging's 0.80 but not prod's 0.85 (Pulumi.prod.yaml release.evaluation_gates).
+    edit_manifest(project, "dev", lambda d: d["evaluation"]["metrics"].update(groundedness=0.82))
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+    outcome = promote(request("staging", "prod", approve_by="lee@acme.example", skip_policy_check=SKIP), project)
+    assert outcome.status == "blocked"
+    assert reasons(outcome, "evaluation") == ("groundedness 0.8200 is below prod's minimum 0.8500",)
+
+
+# --- gate 2: policy -----------------------------------------------------------------------------------------------
+
+
+def test_a_mandatory_policy_violation_in_the_target_blocks(project: Path) -> None:
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+    add_stack_config(project, "prod", "scratch:force_destroy", True)
+    snapshot = tree_bytes(project)
+
+    outcome = promote(request("staging", "prod", approve_by="lee@acme.example"), project)
+
+    assert outcome.status == "blocked"
+    assert [g.gate for g in outcome.failed] == ["policy"]
+    found = reasons(outcome, "policy")
+    assert any(r.startswith("mandatory: storage-bucket-no-force-destroy on ") for r in found), found
+    assert tree_bytes(project) == snapshot
+
+
+def test_policy_gate_fails_closed_when_the_check_cannot_run(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "broken", program=BROKEN_PROGRAM)
+    snapshot = tree_bytes(project)
+
+    outcome = promote(request("dev", "staging"), project)
+
+    assert outcome.status == "blocked"
+    assert reasons(outcome, "policy") == (
+        "could not run the policy check of staging: the offline synth of staging failed: RuntimeError: "
+        "the program is broken",
+        "the gate fails closed; fix the cause, or pass --skip-policy-check REASON to promote without it "
+        "(the reason is recorded in the manifest's provenance)",
+    )
+    assert tree_bytes(project) == snapshot
+
+
+def test_skipping_the_policy_gate_needs_a_reason_that_is_recorded(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "broken", program=BROKEN_PROGRAM)
+    outcome = promote(request("dev", "staging", skip_policy_check="synth down, INC-4711"), project)
+    assert outcome.status == "promoted"
+    policy = next(g for g in outcome.gates if g.gate == "policy")
+    assert policy.skipped and policy.reasons == ("not run: --skip-policy-check given (synth down, INC-4711)",)
+    staging = load_manifest("staging", load_environment("staging", project), project)
+    assert staging.provenance.policy_check_skipped == "synth down, INC-4711"
+    assert "resource diff not computed" in outcome.diff
+
+
+def test_policy_gate_refuses_a_snapshot_without_the_candidate(tmp_path: Path) -> None:
+    # A program that ignores the manifest would be judged without the release: the gate must notice.
+    project = make_project(tmp_path / "blind", program="import pulumi\npulumi.export('x', 1)\n")
+    outcome = promote(request("dev", "staging"), project)
+    assert outcome.status == "blocked"
+    assert "does not declare the candidate release" in reasons(outcome, "policy")[0]
+
+
+# --- gate 3: lineage ------------------------------------------------------------------------------------------------
+
+
+def test_prod_accepts_releases_only_from_staging(project: Path) -> None:
+    outcome = promote(request("dev", "prod", approve_by="lee@acme.example", skip_policy_check=SKIP), project)
+    assert outcome.status == "blocked"
+    assert [g.gate for g in outcome.failed] == ["lineage"]
+    assert reasons(outcome, "lineage") == (
+        "prod accepts releases only from 'staging' (release.promote_from), not from 'dev'",
+    )
+
+
+def test_staging_edited_after_promotion_cannot_go_to_prod(project: Path) -> None:
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+    edit_manifest(project, "staging", lambda d: d["pipelines"]["tuning"].update(digest="sha256:" + "f" * 64))
+    snapshot = tree_bytes(project)
+
+    outcome = promote(request("staging", "prod", approve_by="lee@acme.example", skip_policy_check=SKIP), project)
+
+    assert outcome.status == "blocked"
+    found = reasons(outcome, "lineage")
+    assert len(found) == 1 and found[0].startswith(
+        "staging's manifest was edited after release r2026-11-25-1 was promoted into it (bundle sha256:"
+    ), found
+    assert tree_bytes(project) == snapshot
+
+
+def test_only_a_bundle_that_reached_staging_by_promotion_moves_on(project: Path) -> None:
+    def handmade(document: dict) -> None:  # type: ignore[type-arg]
+        document["provenance"].pop("promoted_from")
+        document["provenance"].pop("bundle_digest")
+
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+    edit_manifest(project, "staging", handmade)
+    outcome = promote(request("staging", "prod", approve_by="lee@acme.example", skip_policy_check=SKIP), project)
+    assert outcome.status == "blocked"
+    assert reasons(outcome, "lineage") == (
+        "release r2026-11-25-1 did not reach staging through promotion from 'dev' (provenance.promoted_from is "
+        "None); only a promoted bundle moves on",
+    )
+
+
+def test_expected_release_must_be_what_the_source_runs(project: Path) -> None:
+    edit_manifest(project, "dev", lambda d: d.update(release="r2026-11-26-1"))
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+    outcome = promote(
+        request("staging", "prod", approve_by="lee@acme.example", expected_release="r2026-11-25-1",
+                skip_policy_check=SKIP),
+        project,
+    )
+    assert outcome.status == "blocked"
+    assert reasons(outcome, "lineage") == ("staging runs release r2026-11-26-1, not r2026-11-25-1 (--release)",)
+
+
+def test_lineage_gate_compares_digests_and_model_versions_with_the_source(project: Path) -> None:
+    from infra.release.gates import Lineage, lineage_gate
+
+    staging_cfg, prod_cfg = load_environment("staging", project), load_environment("prod", project)
+    staging = load_manifest("staging", staging_cfg, project)
+    tampered_model = staging.models["assistant"].model_copy(update={"artifact_uri": "gs://elsewhere/model"})
+    tampered = staging.model_copy(update={
+        "environment": "prod",
+        "models": {"assistant": tampered_model},
+        "pipelines": {**staging.pipelines, "tuning": staging.pipelines["tuning"].model_copy(
+            update={"digest": "sha256:" + "0" * 64})},
+    })
+    result = lineage_gate(Lineage("staging", staging, staging_cfg, tampered), prod_cfg)
+    assert not result.passed
+    assert result.reasons == (
+        f"pipelines.tuning.digest: sha256:{'0' * 64} differs from what staging runs "
+        f"({staging.pipelines['tuning'].digest})",
+        "models.assistant.artifact_uri: gs://elsewhere/model differs from what staging runs "
+        "(gs://acme-genai-dev-model-artifacts/assistant/r2026-11-18-1)",
+    )
+
+
+# --- gate 4: approval ---------------------------------------------------------------------------------------------
+
+
+def test_prod_needs_an_approver_other_than_the_promoter(project: Path) -> None:
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+
+    missing = promote(request("staging", "prod", skip_policy_check=SKIP), project)
+    assert missing.status == "blocked" and [g.gate for g in missing.failed] == ["approval"]
+    assert reasons(missing, "approval") == (
+        "prod requires an approval (release.require_approval / tier production); pass --approve-by NAME of "
+        "the approver",
+    )
+    self_approved = promote(request("staging", "prod", approve_by="Dana@acme.example", skip_policy_check=SKIP),
+                            project)
+    assert reasons(self_approved, "approval") == (
+        "the approver (Dana@acme.example) is the person promoting; a second person must approve",
+    )
+
+    approved = promote(request("staging", "prod", approve_by="lee@acme.example"), project)
+    assert approved.status == "promoted", [g.render() for g in approved.gates]
+    prod = load_manifest("prod", load_environment("prod", project), project)
+    assert prod.approval is not None and prod.approval.approved_by == "lee@acme.example"
+    assert prod.approval.approved_at == NOW
+
+
+def test_prod_gets_a_canary_between_the_new_and_the_previous_version(project: Path) -> None:
+    old_prod = load_manifest("prod", load_environment("prod", project), project)
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+    assert promote(request("staging", "prod", approve_by="lee@acme.example", skip_policy_check=SKIP),
+                   project).status == "promoted"
+    prod = load_manifest("prod", load_environment("prod", project), project)
+    model = prod.models["assistant"]
+    assert (model.deployment.traffic_split.current, model.deployment.traffic_split.previous) == (90, 10)
+    assert model.previous is not None
+    assert model.previous.release == old_prod.release
+    assert model.previous.serving_image == old_prod.models["assistant"].serving_image
+    # The target's own deployment sizing is kept.
+    assert (model.deployment.min_replicas, model.deployment.max_replicas) == (2, 6)
+
+
+# --- atomicity ------------------------------------------------------------------------------------------------------
+
+
+def test_a_history_directory_that_cannot_be_created_leaves_everything_untouched(project: Path) -> None:
+    (project / "environments" / "releases").write_text("not a directory\n")  # blocks the history entry
+    snapshot = tree_bytes(project)
+    with pytest.raises(OSError):
+        promote(request("dev", "staging", skip_policy_check=SKIP), project)
+    assert tree_bytes(project) == snapshot
+
+
+def test_a_failed_manifest_write_after_the_history_entry_undoes_the_entry(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = manifest_path("staging", project)
+    snapshot = tree_bytes(project)
+    real_replace = os.replace
+
+    def disk_full_for_the_target(src, dst, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if Path(dst) == target:
+            raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", disk_full_for_the_target)
+    with pytest.raises(OSError, match="No space left"):
+        promote(request("dev", "staging", skip_policy_check=SKIP), project)
+    monkeypatch.undo()
+    assert tree_bytes(project) == snapshot
+    assert History.of("staging", project).entries() == []
+    assert not list(target.parent.glob(".release.staging.yaml.*.tmp"))
+
+
+# --- rollback -----------------------------------------------------------------------------------------------------
+
+
+def test_rollback_returns_to_the_previous_release_and_archives_the_current(project: Path) -> None:
+    original = manifest_path("staging", project).read_text(encoding="utf-8")
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+    promoted = manifest_path("staging", project).read_text(encoding="utf-8")
+
+    outcome = rollback("staging", "sam@acme.example", project, now=NOW)
+
+    assert (outcome.replaced_release, outcome.restored_release) == ("r2026-11-25-1", "r2026-11-18-1")
+    assert manifest_path("staging", project).read_text(encoding="utf-8") == original
+    assert History.of("staging", project).entries() == []
+    assert outcome.archived_path == project / "environments/releases/staging/rolled-back/0001-r2026-11-25-1.yaml"
+    archived = outcome.archived_path.read_text(encoding="utf-8")
+    assert archived.startswith(
+        "# Rolled back by sam@acme.example at 2026-11-26T04:00:00+00:00; staging returned to r2026-11-18-1.\n"
+    )
+    assert archived.endswith(promoted)
+    assert "+release: r2026-11-18-1" in outcome.diff
+
+    with pytest.raises(RollbackRefused, match="no earlier release recorded"):
+        rollback("staging", "sam@acme.example", project)
+
+
+def test_rollback_goes_back_one_release_at_a_time(project: Path) -> None:
+    first = manifest_path("staging", project).read_text(encoding="utf-8")
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+    second = manifest_path("staging", project).read_text(encoding="utf-8")
+    edit_manifest(project, "dev", lambda d: d.update(release="r2026-11-26-1"))
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+    assert [e.release for e in History.of("staging", project).entries()] == ["r2026-11-18-1", "r2026-11-25-1"]
+
+    assert rollback("staging", "sam", project).restored_release == "r2026-11-25-1"
+    assert manifest_path("staging", project).read_text(encoding="utf-8") == second
+    assert rollback("staging", "sam", project).restored_release == "r2026-11-18-1"
+    assert manifest_path("staging", project).read_text(encoding="utf-8") == first
+
+
+def test_a_failed_rollback_leaves_everything_untouched(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+    snapshot = tree_bytes(project)
+    target = manifest_path("staging", project)
+    real_replace = os.replace
+
+    def fail_for_the_target(src, dst, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if Path(dst) == target:
+            raise OSError(errno.EIO, "Input/output error", str(dst))
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", fail_for_the_target)
+    with pytest.raises(OSError, match="Input/output error"):
+        rollback("staging", "sam", project)
+    monkeypatch.undo()
+    assert tree_bytes(project) == snapshot
+
+
+def test_rollback_to_a_release_the_config_no_longer_accepts_is_invalid_input(project: Path) -> None:
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+    entry = History.of("staging", project).entries()[0].path
+    document = yaml.safe_load(entry.read_text(encoding="utf-8"))
+    document["models"]["assistant"]["deployment"]["max_replicas"] = 9
+    entry.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    snapshot = tree_bytes(project)
+    with pytest.raises(UserInputError) as caught:
+        rollback("staging", "sam", project)
+    assert caught.value.problems[0].file == str(entry)
+    assert caught.value.problems[0].key_path == "models.assistant.deployment.max_replicas"
+    assert tree_bytes(project) == snapshot
+
+
+def test_promotion_into_itself_is_invalid_input(project: Path) -> None:
+    with pytest.raises(UserInputError, match="source and target are both 'dev'"):
+        promote(request("dev", "dev"), project)
+
+
+def test_dumped_candidate_is_what_the_target_file_holds(project: Path) -> None:
+    outcome = promote(request("dev", "staging", skip_policy_check=SKIP), project)
+    assert outcome.candidate is not None
+    assert manifest_path("staging", project).read_text(encoding="utf-8") == dump_manifest(outcome.candidate)

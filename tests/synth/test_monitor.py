@@ -1,0 +1,24 @@
+"""The dynamic provider marker is read from the real pickled provider without unpickling it."""
+
+from __future__ import annotations
+
+from pulumi import dynamic
+from pulumi.dynamic.dynamic import serialize_provider
+
+from infra.synth.monitor import dynamic_provider_marker
+
+
+class ExampleProvider(dynamic.ResourceProvider):
+    def create(self, props: dict) -> dynamic.CreateResult:  # type: ignore[type-arg]
+        return dynamic.CreateResult(id_="x", outs=props)
+
+
+def test_marker_names_the_provider_class() -> None:
+    blob = serialize_provider(ExampleProvider())
+    assert dynamic_provider_marker(blob) == f"[dynamic provider: {__name__}.ExampleProvider]"
+    assert dynamic_provider_marker(blob) == dynamic_provider_marker(serialize_provider(ExampleProvider()))
+
+
+def test_unreadable_blob_still_gets_a_marker() -> None:
+    assert dynamic_provider_marker("not base64 pickle") == "[dynamic provider]"
+    assert dynamic_provider_marker(None) == "[dynamic provider]"
