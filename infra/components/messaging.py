@@ -196,7 +196,11 @@ class Messaging(pulumi.ComponentResource):
             dead_letter_policy=dead_letter,
             bigquery_config=bigquery,
             labels={**self._labels, "subscription": logical},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=self._api + list(extra_depends or [])),
+            # Undelivered messages live in the subscription: protected like the topic where data is.
+            opts=stateful(
+                self._args.cfg,
+                pulumi.ResourceOptions(parent=self, depends_on=self._api + list(extra_depends or [])),
+            ),
         )
 
     def _bigquery_grants(self) -> list[pulumi.Resource]:

@@ -88,7 +88,7 @@ class Registry(pulumi.ComponentResource):
             project=project.project_id,
             region=cfg.region,
             encryption_spec=store_key,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
+            opts=stateful(cfg, pulumi.ResourceOptions(parent=self, depends_on=depends)),
         )
         self.tensorboard = (
             gcp.vertex.AiTensorboard(

@@ -184,6 +184,15 @@ def test_cmek_and_protection_where_the_env_asks(env: tuple[EnvironmentConfig, Re
             assert "encryptionConfiguration" not in t.inputs, t.urn
 
 
+def test_retention_policy_replaces_versioning() -> None:
+    """A retention policy keeps every object for its period, and GCS refuses versioning beside it."""
+    cfg = env_refs.config("staging")
+    with_retention = cfg.model_copy(update={"data": cfg.data.model_copy(update={"retention_days": 30})})
+    for bucket in synth(with_retention).of_type(BUCKET):
+        assert bucket.inputs["retentionPolicy"] == {"retentionPeriod": str(30 * 86_400)}, bucket.urn
+        assert bucket.inputs["versioning"] == {"enabled": False}, bucket.urn
+
+
 def test_prod_differences() -> None:
     prod = synth(env_refs.config("prod"))
     dev = synth(env_refs.config("dev"))
@@ -191,7 +200,7 @@ def test_prod_differences() -> None:
         assert r.protect, r.urn
     assert all(b.inputs["forceDestroy"] is False for b in prod.of_type(BUCKET))
     assert all(t.inputs["deletionProtection"] is True for t in prod.of_type(TABLE))
-    assert all("retentionPolicy" in b.inputs for b in prod.of_type(BUCKET))
+    assert all(b.inputs["versioning"] == {"enabled": True} for b in prod.of_type(BUCKET))
     assert all("defaultTableExpirationMs" not in d.inputs for d in prod.of_type(DATASET))
     assert not any(r.protect for r in dev.custom()), "dev allows teardown"
     assert all(b.inputs["forceDestroy"] is True for b in dev.of_type(BUCKET))
