@@ -254,9 +254,9 @@ class LoopbackServer(abc.ABC):
             time.sleep(fault.seconds)
         else:
             self._log(method, path, outcome)
-        self._send(http, response)
         if fault is not None and fault.kind == "crash":
-            self.faults.set_crashed()
+            self.faults.set_crashed()  # before answering: the client's next request must find the server down
+        self._send(http, response)
 
     def _dispatch(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Response:
         for route_method, pattern, handler in self._routes:

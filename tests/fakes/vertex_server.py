@@ -6,7 +6,8 @@ not done and finish on their first poll) and enforces the service rules a releas
 belongs to one version of a model; an upload without "default" does not take the default; the default
 version and deployed versions cannot be deleted; an endpoint's traffic split names deployed models only and
 sums to 100 (or is empty); a model with traffic cannot be undeployed without a new split; pause needs an
-active schedule, resume a paused one. Every endpoint change is recorded in `endpoint_history`.
+active schedule, resume a paused one. Every endpoint change is recorded in `endpoint_history`; set
+`pending_polls` to keep new operations running for that many polls.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ class VertexServer(LoopbackServer):
         self.endpoint_history: dict[str, list[dict[str, Any]]] = {}
         self.schedules: dict[str, dict[str, Any]] = {}
         self.operations: dict[str, dict[str, Any]] = {}
+        self.pending_polls = 0
+        """How many polls of a new long-running operation answer "not done" before it completes."""
         self._ids = itertools.count(1000)
         super().__init__()
 
@@ -105,7 +108,7 @@ class VertexServer(LoopbackServer):
 
     def _operation(self, parent: str, response: dict[str, Any]) -> Response:
         name = f"{parent}/operations/{self._next_id()}"
-        self.operations[name] = {"name": name, "done": True, "response": response}
+        self.operations[name] = {"name": name, "done": True, "response": response, "_pending": self.pending_polls}
         return Response.of_json({"name": name, "done": False})
 
     def _model_record(self, request: Request) -> tuple[str, dict[str, Any]]:
@@ -399,7 +402,13 @@ class VertexServer(LoopbackServer):
     def _list_schedules(self, request: Request) -> Response:
         g = request.match.groupdict()
         prefix = f"projects/{g['project']}/locations/{g['location']}/schedules/"
-        return Response.of_json({"schedules": [s for n, s in self.schedules.items() if n.startswith(prefix)]})
+        found = [s for n, s in self.schedules.items() if n.startswith(prefix)]
+        if query := request.param("filter"):
+            match = re.fullmatch(r'display_name="([^"]*)"', query)
+            if match is None:
+                raise ApiError(400, f"unsupported filter {query!r}", "INVALID_ARGUMENT")
+            found = [s for s in found if s.get("displayName") == match.group(1)]
+        return Response.of_json({"schedules": found})
 
     def _get_schedule(self, request: Request) -> Response:
         return Response.of_json(self._schedule_record(request))
@@ -447,4 +456,8 @@ class VertexServer(LoopbackServer):
         name = request.match.group("name")
         if name not in self.operations:
             raise ApiError(404, f"Operation {name} not found")
-        return Response.of_json(self.operations[name])
+        operation = self.operations[name]
+        if operation["_pending"] > 0:
+            operation["_pending"] -= 1
+            return Response.of_json({"name": name, "done": False})
+        return Response.of_json({k: v for k, v in operation.items() if not k.startswith("_")})

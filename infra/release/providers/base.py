@@ -32,8 +32,11 @@ def changed(olds: Mapping[str, Any], news: Mapping[str, Any], names: Iterable[st
 
 def contains_unknown(value: Any) -> bool:
     """True when a value (or anything inside it) is a preview's unknown placeholder."""
+    from pulumi.output import Unknown
     from pulumi.runtime import rpc
 
+    if isinstance(value, Unknown):
+        return True
     if isinstance(value, str):
         return value == rpc.UNKNOWN
     if isinstance(value, Mapping):
@@ -68,7 +71,10 @@ class ReleaseProvider(ResourceProvider):
 
     INPUTS: tuple[str, ...] = ()
     REPLACE_ON: tuple[str, ...] = ()
-    """Inputs whose change needs a new remote object (force-new)."""
+    """Inputs whose change needs a new remote object (force-new). Never a way of reaching the same object
+    (such as `api_endpoint`): the replacement's create would adopt the object its delete then removes."""
+    NOT_DIFFED: tuple[str, ...] = ()
+    """Inputs that locate local material only (a file path whose content a digest already pins)."""
 
     def __init__(self, retry: RetryPolicy | None = None) -> None:
         super().__init__()
@@ -94,6 +100,6 @@ class ReleaseProvider(ResourceProvider):
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        differences = changed(olds, news, self.INPUTS)
+        differences = changed(olds, news, [n for n in self.INPUTS if n not in self.NOT_DIFFED])
         replaces = [name for name in differences if name in self.REPLACE_ON]
         return DiffResult(changes=bool(differences), replaces=replaces, delete_before_replace=False)

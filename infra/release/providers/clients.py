@@ -9,14 +9,17 @@ process-global state, so the providers use the generated (GAPIC) clients with ex
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import requests
 
 if TYPE_CHECKING:
     from google.cloud.aiplatform_v1 import EndpointServiceClient, ModelServiceClient, ScheduleServiceClient
     from kfp.registry import RegistryClient
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -54,22 +57,40 @@ def _client_kwargs(target: VertexTarget) -> dict[str, Any]:
     return kwargs
 
 
+class MissingCredentials(RuntimeError):
+    """No Application Default Credentials where a real Google endpoint needs them."""
+
+
+def _with_credentials(build: Callable[[], T], what: str) -> T:
+    """Build a client, turning google.auth's lookup failure into what to do about it."""
+    from google.auth.exceptions import DefaultCredentialsError
+
+    try:
+        return build()
+    except DefaultCredentialsError as exc:
+        raise MissingCredentials(
+            f"{what} needs Google credentials and none were found ({exc}). Run "
+            "`gcloud auth application-default login`, or run where a service account is attached "
+            "(GOOGLE_APPLICATION_CREDENTIALS, workload identity)."
+        ) from exc
+
+
 def model_service(target: VertexTarget) -> ModelServiceClient:
     from google.cloud.aiplatform_v1 import ModelServiceClient
 
-    return ModelServiceClient(**_client_kwargs(target))
+    return _with_credentials(lambda: ModelServiceClient(**_client_kwargs(target)), f"Vertex AI ({target.endpoint})")
 
 
 def endpoint_service(target: VertexTarget) -> EndpointServiceClient:
     from google.cloud.aiplatform_v1 import EndpointServiceClient
 
-    return EndpointServiceClient(**_client_kwargs(target))
+    return _with_credentials(lambda: EndpointServiceClient(**_client_kwargs(target)), f"Vertex AI ({target.endpoint})")
 
 
 def schedule_service(target: VertexTarget) -> ScheduleServiceClient:
     from google.cloud.aiplatform_v1 import ScheduleServiceClient
 
-    return ScheduleServiceClient(**_client_kwargs(target))
+    return _with_credentials(lambda: ScheduleServiceClient(**_client_kwargs(target)), f"Vertex AI ({target.endpoint})")
 
 
 class AnonymousAuth(requests.auth.AuthBase):
@@ -90,6 +111,6 @@ def registry_client(host: str) -> RegistryClient:
 
     is_artifact_registry = any(re.match(pattern, host) for pattern, _ in rc._KNOWN_HOSTS_REGEX.values())
     if is_artifact_registry:
-        return rc.RegistryClient(host=host)
+        return _with_credentials(lambda: rc.RegistryClient(host=host), f"the KFP registry {host}")
     auth = AnonymousAuth() if host.startswith("http://") else None
     return rc.RegistryClient(host=host, auth=auth, config_file=rc.DEFAULT_REGISTRY_CONTEXT)

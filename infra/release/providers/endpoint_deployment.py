@@ -18,10 +18,11 @@ from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
 from infra.release.providers.base import ReleaseProvider
 from infra.release.providers.clients import VertexTarget
-from infra.release.providers.retry import RetryPolicy, call_with_retry
+from infra.release.providers.retry import RetryPolicy, call_with_retry, wait_for
 
-VERSION_NAME = re.compile(r"^projects/[^/]+/locations/[^/]+/models/[^/@]+@[^/@]+$")
+VERSION_NAME = re.compile(r"^projects/[^/]+/locations/[^/]+/models/[^/@]+@\d+$")
 DEPLOYMENT_KEYS = ("model_version", "machine_type", "min_replicas", "max_replicas", "traffic_percent")
+INTEGER_KEYS = frozenset({"min_replicas", "max_replicas", "traffic_percent"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,6 +35,13 @@ class Deployment:
     min_replicas: int
     max_replicas: int
     traffic_percent: int
+
+
+def _integral(value: Any) -> bool:
+    """An int, or the integral float the engine turns every number into (protobuf Struct)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
 
 
 def _as_mapping(item: Any) -> Mapping[str, Any]:
@@ -54,7 +62,7 @@ class EndpointDeploymentProvider(ReleaseProvider):
     """Deploy, re-split, resize and undeploy model versions on one Vertex AI endpoint."""
 
     INPUTS = ("project", "location", "endpoint_id", "deployments", "api_endpoint")
-    REPLACE_ON = ("project", "location", "endpoint_id", "api_endpoint")
+    REPLACE_ON = ("project", "location", "endpoint_id")
 
     def validate(self, props: Mapping[str, Any]) -> list[tuple[str, str]]:
         problems: list[tuple[str, str]] = []
@@ -75,21 +83,27 @@ class EndpointDeploymentProvider(ReleaseProvider):
                 continue
             version = str(item["model_version"])
             if not VERSION_NAME.match(version):
-                problems.append((f"{where}.model_version", f"expected projects/.../models/ID@VERSION, got {version!r}"))
+                problems.append(
+                    (
+                        f"{where}.model_version",
+                        f"expected projects/.../models/ID@<version number> (not an alias), got {version!r}",
+                    )
+                )
             if version in seen:
                 problems.append((f"{where}.model_version", f"{version} appears twice"))
             seen.add(version)
             share, low, high = item["traffic_percent"], item["min_replicas"], item["max_replicas"]
-            if not all(isinstance(v, int) and not isinstance(v, bool) for v in (share, low, high)):
+            if not all(_integral(v) for v in (share, low, high)):
                 problems.append((where, "traffic_percent, min_replicas and max_replicas must be integers"))
                 continue
+            share, low, high = int(share), int(low), int(high)
             if not 0 <= share <= 100:
                 problems.append((f"{where}.traffic_percent", f"expected 0..100, got {share}"))
             if low < 1 or high < low:
                 problems.append((where, f"expected 1 <= min_replicas <= max_replicas, got {low}..{high}"))
             total += share
         if not problems and total != 100:
-            shares = [_as_mapping(d)["traffic_percent"] for d in deployments]
+            shares = [int(_as_mapping(d)["traffic_percent"]) for d in deployments]
             problems.append(("deployments", f"traffic_percent must sum to 100, got {total} ({shares})"))
         return problems
 
@@ -140,7 +154,10 @@ class EndpointDeploymentProvider(ReleaseProvider):
     # -- steps ---------------------------------------------------------------------------------------------
     def _normalised(self, props: Mapping[str, Any]) -> dict[str, Any]:
         news = self.require_valid(props)
-        news["deployments"] = [{k: _as_mapping(d)[k] for k in DEPLOYMENT_KEYS} for d in news["deployments"]]
+        news["deployments"] = [
+            {k: int(v) if k in INTEGER_KEYS else v for k, v in ((k, _as_mapping(d)[k]) for k in DEPLOYMENT_KEYS)}
+            for d in news["deployments"]
+        ]
         return news
 
     def _client(self, props: Mapping[str, Any]) -> Any:
@@ -215,7 +232,7 @@ class EndpointDeploymentProvider(ReleaseProvider):
                 timeout=self.retry.call_timeout,
                 retry=None,
             )
-            return str(operation.result(timeout=self.retry.operation_timeout).deployed_model.id)
+            return str(wait_for(operation, self.retry).deployed_model.id)
 
         return call_with_retry(unit, self.retry, f"deploy {version} to {endpoint_name(props)}")
 
@@ -237,7 +254,7 @@ class EndpointDeploymentProvider(ReleaseProvider):
                 timeout=self.retry.call_timeout,
                 retry=None,
             )
-            operation.result(timeout=self.retry.operation_timeout)
+            wait_for(operation, self.retry)
 
         call_with_retry(unit, self.retry, f"resize deployed model {deployed_id}")
 
@@ -268,7 +285,7 @@ class EndpointDeploymentProvider(ReleaseProvider):
                     timeout=self.retry.call_timeout,
                     retry=None,
                 )
-                operation.result(timeout=self.retry.operation_timeout)
+                wait_for(operation, self.retry)
             except gexc.NotFound:
                 return  # already gone (an earlier attempt's response was lost)
 

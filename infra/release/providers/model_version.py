@@ -1,13 +1,15 @@
-"""ModelVersion: one version of a served model in Vertex AI Model Registry, carrying the environment's alias.
+"""ModelVersion: one version of a served model in Vertex AI Model Registry, carrying one alias of the environment.
 
 All versions of a served model live under one parent model (`model_id`). The upload never takes an alias;
-only once its operation is done does one mergeVersionAliases call move the environment alias (and
-`default`) onto the new version, so the previous version keeps serving by alias until then.
+only once its operation is done does mergeVersionAliases move the alias (e.g. `staging`) onto the new
+version, so the previous version keeps serving by alias until then. The registry's own `default` alias is
+left where it is (the first version gets it) and moved only when its holder is deleted, which the service
+refuses for the default version.
 
 Re-runs are idempotent: each version is labelled with a content key (model, artifact, serving image), and
 create looks for a version with that key before uploading. A run that died between the upload and the alias
-move therefore finds its upload and only finishes the move; a rollback to an earlier artifact finds the
-earlier version and moves the alias back to it.
+move therefore finds its upload and only finishes the move; declaring an earlier artifact again (a rollback,
+or the previous version kept for a canary) finds the earlier version instead of uploading a copy.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
 from infra.release.providers.base import ReleaseProvider, changed
 from infra.release.providers.clients import VertexTarget
-from infra.release.providers.retry import RetryPolicy, call_with_retry
+from infra.release.providers.retry import RetryPolicy, call_with_retry, wait_for
 
 if TYPE_CHECKING:
     from google.cloud.aiplatform_v1 import Model
@@ -38,9 +40,13 @@ MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
 def content_key(props: Mapping[str, Any]) -> str:
-    """What makes two uploads the same version: model, artifact and serving image (40 hex chars)."""
-    material = json.dumps([props["model_id"], props["artifact_uri"], props["serving_image_uri"]], separators=(",", ":"))
-    return hashlib.sha256(material.encode()).hexdigest()[:40]
+    """What makes two uploads the same version (40 hex chars): every force-new input of the version.
+
+    A replacement therefore always yields a different key; were it to find the version it replaces, deleting
+    the replaced resource would delete the new one's version.
+    """
+    material = [props["model_id"], props["display_name"], props["artifact_uri"], props["serving_image_uri"]]
+    return hashlib.sha256(json.dumps(material, separators=(",", ":")).encode()).hexdigest()[:40]
 
 
 def _target(props: Mapping[str, Any]) -> VertexTarget:
@@ -75,7 +81,6 @@ class ModelVersionProvider(ReleaseProvider):
         "display_name",
         "artifact_uri",
         "serving_image_uri",
-        "api_endpoint",
     )
 
     def validate(self, props: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -112,7 +117,7 @@ class ModelVersionProvider(ReleaseProvider):
             f"upload model {news['model_id']} ({news['artifact_uri']})",
         )
         version_name = f"{model_name}@{version_id}"
-        self._move_aliases(news, version_name, [news["env_alias"], DEFAULT_ALIAS])
+        self._move_aliases(news, version_name, [news["env_alias"]])
         outs = {"model_resource_name": model_name, "version_id": version_id, "version_resource_name": version_name}
         return CreateResult(id_=version_name, outs={**news, **outs})
 
@@ -127,7 +132,9 @@ class ModelVersionProvider(ReleaseProvider):
         if paths:
             self._patch(props, id_, paths)
         if "env_alias" in differences:
-            self._move_aliases(props, id_, [props["env_alias"], f"-{olds['env_alias']}", DEFAULT_ALIAS])
+            held = self._aliases_of(props, id_)
+            stale = [f"-{olds['env_alias']}"] if olds.get("env_alias") in held else []
+            self._move_aliases(props, id_, [props["env_alias"], *stale])
         model_name, version_id = id_.split("@", 1)
         outs = {"model_resource_name": model_name, "version_id": version_id, "version_resource_name": id_}
         return UpdateResult(outs={**props, **outs})
@@ -147,10 +154,15 @@ class ModelVersionProvider(ReleaseProvider):
         return ReadResult(id_, {**props, "labels": labels, "description": model.version_description})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        """Delete the version; the parent model goes with its last version. The alias must have moved."""
+        """Delete the version; the parent model goes with its last version.
+
+        The service refuses to delete the default version, so `default` first moves to the newest other
+        version that carries an alias (else the newest other version). A version still deployed cannot be
+        deleted: the error says to undeploy it first.
+        """
         from google.api_core import exceptions as gexc
 
-        model_name = id_.split("@", 1)[0]
+        model_name, _, version_id = id_.partition("@")
 
         def unit() -> None:
             client = self._models(props)
@@ -158,18 +170,24 @@ class ModelVersionProvider(ReleaseProvider):
                 versions = list(
                     client.list_model_versions(name=model_name, timeout=self.retry.call_timeout, retry=None)
                 )
-                others = [v for v in versions if f"{model_name}@{v.version_id}" != id_]
+                this = next((v for v in versions if v.version_id == version_id), None)
+                if this is None:
+                    return
+                others = sorted((v for v in versions if v is not this), key=lambda v: int(v.version_id or 0))
                 if not others:
                     operation = client.delete_model(name=model_name, timeout=self.retry.call_timeout, retry=None)
                 else:
+                    if DEFAULT_ALIAS in this.version_aliases:
+                        heir = ([v for v in others if v.version_aliases] or others)[-1]
+                        self._move_aliases(props, f"{model_name}@{heir.version_id}", [DEFAULT_ALIAS])
                     operation = client.delete_model_version(name=id_, timeout=self.retry.call_timeout, retry=None)
-                operation.result(timeout=self.retry.operation_timeout)
+                wait_for(operation, self.retry)
             except gexc.NotFound:
                 return
             except (gexc.FailedPrecondition, gexc.BadRequest) as exc:
                 raise RuntimeError(
-                    f"cannot delete {id_}: {exc.message}. Undeploy it and move its aliases to another version "
-                    "first (deleting the release's EndpointDeployment / promoting another version does both)"
+                    f"cannot delete {id_}: {exc.message}. Undeploy it first (remove it from the release's "
+                    "EndpointDeployment)"
                 ) from exc
 
         call_with_retry(unit, self.retry, f"delete {id_}")
@@ -204,7 +222,7 @@ class ModelVersionProvider(ReleaseProvider):
         else:
             request.parent_model = model_name
         operation = client.upload_model(request=request, timeout=self.retry.call_timeout, retry=None)
-        response = operation.result(timeout=self.retry.operation_timeout)
+        response = wait_for(operation, self.retry)
         return response.model, response.model_version_id
 
     @staticmethod
@@ -233,6 +251,14 @@ class ModelVersionProvider(ReleaseProvider):
                 raise RuntimeError(f"{version_name} did not take aliases {missing}")
 
         call_with_retry(unit, self.retry, f"move aliases {aliases} to {version_name}")
+
+    def _aliases_of(self, props: Mapping[str, Any], version_name: str) -> list[str]:
+        model = call_with_retry(
+            lambda: self._models(props).get_model(name=version_name, timeout=self.retry.call_timeout, retry=None),
+            self.retry,
+            f"read {version_name}",
+        )
+        return list(model.version_aliases)
 
     def _patch(self, props: Mapping[str, Any], version_name: str, paths: list[str]) -> None:
         from google.cloud import aiplatform_v1 as v1

@@ -24,7 +24,7 @@ from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 from infra.release.providers.base import ReleaseInputError, ReleaseProvider, changed
 from infra.release.providers.clients import VertexTarget
 from infra.release.providers.pipeline_template import split_template_uri
-from infra.release.providers.retry import RetryPolicy, call_with_retry
+from infra.release.providers.retry import RetryPolicy, call_with_retry, wait_for
 
 if TYPE_CHECKING:
     from google.cloud.aiplatform_v1 import Schedule
@@ -41,6 +41,16 @@ def _not_found(exc: Exception) -> bool:
     from google.api_core import exceptions as gexc
 
     return isinstance(exc, gexc.NotFound)
+
+
+def _known_time_zone(name: str) -> bool:
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def load_pipeline_spec(template_uri: str, template_path: str | None, retry: RetryPolicy) -> dict[str, Any]:
@@ -97,7 +107,8 @@ class PipelineScheduleProvider(ReleaseProvider):
         "paused",
         "api_endpoint",
     )
-    REPLACE_ON = ("project", "location", "template_uri", "api_endpoint")
+    REPLACE_ON = ("project", "location", "template_uri")
+    NOT_DIFFED = ("template_path",)
     JOB_FIELDS = ("display_name", "parameter_values", "service_account", "pipeline_root")
 
     def validate(self, props: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -105,9 +116,14 @@ class PipelineScheduleProvider(ReleaseProvider):
         for key in ("project", "location", "display_name", "service_account", "time_zone"):
             if not props.get(key):
                 problems.append((key, "is required and must not be empty"))
+        if '"' in str(props.get("display_name") or ""):
+            problems.append(("display_name", "must not contain double quotes"))
         uri = str(props.get("template_uri") or "")
         if not re.search(r"/[^/]+/sha256:[0-9a-f]{64}$", uri):
             problems.append(("template_uri", f"must be pinned as <host>/<package>/sha256:<64 hex>, got {uri!r}"))
+        zone = str(props.get("time_zone") or "")
+        if zone and not _known_time_zone(zone):
+            problems.append(("time_zone", f"expected an IANA time zone such as Europe/Amsterdam, got {zone!r}"))
         cron = str(props.get("cron") or "")
         if len(cron.split()) != CRON_FIELDS or cron.startswith(("TZ=", "CRON_TZ=")):
             problems.append(("cron", f"expected 5 cron fields without a TZ= prefix (use time_zone), got {cron!r}"))
@@ -174,7 +190,7 @@ class PipelineScheduleProvider(ReleaseProvider):
                 operation = self._schedules(props).delete_schedule(
                     name=id_, timeout=self.retry.call_timeout, retry=None
                 )
-                operation.result(timeout=self.retry.operation_timeout)
+                wait_for(operation, self.retry)
             except Exception as exc:
                 if not _not_found(exc):
                     raise
@@ -213,7 +229,14 @@ class PipelineScheduleProvider(ReleaseProvider):
         """One idempotent unit: an earlier attempt whose response was lost is found, not duplicated."""
         client = self._schedules(props)
         parent = _target(props).parent
-        for schedule in client.list_schedules(parent=parent, timeout=self.retry.call_timeout, retry=None):
+        from google.cloud import aiplatform_v1 as v1
+
+        listing = client.list_schedules(
+            request=v1.ListSchedulesRequest(parent=parent, filter=f'display_name="{desired.display_name}"'),
+            timeout=self.retry.call_timeout,
+            retry=None,
+        )
+        for schedule in listing:
             job = schedule.create_pipeline_job_request.pipeline_job
             if (
                 schedule.display_name == desired.display_name

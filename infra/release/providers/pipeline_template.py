@@ -67,6 +67,7 @@ class PipelineTemplateProvider(ReleaseProvider):
 
     INPUTS = ("host", "package_name", "template_path", "expected_digest", "tags")
     REPLACE_ON = ("host", "package_name", "expected_digest")
+    NOT_DIFFED = ("template_path",)
 
     def validate(self, props: Mapping[str, Any]) -> list[tuple[str, str]]:
         problems = []

@@ -11,7 +11,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -108,3 +108,16 @@ def call_with_retry(
                 ) from exc
             sleep(policy.backoff(attempt, rng))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def wait_for(operation: Any, policy: RetryPolicy) -> Any:
+    """The result of a long-running operation, polled with the policy's backoff (not api_core's 1 s start).
+
+    Raises `concurrent.futures.TimeoutError` (retryable) after `policy.operation_timeout` seconds.
+    """
+    from google.api_core.future.polling import DEFAULT_POLLING
+
+    polling = DEFAULT_POLLING.with_delay(
+        initial=max(policy.base_delay, 0.001), maximum=max(policy.max_delay, 0.001), multiplier=2.0
+    ).with_timeout(policy.operation_timeout)
+    return operation.result(polling=polling)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from google.auth.credentials import AnonymousCredentials
 
-from infra.release.providers.clients import AnonymousAuth, VertexTarget, model_service, registry_client
+from infra.release.providers.clients import (
+    AnonymousAuth,
+    MissingCredentials,
+    VertexTarget,
+    model_service,
+    registry_client,
+)
 
 
 def test_regional_endpoint_by_default():
@@ -27,3 +34,17 @@ def test_loopback_registry_client_ignores_user_config_and_sends_no_credentials(k
     assert client._config["get_package_url"] == kfp_registry.host() + "/packages/{package_name}"
     assert client.list_packages() == []
     assert kfp_registry.count(r"^GET /proj/pipelines/packages$") == 1
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: model_service(VertexTarget("acme", "europe-west4")),
+        lambda: registry_client("https://europe-west4-kfp.pkg.dev/acme/pipelines"),
+    ],
+    ids=["vertex", "artifact-registry"],
+)
+def test_missing_application_default_credentials_say_what_to_do(monkeypatch, tmp_path, build):
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "absent.json"))
+    with pytest.raises(MissingCredentials, match=r"gcloud auth application-default login"):
+        build()

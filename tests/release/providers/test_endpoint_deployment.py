@@ -129,6 +129,7 @@ def test_rerun_with_the_same_split_changes_nothing(vertex_server, versions):
     [
         ((90, 5), r"traffic_percent must sum to 100, got 95"),
         ((101, -1), r"expected 0\.\.100, got 101"),
+        ((50.5, 49.5), r"must be integers"),
     ],
 )
 def test_split_is_validated_before_any_call(vertex_server, versions, shares, message):
@@ -147,9 +148,12 @@ def test_other_invalid_deployments_are_reported_together(vertex_server, versions
     v1, _ = versions
     bad = inputs(vertex_server, (v1, 50), (v1, 50), min_replicas=3, max_replicas=2)
     bad["deployments"].append({"model_version": "models/x", "traffic_percent": 0})
+    by_alias = {**bad["deployments"][0], "model_version": v1.replace("@1", "@prod"), "min_replicas": 1}
+    bad["deployments"].append(by_alias)
     failures = EndpointDeploymentProvider(FAST_RETRY).check({}, bad).failures
     reasons = " | ".join(f"{f.property}: {f.reason}" for f in failures)
     assert "appears twice" in reasons and "min_replicas <= max_replicas" in reasons and "missing" in reasons
+    assert "deployments[3].model_version: expected projects/.../models/ID@<version number> (not an alias)" in reasons
 
 
 def test_replica_change_mutates_in_place(vertex_server, versions):
@@ -249,3 +253,22 @@ def test_dataclass_deployments_and_diff(vertex_server, versions):
     assert created.outs and created.outs["deployments"][0]["model_version"] == v1
     moved = {**inputs(vertex_server, (v1, 100)), "endpoint_id": "other"}
     assert provider.diff(created.id, created.outs, moved).replaces == ["endpoint_id"]
+
+
+@pytest.mark.parametrize("crash_after", [DEPLOY, r"^PATCH /v1/.*/endpoints/"])
+def test_crash_midway_keeps_serving_and_a_rerun_finishes(vertex_server, versions, crash_after):
+    v1, v2 = versions
+    engine = Engine(EndpointDeploymentProvider(FAST_RETRY))
+    engine.up(inputs(vertex_server, (v1, 100)))
+    vertex_server.faults.crash_after(crash_after)
+
+    with pytest.raises(Exception, match="still failing"):
+        engine.up(inputs(vertex_server, (v2, 100)))
+    assert sum(served(vertex_server).values()) == 100  # whichever step died, the endpoint serves everything
+    assert_never_without_capacity(vertex_server)
+
+    vertex_server.faults.recover()
+    engine.up(inputs(vertex_server, (v2, 100)))
+    assert served(vertex_server) == {v2: 100}
+    assert vertex_server.count(DEPLOY) == 2  # v1 once, v2 once: the re-run found the earlier deployment
+    assert_never_without_capacity(vertex_server)

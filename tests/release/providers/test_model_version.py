@@ -54,7 +54,7 @@ def test_new_release_moves_the_alias_after_the_upload_is_done(vertex_server):
 
     assert engine.operations == ["create", "replace"]
     assert outs["version_resource_name"] == f"{MODEL}@2"
-    # the replaced version (alias gone) was deleted afterwards
+    # the replaced version was deleted afterwards, handing the registry's default to the new one
     assert vertex_server.aliases(MODEL) == {"2": ["staging", "default"]}
     calls = [str(c) for c in vertex_server.calls]
     upload = max(i for i, c in enumerate(calls) if c.endswith("models:upload"))
@@ -87,7 +87,7 @@ def test_crash_between_upload_and_alias_move_then_rerun_completes(vertex_server)
 
     assert again.id == f"{MODEL}@2"
     assert vertex_server.count(UPLOAD) == 2  # one per release, none repeated
-    assert vertex_server.aliases(MODEL) == {"1": [], "2": ["staging", "default"]}
+    assert vertex_server.aliases(MODEL) == {"1": ["default"], "2": ["staging"]}
 
 
 def test_late_upload_response_is_not_uploaded_twice(vertex_server):
@@ -153,3 +153,52 @@ def test_invalid_inputs_fail_before_any_call(vertex_server):
     message = str(err.value)
     assert "serving_image_uri" in message and "env_alias" in message and "labels.Bad" in message
     assert vertex_server.calls == []
+
+
+def test_previous_version_kept_for_a_canary_then_retired(vertex_server):
+    """The Release component keeps the previous release's version (alias `<env>-previous`) during a canary."""
+    provider = ModelVersionProvider(FAST_RETRY)
+    previous, current = Engine(provider), Engine(provider)
+    previous.up(inputs(vertex_server, "gs://acme-models/bot/1"))
+    current.up(inputs(vertex_server, "gs://acme-models/bot/2"))
+    assert vertex_server.aliases(MODEL) == {"1": ["default"], "2": ["staging"]}
+
+    previous.up(inputs(vertex_server, "gs://acme-models/bot/1", env_alias="staging-previous"))
+    assert previous.operations == ["create", "update"]
+    assert vertex_server.aliases(MODEL) == {"1": ["default", "staging-previous"], "2": ["staging"]}
+
+    previous.destroy()  # canary over: the registry's default moves to the remaining version first
+    assert vertex_server.aliases(MODEL) == {"2": ["staging", "default"]}
+    assert vertex_server.count(UPLOAD) == 2
+
+
+def test_alias_waits_for_a_slow_upload_operation(vertex_server):
+    provider = ModelVersionProvider(FAST_RETRY)
+    provider.create(inputs(vertex_server))
+    vertex_server.pending_polls = 3
+    provider.create(inputs(vertex_server, "gs://acme-models/bot/2"))
+
+    calls = [str(c) for c in vertex_server.calls]
+    upload = max(i for i, c in enumerate(calls) if c.endswith("models:upload"))
+    after = [c.rsplit(":", 1)[-1] if ":" in c.rsplit("/", 1)[-1] else "poll" for c in calls[upload + 1 :]]
+    assert after == ["poll", "poll", "poll", "poll", "mergeVersionAliases"], calls
+    assert vertex_server.aliases(MODEL) == {"1": ["default"], "2": ["staging"]}
+
+
+def test_changing_only_the_api_endpoint_is_not_a_replacement(vertex_server):
+    provider = ModelVersionProvider(FAST_RETRY)
+    olds = provider.create(inputs(vertex_server)).outs or {}
+    diff = provider.diff(
+        f"{MODEL}@1", olds, inputs(vertex_server, api_endpoint="europe-west4-aiplatform.googleapis.com")
+    )
+    assert diff.replaces == []
+
+
+def test_a_new_display_name_uploads_a_new_version_before_the_old_one_goes(vertex_server):
+    engine = Engine(ModelVersionProvider(FAST_RETRY))
+    engine.up(inputs(vertex_server))
+    engine.up(inputs(vertex_server, display_name="support-bot-v2"))
+
+    assert engine.operations == ["create", "replace"]
+    assert engine.id == f"{MODEL}@2"
+    assert vertex_server.aliases(MODEL) == {"2": ["staging", "default"]}

@@ -176,6 +176,12 @@ def test_delete_and_read(vertex_server, kfp_registry, templates):
 
 
 def test_check_rejects_unpinned_templates_and_bad_cron(vertex_server):
-    bad = inputs(vertex_server, "https://x-kfp.pkg.dev/p/r/train/latest", None, cron="TZ=UTC 0 3 * * *")
+    bad = inputs(
+        vertex_server,
+        "https://x-kfp.pkg.dev/p/r/train/latest",
+        None,
+        cron="TZ=UTC 0 3 * * *",
+        time_zone="Mars/Olympus",
+    )
     failures = PipelineScheduleProvider(FAST_RETRY).check({}, bad).failures
-    assert sorted(f.property for f in failures) == ["cron", "template_uri"]
+    assert sorted(f.property for f in failures) == ["cron", "template_uri", "time_zone"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from infra.release.providers.base import ReleaseInputError
@@ -178,3 +180,12 @@ def test_crash_after_upload_then_rerun_tags_without_second_upload(kfp_registry, 
     PipelineTemplateProvider(FAST_RETRY).create(inputs(kfp_registry, v1, ["dev"]))
     assert kfp_registry.count(r"^POST /proj/pipelines$") == 1
     assert kfp_registry.tags(PACKAGE) == {"dev": v1.digest}
+
+
+def test_moving_the_local_file_is_not_a_change(kfp_registry, templates, tmp_path):
+    v1, _ = templates
+    provider = PipelineTemplateProvider(FAST_RETRY)
+    olds = provider.create(inputs(kfp_registry, v1)).outs or {}
+    copy = tmp_path / "elsewhere.yaml"
+    copy.write_bytes(Path(v1.path).read_bytes())
+    assert provider.diff("id", olds, {**inputs(kfp_registry, v1), "template_path": str(copy)}).changes is False
