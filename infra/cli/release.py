@@ -36,7 +36,9 @@ def _commit(project_dir: Path, given: str | None) -> str:
     commit = given or _git(project_dir, "rev-parse", "HEAD")
     if not commit:
         raise UserInputError.single(
-            "--commit", "", f"cannot read the current commit of {project_dir} (not a git checkout?); "
+            "--commit",
+            "",
+            f"cannot read the current commit of {project_dir} (not a git checkout?); "
             "pass --commit <sha> of the revision you are promoting from",
         )
     return commit
@@ -53,30 +55,55 @@ def register(app: typer.Typer) -> None:
     def promote(
         source: Annotated[str, typer.Option("--from", help="Environment the release comes from (dev, staging).")],
         target: Annotated[str, typer.Option("--to", help="Environment to promote into (staging, prod).")],
-        approve_by: Annotated[str | None, typer.Option(
-            "--approve-by", help="Approver recorded in the manifest (required where the target requires one).",
-        )] = None,
+        approve_by: Annotated[
+            str | None,
+            typer.Option(
+                "--approve-by",
+                help="Approver recorded in the manifest (required where the target requires one).",
+            ),
+        ] = None,
         by: By = None,
-        release: Annotated[str | None, typer.Option(
-            "--release", help="Promote only if the source runs exactly this release id.",
-        )] = None,
-        canary: Annotated[int | None, typer.Option(
-            "--canary", min=0, max=50,
-            help="Traffic percent kept on the previous model version (default: the target's release.canary_percent).",
-        )] = None,
-        skip_policy_check: Annotated[str | None, typer.Option(
-            "--skip-policy-check", metavar="REASON",
-            help="Promote without the policy gate; the reason is recorded in the manifest's provenance.",
-        )] = None,
-        commit: Annotated[str | None, typer.Option(
-            "--commit", help="Commit recorded in provenance (default: the checkout's HEAD).",
-        )] = None,
+        release: Annotated[
+            str | None,
+            typer.Option(
+                "--release",
+                help="Promote only if the source runs exactly this release id.",
+            ),
+        ] = None,
+        canary: Annotated[
+            int | None,
+            typer.Option(
+                "--canary",
+                min=0,
+                max=50,
+                help="Traffic percent kept on the previous model version (default: release.canary_percent of TARGET).",
+            ),
+        ] = None,
+        skip_policy_check: Annotated[
+            str | None,
+            typer.Option(
+                "--skip-policy-check",
+                metavar="REASON",
+                help="Promote without the policy gate; the reason is recorded in the manifest's provenance.",
+            ),
+        ] = None,
+        commit: Annotated[
+            str | None,
+            typer.Option(
+                "--commit",
+                help="Commit recorded in provenance (default: the checkout's HEAD).",
+            ),
+        ] = None,
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="Run every gate and print the diff; write nothing.")
+        ] = False,
         project_dir: ProjectDir = None,
     ) -> None:
         """Move the release bundle SOURCE runs into TARGET through its gates; print TARGET's diff.
 
         Gates: evaluation (TARGET's release.evaluation_gates), policy (offline synth + policy pack),
         lineage (TARGET's release.promote_from; exactly the bundle SOURCE runs), approval (--approve-by).
+        Exit 0 promoted (or nothing to promote), 1 a gate failed and nothing changed, 2 invalid input.
         """
         from rich.console import Console
 
@@ -88,28 +115,45 @@ def register(app: typer.Typer) -> None:
         if skip_policy_check is not None and not skip_policy_check.strip():
             raise UserInputError.single("--skip-policy-check", "", "give the reason for skipping the policy gate")
         request = PromotionRequest(
-            source_env=source, target_env=target, promoted_by=_who(root, by), commit=_commit(root, commit),
-            approve_by=approve_by, expected_release=release, canary_percent=canary,
+            source_env=source,
+            target_env=target,
+            promoted_by=_who(root, by),
+            commit=_commit(root, commit),
+            approve_by=approve_by,
+            expected_release=release,
+            canary_percent=canary,
             skip_policy_check=skip_policy_check,
+            dry_run=dry_run,
         )
         outcome = run_promotion(request, root)
         out = Console(highlight=False, soft_wrap=True)
         if outcome.status == "unchanged":
-            out.print(f"{target} already runs release {outcome.candidate.release if outcome.candidate else '?'}; "
-                      "nothing to promote")
+            out.print(
+                f"{target} already runs release {outcome.candidate.release if outcome.candidate else '?'}; "
+                "nothing to promote"
+            )
             return
         for result in outcome.gates:
             out.print(result.render(), markup=False)
         if outcome.status == "blocked":
             failed = ", ".join(g.gate for g in outcome.failed)
-            out.print(f"promotion of {source} -> {target} blocked by gate(s): {failed}; nothing was changed",
-                      markup=False)
+            out.print(
+                f"promotion of {source} -> {target} blocked by gate(s): {failed}; nothing was changed", markup=False
+            )
             raise typer.Exit(EXIT_BLOCKED)
         assert outcome.candidate is not None
         out.print(outcome.diff, markup=False, end="")
+        if outcome.status == "would-promote":
+            out.print(
+                f"dry run: release {outcome.candidate.release} passes every gate into {target}; nothing was written",
+                markup=False,
+            )
+            return
         saved = f"; previous manifest kept at {outcome.history_path}" if outcome.history_path else ""
-        out.print(f"promoted release {outcome.candidate.release} {source} -> {target}: wrote "
-                  f"{outcome.manifest_path}{saved}", markup=False)
+        out.print(
+            f"promoted release {outcome.candidate.release} {source} -> {target}: wrote {outcome.manifest_path}{saved}",
+            markup=False,
+        )
 
     @app.command()
     def rollback(
@@ -117,7 +161,10 @@ def register(app: typer.Typer) -> None:
         by: By = None,
         project_dir: ProjectDir = None,
     ) -> None:
-        """Return ENV to the release it ran before the current one (from environments/releases/ENV/)."""
+        """Return ENV to the release it ran before the current one (from environments/releases/ENV/).
+
+        Exit 0 rolled back, 1 no earlier release recorded (nothing changed), 2 invalid input.
+        """
         from rich.console import Console
 
         from infra.config.loader import PROJECT_ROOT
@@ -132,5 +179,8 @@ def register(app: typer.Typer) -> None:
             out.print(f"rollback refused: {exc}", markup=False)
             raise typer.Exit(EXIT_BLOCKED) from None
         out.print(outcome.diff, markup=False, end="")
-        out.print(f"rolled back {env}: {outcome.replaced_release} -> {outcome.restored_release}; "
-                  f"replaced manifest archived at {outcome.archived_path}", markup=False)
+        out.print(
+            f"rolled back {env}: {outcome.replaced_release} -> {outcome.restored_release}; "
+            f"replaced manifest archived at {outcome.archived_path}",
+            markup=False,
+        )

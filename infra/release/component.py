@@ -12,13 +12,16 @@ it nothing it is no longer declared, and Pulumi undeploys (through the deploymen
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
 
 from infra.components.naming import Naming, type_token
+from infra.config.loader import PROJECT_ROOT
 from infra.config.model import EnvironmentConfig
 from infra.errors import UserInputError
 from infra.release.manifest import (
@@ -50,6 +53,8 @@ class ReleaseArgs:
     api_endpoint: Vertex AI API endpoint; default the region's (set only to test against other servers).
     depends_on: resources the release must wait for (enabled APIs, the repository, the endpoints).
     retry: how hard the providers retry 429/5xx/timeouts; default `RetryPolicy()` (minutes in total).
+    source_dir: the source tree holding the compiled templates (the manifest's `compiled` paths are relative
+        to it); default this repository.
     """
 
     cfg: EnvironmentConfig
@@ -62,6 +67,7 @@ class ReleaseArgs:
     api_endpoint: str | None = None
     depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
     retry: RetryPolicy | None = None
+    source_dir: Path = PROJECT_ROOT
 
 
 class Release(pulumi.ComponentResource):
@@ -85,11 +91,14 @@ class Release(pulumi.ComponentResource):
 
         self.templates, self.schedules = {}, {}
         for pipeline_name, pipeline in sorted(manifest.pipelines.items()):
+            # Relative to the working directory: Pulumi runs the program and its dynamic providers in the
+            # program directory, and a relative path keeps the state free of checkout locations.
+            template_path = os.path.relpath(args.source_dir / pipeline.compiled)
             template = PipelineTemplate(
                 f"{name}-{pipeline_name}-template",
                 host=args.kfp_host,
                 package_name=pipeline.package,
-                template_path=pipeline.compiled,
+                template_path=template_path,
                 expected_digest=pipeline.digest,
                 tags=tags,
                 opts=child,
@@ -105,7 +114,7 @@ class Release(pulumi.ComponentResource):
                 location=cfg.region,
                 display_name=naming.name(pipeline_name),
                 template_uri=template.template_uri,
-                template_path=pipeline.compiled,
+                template_path=template_path,
                 cron=schedule.cron,
                 time_zone=schedule.time_zone,
                 parameter_values=resolve_placeholders(dict(schedule.parameters), cfg),
@@ -133,8 +142,8 @@ class Release(pulumi.ComponentResource):
                 }
             ]
             if model.previous is not None and deployment.previous_percent > 0:
-                # Declared after the new version, so the environment alias has moved before this one's
-                # alias changes to `<env>-previous`.
+                # Depends on the new version: the environment alias moves to the new version (once it is
+                # uploaded) before this one's alias changes to `<env>-previous`.
                 kept = ModelRelease(
                     artifact_uri=model.previous.artifact_uri,
                     serving_image=model.previous.serving_image,

@@ -257,6 +257,8 @@ def _bundle_differences(source_env: str, source: ReleaseManifest, candidate: Rel
                 found.append(f"{kind}.{name}.{key}: {mine} differs from what {source_env} runs ({src})")
     if ours["evaluation"] != theirs["evaluation"]:
         found.append(f"evaluation differs from {source_env}'s")
+    if ours["built_from"] != theirs["built_from"]:
+        found.append(f"built_from {ours['built_from']} differs from {source_env}'s {theirs['built_from']}")
     return found
 
 

@@ -235,7 +235,8 @@ class PipelineRelease(Strict):
     package: PackageName
     """The compiled pipeline's name (`pipelineInfo.name`, e.g. `genai-tuning`): its package in the registry."""
     compiled: CompiledPath
-    """The compiled YAML inside the project (e.g. `build/pipelines/tuning.yaml`); uploaded on apply."""
+    """The compiled YAML in the source tree (e.g. `build/pipelines/tuning.yaml`, written by
+    `mlops pipelines compile`); uploaded on apply. Compiling at `provenance.built_from` reproduces it."""
     digest: Digest
     """`sha256:` of the compiled bytes; the registry version must carry exactly this digest."""
     schedule: Schedule | None = None
@@ -272,7 +273,8 @@ class TrafficSplit(Strict):
 
 
 class Deployment(Strict):
-    """How the model version is deployed onto the environment's endpoint."""
+    """How the model version is deployed onto the served model's own endpoint (`<app>-<env>-<model>`, created
+    by the environment from `serving.models`)."""
 
     machine_type: Text | None = None
     """Default: the served model's `machine_type` in the environment config."""
@@ -535,16 +537,22 @@ def _cross_references(manifest: ReleaseManifest, file: str) -> list[Problem]:
     problems = []
     for name, model in manifest.models.items():
         if model.tuned_model and model.tuned_model.pipeline not in manifest.pipelines:
-            problems.append(Problem(
-                file, f"models.{name}.tuned_model.pipeline",
-                f"{model.tuned_model.pipeline!r} is not a pipeline of this manifest "
-                f"(pipelines: {', '.join(sorted(manifest.pipelines)) or 'none'})",
-            ))
+            problems.append(
+                Problem(
+                    file,
+                    f"models.{name}.tuned_model.pipeline",
+                    f"{model.tuned_model.pipeline!r} is not a pipeline of this manifest "
+                    f"(pipelines: {', '.join(sorted(manifest.pipelines)) or 'none'})",
+                )
+            )
         if model.previous and model.previous.release == manifest.release:
-            problems.append(Problem(
-                file, f"models.{name}.previous.release",
-                f"{manifest.release!r} is this release; the previous version must come from an earlier release",
-            ))
+            problems.append(
+                Problem(
+                    file,
+                    f"models.{name}.previous.release",
+                    f"{manifest.release!r} is this release; the previous version must come from an earlier release",
+                )
+            )
     return problems
 
 

@@ -54,13 +54,16 @@ class PromotionRequest:
     """Traffic kept on the target's previous model version; default the target's `release.canary_percent`."""
     skip_policy_check: str | None = None
     """Reason for not running the policy gate (recorded in provenance); None runs it."""
+    dry_run: bool = False
+    """Run every gate and compute the diff, but write nothing (status 'would-promote')."""
     now: datetime | None = None
 
 
 @dataclass
 class PromotionOutcome:
     status: str
-    """'promoted', 'blocked' (a gate failed), or 'unchanged' (the target already runs this bundle)."""
+    """'promoted', 'would-promote' (dry run, all gates passed), 'blocked' (a gate failed), or 'unchanged'
+    (the target already runs this bundle)."""
     gates: list[GateResult]
     manifest_path: Path
     candidate: ReleaseManifest | None = None
@@ -141,6 +144,8 @@ def promote(
     history = History.of(request.target_env, root)
     history_path = history.next_path(ctx.current.release) if ctx.current is not None else None
     diff = manifest_diff(old_text, new_text, target_path) + resource_diff(policy, request.target_env, root, ctx)
+    if request.dry_run:
+        return PromotionOutcome("would-promote", results, target_path, candidate, None, diff)
     with FileTransaction() as tx:
         if history_path is not None:
             tx.write(history_path, old_text)

@@ -48,11 +48,24 @@ def test_a_blocked_promotion_exits_1_and_names_the_gate(project: Path, capsys: p
 
 def test_approved_promotion_to_prod(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert promote(project, "--from", "dev", "--to", "staging") == 0
-    assert promote(project, "--from", "staging", "--to", "prod", "--approve-by", "lee@acme.example",
-                   "--canary", "20") == 0
+    assert (
+        promote(project, "--from", "staging", "--to", "prod", "--approve-by", "lee@acme.example", "--canary", "20") == 0
+    )
     prod = yaml.safe_load(manifest_path("prod", project).read_text())
     assert prod["approval"]["approved_by"] == "lee@acme.example"
     assert prod["models"]["assistant"]["deployment"]["traffic_split"] == {"current": 80, "previous": 20}
+
+
+def test_dry_run_runs_the_gates_and_writes_nothing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    snapshot = tree_bytes(project)
+    assert promote(project, "--from", "dev", "--to", "staging", "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "gate policy: passed" in out and "+release: r2026-11-25-1" in out
+    assert "dry run: release r2026-11-25-1 passes every gate into staging; nothing was written" in out
+    assert tree_bytes(project) == snapshot
+    assert promote(project, "--from", "dev", "--to", "prod", "--dry-run") == 1
+    assert "blocked by gate(s): lineage, approval" in capsys.readouterr().out
+    assert tree_bytes(project) == snapshot
 
 
 def test_nothing_to_promote_exits_0(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -72,7 +72,7 @@ class EngineMocks(mocks.Mocks):
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         if not args.custom:
             return "", {}
-        inputs = dict(args.inputs)
+        inputs = dict(args.inputs)  # as the engine sends them: every number a float (protobuf Struct)
         provider = provider_of(inputs)
         with self._lock:
             self.declared.add(args.name)
@@ -95,8 +95,9 @@ class EngineMocks(mocks.Mocks):
             return self._record(args, old.id, updated.outs, "update")
         return self._record(args, old.id, old.outputs, "same")
 
-    def _record(self, args: mocks.MockResourceArgs, id_: str, outs: dict[str, Any] | None, op: str
-                ) -> tuple[str, dict[str, Any]]:
+    def _record(
+        self, args: mocks.MockResourceArgs, id_: str, outs: dict[str, Any] | None, op: str
+    ) -> tuple[str, dict[str, Any]]:
         outputs = {**(outs or {}), PROVIDER_KEY: args.inputs[PROVIDER_KEY]}
         with self._lock:
             self.state.resources.pop(args.name, None)
@@ -118,7 +119,12 @@ def apply(state: StackState, program: Callable[[], Any], stack: str, project: st
         program()
         return pulumi.Output.from_input(True)
 
-    run()
+    try:
+        run()
+    except Exception as exc:
+        # The SDK re-raises one failed step through every output that depends on it, growing the same
+        # exception's traceback each time; report the failure once, as the engine's `error:` line does.
+        raise exc.with_traceback(None) from None
     for entry in reversed(list(state.resources.values())):
         if entry.name not in engine.declared:
             provider_of(entry.outputs).delete(entry.id, entry.outputs)

@@ -52,11 +52,15 @@ if manifest is not None:
     pulumi.export("release", release.release_id)
 '''
 
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+"""Release manifests the tests start from (dev runs r2026-11-25-1, staging and prod r2026-11-18-1), kept apart
+from the shipped ones in `environments/` so those can move on with real releases."""
+
 BROKEN_PROGRAM = 'raise RuntimeError("the program is broken")\n'
 
 
 def make_project(root: Path, program: str = PROGRAM) -> Path:
-    """Copy Pulumi.yaml (main -> `prog/`) and `environments/` (stack files, defaults, release manifests)."""
+    """Copy Pulumi.yaml (main -> `prog/`), the stack files and defaults, and the fixture release manifests."""
     project = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))
     project["main"] = "prog"
     root.mkdir(parents=True, exist_ok=True)
@@ -65,8 +69,10 @@ def make_project(root: Path, program: str = PROGRAM) -> Path:
     target = root / str(project.get("stackConfigDir", "."))
     target.mkdir(parents=True, exist_ok=True)
     for path in source.iterdir():
-        if path.is_file() and path.suffix == ".yaml":
+        if path.is_file() and path.suffix == ".yaml" and not path.name.startswith("release."):
             shutil.copy2(path, target / path.name)
+    for path in FIXTURES.glob("release.*.yaml"):
+        shutil.copy2(path, target / path.name)
     (root / "prog").mkdir(exist_ok=True)
     (root / "prog" / "__main__.py").write_text(program, encoding="utf-8")
     return root

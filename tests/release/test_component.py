@@ -3,17 +3,19 @@ and dependencies."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pulumi
 import pytest
 from pulumi.runtime import mocks
 
-from infra.config.loader import load_environment
+from infra.config.loader import PROJECT_ROOT, load_environment, read_yaml
 from infra.errors import UserInputError
 from infra.release.component import Release, ReleaseArgs
-from infra.release.manifest import PreviousVersion, ReleaseManifest, TrafficSplit, load_manifest
+from infra.release.manifest import PreviousVersion, ReleaseManifest, TrafficSplit, parse_manifest
 from tests.components.mocks import Recorded, RecordingMocks, RecordingMonitor
+from tests.release.release_project import FIXTURES
 
 KFP_HOST = "https://europe-west4-kfp.pkg.dev/acme-genai-{env}/genai-{env}-pipelines"
 COMPONENT = "genai-mlops:platform:Release"
@@ -34,17 +36,27 @@ class ReleaseMocks(RecordingMocks):
         if "artifact_uri" in inputs:
             model = f"projects/{inputs['project']}/locations/{inputs['location']}/models/{inputs['model_id']}"
             version = args.name.rsplit("-", 1)[-1]  # the release's sequence number stands in for the version id
-            return f"{model}@{version}", {**outs, "model_resource_name": model, "version_id": version,
-                                          "version_resource_name": f"{model}@{version}"}
+            return f"{model}@{version}", {
+                **outs,
+                "model_resource_name": model,
+                "version_id": version,
+                "version_resource_name": f"{model}@{version}",
+            }
         if "deployments" in inputs:
             return f"endpoint-{args.name}", {**outs, "deployed_model_ids": {}, "traffic_split": {}}
         return f"{args.name}_id", outs
 
 
+def fixture_manifest(env: str) -> ReleaseManifest:
+    """The test's release manifest of `env` (tests/release/fixtures), validated against the real config."""
+    path = FIXTURES / f"release.{env}.yaml"
+    return parse_manifest(read_yaml(path), path, load_environment(env))
+
+
 def declare(env: str, manifest: ReleaseManifest | None = None, **overrides: Any) -> tuple[list[Recorded], Any]:
     """Run a program declaring the Release of `env` (its shipped manifest unless given); return registrations."""
     cfg = load_environment(env)
-    manifest = manifest or load_manifest(env, cfg)
+    manifest = manifest or fixture_manifest(env)
     recorder = ReleaseMocks()
     monitor = RecordingMonitor(recorder)
     pulumi.runtime.set_mocks(recorder, project="genai-mlops", stack=env, preview=False, monitor=monitor)
@@ -104,22 +116,20 @@ def test_dev_manifest_declares_templates_schedules_version_and_deployment() -> N
         if record.custom:
             assert record.type.startswith("pulumi-python:dynamic"), record.urn
 
+    tuning_digest = fixture_manifest("dev").pipelines["tuning"].digest
     template = named(records, "genai-dev-release-tuning-template")
     assert declared(records, template.inputs) == {
         "host": KFP_HOST.format(env="dev"),
         "package_name": "genai-tuning",
-        "template_path": "build/pipelines/tuning.yaml",
-        "expected_digest": "sha256:da2fea93f2dce98aa941cbb424c2a63c1cd63005983a4def8b2573382149ae13",
+        "template_path": os.path.relpath(PROJECT_ROOT / "build/pipelines/tuning.yaml"),
+        "expected_digest": tuning_digest,
         "tags": ["r2026-11-25-1", "dev"],
     }, template.urn
 
     schedule = named(records, "genai-dev-release-tuning-schedule")
     inputs = declared(records, schedule.inputs)
-    assert inputs["template_uri"] == (
-        f"{KFP_HOST.format(env='dev')}/genai-tuning/"
-        "sha256:da2fea93f2dce98aa941cbb424c2a63c1cd63005983a4def8b2573382149ae13"
-    ), schedule.urn
-    assert inputs["template_path"] == "build/pipelines/tuning.yaml"
+    assert inputs["template_uri"] == f"{KFP_HOST.format(env='dev')}/genai-tuning/{tuning_digest}", schedule.urn
+    assert inputs["template_path"] == os.path.relpath(PROJECT_ROOT / "build/pipelines/tuning.yaml")
     assert (inputs["cron"], inputs["time_zone"], inputs["paused"]) == ("0 3 * * 1", "Europe/Amsterdam", False)
     assert inputs["display_name"] == "genai-dev-tuning"
     assert inputs["parameter_values"] == {
@@ -147,13 +157,15 @@ def test_dev_manifest_declares_templates_schedules_version_and_deployment() -> N
     deployment = named(records, "genai-dev-release-assistant-deployment")
     inputs = declared(records, deployment.inputs)
     assert inputs["endpoint_id"] == "1234567890", deployment.urn
-    assert inputs["deployments"] == [{
-        "model_version": "projects/acme-genai-dev/locations/europe-west4/models/genai-dev-assistant@1",
-        "machine_type": "n1-standard-4",
-        "min_replicas": 1,
-        "max_replicas": 1,
-        "traffic_percent": 100,
-    }], deployment.urn
+    assert inputs["deployments"] == [
+        {
+            "model_version": "projects/acme-genai-dev/locations/europe-west4/models/genai-dev-assistant@1",
+            "machine_type": "n1-standard-4",
+            "min_replicas": 1,
+            "max_replicas": 1,
+            "traffic_percent": 100,
+        }
+    ], deployment.urn
     assert version.urn in deployment.dependencies, deployment.urn
 
     assert outputs["release"] == "r2026-11-25-1"
@@ -164,7 +176,7 @@ def test_dev_manifest_declares_templates_schedules_version_and_deployment() -> N
 
 
 def canary_manifest() -> ReleaseManifest:
-    prod = load_manifest("prod", load_environment("prod"))
+    prod = fixture_manifest("prod")
     model = prod.models["assistant"]
     previous = PreviousVersion(
         release="r2026-11-11-2",
@@ -173,9 +185,9 @@ def canary_manifest() -> ReleaseManifest:
         description="Assistant tuned on the September documentation.",
     )
     split = model.deployment.model_copy(update={"traffic_split": TrafficSplit(current=90, previous=10)})
-    return prod.model_copy(update={"models": {
-        "assistant": model.model_copy(update={"previous": previous, "deployment": split})
-    }})
+    return prod.model_copy(
+        update={"models": {"assistant": model.model_copy(update={"previous": previous, "deployment": split})}}
+    )
 
 
 def test_canary_keeps_the_previous_version_declared_with_its_own_alias() -> None:
@@ -192,9 +204,9 @@ def test_canary_keeps_the_previous_version_declared_with_its_own_alias() -> None
     deployment = named(records, "genai-prod-release-assistant-deployment")
     split = declared(records, deployment.inputs)["deployments"]
     model = "projects/acme-genai-prod/locations/europe-west4/models/genai-prod-assistant"
-    assert [(d["model_version"], d["traffic_percent"]) for d in split] == [
-        (f"{model}@1", 90), (f"{model}@2", 10)
-    ], deployment.urn
+    assert [(d["model_version"], d["traffic_percent"]) for d in split] == [(f"{model}@1", 90), (f"{model}@2", 10)], (
+        deployment.urn
+    )
     assert {(d["machine_type"], d["min_replicas"], d["max_replicas"]) for d in split} == {("n1-standard-4", 2, 6)}
     assert {current.urn, previous.urn} <= set(deployment.dependencies)
 
@@ -211,16 +223,20 @@ def test_a_finished_canary_no_longer_declares_the_previous_version() -> None:
 
 
 def test_paused_schedule_with_its_own_account_and_an_unscheduled_pipeline() -> None:
-    dev = load_manifest("dev", load_environment("dev"))
+    dev = fixture_manifest("dev")
     tuning = dev.pipelines["tuning"]
     assert tuning.schedule is not None
     paused = tuning.schedule.model_copy(
         update={"paused": True, "service_account": "tuner@acme-genai-dev.iam.gserviceaccount.com"}
     )
-    manifest = dev.model_copy(update={"pipelines": {
-        "tuning": tuning.model_copy(update={"schedule": paused}),
-        "evaluation": dev.pipelines["evaluation"].model_copy(update={"schedule": None}),
-    }})
+    manifest = dev.model_copy(
+        update={
+            "pipelines": {
+                "tuning": tuning.model_copy(update={"schedule": paused}),
+                "evaluation": dev.pipelines["evaluation"].model_copy(update={"schedule": None}),
+            }
+        }
+    )
     records, outputs = declare("dev", manifest)
     schedule = declared(records, named(records, "genai-dev-release-tuning-schedule").inputs)
     assert schedule["paused"] is True
@@ -239,12 +255,19 @@ def test_release_waits_for_what_the_environment_says() -> None:
     @pulumi.runtime.test
     def program() -> pulumi.Output[Any]:
         api = pulumi.CustomResource("gcp:projects/service:Service", "aiplatform-api", {"service": "aiplatform"})
-        release = Release("genai-dev-release", ReleaseArgs(
-            cfg=cfg, manifest=load_manifest("dev", cfg), project_id=cfg.project.id,
-            kfp_host=KFP_HOST.format(env="dev"), endpoint_ids={"assistant": "1"},
-            pipelines_service_account="p@acme-genai-dev.iam.gserviceaccount.com",
-            pipeline_root="gs://acme-genai-dev-pipeline-root", depends_on=[api],
-        ))
+        release = Release(
+            "genai-dev-release",
+            ReleaseArgs(
+                cfg=cfg,
+                manifest=fixture_manifest("dev"),
+                project_id=cfg.project.id,
+                kfp_host=KFP_HOST.format(env="dev"),
+                endpoint_ids={"assistant": "1"},
+                pipelines_service_account="p@acme-genai-dev.iam.gserviceaccount.com",
+                pipeline_root="gs://acme-genai-dev-pipeline-root",
+                depends_on=[api],
+            ),
+        )
         return pulumi.Output.all(api.urn, release.urn)
 
     program()

@@ -29,12 +29,12 @@ IMAGE = "europe-docker.pkg.dev/acme-genai-dev/images/assistant-server@sha256:" +
 
 
 @pytest.fixture(scope="module")
-def dev():  # type: ignore[no-untyped-def]
+def dev():
     return load_environment("dev")
 
 
 @pytest.fixture(scope="module")
-def prod():  # type: ignore[no-untyped-def]
+def prod():
     return load_environment("prod")
 
 
@@ -102,7 +102,7 @@ def with_change(path: str, value: Any, env: str = "dev") -> dict[str, Any]:
     return document
 
 
-def test_valid_manifest_round_trips_through_yaml(dev) -> None:  # type: ignore[no-untyped-def]
+def test_valid_manifest_round_trips_through_yaml(dev) -> None:
     manifest = parse_manifest(valid_document(), FILE, dev)
     again = parse_manifest(yaml.safe_load(dump_manifest(manifest)), FILE, dev)
     assert again == manifest
@@ -226,18 +226,18 @@ def test_valid_manifest_round_trips_through_yaml(dev) -> None:  # type: ignore[n
         ("evaluation", ..., "evaluation: required key is missing"),
     ],
 )
-def test_each_rule_reports_file_key_path_and_fix(dev, path: str, value: Any, expected: str) -> None:  # type: ignore[no-untyped-def]
+def test_each_rule_reports_file_key_path_and_fix(dev, path: str, value: Any, expected: str) -> None:
     assert problems_of(with_change(path, value), dev) == [f"{FILE}: {expected}"]
 
 
-def test_all_problems_are_reported_at_once(dev) -> None:  # type: ignore[no-untyped-def]
+def test_all_problems_are_reported_at_once(dev) -> None:
     document = with_change("pipelines.tuning.digest", "md5:1")
     document["models"]["assistant"]["serving_image"] = "assistant:latest"
     document["provenance"]["commit"] = "HEAD"
     assert len(problems_of(document, dev)) == 3
 
 
-def test_model_must_be_served_by_the_environment(dev) -> None:  # type: ignore[no-untyped-def]
+def test_model_must_be_served_by_the_environment(dev) -> None:
     document = valid_document()
     document["models"]["assistent"] = document["models"].pop("assistant")
     assert problems_of(document, dev) == [
@@ -246,7 +246,7 @@ def test_model_must_be_served_by_the_environment(dev) -> None:  # type: ignore[n
     ]
 
 
-def test_replicas_must_stay_within_the_environment_limits(prod) -> None:  # type: ignore[no-untyped-def]
+def test_replicas_must_stay_within_the_environment_limits(prod) -> None:
     document = valid_document("prod")
     document["approval"] = {"approved_by": "lee@acme.example", "approved_at": "2026-11-25T10:00:00Z"}
     document["models"]["assistant"]["deployment"] = {"min_replicas": 1, "max_replicas": 8}
@@ -258,13 +258,29 @@ def test_replicas_must_stay_within_the_environment_limits(prod) -> None:  # type
     ]
 
 
-def test_environment_must_match_the_file(dev) -> None:  # type: ignore[no-untyped-def]
+def test_previous_version_must_come_from_an_earlier_release(dev) -> None:
+    document = valid_document()
+    model = document["models"]["assistant"]
+    model["previous"] = {
+        "release": "r2026-11-25-1",
+        "artifact_uri": "gs://old-bucket/old",
+        "serving_image": IMAGE,
+        "description": "old",
+    }
+    model["deployment"]["traffic_split"] = {"current": 90, "previous": 10}
+    assert problems_of(document, dev) == [
+        f"{FILE}: models.assistant.previous.release: 'r2026-11-25-1' is this release; the previous version must "
+        "come from an earlier release"
+    ]
+
+
+def test_environment_must_match_the_file(dev) -> None:
     assert problems_of(valid_document("staging"), dev) == [
         f"{FILE}: environment: found 'staging' but this is the manifest of 'dev'; set environment: dev"
     ]
 
 
-def test_production_needs_a_recorded_approval(prod) -> None:  # type: ignore[no-untyped-def]
+def test_production_needs_a_recorded_approval(prod) -> None:
     document = valid_document("prod")
     document["models"]["assistant"]["deployment"] = {}
     assert problems_of(document, prod) == [
@@ -272,7 +288,7 @@ def test_production_needs_a_recorded_approval(prod) -> None:  # type: ignore[no-
     ]
 
 
-def test_deployment_defaults_come_from_the_environment_config(prod) -> None:  # type: ignore[no-untyped-def]
+def test_deployment_defaults_come_from_the_environment_config(prod) -> None:
     document = valid_document("prod")
     document["models"]["assistant"]["deployment"] = {}
     document["approval"] = {"approved_by": "lee@acme.example", "approved_at": "2026-11-25T10:00:00Z"}
@@ -283,14 +299,14 @@ def test_deployment_defaults_come_from_the_environment_config(prod) -> None:  # 
     assert (resolved.current_percent, resolved.previous_percent) == (100, 0)
 
 
-def test_placeholders_resolve_to_the_environment(dev) -> None:  # type: ignore[no-untyped-def]
+def test_placeholders_resolve_to_the_environment(dev) -> None:
     resolved = resolve_placeholders(
         {"uri": "bq://${project}.${app}_${env}_logs.t", "topic": ["${prefix}-events"], "n": 3}, dev
     )
     assert resolved == {"uri": "bq://acme-genai-dev.genai_dev_logs.t", "topic": ["genai-dev-events"], "n": 3}
 
 
-def test_bundle_digest_covers_the_bundle_not_the_environment_parts(dev) -> None:  # type: ignore[no-untyped-def]
+def test_bundle_digest_covers_the_bundle_not_the_environment_parts(dev) -> None:
     base = parse_manifest(valid_document(), FILE, dev)
     rescheduled = parse_manifest(with_change("pipelines.tuning.schedule.paused", True), FILE, dev)
     redigested = parse_manifest(with_change("pipelines.tuning.digest", "sha256:" + "d" * 64), FILE, dev)
@@ -316,7 +332,7 @@ def test_shipped_promoted_manifests_carry_their_bundle_digest() -> None:
         assert manifest.provenance.bundle_digest == bundle_digest(manifest), env
 
 
-def test_missing_manifest_is_reported_or_absent(tmp_path: Path, dev) -> None:  # type: ignore[no-untyped-def]
+def test_missing_manifest_is_reported_or_absent(tmp_path: Path, dev) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: p\nstackConfigDir: environments\n")
     (tmp_path / "environments").mkdir()
     assert find_manifest("dev", dev, tmp_path) is None

@@ -10,6 +10,7 @@ import errno
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -37,14 +38,14 @@ def project(tmp_path: Path) -> Path:
     return make_project(tmp_path / "project")
 
 
-def edit_manifest(project: Path, env: str, change) -> None:  # type: ignore[no-untyped-def]
+def edit_manifest(project: Path, env: str, change) -> None:
     path = manifest_path(env, project)
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     change(document)
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
 
 
-def reasons(outcome, gate: str) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+def reasons(outcome, gate: str) -> tuple[str, ...]:
     return next(g for g in outcome.gates if g.gate == gate).reasons
 
 
@@ -59,7 +60,10 @@ def test_dev_to_staging_passes_every_gate_and_keeps_history(project: Path) -> No
 
     assert outcome.status == "promoted", [g.render() for g in outcome.gates]
     assert [(g.gate, g.passed, g.skipped) for g in outcome.gates] == [
-        ("evaluation", True, False), ("policy", True, False), ("lineage", True, False), ("approval", True, False)
+        ("evaluation", True, False),
+        ("policy", True, False),
+        ("lineage", True, False),
+        ("approval", True, False),
     ]
     staging = load_manifest("staging", load_environment("staging", project), project)
     assert staging.release == dev.release
@@ -79,15 +83,27 @@ def test_dev_to_staging_passes_every_gate_and_keeps_history(project: Path) -> No
 
 
 def test_schedules_and_deployments_stay_the_targets_own(project: Path) -> None:
-    edit_manifest(project, "staging", lambda d: d["pipelines"]["tuning"]["schedule"].update(paused=True))
-    edit_manifest(project, "staging", lambda d: d["provenance"].update(
-        bundle_digest=bundle_digest(load_manifest("staging", load_environment("staging", project), project))
-    ))
+    def staging_own(document: dict[str, Any]) -> None:
+        document["pipelines"]["tuning"]["schedule"].update(paused=True, service_account="tuner@example.com")
+        document["models"]["assistant"]["deployment"].update(machine_type="n1-highmem-8")
+
+    edit_manifest(project, "staging", staging_own)
+    edit_manifest(project, "staging", lambda d: d["pipelines"].pop("evaluation"))
+    dev_runner = "dev-runner@acme-genai-dev.iam.gserviceaccount.com"
+    edit_manifest(project, "dev", lambda d: d["pipelines"]["evaluation"]["schedule"].update(service_account=dev_runner))
     outcome = promote(request("dev", "staging", skip_policy_check=SKIP), project)
     assert outcome.status == "promoted"
     assert outcome.candidate is not None
     schedule = outcome.candidate.pipelines["tuning"].schedule
-    assert schedule is not None and schedule.paused is True
+    assert schedule is not None
+    assert (schedule.paused, schedule.service_account) == (True, "tuner@example.com")
+    assert outcome.candidate.models["assistant"].deployment.machine_type == "n1-highmem-8"
+    # A schedule the target did not have yet comes from the source, but runs as the target's own account.
+    dev = load_manifest("dev", load_environment("dev", project), project)
+    new = outcome.candidate.pipelines["evaluation"].schedule
+    assert dev.pipelines["evaluation"].schedule is not None and new is not None
+    assert new.service_account is None
+    assert new.model_copy(update={"service_account": dev_runner}) == dev.pipelines["evaluation"].schedule
 
 
 def test_promoting_the_bundle_a_target_already_runs_changes_nothing(project: Path) -> None:
@@ -215,7 +231,7 @@ def test_staging_edited_after_promotion_cannot_go_to_prod(project: Path) -> None
 
 
 def test_only_a_bundle_that_reached_staging_by_promotion_moves_on(project: Path) -> None:
-    def handmade(document: dict) -> None:  # type: ignore[type-arg]
+    def handmade(document: dict) -> None:
         document["provenance"].pop("promoted_from")
         document["provenance"].pop("bundle_digest")
 
@@ -233,8 +249,9 @@ def test_expected_release_must_be_what_the_source_runs(project: Path) -> None:
     edit_manifest(project, "dev", lambda d: d.update(release="r2026-11-26-1"))
     assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
     outcome = promote(
-        request("staging", "prod", approve_by="lee@acme.example", expected_release="r2026-11-25-1",
-                skip_policy_check=SKIP),
+        request(
+            "staging", "prod", approve_by="lee@acme.example", expected_release="r2026-11-25-1", skip_policy_check=SKIP
+        ),
         project,
     )
     assert outcome.status == "blocked"
@@ -247,12 +264,16 @@ def test_lineage_gate_compares_digests_and_model_versions_with_the_source(projec
     staging_cfg, prod_cfg = load_environment("staging", project), load_environment("prod", project)
     staging = load_manifest("staging", staging_cfg, project)
     tampered_model = staging.models["assistant"].model_copy(update={"artifact_uri": "gs://elsewhere/model"})
-    tampered = staging.model_copy(update={
-        "environment": "prod",
-        "models": {"assistant": tampered_model},
-        "pipelines": {**staging.pipelines, "tuning": staging.pipelines["tuning"].model_copy(
-            update={"digest": "sha256:" + "0" * 64})},
-    })
+    tampered = staging.model_copy(
+        update={
+            "environment": "prod",
+            "models": {"assistant": tampered_model},
+            "pipelines": {
+                **staging.pipelines,
+                "tuning": staging.pipelines["tuning"].model_copy(update={"digest": "sha256:" + "0" * 64}),
+            },
+        }
+    )
     result = lineage_gate(Lineage("staging", staging, staging_cfg, tampered), prod_cfg)
     assert not result.passed
     assert result.reasons == (
@@ -275,8 +296,7 @@ def test_prod_needs_an_approver_other_than_the_promoter(project: Path) -> None:
         "prod requires an approval (release.require_approval / tier production); pass --approve-by NAME of "
         "the approver",
     )
-    self_approved = promote(request("staging", "prod", approve_by="Dana@acme.example", skip_policy_check=SKIP),
-                            project)
+    self_approved = promote(request("staging", "prod", approve_by="Dana@acme.example", skip_policy_check=SKIP), project)
     assert reasons(self_approved, "approval") == (
         "the approver (Dana@acme.example) is the person promoting; a second person must approve",
     )
@@ -291,8 +311,10 @@ def test_prod_needs_an_approver_other_than_the_promoter(project: Path) -> None:
 def test_prod_gets_a_canary_between_the_new_and_the_previous_version(project: Path) -> None:
     old_prod = load_manifest("prod", load_environment("prod", project), project)
     assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
-    assert promote(request("staging", "prod", approve_by="lee@acme.example", skip_policy_check=SKIP),
-                   project).status == "promoted"
+    assert (
+        promote(request("staging", "prod", approve_by="lee@acme.example", skip_policy_check=SKIP), project).status
+        == "promoted"
+    )
     prod = load_manifest("prod", load_environment("prod", project), project)
     model = prod.models["assistant"]
     assert (model.deployment.traffic_split.current, model.deployment.traffic_split.previous) == (90, 10)
@@ -321,7 +343,7 @@ def test_a_failed_manifest_write_after_the_history_entry_undoes_the_entry(
     snapshot = tree_bytes(project)
     real_replace = os.replace
 
-    def disk_full_for_the_target(src, dst, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def disk_full_for_the_target(src, dst, *args, **kwargs):
         if Path(dst) == target:
             raise OSError(errno.ENOSPC, "No space left on device", str(dst))
         return real_replace(src, dst, *args, **kwargs)
@@ -380,7 +402,7 @@ def test_a_failed_rollback_leaves_everything_untouched(project: Path, monkeypatc
     target = manifest_path("staging", project)
     real_replace = os.replace
 
-    def fail_for_the_target(src, dst, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def fail_for_the_target(src, dst, *args, **kwargs):
         if Path(dst) == target:
             raise OSError(errno.EIO, "Input/output error", str(dst))
         return real_replace(src, dst, *args, **kwargs)
