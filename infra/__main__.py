@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pulumi
 
 from infra.components.environment import Environment, EnvironmentArgs
-from infra.config.loader import CONFIG_NAMESPACE, build_environment
+from infra.config.loader import CONFIG_NAMESPACE, PROJECT_ROOT, build_environment
+from infra.release.manifest import find_manifest
 
+# The Pulumi root (the directory holding Pulumi.yaml) is where the stack's files live; offline promotion
+# gates synth a scratch copy, so the manifest is read from there rather than from this file's checkout.
+root = Path(pulumi.get_root_directory() or PROJECT_ROOT)
 settings = pulumi.Config(CONFIG_NAMESPACE).require_object("environment")
-cfg = build_environment(pulumi.get_stack(), settings)
-environment = Environment(cfg.prefix, EnvironmentArgs(cfg))
+cfg = build_environment(pulumi.get_stack(), settings, project_dir=root)
+manifest = find_manifest(cfg.name, cfg, root)
+environment = Environment(cfg.prefix, EnvironmentArgs(cfg, release=manifest, source_dir=root))
 for key, value in environment.outputs().items():
     pulumi.export(key, value)

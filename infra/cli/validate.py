@@ -7,11 +7,16 @@ import typer
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    def validate(env: str = typer.Option(..., "--env", "-e", help="Environment (stack) name: dev, staging, prod.")) -> None:
-        """Load and validate ENV's config (exit 2 naming the file and key path when invalid)."""
+    def validate(
+        env: str = typer.Option(..., "--env", "-e", help="Environment (stack) name: dev, staging, prod."),
+    ) -> None:
+        """Validate ENV's config and release manifest (exit 2 naming the file and key path when invalid)."""
         from rich.console import Console
 
         from infra.config.loader import load_environment
+        from infra.release.manifest import find_manifest
 
         cfg = load_environment(env)
-        Console().print(f"[green]ok[/] {env}: project {cfg.project.id}, region {cfg.region}")
+        manifest = find_manifest(env, cfg)
+        release = f"release {manifest.release}" if manifest else "no release manifest"
+        Console().print(f"[green]ok[/] {env}: project {cfg.project.id}, region {cfg.region}, {release}", soft_wrap=True)

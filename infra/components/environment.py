@@ -8,6 +8,7 @@ pipelines and models (only when the environment has a release manifest).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pulumi
 
@@ -21,14 +22,23 @@ from infra.components.project import Project, ProjectArgs
 from infra.components.refs import KeyRefs
 from infra.components.registry import Registry, RegistryArgs
 from infra.components.serving import Serving, ServingArgs
+from infra.config.loader import PROJECT_ROOT
 from infra.config.model import EnvironmentConfig
+from infra.release.component import Release, ReleaseArgs
+from infra.release.manifest import ReleaseManifest
 
 
 @dataclass(frozen=True)
 class EnvironmentArgs:
-    """cfg: the validated environment."""
+    """cfg: the validated environment.
+    release: its validated release manifest; None (default) when nothing has been released there yet, and
+        then no pipeline or model is registered.
+    source_dir: the source tree the manifest's compiled templates are relative to (the Pulumi root).
+    """
 
     cfg: EnvironmentConfig
+    release: ReleaseManifest | None = None
+    source_dir: Path = PROJECT_ROOT
 
 
 class Environment(pulumi.ComponentResource):
@@ -81,6 +91,25 @@ class Environment(pulumi.ComponentResource):
             ),
             child,
         )
+        self.release = (
+            Release(
+                f"{name}-release",
+                ReleaseArgs(
+                    cfg=cfg,
+                    manifest=args.release,
+                    project_id=project.project_id,
+                    kfp_host=self.registry.kfp_host,
+                    endpoint_ids={model: ep.name for model, ep in self.serving.endpoints.items()},
+                    pipelines_service_account=project.pipelines_sa,
+                    pipeline_root=self.data.buckets["pipeline_root"].url,
+                    depends_on=[*project.services, self.registry, self.serving, self.access],
+                    source_dir=args.source_dir,
+                ),
+                child,
+            )
+            if args.release is not None
+            else None
+        )
         self.register_outputs(self.outputs())
 
     def outputs(self) -> dict[str, object]:
@@ -96,4 +125,5 @@ class Environment(pulumi.ComponentResource):
             "kfp_repository": self.registry.kfp_host,
             "images_repository": self.registry.images_url,
             "dashboard_url": self.observability.dashboard_url,
+            "release": self.release.release_id if self.release else None,
         }

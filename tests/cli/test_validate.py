@@ -10,7 +10,8 @@ from infra.cli.app import main
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
 def test_validate_real_environments(env: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--env", env]) == 0
-    assert f"ok {env}: project acme-genai-{env}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"ok {env}: project acme-genai-{env}, region europe-west4, release r" in out
 
 
 def test_validate_unknown_env_exits_2_without_traceback(capsys: pytest.CaptureFixture[str]) -> None:

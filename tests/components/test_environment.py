@@ -118,7 +118,7 @@ def test_prod_protects_stateful_resources() -> None:
     for bucket in resources("prod", "gcp:storage/bucket:Bucket"):
         assert bucket["inputs"]["forceDestroy"] is False, bucket["urn"]
         assert bucket["inputs"]["encryption"]["defaultKmsKeyName"], bucket["urn"]
-        assert int(bucket["inputs"]["retentionPolicy"]["retentionPeriod"]) == 30 * 86_400, bucket["urn"]
+        assert bucket["inputs"]["versioning"] == {"enabled": True}, bucket["urn"]
     for dataset in resources("prod", "gcp:bigquery/dataset:Dataset"):
         assert dataset["inputs"]["deleteContentsOnDestroy"] is False, dataset["urn"]
         assert dataset["inputs"]["defaultEncryptionConfiguration"]["kmsKeyName"], dataset["urn"]
@@ -156,3 +156,20 @@ def test_components_nest_under_the_environment() -> None:
     data = by_urn[bucket["parent"]]
     assert data["type"] == "genai-mlops:platform:Data"
     assert by_urn[data["parent"]]["type"] == "genai-mlops:platform:Environment"
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_release_registers_what_the_manifest_pins(env: str) -> None:
+    from infra.config.loader import load_environment
+    from infra.release.manifest import load_manifest
+
+    manifest = load_manifest(env, load_environment(env))
+    dynamic = {r["name"]: r for r in resources(env) if r["type"].startswith("pulumi-python:dynamic/release:")}
+    for pipeline, spec in manifest.pipelines.items():
+        template = dynamic[f"genai-{env}-release-{pipeline}-template"]
+        assert template["inputs"]["expected_digest"] == spec.digest, template["urn"]
+        schedule = dynamic[f"genai-{env}-release-{pipeline}-schedule"]
+        assert template["urn"] in schedule["dependencies"], f"{schedule['urn']} waits for its template"
+    deployment = dynamic[f"genai-{env}-release-assistant-deployment"]
+    assert deployment["inputs"]["endpoint_id"] == snapshot(env)["outputs"]["endpoints"]["assistant"]
+    assert snapshot(env)["outputs"]["release"] == manifest.release
