@@ -35,37 +35,62 @@ def timed_process(cmd: list[str], cwd: Path) -> float:
     return elapsed
 
 
-def gcp_modules(project_dir: Path, stacks: list[str]) -> list[str]:
-    """The pulumi_gcp modules the program registers resources from (from its snapshots)."""
+def gcp_modules(project_dir: Path, stacks: list[str]) -> tuple[list[str], list[str]]:
+    """The pulumi_gcp modules the program registers resources from (from its snapshots), and every installed
+    module the synth loads (the program's other libraries too, e.g. google-cloud-aiplatform for dynamic
+    providers, plus the policy pack's), for a second, wider floor."""
+    import site
+
+    from infra.plan.policy import check_policies
     from infra.synth import synth_stack
 
+    before = set(sys.modules)
     modules = set()
     for stack in stacks:
-        for resource in synth_stack(stack, project_dir)["resources"]:
+        document = synth_stack(stack, project_dir)
+        check_policies(document, stack)
+        for resource in document["resources"]:
             package, _, rest = resource["type"].partition(":")
             if package == "gcp" and "/" in rest:
                 modules.add(f"pulumi_gcp.{rest.split('/')[0]}")
-    return sorted(modules)
+    libraries = tuple(site.getsitepackages())
+    loaded = sorted(
+        name for name in set(sys.modules) - before
+        if str(getattr(sys.modules[name], "__file__", "") or "").startswith(libraries) and not name.startswith("_")
+    )
+    return sorted(modules), loaded
 
 
 def bench_plan(project_dir: Path, repeats: int) -> None:
     from infra.synth.project import load_project
 
     stacks = load_project(project_dir).stacks()
-    modules = gcp_modules(project_dir, stacks)
+    modules, loaded = gcp_modules(project_dir, stacks)
     floor_code = "import pulumi, pulumi.runtime, pulumi_gcp" + "".join(f", {m}" for m in modules)
     floor_cmd = [sys.executable, "-c", floor_code]
+    wide_script = Path(tempfile.gettempdir()) / "mlops-plan-bench-imports.py"
+    wide_script.write_text(
+        f"{floor_code}\nimport importlib\nfor name in {loaded!r}:\n    try:\n"
+        "        importlib.import_module(name)\n    except Exception:\n        pass\n"
+    )
+    wide_cmd = [sys.executable, str(wide_script)]
     plan_cmd = [sys.executable, "-m", "infra.cli.app", "plan", "--project-dir", str(project_dir),
                 "--format", "json", "--out", str(Path(tempfile.gettempdir()) / "mlops-plan-bench.json")]
-    floors, plans = [], []
+    floors, wides, plans = [], [], []
     for _ in range(repeats):
         floors.append(timed_process(floor_cmd, REPO))
+        wides.append(timed_process(wide_cmd, REPO))
         plans.append(timed_process(plan_cmd, REPO))
-    floor, plan = statistics.median(floors), statistics.median(plans)
+    floor, wide, plan = statistics.median(floors), statistics.median(wides), statistics.median(plans)
+
+    def runs(times: list[float]) -> str:
+        return ", ".join(f"{t:.3f}" for t in times)
+
     print(f"project {project_dir} stacks {', '.join(stacks)}; gcp modules: {', '.join(modules)}")
-    print(f"import floor  median {floor:.3f}s  (runs: {', '.join(f'{t:.3f}' for t in floors)})")
-    print(f"mlops plan    median {plan:.3f}s  (runs: {', '.join(f'{t:.3f}' for t in plans)})")
-    print(f"ratio plan/import floor: {plan / floor:.2f}x")
+    print(f"import floor (pulumi + gcp modules)    median {floor:.3f}s  (runs: {runs(floors)})")
+    print(f"import floor (+ all {len(loaded)} library modules) median {wide:.3f}s  (runs: {runs(wides)})")
+    print(f"mlops plan                             median {plan:.3f}s  (runs: {runs(plans)})")
+    print(f"ratio plan/import floor: {plan / floor:.2f}x  (plan/wider floor: {plan / wide:.2f}x)")
 
 
 SCALING_PROVIDERS = textwrap.dedent('''

@@ -24,6 +24,7 @@ def git(repo: Path, *args: str) -> str:
 def fixture_repo(tmp_path: Path, commit: bool = True) -> Path:
     repo = tmp_path / "repo"
     shutil.copytree(FIXTURE, repo, ignore=shutil.ignore_patterns("__pycache__", ".pulumi-state"))
+    (repo / ".gitignore").write_text("__pycache__/\n.pulumi-state/\n")
     git(repo, "init", "--quiet", "--initial-branch=main")
     if commit:
         git(repo, "add", "-A")

@@ -2,8 +2,9 @@
 
 - Resources are matched by URN, then through the new resource's `aliases` (a rename is one step, not a delete
   and a create). Comparing two stacks (`staging` vs `prod`) first rewrites the old stack's URNs to the new
-  stack: the stack segment, and the stack name where it is a token of a resource name (`staging-data` ->
-  `prod-data`), since names derive from the environment; the root Stack resource is matched by type.
+  stack: the stack segment, and the stack name wherever it is a token of a resource name, input or output value
+  (`staging-data` -> `prod-data`, `acme-genai-staging` -> `acme-genai-prod`), since names derive from the
+  environment; what remains are the deliberate differences. The root Stack resource is matched by type.
 - Inputs are diffed property by property (nested keys, list indices); changes under the new resource's
   `ignoreChanges` are dropped, as the engine does.
 - A change under `replaceOnChanges` or the force-new table of the type is a replace; any other input change
@@ -50,7 +51,19 @@ def _restack(resource: dict[str, Any], old_stack: str, stack: str) -> dict[str, 
         moved[key] = [_move_urn(u, old_stack, stack) for u in moved.get(key) or []]
     if old_stack != stack:
         moved["name"] = _token_pattern(old_stack).sub(stack, str(moved.get("name", "")))
+        moved["inputs"] = _rename_token(moved.get("inputs") or {}, _token_pattern(old_stack), stack)
     return moved
+
+
+def _rename_token(value: Any, pattern: re.Pattern[str], stack: str) -> Any:
+    """Strings with the old stack's name as a token (`acme-genai-staging`) as they would read in `stack`."""
+    if isinstance(value, str):
+        return pattern.sub(stack, value)
+    if isinstance(value, list):
+        return [_rename_token(v, pattern, stack) for v in value]
+    if isinstance(value, dict):
+        return {k: _rename_token(v, pattern, stack) for k, v in value.items()}
+    return value
 
 
 def property_diffs(old: Any, new: Any, path: Path = ()) -> list[tuple[Path, str, Any, Any]]:
@@ -180,5 +193,8 @@ def diff_snapshots(
             steps.append(Step("delete", resource["urn"], resource["type"], resource["name"],
                               bool(resource.get("custom")), resource, None))
     steps.sort(key=lambda s: s.urn)
-    outputs = _output_diffs((old_doc or {}).get("outputs") or {}, new_doc.get("outputs") or {})
+    old_outputs = (old_doc or {}).get("outputs") or {}
+    if base_stack and base_stack != stack:
+        old_outputs = _rename_token(old_outputs, _token_pattern(base_stack), stack)
+    outputs = _output_diffs(old_outputs, new_doc.get("outputs") or {})
     return StackDiff(str(new_doc.get("project", "")), stack, base_stack, steps, outputs, base_label, head_label)

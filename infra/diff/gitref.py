@@ -63,6 +63,17 @@ def default_branch_ref(repo: Path) -> str | None:
     return None
 
 
+def working_tree_matches(commit: str, repo: Path) -> bool:
+    """True when the working tree has exactly `commit`'s content: no tracked change, no untracked file.
+
+    Then a synth of the commit would equal the synth of the working tree, and the worktree can be skipped.
+    """
+    if _git(["diff", "--quiet", commit, "--"], repo).returncode != 0:
+        return False
+    untracked = _git(["ls-files", "--others", "--exclude-standard"], repo)
+    return untracked.returncode == 0 and not untracked.stdout.strip()
+
+
 @contextlib.contextmanager
 def worktree_at(commit: str, repo: Path) -> Iterator[Path]:
     """A detached worktree of `commit` in a temporary directory; removed (and pruned) on exit."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from typing import Any
 
@@ -14,6 +15,48 @@ SUMMARY_LABEL = {"create": "to create", "update": "to update", "replace": "to re
 
 def value_text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+LONG_STRING = 100
+
+
+def _parse_json_container(text: str) -> Any:
+    if not text.lstrip().startswith(("{", "[")):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, (dict, list)) else None
+
+
+def change_lines(path: str, old: Any, new: Any, marker: str, indent: str = "      ") -> list[str]:
+    """`~ path: old => new`, except for strings that read badly that way: JSON documents (dashboards, policies)
+    are diffed structurally, long or multi-line strings line by line."""
+    if isinstance(old, str) and isinstance(new, str):
+        old_doc, new_doc = _parse_json_container(old), _parse_json_container(new)
+        if old_doc is not None and new_doc is not None:
+            from infra.diff.compute import property_diffs
+            from infra.diff.paths import format_path
+
+            lines = [f"{indent}{marker} {path}: (JSON text)"]
+            for sub_path, kind, before, after in property_diffs(old_doc, new_doc):
+                sub = format_path(sub_path) or "(whole document)"
+                shown = {"add": value_text(after), "delete": value_text(before)}.get(
+                    kind, f"{value_text(before)} => {value_text(after)}"
+                )
+                lines.append(f"{indent}    {KIND_SYMBOL[kind]} {sub}: {shown}")
+            return lines
+        if "\n" in old or "\n" in new or max(len(old), len(new)) > LONG_STRING:
+            lines = [f"{indent}{marker} {path}: (text)"]
+            old_lines = old.splitlines() if "\n" in old else [old]
+            new_lines = new.splitlines() if "\n" in new else [new]
+            for line in difflib.unified_diff(old_lines, new_lines, lineterm="", n=0):
+                if line.startswith(("---", "+++", "@@")):
+                    continue
+                lines.append(f"{indent}    {line}")
+            return lines
+    return [f"{indent}{marker} {path}: {value_text(old)} => {value_text(new)}"]
 
 
 def step_lines(step: Step) -> list[str]:
@@ -37,7 +80,7 @@ def step_lines(step: Step) -> list[str]:
         elif kind == "delete":
             lines.append(f"      {marker} {diff.path}: {value_text(diff.old)}")
         else:
-            lines.append(f"      {marker} {diff.path}: {value_text(diff.old)} => {value_text(diff.new)}")
+            lines.extend(change_lines(diff.path, diff.old, diff.new, marker))
     return lines
 
 
@@ -49,7 +92,7 @@ def output_lines(diff: StackDiff) -> list[str]:
         elif out.kind == "delete":
             lines.append(f"  - {out.name}: {value_text(out.old)}")
         else:
-            lines.append(f"  ~ {out.name}: {value_text(out.old)} => {value_text(out.new)}")
+            lines.extend(change_lines(out.name, out.old, out.new, "~", indent="  "))
     return lines
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from infra.diff.gitref import repo_root, resolve_commit, worktree_at
 from infra.errors import UserInputError
-from infra.synth import default_project_dir, synth_stack, synth_stacks_in_subprocess
+from infra.synth import default_project_dir, synth_stack
+from infra.synth.api import ChildSynth, start_child_synth
 from infra.synth.project import load_project
 
 
@@ -40,22 +43,46 @@ def load_snapshot_file(path: Path) -> dict[str, Any]:
     return document
 
 
-def synth_at_ref(stacks: list[str], ref: str, project_dir: Path) -> dict[str, dict[str, Any] | None]:
-    """Snapshots of `stacks` as of git `ref`; None for a stack that has no stack file (or no project) there."""
+class PendingRefSynth:
+    """Snapshots of stacks as of a git ref, being computed in a child process (see `synth_at_ref_started`)."""
+
+    def __init__(self, stacks: list[str], child: ChildSynth | None) -> None:
+        self.stacks = stacks
+        self.child = child
+
+    def result(self) -> dict[str, dict[str, Any] | None]:
+        """Per stack its snapshot, or None when the stack has no stack file (or no program) at the ref."""
+        results = self.child.result() if self.child else {}
+        return {s: (results[s].document if s in results else None) for s in self.stacks}
+
+
+@contextlib.contextmanager
+def synth_at_ref_started(stacks: list[str], ref: str, project_dir: Path) -> Iterator[PendingRefSynth]:
+    """Check out `ref` into a temporary worktree and start synthesising `stacks` there; the caller can work
+    meanwhile and must call `.result()` inside the block (the worktree is removed when the block exits)."""
     project_dir = project_dir.resolve()
     repo = repo_root(project_dir)
     commit = resolve_commit(ref, repo)
     relative = project_dir.relative_to(repo)
     with worktree_at(commit, repo) as tree:
         tree_project = tree / relative
-        if not (tree_project / "Pulumi.yaml").is_file():
-            return dict.fromkeys(stacks)
-        project = load_project(tree_project)
-        present = [s for s in stacks if project.stack_file(s).is_file()]
-        if not (project.main / "__main__.py").is_file():
-            present = []
-        results = synth_stacks_in_subprocess(present, tree_project) if present else {}
-    return {s: (results[s].document if s in results else None) for s in stacks}
+        present: list[str] = []
+        if (tree_project / "Pulumi.yaml").is_file():
+            project = load_project(tree_project)
+            if (project.main / "__main__.py").is_file():
+                present = [s for s in stacks if project.stack_file(s).is_file()]
+        pending = PendingRefSynth(stacks, start_child_synth(present, tree_project) if present else None)
+        try:
+            yield pending
+        finally:
+            if pending.child is not None:
+                pending.child.wait_quietly()
+
+
+def synth_at_ref(stacks: list[str], ref: str, project_dir: Path) -> dict[str, dict[str, Any] | None]:
+    """Snapshots of `stacks` as of git `ref`; None for a stack that has no stack file (or no project) there."""
+    with synth_at_ref_started(stacks, ref, project_dir) as pending:
+        return pending.result()
 
 
 def resolve_operand(operand: str, project_dir: Path | None = None) -> Snapshot:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from infra.diff import diff_json, render_markdown, render_text
 from infra.plan.build import EnvPlan, Plan
 
 
-def _policy_lines(env: EnvPlan, bullet: str = "- ") -> list[str]:
+def _policy_text(env: EnvPlan) -> list[str]:
+    """Mandatory findings one per line; advisory ones counted per rule (`mlops check` lists each)."""
     policy = env.policy
     if not policy.available:
-        return [f"{bullet}policies: {policy.note}"]
-    lines = [f"{bullet}policies: {len(policy.mandatory)} mandatory, {len(policy.advisory)} advisory violation(s)"]
-    lines += [f"{bullet}MANDATORY {item}" for item in policy.mandatory]
-    lines += [f"{bullet}advisory {item}" for item in policy.advisory]
+        return [f"Policies: {policy.note}"]
+    lines = [f"Policies: {len(policy.mandatory)} mandatory, {len(policy.advisory)} advisory violation(s)"]
+    lines += [f"    MANDATORY {item}" for item in policy.mandatory]
+    if policy.advisory:
+        counts = Counter(item.split("]", 1)[0].lstrip("[") for item in policy.advisory)
+        listed = ", ".join(f"{rule} x{n}" for rule, n in sorted(counts.items()))
+        lines.append(f"    advisory: {listed} (details: mlops check --env {env.stack})")
     return lines
 
 
@@ -22,8 +27,9 @@ def plan_text(plan: Plan) -> str:
     parts = []
     for env in plan.envs:
         parts.append(render_text(env.diff))
-        parts.append("\n".join(["Notes:", *[f"    {n}" for n in env.notes]]) + "\n" if env.notes else "")
-        parts.append("\n".join(_policy_lines(env, "    ")) + "\n\n")
+        if env.notes:
+            parts.append("\n".join(["", "Notes:", *[f"    {n}" for n in env.notes]]) + "\n")
+        parts.append("\n" + "\n".join(_policy_text(env)) + "\n\n")
     verdict = "FAIL: mandatory policy violations" if plan.exit_code else "ok"
     parts.append(f"plan against {plan.base_label}: {verdict}\n")
     return "".join(parts)

@@ -4,15 +4,17 @@ Public API:
 - `synth_stack(stack, project_dir=None) -> dict`: the snapshot document for one stack.
 - `synth_result(stack, project_dir=None) -> SynthResult`: the same plus what the run could not mock.
 - `write_snapshot(document, path)`: canonical JSON, written atomically.
-- `synth_stacks_in_subprocess(stacks, project_dir)`: synth another source tree (e.g. a git worktree) in a
-  child process, so its `infra` package is the one that runs.
+- `start_child_synth(stacks, project_dir)` / `synth_stacks_in_subprocess(...)`: synth another source tree (e.g.
+  a git worktree) in a child process, so its `infra` package is the one that runs.
 """
 
 from __future__ import annotations
 
 from infra.synth.api import (
+    ChildSynth,
     SynthResult,
     default_project_dir,
+    start_child_synth,
     synth_result,
     synth_stack,
     synth_stacks_in_subprocess,
@@ -20,8 +22,10 @@ from infra.synth.api import (
 )
 
 __all__ = [
+    "ChildSynth",
     "SynthResult",
     "default_project_dir",
+    "start_child_synth",
     "synth_result",
     "synth_stack",
     "synth_stacks_in_subprocess",

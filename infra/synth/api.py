@@ -61,28 +61,58 @@ def write_snapshot(document: dict[str, Any], path: str | os.PathLike[str]) -> Pa
     return atomic_write_text(path, canonical_json(document))
 
 
-def synth_stacks_in_subprocess(stacks: list[str], project_dir: Path) -> dict[str, SynthResult]:
-    """Synth `stacks` of another source tree in one child process whose `infra` package is that tree's.
+class ChildSynth:
+    """A synth running in a child process (see `start_child_synth`); `result()` waits for it."""
 
-    Used for `ENV@GITREF` (a temporary worktree): in-process, `import infra...` would return this tree's
-    already-imported modules instead of the commit's.
-    """
-    with tempfile.TemporaryDirectory(prefix="mlops-synth-") as tmp:
-        result_file = Path(tmp) / "result.json"
+    def __init__(self, stacks: list[str], project_dir: Path) -> None:
+        self.project_dir = Path(project_dir).resolve()
+        self._tmp = tempfile.TemporaryDirectory(prefix="mlops-synth-")
+        self._result_file = Path(self._tmp.name) / "result.json"
         cmd = [sys.executable, str(CHILD_SCRIPT), "--tool-root", str(TOOL_ROOT), "--project-dir",
-               str(Path(project_dir).resolve()), "--result-file", str(result_file), *stacks]
+               str(self.project_dir), "--result-file", str(self._result_file), *stacks]
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-        if not result_file.is_file():
-            raise SynthError(f"synth child process exited {proc.returncode} without a result:\n{proc.stderr[-4000:]}")
-        payload = json.loads(result_file.read_text(encoding="utf-8"))
-    error = payload.get("error")
-    if error:
-        if error["kind"] == "user_input":
-            problems = [Problem(p["file"], p["key_path"], p["message"]) for p in error["problems"]]
-            raise UserInputError(problems, error["summary"])
-        raise SynthError(f"synth of {project_dir} failed: {error['message']}")
-    return {
-        stack: SynthResult(stack, item["document"], item["unmocked_invokes"], item["seconds"])
-        for stack, item in payload["results"].items()
-    }
+        self._proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+        self._finished = False
+
+    def wait_quietly(self) -> None:
+        """Make sure the child has ended (and its temp dir is gone), e.g. when the caller failed meanwhile."""
+        if self._finished:
+            return
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.communicate()
+        self._finished = True
+        self._tmp.cleanup()
+
+    def result(self) -> dict[str, SynthResult]:
+        try:
+            _, stderr = self._proc.communicate()
+            self._finished = True
+            if not self._result_file.is_file():
+                raise SynthError(f"synth child process exited {self._proc.returncode} without a result:\n"
+                                 f"{(stderr or '')[-4000:]}")
+            payload = json.loads(self._result_file.read_text(encoding="utf-8"))
+        finally:
+            self._tmp.cleanup()
+        error = payload.get("error")
+        if error:
+            if error["kind"] == "user_input":
+                problems = [Problem(p["file"], p["key_path"], p["message"]) for p in error["problems"]]
+                raise UserInputError(problems, error["summary"])
+            raise SynthError(f"synth of {self.project_dir} failed: {error['message']}")
+        return {
+            stack: SynthResult(stack, item["document"], item["unmocked_invokes"], item["seconds"])
+            for stack, item in payload["results"].items()
+        }
+
+
+def start_child_synth(stacks: list[str], project_dir: Path) -> ChildSynth:
+    """Start synthesising `stacks` of another source tree in one child process whose `infra` package is that
+    tree's (in-process, `import infra...` would return this tree's already-imported modules). Runs alongside
+    whatever the caller does next; call `.result()` to wait."""
+    return ChildSynth(stacks, project_dir)
+
+
+def synth_stacks_in_subprocess(stacks: list[str], project_dir: Path) -> dict[str, SynthResult]:
+    """`start_child_synth(...).result()`: used for `ENV@GITREF` (a temporary worktree)."""
+    return start_child_synth(stacks, project_dir).result()

@@ -23,7 +23,7 @@ from pulumi.runtime.proto import resource_pb2
 from infra.errors import UserInputError
 from infra.synth import urns
 from infra.synth.invokes import answer_invoke
-from infra.synth.values import SECRET_SIG, SIG_KEY, UNKNOWN, secret_marker, struct_to_json
+from infra.synth.values import SECRET_SIG, SIG_KEY, struct_to_json
 
 DYNAMIC_TYPE_PREFIX = "pulumi-python:dynamic"
 """`pulumi-python:dynamic:Resource`, or `pulumi-python:dynamic/<module>:<Name>` for a named subclass."""
@@ -47,36 +47,58 @@ class Registration:
     ignore_changes: list[str]
     replace_on_changes: list[str]
     aliases: list[str]
-    delete_before_replace: bool
     inputs: dict[str, Any] = field(default_factory=dict)
 
 
-def dynamic_provider_marker(blob: Any) -> str:
-    """A short stable stand-in for a dynamic resource's pickled provider: the provider's class path.
+def _pickle_class_name(data: bytes) -> str | None:
+    """The provider's class path from pickle opcodes, without unpickling (nothing of the blob is executed).
 
-    The pickle is read with `pickletools` (never unpickled): the last global it names before the object's
-    state is built is the provider class for a class pickled by reference.
+    Tracks pushed strings and the memo: a class pickled by reference is the first non-dill `STACK_GLOBAL`
+    that gets instantiated; a class dill pickled by value carries `__module__` and `__qualname__` in its dict
+    (its methods carry longer `<Class>.<method>` qualnames).
     """
+    pushed: list[str | None] = []
+    memo: dict[int, str | None] = {}
+    found: list[str] = []
+    by_value: dict[str, list[str]] = {"__module__": [], "__qualname__": []}
+    for opcode, arg, _pos in pickletools.genops(data):
+        name = opcode.name
+        if name in ("SHORT_BINUNICODE", "BINUNICODE", "UNICODE", "BINUNICODE8"):
+            if pushed and pushed[-1] in by_value:
+                by_value[str(pushed[-1])].append(str(arg))
+            pushed.append(str(arg))
+        elif name == "MEMOIZE":
+            memo[len(memo)] = pushed[-1] if pushed else None
+        elif name in ("BINPUT", "LONG_BINPUT", "PUT"):
+            memo[int(str(arg))] = pushed[-1] if pushed else None
+        elif name in ("BINGET", "LONG_BINGET", "GET"):
+            value = memo.get(int(str(arg)))
+            if pushed and pushed[-1] in by_value and value is not None:
+                by_value[str(pushed[-1])].append(value)
+            pushed.append(value)
+        elif name == "STACK_GLOBAL" and len(pushed) >= 2:
+            found.append(f"{pushed[-2]}.{pushed[-1]}")
+            pushed.append(None)
+        elif name == "GLOBAL":
+            found.append(str(arg).replace(" ", "."))
+            pushed.append(None)
+        elif name in ("NEWOBJ", "NEWOBJ_EX") and found and not found[-1].startswith(("dill.", "builtins.")):
+            return found[-1]
+    if by_value["__module__"] and by_value["__qualname__"]:
+        # The class's qualname is the shortest: its methods' are `<Class>.<method>`.
+        return f"{by_value['__module__'][0]}.{min(by_value['__qualname__'], key=len)}"
+    return None
+
+
+def dynamic_provider_marker(blob: Any) -> str:
+    """A short stable stand-in for a dynamic resource's pickled provider: `[dynamic provider: module.Class]`."""
     if not isinstance(blob, str):
         return "[dynamic provider]"
     try:
-        data = base64.b64decode(blob)
-        names: list[str] = []
-        strings: list[str] = []
-        for opcode, arg, _pos in pickletools.genops(data):
-            if opcode.name in ("SHORT_BINUNICODE", "BINUNICODE", "UNICODE"):
-                strings.append(str(arg))
-            elif opcode.name == "STACK_GLOBAL" and len(strings) >= 2:
-                names.append(f"{strings[-2]}.{strings[-1]}")
-            elif opcode.name == "GLOBAL":
-                names.append(str(arg).replace(" ", "."))
-            elif opcode.name in ("NEWOBJ", "NEWOBJ_EX", "REDUCE", "BUILD") and names:
-                candidates = [n for n in names if not n.startswith(("dill.", "builtins.", "copyreg."))]
-                if candidates:
-                    return f"[dynamic provider: {candidates[-1]}]"
+        class_name = _pickle_class_name(base64.b64decode(blob))
     except Exception:  # a provider blob we cannot read still gets a stable marker
         return "[dynamic provider]"
-    return "[dynamic provider]"
+    return f"[dynamic provider: {class_name}]" if class_name else "[dynamic provider]"
 
 
 def _unwrap_secret(value: Any) -> Any:
@@ -87,11 +109,15 @@ def _unwrap_secret(value: Any) -> Any:
 
 
 def _with_private_event_loop(call: Callable[[Any], Any], request: Any) -> Any:
-    """Run a stock monitor method with its own event loop, closed afterwards.
+    """Run a stock monitor method on an executor thread with its own event loop, closed afterwards.
 
     The stock methods call `_ensure_event_loop()`, which leaves an unclosed loop on every executor thread; at
-    interpreter exit those loops' finalizers print a traceback. A loop we create and close avoids that.
+    interpreter exit those loops' finalizers print a traceback. A loop we create and close avoids that. On the
+    main thread (synchronous invokes run there, inside the running loop) the stock behaviour is kept, so the
+    caller's thread state is never changed.
     """
+    if threading.current_thread() is threading.main_thread():
+        return call(request)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
@@ -200,7 +226,6 @@ class RecordingMonitor(mocks.MockMonitor):
             ignore_changes=list(request.ignoreChanges),
             replace_on_changes=list(request.replaceOnChanges),
             aliases=self._alias_urns(request, request.parent),
-            delete_before_replace=bool(request.deleteBeforeReplace),
             inputs=inputs,
         )
         with self._lock:
@@ -222,5 +247,3 @@ class RecordingMonitor(mocks.MockMonitor):
             self.stack_outputs = struct_to_json(request.outputs)
         return empty_pb2.Empty()
 
-
-__all__ = ["UNKNOWN", "OfflineMocks", "RecordingMonitor", "Registration", "secret_marker"]

@@ -6,9 +6,10 @@ with our monitor and a mock engine (preview mode), load the stack's config with 
 and output before returning and re-raises the program's own exception (original type).
 
 Isolation: the whole run happens inside a copy of the caller's `contextvars` context (the SDK keeps its settings,
-config and root resource in context variables), and the program's own modules (files under the project
-directory, except the tooling that must keep its identity, such as `infra.errors`) are evicted from
-`sys.modules` before and after, so a second run re-executes them from scratch.
+config and root resource in context variables), and the program's own modules (except the tooling that must keep
+its identity, such as `infra.errors`) are evicted from `sys.modules` before and after (see
+`_program_environment`), so a second run re-executes them from scratch. Measured on the platform's program:
+re-executing its modules costs ~0.14 s per stack, against ~1.5 s for a fresh process per stack.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import gc
 import logging
 import os
 import runpy
@@ -23,7 +25,6 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pulumi.runtime import mocks, settings
 from pulumi.runtime.config import set_all_config
@@ -33,8 +34,11 @@ from infra.errors import Problem, UserInputError
 from infra.synth.monitor import OfflineMocks, RecordingMonitor
 from infra.synth.project import ProjectSpec, StackConfig
 
-KEEP_MODULES = ("infra.errors", "infra.fsutil", "infra.synth", "infra.cli", "infra.diff", "infra.plan", "infra.engine")
-"""Tooling modules under the project directory that are never evicted (their classes must keep identity)."""
+KEEP_PACKAGES = ("infra", "pipelines", "policies")
+"""This repository's own packages are never evicted: other code in the process (tests, the CLI, the promotion
+gates) holds their classes, and Pulumi resolves a component's annotations through `sys.modules`. Their modules
+hold no state between runs (the program's state lives in `__main__`, which runs afresh each time); another
+source tree with its own copy of them is synthesized in a child process (`synth_stacks_in_subprocess`)."""
 
 
 @dataclass
@@ -51,29 +55,34 @@ def _installed_prefixes() -> tuple[str, ...]:
     return tuple(os.path.join(p, "") for p in roots)
 
 
-def _evict_program_modules(root: Path) -> None:
-    """Drop modules loaded from files under `root` (the program's own code), keeping tooling and libraries.
-
-    Plain string prefixes (no per-module `resolve()`): this runs over every loaded module twice per synth.
-    """
-    prefixes = tuple({os.path.join(str(root), ""), os.path.join(os.path.realpath(root), "")})
+def _evict_modules(under: Path, only: set[str] | None = None) -> None:
+    """Drop modules loaded from files under `under` (restricted to the names in `only` when given), keeping
+    tooling and installed libraries. Plain string prefixes (no per-module `resolve()`): this runs over every
+    loaded module twice per synth."""
+    prefixes = tuple({os.path.join(str(under), ""), os.path.join(os.path.realpath(under), "")})
     installed = _installed_prefixes()
-    for name, module in list(sys.modules.items()):
-        if name in ("infra", "__main__", "__mp_main__") or name.startswith(KEEP_MODULES):
+    for name in list(sys.modules if only is None else only & set(sys.modules)):
+        if name in ("__main__", "__mp_main__") or name.split(".", 1)[0] in KEEP_PACKAGES:
             continue
-        path = getattr(module, "__file__", None)
+        path = getattr(sys.modules[name], "__file__", None)
         if isinstance(path, str) and path.startswith(prefixes) and not path.startswith(installed):
             del sys.modules[name]
 
 
 @contextlib.contextmanager
 def _program_environment(project: ProjectSpec) -> Iterator[None]:
-    """cwd = program dir and the program dir first on sys.path, as the language host does; restored after."""
+    """cwd = program dir and the project root importable, as the language host does; restored after.
+
+    Before the run, modules of the program's own directory (`main`) are dropped so the program runs them fresh
+    even if something imported them earlier; after it, every module the run imported from the project is
+    dropped. Modules imported before the run from elsewhere in the project (tests, tooling) are left alone.
+    """
     old_cwd = os.getcwd()
     old_path = list(sys.path)
     old_argv = list(sys.argv)
     root = project.root.resolve()
-    _evict_program_modules(root)
+    _evict_modules(project.main)
+    before = set(sys.modules)
     try:
         os.chdir(project.main)
         sys.argv = [str(project.main)]
@@ -84,7 +93,7 @@ def _program_environment(project: ProjectSpec) -> Iterator[None]:
         os.chdir(old_cwd)
         sys.path[:] = old_path
         sys.argv = old_argv
-        _evict_program_modules(root)
+        _evict_modules(root, only=set(sys.modules) - before)
 
 
 def _as_user_input_error(exc: BaseException) -> UserInputError | None:
@@ -132,17 +141,33 @@ def _run_in_fresh_context(project: ProjectSpec, stack: str, config: StackConfig)
     return ProgramRun(monitor=monitor, unmocked_invokes=sorted(offline.unmocked_invokes))
 
 
+@contextlib.contextmanager
+def _quiet_unobserved_futures() -> Iterator[None]:
+    """When the program fails, sibling futures fail too and asyncio logs each one ("Future exception was never
+    retrieved", with a traceback) when it is collected. The language host silences the `asyncio` logger for the
+    same reason; here only for the run, collecting the dead futures before the level is restored."""
+    logger = logging.getLogger("asyncio")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        gc.collect()
+        logger.setLevel(level)
+
+
 def run_program(project: ProjectSpec, stack: str, config: StackConfig) -> ProgramRun:
-    """Run `project`'s program for `stack` once, isolated; program errors keep their type (UserInputError)."""
-    with _program_environment(project):
+    """Run `project`'s program for `stack` once, isolated; program errors keep their type (UserInputError).
+
+    A user error leaves without the SDK's traceback (the CLI prints only its message), which also frees the
+    failed futures that traceback kept alive, so they are collected while asyncio's logger is quiet.
+    """
+    with _program_environment(project), _quiet_unobserved_futures():
         try:
             return contextvars.copy_context().run(_run_in_fresh_context, project, stack, config)
         except BaseException as exc:
             user_error = _as_user_input_error(exc)
-            if user_error is not None and user_error is not exc:
-                raise user_error from None
-            raise
-
-
-def registrations_of(run: ProgramRun) -> list[Any]:
-    return list(run.monitor.registrations.values())
+            if user_error is None:
+                raise
+            user_error.__context__ = None
+            raise user_error.with_traceback(None) from None

@@ -7,6 +7,8 @@ Pulumi program, waits for every registration, and returns a `Recording`. Asserti
 
 from __future__ import annotations
 
+import asyncio
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,6 +108,9 @@ def run(build: Callable[[], Any], *, project: str = "genai-mlops", stack: str = 
     `build` may return any Input (an Output, a dict of Outputs, ...); it is resolved before `run` returns, so a
     test can read component outputs without `apply` callbacks.
     """
+    # Each run gets its own event loop: `pulumi.runtime.test` drives the current one, and other code in the
+    # same process (the offline synth, asyncio.run) may have closed or unset it.
+    asyncio.set_event_loop(asyncio.new_event_loop())
     recorder = RecordingMocks()
     monitor = RecordingMonitor(recorder)
     pulumi.runtime.set_mocks(recorder, project=project, stack=stack, preview=False, monitor=monitor)

@@ -131,20 +131,22 @@ def test_nothing_deployed_means_everything_is_created() -> None:
     assert [o.kind for o in diff.outputs] == ["add"]
 
 
-def test_two_stacks_compare_by_normalised_urns() -> None:
+def test_two_stacks_compare_by_normalised_urns_and_values() -> None:
     staging = snapshot("staging", [
-        resource("staging", BUCKET, "staging-data", bucket(name="acme-staging-data")),
-        resource("staging", TOPIC, "events", {"name": "events"}),
+        resource("staging", BUCKET, "staging-data", bucket(name="acme-staging-data", location="EU")),
+        resource("staging", TOPIC, "events", {"name": "events", "labels": {"env": "staging"}}),
         resource("staging", "pulumi:pulumi:Stack", "demo-staging", custom=False, provider=None),
-    ])
+    ], {"project": "acme-staging", "replicas": 1})
     prod = snapshot("prod", [
-        resource("prod", BUCKET, "prod-data", bucket(name="acme-prod-data")),
-        resource("prod", TOPIC, "events", {"name": "events"}),
+        resource("prod", BUCKET, "prod-data", bucket(name="acme-prod-data", location="europe-west4")),
+        resource("prod", TOPIC, "events", {"name": "events", "labels": {"env": "prod"}}),
         resource("prod", "pulumi:pulumi:Stack", "demo-prod", custom=False, provider=None),
-    ])
+    ], {"project": "acme-prod", "replicas": 2})
     diff = diff_snapshots(staging, prod)
+    # Names and values derived from the environment name match; the deliberate difference (location) remains.
     assert {s.name: s.op for s in diff.steps} == {"prod-data": "replace", "events": "same", "demo-prod": "same"}
-    assert step(diff, "prod-data").detailed_diff[0].path == "name"  # bucket name is force-new
+    assert [d.path for d in step(diff, "prod-data").detailed_diff] == ["location"]
+    assert [(o.name, o.old, o.new) for o in diff.outputs] == [("replicas", 1, 2)]
     assert diff.base_stack == "staging"
 
 

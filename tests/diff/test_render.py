@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from infra.diff import MARKDOWN_CAP, diff_json, diff_snapshots, render_markdown, render_text
+from infra.diff import MARKDOWN_CAP, StackDiff, diff_json, diff_snapshots, render_markdown, render_text
 from tests.diff.helpers import BUCKET, TOPIC, resource, snapshot
 
 
-def sample_diff():  # type: ignore[no-untyped-def]
+def sample_diff() -> StackDiff:
     old = snapshot("prod", [
         resource("prod", BUCKET, "b", {"location": "EU", "labels": {"env": "prod"}}),
         resource("prod", TOPIC, "gone", {"name": "g"}),
@@ -67,3 +67,18 @@ def test_markdown_is_capped_and_says_what_was_cut() -> None:
     assert "mlops plan --env prod --format text" in md
     assert md.count("#### :tropical_drink:") == 2  # both stacks keep their heading
     assert md.count("```diff") == md.count("```") // 2  # every code block is closed
+
+
+def test_json_documents_and_long_text_are_diffed_readably() -> None:
+    old = snapshot("dev", [resource("dev", TOPIC, "d", {
+        "dashboardJson": '{"widgets": [{"threshold": 0.01}, {"title": "x"}]}',
+        "doc": "line one\nthreshold 0.01\nline three",
+    })])
+    new = snapshot("dev", [resource("dev", TOPIC, "d", {
+        "dashboardJson": '{"widgets": [{"threshold": 0.02}, {"title": "x"}]}',
+        "doc": "line one\nthreshold 0.02\nline three",
+    })])
+    text = render_text(diff_snapshots(old, new))
+    assert "      ~ dashboardJson: (JSON text)\n          ~ widgets[0].threshold: 0.01 => 0.02" in text
+    assert "      ~ doc: (text)\n          -threshold 0.01\n          +threshold 0.02" in text
+    assert "line one" not in text  # unchanged lines are not repeated

@@ -85,3 +85,26 @@ def test_destroy_requires_confirmation_and_a_known_stack(capsys: pytest.CaptureF
     assert "add --yes" in capsys.readouterr().err
     assert main(["preview", "--env", "qa", "--project-dir", str(FIXTURE)]) == 2
     assert "Pulumi.qa.yaml" in capsys.readouterr().err
+
+
+def test_workspace_reads_and_writes_stack_settings_in_stack_config_dir(tmp_path: Path) -> None:
+    """The override the Automation API needs for `stackConfigDir` (pulumi#10305), checked without the CLI."""
+    from pulumi import automation as auto
+
+    from infra.engine.workspace import StackConfigDirWorkspace
+
+    stock = object.__new__(auto.LocalWorkspace)
+    stock.work_dir = str(FIXTURE)
+    with pytest.raises(FileNotFoundError):  # the stock workspace looks beside Pulumi.yaml only
+        stock.stack_settings("dev")
+
+    workspace = object.__new__(StackConfigDirWorkspace)
+    workspace.work_dir = str(FIXTURE)
+    workspace._stack_config_dir = FIXTURE / "stacks"
+    settings = workspace.stack_settings("dev")
+    assert settings.config is not None and settings.config["gcp:project"] == "fixture-dev"
+
+    workspace._stack_config_dir = tmp_path / "envs"
+    workspace.save_stack_settings("organization/demo/qa", settings)
+    assert "fixture-dev" in (tmp_path / "envs" / "Pulumi.qa.yaml").read_text()
+    assert workspace.stack_settings("qa")._serialize() == settings._serialize()

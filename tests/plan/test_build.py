@@ -72,3 +72,44 @@ def test_plan_discovers_every_stack_and_rejects_unknown_ones(
     assert "synth prod" in captured.err  # progress goes to stderr
     assert main(["plan", "--env", "qa", "--project-dir", str(repo)]) == 2
     assert "no stack file for stack 'qa'" in capsys.readouterr().err
+
+
+def test_base_that_fails_to_synth_is_reported_not_hidden(tmp_path: Path) -> None:
+    repo = fixture_repo(tmp_path, commit=False)
+    prod_file = repo / "stacks" / "Pulumi.prod.yaml"
+    good = prod_file.read_text()
+    prod_file.write_text(good.replace("location: EU", "location: MARS"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", "broken prod")
+    prod_file.write_text(good)
+    plan = build_plan(["prod"], project_dir=repo)
+    prod = plan.envs[0]
+    assert prod.notes[0].startswith("base could not be synthesised")
+    assert set(prod.diff.change_summary()) == {"create"}
+
+
+def test_base_program_crash_is_reported_with_its_message(tmp_path: Path) -> None:
+    repo = fixture_repo(tmp_path, commit=False)
+    main_file = repo / "program" / "__main__.py"
+    good = main_file.read_text()
+    main_file.write_text(good + "\nraise RuntimeError('half-finished refactoring')\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", "crashing program")
+    main_file.write_text(good)
+    plan = build_plan(["dev"], project_dir=repo)
+    assert "RuntimeError: half-finished refactoring" in plan.envs[0].notes[0]
+
+
+def test_clean_checkout_reuses_its_own_synth_as_the_base(tmp_path: Path) -> None:
+    repo = fixture_repo(tmp_path)
+    messages: list[str] = []
+    plan = build_plan(["dev"], project_dir=repo, progress=messages.append)
+    assert plan.envs[0].diff.change_summary() == {"same": len(plan.envs[0].document["resources"])}
+    assert messages[0].startswith("working tree equals merge-base with main")
+    messages.clear()
+    build_plan(["dev"], project_dir=repo, progress=messages.append)  # ignored files (__pycache__) do not count
+    assert messages[0].startswith("working tree equals")
+    (repo / "notes.txt").write_text("untracked files may matter to the program")
+    messages.clear()
+    build_plan(["dev"], project_dir=repo, progress=messages.append)
+    assert messages[0].startswith("synth base")

@@ -75,7 +75,9 @@ def test_default_providers_are_named_and_listed_like_the_engine(dev_snapshot: di
 def test_dynamic_provider_blob_is_a_short_stable_marker(dev_snapshot: dict[str, Any]) -> None:
     dynamic = by_urn(dev_snapshot)[f"{P}{SERVING}$pulumi-python:dynamic:Resource::dev-serving-assistant-version"]
     assert dynamic["inputs"] == {
-        "__provider": "[dynamic provider: fixture_components.ModelVersionProvider]", "alias": "live", "model": "assistant",
+        "__provider": "[dynamic provider: fixture_components.ModelVersionProvider]",
+        "alias": "live",
+        "model": "assistant",
     }
 
 
@@ -149,3 +151,25 @@ def test_write_snapshot_is_canonical(tmp_path: Path, dev_snapshot: dict[str, Any
     assert path.read_text() == canonical_json(dev_snapshot)
     assert json.loads(path.read_text()) == dev_snapshot
     assert [p.name for p in path.parent.iterdir()] == ["dev.json"]  # no temp file left behind
+
+
+def test_user_error_raised_inside_an_apply_keeps_its_type(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: applies\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  gcp:project: p\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi, pulumi_gcp as gcp\n"
+        "from infra.errors import UserInputError\n"
+        "def check(value):\n"
+        "    raise UserInputError.single('Pulumi.dev.yaml', 'applies:bucket', f'bad {value}')\n"
+        "gcp.storage.Bucket('b', location=pulumi.Output.from_input('EU').apply(check))\n"
+    )
+    with pytest.raises(UserInputError) as caught:
+        synth_stack("dev", tmp_path)
+    assert caught.value.problems[0].message == "bad EU"
+
+
+def test_caller_thread_keeps_a_usable_event_loop(fixture_dir: Path) -> None:
+    import asyncio
+
+    synth_stack("dev", fixture_dir)  # invokes run on this thread; it must not be left with "no current loop"
+    assert asyncio.get_event_loop_policy().get_event_loop() is not None
