@@ -8,7 +8,6 @@ Pulumi program, waits for every registration, and returns a `Recording`. Asserti
 from __future__ import annotations
 
 import asyncio
-
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
