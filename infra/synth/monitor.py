@@ -22,6 +22,7 @@ from pulumi.runtime.proto import resource_pb2
 
 from infra.errors import UserInputError
 from infra.synth import urns
+from infra.synth.derived import derive_outputs
 from infra.synth.invokes import answer_invoke
 from infra.synth.values import SECRET_SIG, SIG_KEY, struct_to_json
 
@@ -128,14 +129,15 @@ def _with_private_event_loop(call: Callable[[Any], Any], request: Any) -> Any:
 
 
 class OfflineMocks(mocks.Mocks):
-    """Answers like a create-preview: outputs echo the inputs, ids stay unknown, data sources from the table."""
+    """Answers like a preview: outputs echo the inputs plus what GCP derives from them (`derived.py`); other
+    ids and outputs stay unknown; data sources come from the table in `invokes.py`."""
 
     def __init__(self, gcp_config: dict[str, str]) -> None:
         self.gcp_config = gcp_config
         self.unmocked_invokes: set[str] = set()
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        return "", dict(args.inputs)
+        return derive_outputs(args.typ, args.inputs, self.gcp_config.get("project", ""))
 
     def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         answer = answer_invoke(args.token, args.args, self.gcp_config)

@@ -121,7 +121,7 @@ def test_stack_outputs_unknowns_and_data_sources(dev_snapshot: dict[str, Any]) -
     assert dev_snapshot["outputs"] == {
         "apiToken": {"[secret]": True},
         "bucketName": "dev-artifacts",
-        "bucketUrl": "[unknown]",
+        "bucketUrl": "gs://dev-artifacts",  # derived from the name (infra/synth/derived.py)
         "endpoints": ["assistant (dev)"],
         "projectNumber": fake_project_number("fixture-dev"),
     }
