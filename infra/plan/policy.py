@@ -14,6 +14,8 @@ class PolicyOutcome:
     available: bool
     mandatory: list[str] = field(default_factory=list)
     advisory: list[str] = field(default_factory=list)
+    exemptions: list[str] = field(default_factory=list)
+    """Each exemption that waived a finding, with its reason: shown in every report."""
     note: str = ""
 
     @property
@@ -40,4 +42,9 @@ def check_policies(document: dict[str, Any], stack: str) -> PolicyOutcome:
     report = evaluate(parse_snapshot(document, f"synth of {stack}").resources, stack, levels, rules)
     mandatory = list(report.mandatory)
     advisory = [v for v in report.violations if v not in mandatory]
-    return PolicyOutcome(True, [_line(v) for v in mandatory], [_line(v) for v in advisory])
+    exemptions = [
+        f"[{use.exemption.rule_id}] {use.exemption.resource}: {use.exemption.reason} "
+        f"({len(use.suppressed)} finding(s) waived)"
+        for use in report.exemptions
+    ]
+    return PolicyOutcome(True, [_line(v) for v in mandatory], [_line(v) for v in advisory], exemptions)

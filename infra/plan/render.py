@@ -20,6 +20,7 @@ def _policy_text(env: EnvPlan) -> list[str]:
         counts = Counter(item.split("]", 1)[0].lstrip("[") for item in policy.advisory)
         listed = ", ".join(f"{rule} x{n}" for rule, n in sorted(counts.items()))
         lines.append(f"    advisory: {listed} (details: mlops check --env {env.stack})")
+    lines += [f"    exempted {item}" for item in policy.exemptions]
     return lines
 
 
@@ -47,6 +48,10 @@ def _policy_markdown(env: EnvPlan) -> list[str]:
         lines += ["", f"<details><summary>{len(policy.advisory)} advisory finding(s)</summary>", ""]
         lines += [f"- {item}" for item in policy.advisory]
         lines += ["", "</details>"]
+    if policy.exemptions:
+        lines += ["", f"<details><summary>{len(policy.exemptions)} exemption(s) with their reasons</summary>", ""]
+        lines += [f"- {item}" for item in policy.exemptions]
+        lines += ["", "</details>"]
     return lines
 
 
@@ -66,7 +71,8 @@ def plan_json(plan: Plan) -> dict[str, Any]:
                 **diff_json(env.diff),
                 "notes": env.notes,
                 "policy": {"available": env.policy.available, "mandatory": env.policy.mandatory,
-                           "advisory": env.policy.advisory, "note": env.policy.note},
+                           "advisory": env.policy.advisory, "exemptions": env.policy.exemptions,
+                           "note": env.policy.note},
             }
             for env in plan.envs
         ],
