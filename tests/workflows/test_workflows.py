@@ -87,6 +87,7 @@ def test_deploy_goes_dev_then_staging_then_prod_behind_environments() -> None:
     jobs = load("deploy.yml")["jobs"]
     assert [jobs[j]["environment"] for j in ("up-dev", "up-staging", "up-prod")] == ["dev", "staging", "prod"]
     assert jobs["up-staging"]["needs"] == "up-dev" and jobs["up-prod"]["needs"] == "up-staging"
-    envs = [c[c.index("--env") + 1] for j in jobs.values() for s in j["steps"] if "run" in s
-            for c in mlops_invocations(s["run"])]
-    assert envs == ["dev", "staging", "prod"]
+    calls = [c for j in jobs.values() for s in j["steps"] if "run" in s for c in mlops_invocations(s["run"])]
+    assert [c[c.index("--env") + 1] for c in calls if c[0] == "up"] == ["dev", "staging", "prod"]
+    # the release's templates are read from the compiled YAML: every job compiles before it applies
+    assert [c[0] for c in calls] == ["pipelines", "up"] * 3
