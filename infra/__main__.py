@@ -16,6 +16,9 @@ root = Path(pulumi.get_root_directory() or PROJECT_ROOT)
 settings = pulumi.Config(CONFIG_NAMESPACE).require_object("environment")
 cfg = build_environment(pulumi.get_stack(), settings, project_dir=root)
 manifest = find_manifest(cfg.name, cfg, root)
-environment = Environment(cfg.prefix, EnvironmentArgs(cfg, release=manifest, source_dir=root))
+# Compiled templates belong to the source tree of this program (a promotion gate's scratch copy holds only
+# the stack files and points `main` back here).
+source_dir = Path(__file__).resolve().parent.parent
+environment = Environment(cfg.prefix, EnvironmentArgs(cfg, release=manifest, source_dir=source_dir))
 for key, value in environment.outputs().items():
     pulumi.export(key, value)

@@ -32,11 +32,29 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="Directory for the YAML templates and manifest.json.")] = Path(
             "build/pipelines"
         ),
+        env: Annotated[
+            str | None,
+            typer.Option(
+                "--env",
+                help="Instead, write the templates ENV's release manifest pins (from the working tree when it "
+                "matches, else compiled at the manifest's built_from commit); run before `pulumi up`.",
+            ),
+        ] = None,
     ) -> None:
         """Compile every pipeline to deterministic YAML, versioned by sha256, and validate it offline."""
         from rich.console import Console
 
         from pipelines.compile import MANIFEST_FILE, compile_all
+
+        if env is not None:
+            from infra.release.templates import materialize_templates
+
+            for pinned in materialize_templates(env):
+                Console().print(
+                    f"[green]pinned[/] {pinned.pipeline:<11} {pinned.digest}  {pinned.path}  (from {pinned.source})",
+                    highlight=False, soft_wrap=True,
+                )
+            return
 
         if out.exists() and not out.is_dir():
             raise UserInputError.single(
