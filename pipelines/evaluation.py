@@ -60,33 +60,17 @@ def evaluation_pipeline(
         "write-results",
         cache=False,
     )
-    flagged = step(
-        flag_examples(
-            backend=backend,
-            scores=scored.outputs["scores"],
-            results_uri=results_uri,
-            run_name=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
-            min_groundedness=min_groundedness,
-            max_toxicity=max_toxicity,
-            min_relevance=min_relevance,
-            min_fluency=min_fluency,
-        ),
-        "flag-examples",
-        cache=False,
-    )
-    summary = step(
-        write_summary(
-            backend=backend,
-            scores=scored.outputs["scores"],
-            flagged_count=flagged.outputs["Output"],
-            results_uri=results_uri,
-            run_name=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
-            min_groundedness=min_groundedness,
-            max_toxicity=max_toxicity,
-            min_relevance=min_relevance,
-            min_fluency=min_fluency,
-        ),
-        "write-summary",
-        cache=False,
-    )
+    # Flagging and the summary judge the same scores against the same thresholds, under the same run.
+    judged = {
+        "backend": backend,
+        "scores": scored.outputs["scores"],
+        "results_uri": results_uri,
+        "run_name": dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
+        "min_groundedness": min_groundedness,
+        "max_toxicity": max_toxicity,
+        "min_relevance": min_relevance,
+        "min_fluency": min_fluency,
+    }
+    flagged = step(flag_examples(**judged), "flag-examples", cache=False)
+    summary = step(write_summary(**judged, flagged_count=flagged.outputs["Output"]), "write-summary", cache=False)
     return EvaluationOutputs(passed=summary.outputs["Output"], report=summary.outputs["summary"])

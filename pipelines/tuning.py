@@ -7,7 +7,7 @@ or the offline equivalents (`local`). Steps that read the source or have side ef
 results.
 """
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from kfp import dsl
 
@@ -89,6 +89,23 @@ def tuning_pipeline(
         ),
         "gate",
     )
+
+    def announce(event: str, version: Any, task_name: str) -> None:
+        """Publish the gate's outcome (`event`, with the registered `version` or "") for downstream consumers."""
+        step(
+            publish_model_event(
+                backend=backend,
+                event=event,
+                model_display_name=model_display_name,
+                version=version,
+                decision=gate.outputs["decision"],
+                events_uri=events_uri,
+                run_name=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
+            ),
+            task_name,
+            cache=False,
+        )
+
     with dsl.If(gate.outputs["Output"] == True, name="gate-passed"):  # noqa: E712 - a KFP condition, not Python
         registered = step(
             register_candidate(
@@ -105,31 +122,7 @@ def tuning_pipeline(
             "register-candidate",
             cache=False,
         )
-        step(
-            publish_model_event(
-                backend=backend,
-                event="candidate_registered",
-                model_display_name=model_display_name,
-                version=registered.output,
-                decision=gate.outputs["decision"],
-                events_uri=events_uri,
-                run_name=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
-            ),
-            "publish-registered",
-            cache=False,
-        )
+        announce("candidate_registered", registered.output, "publish-registered")
     with dsl.Else(name="gate-failed"):
-        step(
-            publish_model_event(
-                backend=backend,
-                event="candidate_rejected",
-                model_display_name=model_display_name,
-                version="",
-                decision=gate.outputs["decision"],
-                events_uri=events_uri,
-                run_name=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
-            ),
-            "publish-rejected",
-            cache=False,
-        )
+        announce("candidate_rejected", "", "publish-rejected")
     return TuningOutputs(passed=gate.outputs["Output"], report=gate.outputs["decision"])

@@ -7,10 +7,10 @@ or is not restricted to one resource at all (no `<id_label>` in the filter: it w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from policies.model import Resource
+from policies.model import Finding, Resource
 from policies.types import ALERT_POLICY
 from policies.values import MISSING, is_unknown, lookup
 
@@ -67,3 +67,34 @@ def coverage(
     if True in verdicts:
         return True
     return None if None in verdicts else False
+
+
+def coverage_findings(
+    resources: Sequence[Resource],
+    targets: Iterable[Resource],
+    *,
+    kind: str,
+    measures: Callable[[str], bool],
+    id_label: str,
+    gap: str,
+    fix: str,
+) -> list[Finding]:
+    """The findings of a coverage rule: one per target no enabled alert policy is known to watch.
+
+    `kind` names the target in messages ("endpoint"), `gap` says what it lacks ("has no enabled error
+    alert"); a target whose coverage hides behind an unknown filter gets an undetermined finding instead.
+    """
+    findings = []
+    for target in targets:
+        verdict = coverage(resources, target, measures, id_label)
+        if verdict is None:
+            findings.append(
+                Finding(
+                    f"an alert filter that depends on {kind} {target.name} is unknown offline; {fix}",
+                    urn=target.urn,
+                    undetermined=True,
+                )
+            )
+        elif not verdict:
+            findings.append(Finding(f"{kind} {target.name} {gap}; {fix}", urn=target.urn))
+    return findings

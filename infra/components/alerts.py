@@ -68,44 +68,68 @@ def _aggregation(
     )
 
 
+def _above_threshold(
+    display_name: str,
+    threshold: float,
+    duration: str,
+    *,
+    filter: str,
+    aggregations: list[gcp.monitoring.AlertPolicyConditionConditionThresholdAggregationArgs],
+    missing_data_inactive: bool = False,
+    denominator_filter: str | None = None,
+    denominator_aggregations: list[gcp.monitoring.AlertPolicyConditionConditionThresholdDenominatorAggregationArgs]
+    | None = None,
+) -> gcp.monitoring.AlertPolicyConditionArgs:
+    """A condition that fires as soon as one series stays above `threshold` for `duration` (every alert here).
+
+    `missing_data_inactive` closes the incident when the series stops (an endpoint without traffic); the
+    denominator arguments make it a ratio condition.
+    """
+    return gcp.monitoring.AlertPolicyConditionArgs(
+        display_name=display_name,
+        condition_threshold=gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
+            filter=filter,
+            aggregations=aggregations,
+            denominator_filter=denominator_filter,
+            denominator_aggregations=denominator_aggregations,
+            comparison="COMPARISON_GT",
+            threshold_value=threshold,
+            duration=duration,
+            trigger=gcp.monitoring.AlertPolicyConditionConditionThresholdTriggerArgs(count=1),
+            evaluation_missing_data="EVALUATION_MISSING_DATA_INACTIVE" if missing_data_inactive else None,
+        ),
+    )
+
+
 def latency_condition(endpoint_id: str, model: str, t: AlertThresholds) -> gcp.monitoring.AlertPolicyConditionArgs:
     """p99 online prediction latency of the endpoint above `latency_p99_ms` for `duration_seconds`."""
-    return gcp.monitoring.AlertPolicyConditionArgs(
-        display_name=f"{model}: p99 prediction latency > {t.latency_p99_ms:g} ms",
-        condition_threshold=gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
-            filter=endpoint_filter(endpoint_id, "prediction_latencies"),
-            aggregations=[_aggregation("ALIGN_PERCENTILE_99", "REDUCE_MAX", "resource.label.endpoint_id")],
-            comparison="COMPARISON_GT",
-            threshold_value=t.latency_p99_ms,
-            duration=f"{t.duration_seconds}s",
-            trigger=gcp.monitoring.AlertPolicyConditionConditionThresholdTriggerArgs(count=1),
-            evaluation_missing_data="EVALUATION_MISSING_DATA_INACTIVE",
-        ),
+    return _above_threshold(
+        f"{model}: p99 prediction latency > {t.latency_p99_ms:g} ms",
+        t.latency_p99_ms,
+        f"{t.duration_seconds}s",
+        filter=endpoint_filter(endpoint_id, "prediction_latencies"),
+        aggregations=[_aggregation("ALIGN_PERCENTILE_99", "REDUCE_MAX", "resource.label.endpoint_id")],
+        missing_data_inactive=True,
     )
 
 
 def error_ratio_condition(endpoint_id: str, model: str, t: AlertThresholds) -> gcp.monitoring.AlertPolicyConditionArgs:
     """Share of 5xx responses among all responses of the endpoint above `error_ratio`."""
-    sums = _aggregation("ALIGN_DELTA", "REDUCE_SUM", "resource.label.endpoint_id", COUNT_WINDOW)
     denominator_sums = gcp.monitoring.AlertPolicyConditionConditionThresholdDenominatorAggregationArgs(
         alignment_period=COUNT_WINDOW,
         per_series_aligner="ALIGN_DELTA",
         cross_series_reducer="REDUCE_SUM",
         group_by_fields=["resource.label.endpoint_id"],
     )
-    return gcp.monitoring.AlertPolicyConditionArgs(
-        display_name=f"{model}: 5xx ratio > {t.error_ratio:g}",
-        condition_threshold=gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
-            filter=endpoint_filter(endpoint_id, "response_count", SERVER_ERRORS),
-            aggregations=[sums],
-            denominator_filter=endpoint_filter(endpoint_id, "response_count"),
-            denominator_aggregations=[denominator_sums],
-            comparison="COMPARISON_GT",
-            threshold_value=t.error_ratio,
-            duration=f"{t.duration_seconds}s",
-            trigger=gcp.monitoring.AlertPolicyConditionConditionThresholdTriggerArgs(count=1),
-            evaluation_missing_data="EVALUATION_MISSING_DATA_INACTIVE",
-        ),
+    return _above_threshold(
+        f"{model}: 5xx ratio > {t.error_ratio:g}",
+        t.error_ratio,
+        f"{t.duration_seconds}s",
+        filter=endpoint_filter(endpoint_id, "response_count", SERVER_ERRORS),
+        aggregations=[_aggregation("ALIGN_DELTA", "REDUCE_SUM", "resource.label.endpoint_id", COUNT_WINDOW)],
+        denominator_filter=endpoint_filter(endpoint_id, "response_count"),
+        denominator_aggregations=[denominator_sums],
+        missing_data_inactive=True,
     )
 
 
@@ -113,16 +137,12 @@ def dead_letter_condition(
     subscription_id: str, logical: str, t: AlertThresholds
 ) -> gcp.monitoring.AlertPolicyConditionArgs:
     """Messages forwarded to the dead-letter topic within the window above `dead_letter_messages`."""
-    return gcp.monitoring.AlertPolicyConditionArgs(
-        display_name=f"{logical}: dead-lettered messages > {t.dead_letter_messages}",
-        condition_threshold=gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
-            filter=subscription_filter(subscription_id, "dead_letter_message_count"),
-            aggregations=[_aggregation("ALIGN_DELTA", "REDUCE_SUM", "resource.label.subscription_id", COUNT_WINDOW)],
-            comparison="COMPARISON_GT",
-            threshold_value=t.dead_letter_messages,
-            duration="0s",
-            trigger=gcp.monitoring.AlertPolicyConditionConditionThresholdTriggerArgs(count=1),
-        ),
+    return _above_threshold(
+        f"{logical}: dead-lettered messages > {t.dead_letter_messages}",
+        t.dead_letter_messages,
+        "0s",
+        filter=subscription_filter(subscription_id, "dead_letter_message_count"),
+        aggregations=[_aggregation("ALIGN_DELTA", "REDUCE_SUM", "resource.label.subscription_id", COUNT_WINDOW)],
     )
 
 
@@ -130,32 +150,24 @@ def oldest_unacked_condition(
     subscription_id: str, logical: str, t: AlertThresholds
 ) -> gcp.monitoring.AlertPolicyConditionArgs:
     """Age of the oldest unacknowledged message above `oldest_unacked_seconds` for `duration_seconds`."""
-    return gcp.monitoring.AlertPolicyConditionArgs(
-        display_name=f"{logical}: oldest unacked message > {t.oldest_unacked_seconds} s",
-        condition_threshold=gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
-            filter=subscription_filter(subscription_id, "oldest_unacked_message_age"),
-            aggregations=[_aggregation("ALIGN_MAX", "REDUCE_MAX", "resource.label.subscription_id")],
-            comparison="COMPARISON_GT",
-            threshold_value=t.oldest_unacked_seconds,
-            duration=f"{t.duration_seconds}s",
-            trigger=gcp.monitoring.AlertPolicyConditionConditionThresholdTriggerArgs(count=1),
-        ),
+    return _above_threshold(
+        f"{logical}: oldest unacked message > {t.oldest_unacked_seconds} s",
+        t.oldest_unacked_seconds,
+        f"{t.duration_seconds}s",
+        filter=subscription_filter(subscription_id, "oldest_unacked_message_age"),
+        aggregations=[_aggregation("ALIGN_MAX", "REDUCE_MAX", "resource.label.subscription_id")],
     )
 
 
 def pipeline_failure_condition(metric_name: str, t: AlertThresholds) -> gcp.monitoring.AlertPolicyConditionArgs:
     """Failed pipeline runs (distinct jobs logging errors) within the window above `failed_pipeline_runs`."""
-    return gcp.monitoring.AlertPolicyConditionArgs(
-        display_name=f"failed pipeline runs > {t.failed_pipeline_runs}",
-        condition_threshold=gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
-            filter=log_metric_filter(metric_name),
-            # One series per pipeline job (the metric's label); REDUCE_COUNT counts the jobs that logged errors.
-            aggregations=[_aggregation("ALIGN_DELTA", "REDUCE_COUNT", None, COUNT_WINDOW)],
-            comparison="COMPARISON_GT",
-            threshold_value=t.failed_pipeline_runs,
-            duration="0s",
-            trigger=gcp.monitoring.AlertPolicyConditionConditionThresholdTriggerArgs(count=1),
-        ),
+    return _above_threshold(
+        f"failed pipeline runs > {t.failed_pipeline_runs}",
+        t.failed_pipeline_runs,
+        "0s",
+        filter=log_metric_filter(metric_name),
+        # One series per pipeline job (the metric's label); REDUCE_COUNT counts the jobs that logged errors.
+        aggregations=[_aggregation("ALIGN_DELTA", "REDUCE_COUNT", None, COUNT_WINDOW)],
     )
 
 

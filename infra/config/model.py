@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from infra.config import rules
 
 
-def _check(rule: Callable[[str], str | None]) -> AfterValidator:
+def rule_validator(rule: Callable[[str], str | None]) -> AfterValidator:
     """Adapt a rules.* checker (returns a message or None) into a pydantic AfterValidator."""
 
     def validate(value: str) -> str:
@@ -27,18 +27,18 @@ def _check(rule: Callable[[str], str | None]) -> AfterValidator:
     return AfterValidator(validate)
 
 
-ProjectId = Annotated[str, _check(rules.project_id)]
-Region = Annotated[str, _check(rules.region)]
-DataLocation = Annotated[str, _check(rules.data_location)]
-BucketName = Annotated[str, _check(rules.bucket_name)]
-DatasetId = Annotated[str, _check(lambda v: rules.bigquery_id(v, "dataset"))]
-TableId = Annotated[str, _check(lambda v: rules.bigquery_id(v, "table"))]
-PubSubName = Annotated[str, _check(rules.pubsub_name)]
-Email = Annotated[str, _check(rules.email)]
-BillingAccount = Annotated[str, _check(rules.billing_account)]
-FolderId = Annotated[str, _check(lambda v: rules.numeric_id(v, "folder"))]
-OrgId = Annotated[str, _check(lambda v: rules.numeric_id(v, "organization"))]
-Segment = Annotated[str, _check(lambda v: rules.resource_segment(v, "name"))]
+ProjectId = Annotated[str, rule_validator(rules.project_id)]
+Region = Annotated[str, rule_validator(rules.region)]
+DataLocation = Annotated[str, rule_validator(rules.data_location)]
+BucketName = Annotated[str, rule_validator(rules.bucket_name)]
+DatasetId = Annotated[str, rule_validator(lambda v: rules.bigquery_id(v, "dataset"))]
+TableId = Annotated[str, rule_validator(lambda v: rules.bigquery_id(v, "table"))]
+PubSubName = Annotated[str, rule_validator(rules.pubsub_name)]
+Email = Annotated[str, rule_validator(rules.email)]
+BillingAccount = Annotated[str, rule_validator(rules.billing_account)]
+FolderId = Annotated[str, rule_validator(lambda v: rules.numeric_id(v, "folder"))]
+OrgId = Annotated[str, rule_validator(lambda v: rules.numeric_id(v, "organization"))]
+Segment = Annotated[str, rule_validator(lambda v: rules.resource_segment(v, "name"))]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
 

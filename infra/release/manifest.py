@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any
@@ -24,7 +24,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from infra.config import rules
 from infra.config.loader import _message, _render_path, environments_dir, read_yaml
-from infra.config.model import EnvironmentConfig, ServedModel
+from infra.config.model import EnvironmentConfig, ServedModel, rule_validator
 from infra.errors import Problem, UserInputError
 from infra.fsutil import canonical_json
 
@@ -40,18 +40,6 @@ CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,?-]+$")
 PREVIOUS_ALIAS_SUFFIX = "-previous"
 PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 PLACEHOLDER_NAMES = ("project", "region", "env", "app", "prefix")
-
-
-def _check(rule: Callable[[str], str | None]) -> AfterValidator:
-    """A checker returning a message (or None) as a pydantic AfterValidator."""
-
-    def validate(value: str) -> str:
-        message = rule(value)
-        if message:
-            raise ValueError(message)
-        return value
-
-    return AfterValidator(validate)
 
 
 def digest_rule(value: str) -> str | None:
@@ -149,19 +137,19 @@ def _non_blank(value: str) -> str | None:
     return None if value.strip() else "must not be empty or blank"
 
 
-Digest = Annotated[str, _check(digest_rule)]
-ReleaseId = Annotated[str, _check(release_id_rule)]
-ImageRef = Annotated[str, _check(image_rule)]
-GcsUri = Annotated[str, _check(gcs_uri_rule)]
-CompiledPath = Annotated[str, _check(compiled_path_rule)]
-ReportRef = Annotated[str, _check(report_rule)]
-Cron = Annotated[str, _check(cron_rule)]
-TimeZone = Annotated[str, _check(time_zone_rule)]
-Name = Annotated[str, _check(lambda v: rules.resource_segment(v, "name"))]
-PackageName = Annotated[str, _check(package_rule)]
+Digest = Annotated[str, rule_validator(digest_rule)]
+ReleaseId = Annotated[str, rule_validator(release_id_rule)]
+ImageRef = Annotated[str, rule_validator(image_rule)]
+GcsUri = Annotated[str, rule_validator(gcs_uri_rule)]
+CompiledPath = Annotated[str, rule_validator(compiled_path_rule)]
+ReportRef = Annotated[str, rule_validator(report_rule)]
+Cron = Annotated[str, rule_validator(cron_rule)]
+TimeZone = Annotated[str, rule_validator(time_zone_rule)]
+Name = Annotated[str, rule_validator(lambda v: rules.resource_segment(v, "name"))]
+PackageName = Annotated[str, rule_validator(package_rule)]
 EnvName = Annotated[str, Field(pattern=rules.ENV_NAME.pattern)]
-Email = Annotated[str, _check(rules.email)]
-Text = Annotated[str, _check(_non_blank)]
+Email = Annotated[str, rule_validator(rules.email)]
+Text = Annotated[str, rule_validator(_non_blank)]
 Commit = Annotated[str, Field(pattern=COMMIT.pattern)]
 Percent = Annotated[int, Field(ge=0, le=100)]
 ParameterValue = str | bool | int | float | list[Any] | dict[str, Any]

@@ -16,22 +16,56 @@ from infra.synth.values import secret_marker
 SNAPSHOT_VERSION = 1
 
 
-def _resource(reg: Registration) -> dict[str, Any]:
+def resource_entry(
+    urn: str,
+    type_: str,
+    name: str,
+    inputs: dict[str, Any],
+    *,
+    custom: bool = True,
+    parent: str | None = None,
+    provider: str | None = None,
+    protect: bool = False,
+    retain_on_delete: bool = False,
+    dependencies: list[str] | None = None,
+    ignore_changes: list[str] | None = None,
+    replace_on_changes: list[str] | None = None,
+    aliases: list[str] | None = None,
+) -> dict[str, Any]:
+    """One entry of the snapshot's `resources`, in the pinned key order; unset options as the engine leaves them."""
     return {
-        "urn": reg.urn,
-        "type": reg.type,
-        "name": reg.name,
-        "custom": reg.custom,
-        "parent": reg.parent,
-        "provider": reg.provider,
-        "protect": reg.protect,
-        "retainOnDelete": reg.retain_on_delete,
-        "dependencies": reg.dependencies,
-        "ignoreChanges": reg.ignore_changes,
-        "replaceOnChanges": reg.replace_on_changes,
-        "aliases": reg.aliases,
-        "inputs": reg.inputs,
+        "urn": urn,
+        "type": type_,
+        "name": name,
+        "custom": custom,
+        "parent": parent,
+        "provider": provider,
+        "protect": protect,
+        "retainOnDelete": retain_on_delete,
+        "dependencies": [] if dependencies is None else dependencies,
+        "ignoreChanges": [] if ignore_changes is None else ignore_changes,
+        "replaceOnChanges": [] if replace_on_changes is None else replace_on_changes,
+        "aliases": [] if aliases is None else aliases,
+        "inputs": inputs,
     }
+
+
+def _resource(reg: Registration) -> dict[str, Any]:
+    return resource_entry(
+        reg.urn,
+        reg.type,
+        reg.name,
+        reg.inputs,
+        custom=reg.custom,
+        parent=reg.parent,
+        provider=reg.provider,
+        protect=reg.protect,
+        retain_on_delete=reg.retain_on_delete,
+        dependencies=reg.dependencies,
+        ignore_changes=reg.ignore_changes,
+        replace_on_changes=reg.replace_on_changes,
+        aliases=reg.aliases,
+    )
 
 
 def _default_provider(urn: str, package: str, version: str, config: StackConfig) -> dict[str, Any]:
@@ -40,21 +74,9 @@ def _default_provider(urn: str, package: str, version: str, config: StackConfig)
         inputs[key] = secret_marker() if f"{package}:{key}" in config.secret_keys else value
     if version:
         inputs["version"] = version
-    return {
-        "urn": urn,
-        "type": f"{urns.PROVIDER_TYPE_PREFIX}{package}",
-        "name": urns.urn_name(urn),
-        "custom": True,
-        "parent": None,
-        "provider": None,
-        "protect": False,
-        "retainOnDelete": False,
-        "dependencies": [],
-        "ignoreChanges": [],
-        "replaceOnChanges": [],
-        "aliases": [],
-        "inputs": dict(sorted(inputs.items())),
-    }
+    return resource_entry(
+        urn, f"{urns.PROVIDER_TYPE_PREFIX}{package}", urns.urn_name(urn), dict(sorted(inputs.items()))
+    )
 
 
 def build_snapshot(

@@ -10,6 +10,7 @@ import pulumi_gcp as gcp
 import pytest
 
 from infra.cli.app import main
+from infra.synth.snapshot import resource_entry
 from policies.testing import engine_inputs
 
 KEY = "projects/acme-prod/locations/europe-west4/keyRings/platform/cryptoKeys/data"
@@ -27,21 +28,8 @@ def _bucket(**overrides: Any) -> dict[str, Any]:
         "labels": LABELS,
         **overrides,
     }
-    return {
-        "urn": BUCKET_URN,
-        "type": "gcp:storage/bucket:Bucket",
-        "name": "models",
-        "custom": True,
-        "parent": None,
-        "provider": None,
-        "protect": True,
-        "retainOnDelete": False,
-        "dependencies": [],
-        "ignoreChanges": [],
-        "replaceOnChanges": [],
-        "aliases": [],
-        "inputs": engine_inputs(gcp.storage.BucketArgs, **arguments),
-    }
+    inputs = engine_inputs(gcp.storage.BucketArgs, **arguments)
+    return resource_entry(BUCKET_URN, "gcp:storage/bucket:Bucket", "models", inputs, protect=True)
 
 
 def _audit() -> dict[str, Any]:
@@ -51,21 +39,12 @@ def _audit() -> dict[str, Any]:
         service="allServices",
         audit_log_configs=[{"log_type": t} for t in ("ADMIN_READ", "DATA_READ", "DATA_WRITE")],
     )
-    return {
-        "urn": "urn:pulumi:prod::genai-mlops::gcp:projects/iAMAuditConfig:IAMAuditConfig::audit",
-        "type": "gcp:projects/iAMAuditConfig:IAMAuditConfig",
-        "name": "audit",
-        "custom": True,
-        "parent": None,
-        "provider": None,
-        "protect": False,
-        "retainOnDelete": False,
-        "dependencies": [],
-        "ignoreChanges": [],
-        "replaceOnChanges": [],
-        "aliases": [],
-        "inputs": inputs,
-    }
+    return resource_entry(
+        "urn:pulumi:prod::genai-mlops::gcp:projects/iAMAuditConfig:IAMAuditConfig::audit",
+        "gcp:projects/iAMAuditConfig:IAMAuditConfig",
+        "audit",
+        inputs,
+    )
 
 
 def _snapshot(tmp_path: Path, *resources: dict[str, Any]) -> Path:

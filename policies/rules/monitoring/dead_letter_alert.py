@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from policies.coverage import coverage
+from policies.coverage import coverage_findings
 from policies.model import Category, Finding, Resource, Severity, StackRule
 from policies.types import SUBSCRIPTION
 from policies.values import MISSING, lookup
@@ -18,27 +18,15 @@ def measures_dead_letters(query: str) -> bool:
 
 
 def check_stack(resources: Sequence[Resource]) -> list[Finding]:
-    findings = []
-    for subscription in (r for r in resources if r.type == SUBSCRIPTION):
-        if lookup(subscription.inputs, "deadLetterPolicy") is MISSING:
-            continue
-        verdict = coverage(resources, subscription, measures_dead_letters, "subscription_id")
-        if verdict is None:
-            findings.append(
-                Finding(
-                    f"an alert filter that depends on subscription {subscription.name} is unknown offline; {FIX}",
-                    urn=subscription.urn,
-                    undetermined=True,
-                )
-            )
-        elif not verdict:
-            findings.append(
-                Finding(
-                    f"subscription {subscription.name} dead-letters but has no enabled dead-letter alert; {FIX}",
-                    urn=subscription.urn,
-                )
-            )
-    return findings
+    return coverage_findings(
+        resources,
+        (r for r in resources if r.type == SUBSCRIPTION and lookup(r.inputs, "deadLetterPolicy") is not MISSING),
+        kind="subscription",
+        measures=measures_dead_letters,
+        id_label="subscription_id",
+        gap="dead-letters but has no enabled dead-letter alert",
+        fix=FIX,
+    )
 
 
 RULE = StackRule(

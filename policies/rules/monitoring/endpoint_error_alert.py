@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from policies.coverage import coverage
+from policies.coverage import coverage_findings
 from policies.model import Category, Finding, Resource, Severity, StackRule
 from policies.types import ENDPOINT
 
@@ -19,20 +19,15 @@ def measures_errors(query: str) -> bool:
 
 
 def check_stack(resources: Sequence[Resource]) -> list[Finding]:
-    findings = []
-    for endpoint in (r for r in resources if r.type == ENDPOINT):
-        verdict = coverage(resources, endpoint, measures_errors, "endpoint_id")
-        if verdict is None:
-            findings.append(
-                Finding(
-                    f"an alert filter that depends on endpoint {endpoint.name} is unknown offline; {FIX}",
-                    urn=endpoint.urn,
-                    undetermined=True,
-                )
-            )
-        elif not verdict:
-            findings.append(Finding(f"endpoint {endpoint.name} has no enabled error alert; {FIX}", urn=endpoint.urn))
-    return findings
+    return coverage_findings(
+        resources,
+        (r for r in resources if r.type == ENDPOINT),
+        kind="endpoint",
+        measures=measures_errors,
+        id_label="endpoint_id",
+        gap="has no enabled error alert",
+        fix=FIX,
+    )
 
 
 RULE = StackRule(
