@@ -121,7 +121,7 @@ class Data(pulumi.ComponentResource):
         key = self._args.keys.storage
         retention = (
             gcp.storage.BucketRetentionPolicyArgs(retention_period=str(data.retention_days * DAY_SECONDS))
-            if data.retention_days
+            if data.retention_days and purpose in data.retention_buckets
             else None
         )
         # Cloud Storage refuses Object Versioning on a bucket with a retention policy: the retention policy

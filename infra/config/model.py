@@ -128,7 +128,13 @@ class DataConfig(Strict):
     """Location of buckets and datasets: a multi-region (EU, US, ASIA) or a region."""
     lifecycle: LifecycleConfig = Field(default_factory=LifecycleConfig)
     retention_days: int | None = Field(default=None, ge=1, le=3650)
-    """Bucket retention policy (objects cannot be deleted or replaced before); null for none (default)."""
+    """Bucket retention policy (objects cannot be deleted or replaced before) on `retention_buckets`; null for
+    none (default). Cloud Storage refuses versioning beside a retention policy, so those buckets are unversioned."""
+    retention_buckets: list[Literal["pipeline_root", "datasets", "model_artifacts"]] = Field(
+        default_factory=lambda: ["datasets", "model_artifacts"]
+    )
+    """Buckets that get the retention policy: by default the training data and the model artifacts (what a
+    release and an audit need), not the pipeline root (scratch space, versioned instead)."""
     bucket_names: dict[Literal["pipeline_root", "datasets", "model_artifacts"], BucketName] = Field(
         default_factory=dict
     )

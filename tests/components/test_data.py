@@ -67,7 +67,8 @@ def test_bucket_versioning_retention_and_lifecycle_follow_config(env: tuple[Envi
     for b in rec.of_type(BUCKET):
         rules = b.inputs.get("lifecycleRules", [])
         actions = [(r["action"]["type"], r["condition"]) for r in rules]
-        if cfg.data.retention_days:
+        purpose = b.inputs["labels"]["purpose"].replace("-", "_")
+        if cfg.data.retention_days and purpose in cfg.data.retention_buckets:
             assert b.inputs["retentionPolicy"] == {"retentionPeriod": str(cfg.data.retention_days * 86_400)}, b.urn
             assert b.inputs["versioning"] == {"enabled": False}, f"{b.urn}: GCS refuses versioning with retention"
             assert not any("numNewerVersions" in c for _, c in actions), b.urn
@@ -188,9 +189,13 @@ def test_retention_policy_replaces_versioning() -> None:
     """A retention policy keeps every object for its period, and GCS refuses versioning beside it."""
     cfg = env_refs.config("staging")
     with_retention = cfg.model_copy(update={"data": cfg.data.model_copy(update={"retention_days": 30})})
-    for bucket in synth(with_retention).of_type(BUCKET):
+    buckets = {b.inputs["labels"]["purpose"]: b for b in synth(with_retention).of_type(BUCKET)}
+    for purpose in ("datasets", "model-artifacts"):  # the default retention_buckets
+        bucket = buckets[purpose]
         assert bucket.inputs["retentionPolicy"] == {"retentionPeriod": str(30 * 86_400)}, bucket.urn
         assert bucket.inputs["versioning"] == {"enabled": False}, bucket.urn
+    scratch = buckets["pipeline-root"]
+    assert "retentionPolicy" not in scratch.inputs and scratch.inputs["versioning"] == {"enabled": True}
 
 
 def test_prod_differences() -> None:
@@ -200,7 +205,9 @@ def test_prod_differences() -> None:
         assert r.protect, r.urn
     assert all(b.inputs["forceDestroy"] is False for b in prod.of_type(BUCKET))
     assert all(t.inputs["deletionProtection"] is True for t in prod.of_type(TABLE))
-    assert all(b.inputs["versioning"] == {"enabled": True} for b in prod.of_type(BUCKET))
+    assert all(
+        ("retentionPolicy" in b.inputs) != (b.inputs["versioning"] == {"enabled": True}) for b in prod.of_type(BUCKET)
+    ), "every prod bucket is either retention-locked or versioned"
     assert all("defaultTableExpirationMs" not in d.inputs for d in prod.of_type(DATASET))
     assert not any(r.protect for r in dev.custom()), "dev allows teardown"
     assert all(b.inputs["forceDestroy"] is True for b in dev.of_type(BUCKET))

@@ -118,7 +118,10 @@ def test_prod_protects_stateful_resources() -> None:
     for bucket in resources("prod", "gcp:storage/bucket:Bucket"):
         assert bucket["inputs"]["forceDestroy"] is False, bucket["urn"]
         assert bucket["inputs"]["encryption"]["defaultKmsKeyName"], bucket["urn"]
-        assert bucket["inputs"]["versioning"] == {"enabled": True}, bucket["urn"]
+        if bucket["name"].endswith("pipeline-root"):
+            assert bucket["inputs"]["versioning"] == {"enabled": True}, bucket["urn"]
+        else:
+            assert int(bucket["inputs"]["retentionPolicy"]["retentionPeriod"]) == 30 * 86_400, bucket["urn"]
     for dataset in resources("prod", "gcp:bigquery/dataset:Dataset"):
         assert dataset["inputs"]["deleteContentsOnDestroy"] is False, dataset["urn"]
         assert dataset["inputs"]["defaultEncryptionConfiguration"]["kmsKeyName"], dataset["urn"]
