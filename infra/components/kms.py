@@ -24,12 +24,6 @@ KEY_CONSUMERS = {
     "vertex": "aiplatform",
     "artifact_registry": "artifactregistry",
 }
-# Agents that exist only once something asks for them: ServiceIdentity makes them exist before the grant.
-PROVISIONED_AGENTS = {
-    "pubsub": "pubsub.googleapis.com",
-    "aiplatform": "aiplatform.googleapis.com",
-    "artifactregistry": "artifactregistry.googleapis.com",
-}
 
 
 @dataclass(frozen=True)
@@ -71,21 +65,14 @@ class Kms(pulumi.ComponentResource):
             )
             for purpose in KEY_CONSUMERS
         }
-        identities = {
-            agent: gcp.projects.ServiceIdentity(
-                f"{name}-agent-{agent}", project=project.project_id, service=api, opts=after_apis
-            )
-            for agent, api in PROVISIONED_AGENTS.items()
-        }
         grants = [
             gcp.kms.CryptoKeyIAMMember(
                 f"{name}-{purpose.replace('_', '-')}-agent",
                 crypto_key_id=self.keys[purpose].id,
                 role=ENCRYPTER_DECRYPTER,
+                # the member comes from the agent the Project provisioned: the grant waits for it to exist
                 member=project.agent(agent),
-                opts=pulumi.ResourceOptions(
-                    parent=self, depends_on=[identities[agent]] if agent in identities else []
-                ),
+                opts=pulumi.ResourceOptions(parent=self),
             )
             for purpose, agent in KEY_CONSUMERS.items()
         ]

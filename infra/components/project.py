@@ -60,6 +60,14 @@ DEPLOYER_ROLES = (
 )
 DEPLOYER_KMS_ROLE = "roles/cloudkms.admin"
 AUDITED_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
+# Service agents the environment grants roles to. A new project has none of them until something asks:
+# ServiceIdentity (and the two look-ups below for Cloud Storage and BigQuery) make each exist first.
+PROVISIONED_AGENTS = {
+    "pubsub": "pubsub.googleapis.com",
+    "aiplatform": "aiplatform.googleapis.com",
+    "artifactregistry": "artifactregistry.googleapis.com",
+    "monitoring": "monitoring.googleapis.com",
+}
 
 
 @dataclass(frozen=True)
@@ -147,6 +155,21 @@ class Project(pulumi.ComponentResource):
                 opts=child,
             )
 
+        identities = {
+            agent: gcp.projects.ServiceIdentity(
+                f"{name}-agent-{agent}", project=project_id, service=api, opts=after_apis
+            )
+            for agent, api in PROVISIONED_AGENTS.items()
+        }
+        lookup = pulumi.InvokeOutputOptions(parent=self, depends_on=services)
+        storage_agent = gcp.storage.get_project_service_account_output(project=project_id, opts=lookup)
+        bigquery_agent = gcp.bigquery.get_default_service_account_output(project=project_id, opts=lookup)
+        agents = {
+            **{agent: identity.member for agent, identity in identities.items()},
+            "storage": storage_agent.member,
+            "bigquery": bigquery_agent.member,
+        }
+
         self.refs = ProjectRefs(
             project_id=project_id,
             number=number,
@@ -154,6 +177,7 @@ class Project(pulumi.ComponentResource):
             serving_sa=self.service_accounts["serving"].email,
             deployer_sa=self.service_accounts["deployer"].email,
             services=tuple(services),
+            agents=agents,
         )
         self.register_outputs(
             {

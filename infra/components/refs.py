@@ -6,20 +6,12 @@ built and tested on its own under the SDK's mocks.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
 
-# Google-managed service agents, by the API they act for; each is `service-<project number>@<domain>`
-# except BigQuery's encryption agent. Their e-mails are derived from the project number, no look-up needed.
-SERVICE_AGENT_DOMAINS = {
-    "storage": "gs-project-accounts.iam.gserviceaccount.com",
-    "pubsub": "gcp-sa-pubsub.iam.gserviceaccount.com",
-    "aiplatform": "gcp-sa-aiplatform.iam.gserviceaccount.com",
-    "artifactregistry": "gcp-sa-artifactregistry.iam.gserviceaccount.com",
-    "monitoring": "gcp-sa-monitoring-notification.iam.gserviceaccount.com",
-}
+from infra.service_agents import agent_email
 
 
 @dataclass(frozen=True)
@@ -36,13 +28,19 @@ class ProjectRefs:
     """E-mail of the CI deployer service account."""
     services: Sequence[pulumi.Resource] = field(default_factory=tuple)
     """Enabled APIs: resources that call an API depend on these."""
+    agents: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+    """IAM member per service agent (`pubsub`, `aiplatform`, `storage`, ...) as provisioned by the Project:
+    granting to these waits until the agent exists."""
 
     def agent(self, service: str) -> pulumi.Output[str]:
-        """IAM member of a Google-managed service agent (`serviceAccount:...`)."""
-        if service == "bigquery":
-            return self.number.apply(lambda n: f"serviceAccount:bq-{n}@bigquery-encryption.iam.gserviceaccount.com")
-        domain = SERVICE_AGENT_DOMAINS[service]
-        return self.number.apply(lambda n: f"serviceAccount:service-{n}@{domain}")
+        """IAM member of a Google-managed service agent (`serviceAccount:...`).
+
+        The provisioned agent when the Project made sure it exists; otherwise derived from the project number.
+        """
+        if service in self.agents:
+            return self.agents[service]
+        api = f"{service}.googleapis.com"
+        return self.number.apply(lambda n: f"serviceAccount:{agent_email(api, n)}")
 
 
 @dataclass(frozen=True)

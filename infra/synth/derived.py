@@ -20,6 +20,8 @@ is a created project's `number`, which gets the same documented stand-in as the 
 | `gcp:artifactregistry/repository:Repository` | id `projects/<p>/locations/<l>/repositories/<repositoryId>`, `name` |
 | `gcp:vertex/aiEndpoint:AiEndpoint` | id `projects/<p>/locations/<l>/endpoints/<name>` |
 | `gcp:organizations/project:Project` | id `projects/<projectId>`, `number` (stand-in, see above) |
+| `gcp:projects/service:Service` | id `<project>/<service>` (an enabled API) |
+| `gcp:projects/serviceIdentity:ServiceIdentity` | `email`, `member` of the API's agent (project number: stand-in) |
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from infra.service_agents import AGENT_DOMAINS, agent_email
 from infra.synth.invokes import fake_project_number
 
 Derivation = Callable[[Mapping[str, Any], str], tuple[str, dict[str, Any]] | None]
@@ -81,6 +84,21 @@ def _project(inputs: Mapping[str, Any], project: str) -> tuple[str, dict[str, An
     return (f"projects/{found[0]}", {"number": fake_project_number(found[0])}) if found else None
 
 
+def _service_identity(inputs: Mapping[str, Any], project: str) -> tuple[str, dict[str, Any]] | None:
+    found = _text(inputs, "service")
+    owner = inputs.get("project") if isinstance(inputs.get("project"), str) else project
+    if not found or not owner or found[0] not in AGENT_DOMAINS:
+        return None
+    email = agent_email(found[0], fake_project_number(owner))
+    return f"projects/{owner}/services/{found[0]}", {"email": email, "member": f"serviceAccount:{email}"}
+
+
+def _enabled_api(inputs: Mapping[str, Any], project: str) -> tuple[str, dict[str, Any]] | None:
+    found = _text(inputs, "service")
+    owner = inputs.get("project") if isinstance(inputs.get("project"), str) else project
+    return (f"{owner}/{found[0]}", {}) if found and owner else None
+
+
 DERIVATIONS: dict[str, Derivation] = {
     "gcp:serviceaccount/account:Account": _account,
     "gcp:kms/keyRing:KeyRing": _project_scoped("locations/{}/keyRings/{}", "location", "name"),
@@ -93,6 +111,8 @@ DERIVATIONS: dict[str, Derivation] = {
     "gcp:artifactregistry/repository:Repository": _repository,
     "gcp:vertex/aiEndpoint:AiEndpoint": _project_scoped("locations/{}/endpoints/{}", "location", "name"),
     "gcp:organizations/project:Project": _project,
+    "gcp:projects/serviceIdentity:ServiceIdentity": _service_identity,
+    "gcp:projects/service:Service": _enabled_api,
 }
 
 

@@ -176,3 +176,32 @@ def test_release_registers_what_the_manifest_pins(env: str) -> None:
     deployment = dynamic[f"genai-{env}-release-assistant-deployment"]
     assert deployment["inputs"]["endpoint_id"] == snapshot(env)["outputs"]["endpoints"]["assistant"]
     assert snapshot(env)["outputs"]["release"] == manifest.release
+
+
+def test_grants_to_service_agents_wait_for_the_agents() -> None:
+    """A new project has no service agents until asked: every grant to one depends on its provisioning."""
+    by_urn = {r["urn"]: r for r in resources("dev")}
+    identities = {r["inputs"]["service"]: r for r in resources("dev", "gcp:projects/serviceIdentity:ServiceIdentity")}
+    assert set(identities) == {
+        "pubsub.googleapis.com", "aiplatform.googleapis.com", "artifactregistry.googleapis.com",
+        "monitoring.googleapis.com",
+    }
+    grants = [
+        r for r in resources("dev") if r["inputs"].get("member", "").endswith("@gcp-sa-pubsub.iam.gserviceaccount.com")
+    ]
+    assert grants, "the Pub/Sub agent is granted dead-letter and BigQuery-subscription roles"
+    for grant in grants:
+        waits_for = {by_urn[d]["type"] for d in grant["dependencies"] if d in by_urn}
+        assert "gcp:projects/serviceIdentity:ServiceIdentity" in waits_for, grant["urn"]
+
+
+def test_cmek_grants_name_each_agent() -> None:
+    members = {r["inputs"]["member"] for r in resources("prod", "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")}
+    domains = {m.split("@", 1)[1] for m in members}
+    assert domains == {
+        "gs-project-accounts.iam.gserviceaccount.com",
+        "bigquery-encryption.iam.gserviceaccount.com",
+        "gcp-sa-pubsub.iam.gserviceaccount.com",
+        "gcp-sa-aiplatform.iam.gserviceaccount.com",
+        "gcp-sa-artifactregistry.iam.gserviceaccount.com",
+    }
