@@ -121,6 +121,13 @@ class LifecycleConfig(Strict):
     """Noncurrent object versions kept before older ones are deleted."""
 
 
+BucketPurpose = Literal["pipeline_root", "datasets", "model_artifacts"]
+
+
+def _retained_by_default() -> list[BucketPurpose]:
+    return ["datasets", "model_artifacts"]
+
+
 class DataConfig(Strict):
     """Buckets and BigQuery datasets of the environment."""
 
@@ -130,12 +137,10 @@ class DataConfig(Strict):
     retention_days: int | None = Field(default=None, ge=1, le=3650)
     """Bucket retention policy (objects cannot be deleted or replaced before) on `retention_buckets`; null for
     none (default). Cloud Storage refuses versioning beside a retention policy, so those buckets are unversioned."""
-    retention_buckets: list[Literal["pipeline_root", "datasets", "model_artifacts"]] = Field(
-        default_factory=lambda: ["datasets", "model_artifacts"]
-    )
+    retention_buckets: list[BucketPurpose] = Field(default_factory=_retained_by_default)
     """Buckets that get the retention policy: by default the training data and the model artifacts (what a
     release and an audit need), not the pipeline root (scratch space, versioned instead)."""
-    bucket_names: dict[Literal["pipeline_root", "datasets", "model_artifacts"], BucketName] = Field(
+    bucket_names: dict[BucketPurpose, BucketName] = Field(
         default_factory=dict
     )
     """Override the default bucket names (`<project id>-<purpose>`), e.g. when a name is taken."""
