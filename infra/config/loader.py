@@ -63,14 +63,64 @@ def read_yaml(path: Path) -> dict[str, Any]:
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Mappings merge key by key; any other value (lists included) in `override` replaces the base value."""
+    """Mappings merge key by key; lists of named mappings (e.g. served models) merge item by item on `name`;
+    any other value (other lists included) in `override` replaces the base value."""
     merged = dict(base)
     for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = deep_merge(merged[key], value)
+        current = merged.get(key)
+        if isinstance(value, Mapping) and isinstance(current, Mapping):
+            merged[key] = deep_merge(current, value)
+        elif _named_items(value) and _named_items(current):
+            merged[key] = _merge_by_name(current, value)
         else:
             merged[key] = value
     return merged
+
+
+def _named_items(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(i, Mapping) and "name" in i for i in value)
+
+
+def _merge_by_name(base: list[Mapping[str, Any]], override: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Items of `override` merge onto the base item with the same name, in the base's order; new names follow."""
+    by_name = {item["name"]: item for item in override}
+    merged = [deep_merge(item, by_name.pop(item["name"], {})) for item in base]
+    return merged + [dict(item) for item in override if item["name"] in by_name]
+
+
+# Stack config keys the platform reads; other `gcp:` keys are the provider's own settings.
+GCP_PROVIDER_KEYS = (
+    "project", "region", "zone", "billingProject", "userProjectOverride", "impersonateServiceAccount",
+    "credentials", "accessToken", "defaultLabels", "addTerraformAttributionLabel", "requestTimeout",
+)
+
+
+def check_stack_keys(config: Mapping[str, Any], path: Path) -> list[Problem]:
+    """Typos in the stack's own config keys (`gcp:regoin`, `genai-mlops:enviroment`) with a suggestion."""
+    known = {f"gcp:{k}" for k in GCP_PROVIDER_KEYS} | {CONFIG_KEY}
+    problems = []
+    for key in config:
+        namespace = str(key).split(":", 1)[0]
+        if namespace in ("gcp", CONFIG_NAMESPACE) and key not in known:
+            candidates = sorted(k for k in known if k.startswith(f"{namespace}:"))
+            hint = difflib.get_close_matches(str(key), candidates, n=1, cutoff=0.6)
+            suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+            problems.append(Problem(str(path), f"config.{key}", f"unknown key {key!r}{suggestion}"))
+    return problems
+
+
+def check_provider_matches(config: Mapping[str, Any], cfg: EnvironmentConfig, path: Path) -> list[Problem]:
+    """The Google provider's default project and region must be the environment's own."""
+    expected = {"gcp:project": cfg.project.id, "gcp:region": cfg.region}
+    return [
+        Problem(
+            str(path), f"config.{key}",
+            f"is {config[key]!r} but the environment's {'project.id' if key == 'gcp:project' else 'region'} is "
+            f"{value!r}; set both to the same value",
+        )
+        for key, value in expected.items()
+        if key in config and config[key] != value
+    ]
 
 
 def load_environment(env: str, project_dir: Path | None = None) -> EnvironmentConfig:
@@ -83,11 +133,20 @@ def load_environment(env: str, project_dir: Path | None = None) -> EnvironmentCo
             summary="unknown environment",
         )
     config = read_yaml(path).get("config") or {}
-    if not isinstance(config, dict) or not isinstance(config.get(CONFIG_KEY), dict):
-        raise UserInputError.single(
+    if not isinstance(config, dict):
+        raise UserInputError.single(str(path), "config", "expected a mapping of config keys")
+    problems = check_stack_keys(config, path)
+    if not isinstance(config.get(CONFIG_KEY), dict):
+        problems.append(Problem(
             str(path), f"config.{CONFIG_KEY}", "missing: the environment's settings live under this key (a mapping)"
-        )
-    return build_environment(env, config[CONFIG_KEY], project_dir, stack_path=path)
+        ))
+    if problems:
+        raise UserInputError(problems, summary=f"invalid stack file for environment {env!r}")
+    cfg = build_environment(env, config[CONFIG_KEY], project_dir, stack_path=path)
+    mismatches = check_provider_matches(config, cfg, path)
+    if mismatches:
+        raise UserInputError(mismatches, summary=f"invalid stack file for environment {env!r}")
+    return cfg
 
 
 def build_environment(

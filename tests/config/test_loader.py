@@ -189,3 +189,43 @@ def test_unknown_environment(tmp_path: Path) -> None:
     with pytest.raises(UserInputError) as caught:
         load_environment("qa", make_project(tmp_path, VALID))
     assert "no stack file for environment 'qa' (known environments: dev)" in str(caught.value)
+
+
+def write_stack(tmp_path: Path, config: dict[str, Any]) -> Path:
+    project = make_project(tmp_path, VALID)
+    (project / "environments" / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": config}))
+    return project
+
+
+def test_stack_key_typos_are_named_with_a_suggestion(tmp_path: Path) -> None:
+    project = write_stack(tmp_path, {"gcp:regoin": "europe-west4", "genai-mlops:enviroment": VALID})
+    with pytest.raises(UserInputError) as caught:
+        load_environment("dev", project)
+    assert [(p.key_path, p.message) for p in caught.value.problems] == [
+        ("config.gcp:regoin", "unknown key 'gcp:regoin'; did you mean 'gcp:region'?"),
+        (
+            "config.genai-mlops:enviroment",
+            "unknown key 'genai-mlops:enviroment'; did you mean 'genai-mlops:environment'?",
+        ),
+        ("config.genai-mlops:environment", "missing: the environment's settings live under this key (a mapping)"),
+    ]
+
+
+def test_provider_project_must_be_the_environments(tmp_path: Path) -> None:
+    project = write_stack(tmp_path, {"gcp:project": "someone-else", "genai-mlops:environment": VALID})
+    with pytest.raises(UserInputError) as caught:
+        load_environment("dev", project)
+    (problem,) = caught.value.problems
+    assert (problem.key_path, problem.message) == (
+        "config.gcp:project",
+        "is 'someone-else' but the environment's project.id is 'acme-genai-test'; set both to the same value",
+    )
+
+
+def test_served_models_merge_by_name(tmp_path: Path) -> None:
+    stack = {**VALID, "serving": {"models": [{"name": "assistant", "max_replicas": 4}, {"name": "summarizer"}]}}
+    cfg = load_environment("dev", make_project(tmp_path, stack))
+    assistant, summarizer = cfg.serving.models
+    assert (assistant.name, assistant.max_replicas) == ("assistant", 4)
+    assert assistant.description.startswith("Grounded question answering"), "kept from defaults.yaml"
+    assert (summarizer.name, summarizer.max_replicas) == ("summarizer", 1)
