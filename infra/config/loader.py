@@ -70,7 +70,7 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
         current = merged.get(key)
         if isinstance(value, Mapping) and isinstance(current, Mapping):
             merged[key] = deep_merge(current, value)
-        elif _named_items(value) and _named_items(current):
+        elif isinstance(current, list) and _named_items(value) and _named_items(current):
             merged[key] = _merge_by_name(current, value)
         else:
             merged[key] = value
