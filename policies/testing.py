@@ -22,5 +22,11 @@ def engine_inputs(args_type: type, **arguments: Any) -> dict[str, Any]:
     unknown = sorted(set(arguments) - set(known))
     if unknown:
         raise TypeError(f"{args_type.__name__} has no argument(s) {unknown}")
-    struct = asyncio.run(rpc.serialize_properties(arguments, {}, typ=args_type))
+    # A private loop, not asyncio.run: that one unsets the thread's event loop when done, which breaks the
+    # SDK's mock runtime (`set_mocks`) for any test that runs after a module built its inputs at import.
+    loop = asyncio.new_event_loop()
+    try:
+        struct = loop.run_until_complete(rpc.serialize_properties(arguments, {}, typ=args_type))
+    finally:
+        loop.close()
     return json_format.MessageToDict(struct)

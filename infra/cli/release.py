@@ -1,7 +1,7 @@
-"""`mlops promote --from ENV --to ENV` and `mlops rollback --env ENV`: move releases between environments.
+"""`mlops promote`, `mlops rollback` and `mlops canary finish|abort`: move releases between environments.
 
-Exit codes: 0 promoted / rolled back / nothing to do, 1 a gate failed or nothing to roll back to (nothing
-changed), 2 invalid input (raised as UserInputError and printed by the app).
+Exit codes: 0 promoted / rolled back / canary ended / nothing to do, 1 a gate failed, nothing to roll back
+to or no canary to end (nothing changed), 2 invalid input (raised as UserInputError and printed by the app).
 """
 
 from __future__ import annotations
@@ -76,7 +76,8 @@ def register(app: typer.Typer) -> None:
                 "--canary",
                 min=0,
                 max=50,
-                help="Traffic percent kept on the previous model version (default: release.canary_percent of TARGET).",
+                help="Start the new model version at this traffic percent, the previous version keeping the rest until "
+                "`mlops canary finish|abort` (default: release.canary_percent of TARGET; 0 = all at once).",
             ),
         ] = None,
         skip_policy_check: Annotated[
@@ -84,7 +85,8 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--skip-policy-check",
                 metavar="REASON",
-                help="Promote without the policy gate; the reason is recorded in the manifest's provenance.",
+                help="Promote without the policy gate; the reason is recorded in the manifest's provenance. "
+                "Refused for a production-tier target.",
             ),
         ] = None,
         commit: Annotated[
@@ -182,5 +184,71 @@ def register(app: typer.Typer) -> None:
         out.print(
             f"rolled back {env}: {outcome.replaced_release} -> {outcome.restored_release}; "
             f"replaced manifest archived at {outcome.archived_path}",
+            markup=False,
+        )
+
+    canary_group = typer.Typer(
+        help="End the canary a promotion started: finish (all traffic to the new version) or abort (roll back).",
+        no_args_is_help=True,
+    )
+    app.add_typer(canary_group, name="canary")
+
+    @canary_group.command("finish")
+    def canary_finish(
+        env: Annotated[str, typer.Option("--env", "-e", help="Environment whose canary ends.")],
+        project_dir: ProjectDir = None,
+    ) -> None:
+        """Move all traffic to the release's new model versions and drop the previous ones; print the diff.
+
+        The canary manifest is kept in environments/releases/ENV/ (a rollback returns to it).
+        Exit 0 finished, 1 ENV is not in a canary (nothing changed), 2 invalid input.
+        """
+        from rich.console import Console
+
+        from infra.config.loader import PROJECT_ROOT
+        from infra.release.promotion import CanaryRefused, finish_canary
+
+        root = (project_dir or PROJECT_ROOT).resolve()
+        out = Console(highlight=False, soft_wrap=True)
+        try:
+            outcome = finish_canary(env, root)
+        except CanaryRefused as exc:
+            out.print(f"canary finish refused: {exc}", markup=False)
+            raise typer.Exit(EXIT_BLOCKED) from None
+        out.print(outcome.diff, markup=False, end="")
+        dropped = ", ".join(f"{model} (previous {release})" for model, release in outcome.finished.items())
+        out.print(
+            f"finished the canary of release {outcome.release} in {env}: 100% to the new version of {dropped}; "
+            f"wrote {outcome.manifest_path}; canary manifest kept at {outcome.history_path}",
+            markup=False,
+        )
+
+    @canary_group.command("abort")
+    def canary_abort(
+        env: Annotated[str, typer.Option("--env", "-e", help="Environment whose canary is abandoned.")],
+        by: By = None,
+        project_dir: ProjectDir = None,
+    ) -> None:
+        """Return ENV to the release the canary replaced (100% to the previous version); print the diff.
+
+        A rollback that first checks ENV is in a canary and its newest history entry is the replaced release.
+        Exit 0 aborted, 1 ENV is not in a canary or its history does not lead back (nothing changed), 2 invalid input.
+        """
+        from rich.console import Console
+
+        from infra.config.loader import PROJECT_ROOT
+        from infra.release.promotion import CanaryRefused, abort_canary
+
+        root = (project_dir or PROJECT_ROOT).resolve()
+        out = Console(highlight=False, soft_wrap=True)
+        try:
+            outcome = abort_canary(env, _who(root, by), root)
+        except CanaryRefused as exc:
+            out.print(f"canary abort refused: {exc}", markup=False)
+            raise typer.Exit(EXIT_BLOCKED) from None
+        out.print(outcome.diff, markup=False, end="")
+        out.print(
+            f"aborted the canary in {env}: {outcome.replaced_release} -> {outcome.restored_release} (100%); "
+            f"canary manifest archived at {outcome.archived_path}",
             markup=False,
         )

@@ -2,16 +2,19 @@
 
 Pure functions of the config and the monitored resource ids, so the Observability component only wires them
 to resources, and tests can read the exact filters. Metric names and shapes follow Cloud Monitoring's
-`aiplatform.googleapis.com/prediction/online/*` and `pubsub.googleapis.com/subscription/*` metrics.
+`aiplatform.googleapis.com/prediction/online/*` and `pubsub.googleapis.com/subscription/*` metrics; the
+evaluation-quality alerts read log-based metrics extracted from the evaluation pipeline's summary log line.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import pulumi_gcp as gcp
 
 from infra.config.model import AlertThresholds
+from pipelines.lib.summary import SUMMARY_LOG_KEY
 
 ENDPOINT_RESOURCE = "aiplatform.googleapis.com/Endpoint"
 PREDICTION_METRICS = "aiplatform.googleapis.com/prediction/online"
@@ -74,13 +77,15 @@ def _above_threshold(
     duration: str,
     *,
     filter: str,
+    comparison: str = "COMPARISON_GT",
     aggregations: list[gcp.monitoring.AlertPolicyConditionConditionThresholdAggregationArgs],
     missing_data_inactive: bool = False,
     denominator_filter: str | None = None,
     denominator_aggregations: list[gcp.monitoring.AlertPolicyConditionConditionThresholdDenominatorAggregationArgs]
     | None = None,
 ) -> gcp.monitoring.AlertPolicyConditionArgs:
-    """A condition that fires as soon as one series stays above `threshold` for `duration` (every alert here).
+    """A condition that fires as soon as one series stays above `threshold` for `duration` (every alert here;
+    the quality alerts pass `COMPARISON_LT` to fire below a minimum instead).
 
     `missing_data_inactive` closes the incident when the series stops (an endpoint without traffic); the
     denominator arguments make it a ratio condition.
@@ -92,7 +97,7 @@ def _above_threshold(
             aggregations=aggregations,
             denominator_filter=denominator_filter,
             denominator_aggregations=denominator_aggregations,
-            comparison="COMPARISON_GT",
+            comparison=comparison,
             threshold_value=threshold,
             duration=duration,
             trigger=gcp.monitoring.AlertPolicyConditionConditionThresholdTriggerArgs(count=1),
@@ -169,6 +174,77 @@ def pipeline_failure_condition(metric_name: str, t: AlertThresholds) -> gcp.moni
         # One series per pipeline job (the metric's label); REDUCE_COUNT counts the jobs that logged errors.
         aggregations=[_aggregation("ALIGN_DELTA", "REDUCE_COUNT", None, COUNT_WINDOW)],
     )
+
+
+# --- evaluation quality (the summary line the evaluation pipeline logs) ------------------------------------
+
+Bound = Literal["min", "max"]
+
+
+@dataclass(frozen=True)
+class SummaryLogShape:
+    """One way the summary line `{"quality_summary": {...}}` can arrive in Cloud Logging, and how to read it.
+
+    A pipeline task's stdout reaches Cloud Logging under the pipeline job's resource. A line that is a JSON
+    object may be parsed into `jsonPayload` (structured logging) or kept as text in `textPayload`, depending
+    on the logging agent of the task's runtime; the platform extracts both, so the alert fires either way.
+    """
+
+    key: str
+    match: str
+    """Filter clause that selects the summary line."""
+    extractor: str
+    """Value extractor with `{metric}` for the metric name."""
+
+
+SUMMARY_LOG_SHAPES = (
+    SummaryLogShape(
+        "json",
+        f"jsonPayload.{SUMMARY_LOG_KEY}.metrics.groundedness:*",
+        f"EXTRACT(jsonPayload.{SUMMARY_LOG_KEY}.metrics.{{metric}})",
+    ),
+    SummaryLogShape(
+        "text",
+        f'textPayload:"\\"{SUMMARY_LOG_KEY}\\""',
+        'REGEXP_EXTRACT(textPayload, "\\"{metric}\\": ([-+.0-9eE]+)")',
+    ),
+)
+QUALITY_WINDOW = "600s"
+"""A run logs one summary: its value is the only point in the window, so a miss fires at once."""
+
+
+def quality_log_filter(shape: SummaryLogShape) -> str:
+    """Log entries of pipeline jobs that are the evaluation summary line in `shape`."""
+    return f'resource.type="{PIPELINE_JOB_RESOURCE}" AND {shape.match}'
+
+
+def quality_extractor(shape: SummaryLogShape, metric: str) -> str:
+    return shape.extractor.format(metric=metric)
+
+
+def quality_condition(
+    metric: str, bound: Bound, threshold: float, log_metric_names: dict[str, str]
+) -> list[gcp.monitoring.AlertPolicyConditionArgs]:
+    """One condition per summary log shape: the run's mean `metric` below a `min` (or above a `max`) bound.
+
+    `log_metric_names` maps each shape key to the log-based metric carrying this metric's value.
+    """
+    below = bound == "min"
+    word = "<" if below else ">"
+    return [
+        _above_threshold(
+            f"evaluation {metric} {word} {threshold:g} ({shape.key} log line)",
+            threshold,
+            "0s",
+            filter=log_metric_filter(log_metric_names[shape.key]),
+            comparison="COMPARISON_LT" if below else "COMPARISON_GT",
+            # The mean of the distribution is the logged value itself; across runs the worst one counts.
+            aggregations=[
+                _aggregation("ALIGN_MEAN", "REDUCE_MIN" if below else "REDUCE_MAX", None, QUALITY_WINDOW)
+            ],
+        )
+        for shape in SUMMARY_LOG_SHAPES
+    ]
 
 
 @dataclass(frozen=True)
@@ -274,5 +350,29 @@ def pipeline_failure_runbook(t: AlertThresholds) -> Runbook:
             f"`{PIPELINE_JOB_RESOURCE}`, severity>=ERROR): quota, permission, data or code errors.",
             "Re-run the pipeline once the cause is fixed; serving is unaffected (the endpoint keeps the "
             "current model).",
+        ),
+    )
+
+
+def quality_runbook(metric: str, bound: Bound, threshold: float) -> Runbook:
+    below = bound == "min"
+    return Runbook(
+        title=f"Evaluation: {metric} {'below' if below else 'above'} {threshold:g}",
+        meaning=(
+            f"The latest evaluation run scored the endpoint's sampled answers with a mean {metric} "
+            f"{'below the minimum' if below else 'above the maximum'} of {threshold:g} that releases into this "
+            "environment must meet (`release.evaluation_gates`). Users are getting worse answers than the "
+            "release was admitted with."
+        ),
+        steps=(
+            "Open Vertex AI > Pipelines, find the latest `genai-evaluation` run and its `write-summary` task: "
+            "the summary lists every metric, the thresholds and the reasons.",
+            "Read the flagged examples in the evaluation dataset's `results_review` table (same `run`): are "
+            "they one topic, one kind of question, or everything?",
+            "If quality dropped right after a release (new model version or traffic split), roll back: "
+            f"`{ROLLBACK_COMMAND}`.",
+            "If the release is unchanged, the traffic changed: add the failing questions to the tuning data "
+            "and start a tuning run; keep the alert open until an evaluation run passes.",
+            "The alert closes by itself a day after the run (the next scheduled run re-evaluates).",
         ),
     )

@@ -1,9 +1,11 @@
 """Data: the environment's Cloud Storage buckets and BigQuery datasets and tables.
 
-Buckets hold the pipeline root, training/evaluation datasets and model artifacts; BigQuery holds evaluation
-results, the endpoints' request/response logs and user feedback. Everything is private (uniform bucket-level
-access, public access prevention enforced, no public dataset access), labelled, encrypted with the
-environment's keys when CMEK is on, and protected where the environment protects stateful resources.
+Buckets hold the pipeline root, training/evaluation datasets and model artifacts. BigQuery holds evaluation
+results (the tables the evaluation pipeline writes, defined in `pipelines.lib.bigquery_schema`), the
+endpoints' request/response logs with the view the evaluation pipeline reads them through, and user
+feedback. Everything is private (uniform bucket-level access, public access prevention enforced, no public
+dataset access), labelled, encrypted with the environment's keys when CMEK is on, and protected where the
+environment protects stateful resources.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pulumi_gcp as gcp
 
 from infra.components.naming import Naming, stateful, type_token
 from infra.components.refs import KeyRefs, ProjectRefs
-from infra.components.table_schemas import TABLES_BY_DATASET, TableSpec
+from infra.components.table_schemas import TABLES_BY_DATASET, VIEWS_BY_DATASET, TableSpec, ViewSpec
 from infra.config.model import EnvironmentConfig
 
 COMPONENT = "data"
@@ -51,11 +53,13 @@ class DataArgs:
 
 
 class Data(pulumi.ComponentResource):
-    """Buckets (`buckets[purpose]`), datasets (`datasets[purpose]`) and their tables (`tables[purpose]`)."""
+    """Buckets (`buckets[purpose]`), datasets (`datasets[purpose]`), their tables (`tables[table_id]`) and
+    views (`views[view_id]`)."""
 
     buckets: dict[str, gcp.storage.Bucket]
     datasets: dict[str, gcp.bigquery.Dataset]
     tables: dict[str, gcp.bigquery.Table]
+    views: dict[str, gcp.bigquery.Table]
     bucket_names: dict[str, pulumi.Output[str]]
     dataset_ids: dict[str, pulumi.Output[str]]
     feedback_table_id: pulumi.Output[str]
@@ -64,6 +68,10 @@ class Data(pulumi.ComponentResource):
     """`bq://project.dataset` of the prediction-logs dataset: the endpoints' request/response logging target."""
     prediction_logs_table_uri: pulumi.Output[str]
     """`bq://project.dataset.table` of the request/response logging table."""
+    prediction_examples_uri: pulumi.Output[str]
+    """`bq://project.dataset.view` of the view flattening the logs into examples: the evaluation `logs_uri`."""
+    evaluation_results_uri: pulumi.Output[str]
+    """`bq://project.dataset.results` of the per-example scores table: the evaluation `results_uri`."""
 
     def __init__(self, name: str, args: DataArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(type_token("Data"), name, None, opts)
@@ -74,7 +82,14 @@ class Data(pulumi.ComponentResource):
 
         self.buckets = {p: self._bucket(name, p) for p in BUCKET_PURPOSES}
         self.datasets = {p: self._dataset(name, p) for p in DATASET_PURPOSES}
-        self.tables = {p: self._table(name, p, TABLES_BY_DATASET[p]) for p in DATASET_PURPOSES}
+        self.tables = {
+            spec.table_id: self._table(name, p, spec) for p in DATASET_PURPOSES for spec in TABLES_BY_DATASET[p]
+        }
+        self.views = {
+            view.table_id: self._view(name, p, view, source)
+            for p in DATASET_PURPOSES
+            for view, source in VIEWS_BY_DATASET.get(p, ())
+        }
         self.agent_grants = [
             gcp.bigquery.DatasetIamMember(
                 f"{name}-{purpose.replace('_', '-')}-{agent}-{role.rsplit('.', 1)[-1].lower()}",
@@ -96,7 +111,14 @@ class Data(pulumi.ComponentResource):
         logs = self.datasets["prediction_logs"]
         self.prediction_logs_uri = pulumi.Output.concat("bq://", logs.project, ".", logs.dataset_id)
         self.prediction_logs_table_uri = pulumi.Output.concat(
-            self.prediction_logs_uri, ".", self.tables["prediction_logs"].table_id
+            self.prediction_logs_uri, ".", self.tables["request_response_logging"].table_id
+        )
+        self.prediction_examples_uri = pulumi.Output.concat(
+            self.prediction_logs_uri, ".", self.views["prediction_examples"].table_id
+        )
+        results = self.tables["results"]
+        self.evaluation_results_uri = pulumi.Output.concat(
+            "bq://", results.project, ".", results.dataset_id, ".", results.table_id
         )
         self.register_outputs(
             {
@@ -105,6 +127,8 @@ class Data(pulumi.ComponentResource):
                 "feedback_table_id": self.feedback_table_id,
                 "prediction_logs_uri": self.prediction_logs_uri,
                 "prediction_logs_table_uri": self.prediction_logs_table_uri,
+                "prediction_examples_uri": self.prediction_examples_uri,
+                "evaluation_results_uri": self.evaluation_results_uri,
             }
         )
 
@@ -180,7 +204,7 @@ class Data(pulumi.ComponentResource):
         cfg = self._args.cfg
         data = cfg.data
         key = self._args.keys.bigquery
-        spec = TABLES_BY_DATASET[purpose]
+        spec = TABLES_BY_DATASET[purpose][0]
         return gcp.bigquery.Dataset(
             f"{name}-{purpose.replace('_', '-')}",
             dataset_id=self._args.naming.dataset(purpose),
@@ -224,6 +248,33 @@ class Data(pulumi.ComponentResource):
             encryption_configuration=(
                 gcp.bigquery.TableEncryptionConfigurationArgs(kms_key_name=key) if key is not None else None
             ),
+            deletion_protection=cfg.protection.deletion_protection,
+            labels={**self._labels, "purpose": purpose.replace("_", "-")},
+            opts=opts,
+        )
+
+    def _view(self, name: str, purpose: str, view: ViewSpec, source: TableSpec) -> gcp.bigquery.Table:
+        """A standard-SQL view over `source` in the same dataset.
+
+        It stores no data, so it carries no key of its own (BigQuery encrypts nothing for it; the dataset's
+        default key covers the tables it reads), but it is protected like the tables so a destroy in a
+        protected environment cannot break the evaluation schedules that read it.
+        """
+        cfg = self._args.cfg
+        dataset = self.datasets[purpose]
+        table = self.tables[source.table_id]
+        query = pulumi.Output.all(table.project, table.dataset_id, table.table_id).apply(
+            lambda parts: view.query(".".join(str(p) for p in parts))
+        )
+        opts = self._stateful_opts(self._args.keys.bigquery)
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[dataset, table]))
+        return gcp.bigquery.Table(
+            f"{name}-{purpose.replace('_', '-')}-{view.table_id.replace('_', '-')}",
+            project=self._project_id,
+            dataset_id=dataset.dataset_id,
+            table_id=view.table_id,
+            description=view.description,
+            view=gcp.bigquery.TableViewArgs(query=query, use_legacy_sql=False),
             deletion_protection=cfg.protection.deletion_protection,
             labels={**self._labels, "purpose": purpose.replace("_", "-")},
             opts=opts,

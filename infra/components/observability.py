@@ -2,7 +2,9 @@
 
 E-mail channels for the on-call (plus a Pub/Sub channel automation can subscribe to), alert policies per
 endpoint (p99 latency, 5xx ratio), per dead-lettering subscription (dead letters, oldest unacked message),
-and for failed pipeline runs (a log-based metric); each alert carries a runbook. Thresholds come from the
+for failed pipeline runs (a log-based metric) and for evaluation quality (log-based metrics of the
+evaluation pipeline's summary line, against the environment's `release.evaluation_gates`); each alert
+carries a runbook. Thresholds come from the
 environment config, per served model where the model overrides them. Conditions and runbooks live in
 `alerts.py`, the dashboard layout in `dashboard.py`.
 """
@@ -21,6 +23,7 @@ from infra.components import alerts, dashboard
 from infra.components.naming import Naming, type_token
 from infra.components.refs import ProjectRefs
 from infra.config.model import AlertThresholds, EnvironmentConfig
+from pipelines.lib.metrics import METRIC_NAMES
 
 COMPONENT = "observability"
 CONSOLE = "https://console.cloud.google.com"
@@ -66,8 +69,10 @@ class Observability(pulumi.ComponentResource):
     """`email:<address>` per on-call address, plus `pubsub` for automation when enabled."""
     alert_policies: dict[str, gcp.monitoring.AlertPolicy]
     """Keys: `endpoint-latency:<model>`, `endpoint-errors:<model>`, `dead-letters:<sub>`,
-    `oldest-unacked:<sub>`, `pipeline-failures`."""
+    `oldest-unacked:<sub>`, `pipeline-failures`, `evaluation-quality:<metric>-<min|max>`."""
     pipeline_failures_metric: gcp.logging.Metric
+    quality_metrics: dict[str, dict[str, gcp.logging.Metric]]
+    """Evaluation metric -> summary log shape (`json`, `text`) -> log-based metric of its value per run."""
     dashboard: gcp.monitoring.Dashboard
     dashboard_url: pulumi.Output[str]
 
@@ -155,6 +160,9 @@ class Observability(pulumi.ComponentResource):
             depends_on=[self.pipeline_failures_metric],
         )
 
+        self.quality_metrics = {metric: self._quality_metrics(metric) for metric in METRIC_NAMES}
+        self.alert_policies.update(self._quality_policies(channel_ids))
+
         self.register_outputs(
             {
                 "dashboard_url": self.dashboard_url,
@@ -162,6 +170,57 @@ class Observability(pulumi.ComponentResource):
                 "alert_policy_names": {k: p.name for k, p in self.alert_policies.items()},
             }
         )
+
+    def _quality_policies(self, channel_ids: list[pulumi.Output[str]]) -> dict[str, gcp.monitoring.AlertPolicy]:
+        """One policy per bound of `release.evaluation_gates` on a metric the evaluation summary logs."""
+        policies: dict[str, gcp.monitoring.AlertPolicy] = {}
+        for metric, bound in sorted(self._args.cfg.release.evaluation_gates.items()):
+            if metric not in self.quality_metrics:
+                continue  # a gate on a metric the evaluation pipeline does not log has nothing to alert on
+            log_metrics = self.quality_metrics[metric]
+            names = pulumi.Output.all(**{shape: m.name for shape, m in log_metrics.items()})
+            sides: tuple[tuple[alerts.Bound, float | None], ...] = (("min", bound.min), ("max", bound.max))
+            for side, threshold in sides:
+                if threshold is None:
+                    continue
+                policies[f"evaluation-quality:{metric}-{side}"] = self._policy(
+                    f"quality-{metric}-{side}",
+                    alerts.quality_runbook(metric, side, threshold),
+                    names.apply(partial(alerts.quality_condition, metric, side, threshold)),
+                    "ERROR" if side == "max" else "WARNING",
+                    channel_ids,
+                    depends_on=list(log_metrics.values()),
+                )
+        return policies
+
+    def _quality_metrics(self, metric: str) -> dict[str, gcp.logging.Metric]:
+        """Log-based metrics of one evaluation metric's value, one per shape the summary line may take."""
+        cfg = self._args.cfg
+        found = {}
+        for shape in alerts.SUMMARY_LOG_SHAPES:
+            found[shape.key] = gcp.logging.Metric(
+                f"{self._name}-quality-{metric}-{shape.key}",
+                name=self._args.naming.name("evaluation", metric, shape.key),
+                project=self._args.project.project_id,
+                description=(
+                    f"Mean {metric} of each evaluation pipeline run, from its summary log line ({shape.key})."
+                ),
+                filter=alerts.quality_log_filter(shape),
+                value_extractor=alerts.quality_extractor(shape, metric),
+                metric_descriptor=gcp.logging.MetricMetricDescriptorArgs(
+                    metric_kind="DELTA",
+                    value_type="DISTRIBUTION",
+                    unit="1",
+                    display_name=f"{cfg.prefix} evaluation {metric} ({shape.key})",
+                ),
+                bucket_options=gcp.logging.MetricBucketOptionsArgs(
+                    linear_buckets=gcp.logging.MetricBucketOptionsLinearBucketsArgs(
+                        num_finite_buckets=20, width=0.05, offset=0.0
+                    )
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=self._api),
+            )
+        return found
 
     def thresholds_for(self, model: str) -> AlertThresholds:
         """The served model's own thresholds when it sets them, the environment's otherwise."""
@@ -252,7 +311,8 @@ class Observability(pulumi.ComponentResource):
         self,
         key: str,
         runbook: alerts.Runbook,
-        condition: pulumi.Output[gcp.monitoring.AlertPolicyConditionArgs],
+        condition: pulumi.Output[gcp.monitoring.AlertPolicyConditionArgs]
+        | pulumi.Output[list[gcp.monitoring.AlertPolicyConditionArgs]],
         severity: str,
         channel_ids: list[pulumi.Output[str]],
         depends_on: list[pulumi.Resource] | None = None,
@@ -263,7 +323,7 @@ class Observability(pulumi.ComponentResource):
             project=self._args.project.project_id,
             display_name=f"[{env}] {runbook.title}",
             combiner="OR",
-            conditions=[condition],
+            conditions=condition.apply(lambda c: c if isinstance(c, list) else [c]),
             severity=severity,
             notification_channels=channel_ids,
             documentation=gcp.monitoring.AlertPolicyDocumentationArgs(

@@ -1,71 +1,34 @@
 """BigQuery table schemas of the platform's datasets, as the JSON strings `gcp.bigquery.Table(schema=...)` takes.
 
-Each table is described once here (columns, partition column, clustering) so the Data component, the
-Pub/Sub BigQuery subscription and the code that writes rows agree on one definition.
+Each table is described once (columns, partition column, clustering) so the Data component, the Pub/Sub
+BigQuery subscription and the code that writes rows agree on one definition. The evaluation tables and the
+prediction-log view are the evaluation pipeline's contract and are defined where the pipeline image can read
+them, `pipelines.lib.bigquery_schema`; this module adds the tables that other writers fill.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from typing import Literal
-
-Mode = Literal["REQUIRED", "NULLABLE", "REPEATED"]
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: str
-    description: str
-    mode: Mode = "NULLABLE"
-
-    def as_dict(self) -> dict[str, str]:
-        return {"name": self.name, "type": self.type, "mode": self.mode, "description": self.description}
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    """One table: its id inside the dataset, its columns, the daily partition column and clustering columns."""
-
-    table_id: str
-    description: str
-    columns: tuple[Column, ...]
-    partition_field: str
-    clustering: tuple[str, ...] = ()
-
-    def schema_json(self) -> str:
-        """The schema as canonical JSON (stable bytes, so an unchanged schema never shows as a diff)."""
-        return json.dumps([c.as_dict() for c in self.columns], sort_keys=True, separators=(",", ":"))
-
-    def column_names(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-
-EVALUATION_RESULTS = TableSpec(
-    table_id="results",
-    description="One row per (pipeline run, example, metric): what the evaluation step measured for a model version.",
-    columns=(
-        Column("run_id", "STRING", "Vertex AI pipeline job id that produced the row.", "REQUIRED"),
-        Column("pipeline_name", "STRING", "Pipeline that ran the evaluation.", "REQUIRED"),
-        Column("template_version", "STRING", "Pipeline template version (sha256 of the compiled YAML)."),
-        Column("model_name", "STRING", "Model Registry model evaluated.", "REQUIRED"),
-        Column("model_version", "STRING", "Model Registry version id evaluated.", "REQUIRED"),
-        Column("dataset_uri", "STRING", "Evaluation dataset the examples come from."),
-        Column("example_id", "STRING", "Evaluation example id; null for dataset-level summary rows."),
-        Column("metric_name", "STRING", "Metric, e.g. groundedness or exact_match.", "REQUIRED"),
-        Column("metric_value", "FLOAT64", "Metric value for the example (or the mean for summary rows).", "REQUIRED"),
-        Column("threshold", "FLOAT64", "Gate threshold the metric was compared with, if any."),
-        Column("passed", "BOOL", "Whether the metric met its threshold."),
-        Column("flagged", "BOOL", "Example flagged for human review."),
-        Column("prompt", "STRING", "Prompt sent to the model."),
-        Column("response", "STRING", "Model response evaluated."),
-        Column("reference", "STRING", "Reference answer, when the metric uses one."),
-        Column("evaluated_at", "TIMESTAMP", "When the metric was computed.", "REQUIRED"),
-    ),
-    partition_field="evaluated_at",
-    clustering=("model_name", "model_version", "metric_name"),
+from pipelines.lib.bigquery_schema import (
+    PREDICTION_EXAMPLES,
+    REVIEW,
+    SCORES,
+    SUMMARY,
+    Column,
+    TableSpec,
+    ViewSpec,
 )
+
+__all__ = [
+    "FEEDBACK",
+    "FEEDBACK_MESSAGE_COLUMNS",
+    "PREDICTION_LOGS",
+    "PUBSUB_METADATA_COLUMNS",
+    "TABLES_BY_DATASET",
+    "VIEWS_BY_DATASET",
+    "Column",
+    "TableSpec",
+    "ViewSpec",
+]
 
 # Vertex AI online prediction request-response logging: the table Vertex writes sampled requests into
 # (`predict_request_response_logging_config.bigquery_destination`); when the destination names only the
@@ -111,9 +74,13 @@ FEEDBACK = TableSpec(
     clustering=("endpoint", "model_version"),
 )
 
-# Which table lives in which dataset (dataset purpose -> table).
-TABLES_BY_DATASET: dict[str, TableSpec] = {
-    "evaluation": EVALUATION_RESULTS,
-    "prediction_logs": PREDICTION_LOGS,
-    "feedback": FEEDBACK,
+# Which tables live in which dataset (dataset purpose -> tables); the first one describes the dataset.
+TABLES_BY_DATASET: dict[str, tuple[TableSpec, ...]] = {
+    "evaluation": (SCORES, REVIEW, SUMMARY),
+    "prediction_logs": (PREDICTION_LOGS,),
+    "feedback": (FEEDBACK,),
+}
+# Views over a dataset's tables: (view, the table it reads) per dataset purpose.
+VIEWS_BY_DATASET: dict[str, tuple[tuple[ViewSpec, TableSpec], ...]] = {
+    "prediction_logs": ((PREDICTION_EXAMPLES, PREDICTION_LOGS),),
 }

@@ -50,6 +50,11 @@ class ReleaseArgs:
     endpoint_ids: Vertex endpoint id per served model name; every model of the manifest needs one.
     pipelines_service_account: e-mail runs execute as when a schedule names no service account.
     pipeline_root: `gs://...` where scheduled runs write their artifacts.
+    serving_service_account: e-mail the deployed models serve as (the environment's serving account, with its
+        least-privilege grants); default None, and then they serve as Vertex AI's default identity.
+    kms_key_name: the environment's Vertex AI CMEK key (`projects/.../cryptoKeys/...`); model versions are
+        uploaded and scheduled pipeline runs created with it. Default None: Google-managed encryption (an
+        environment without CMEK).
     api_endpoint: Vertex AI API endpoint; default the region's (set only to test against other servers).
     depends_on: resources the release must wait for (enabled APIs, the repository, the endpoints).
     retry: how hard the providers retry 429/5xx/timeouts; default `RetryPolicy()` (minutes in total).
@@ -64,6 +69,8 @@ class ReleaseArgs:
     endpoint_ids: Mapping[str, pulumi.Input[str]]
     pipelines_service_account: pulumi.Input[str]
     pipeline_root: pulumi.Input[str]
+    serving_service_account: pulumi.Input[str] | None = None
+    kms_key_name: pulumi.Input[str] | None = None
     api_endpoint: str | None = None
     depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
     retry: RetryPolicy | None = None
@@ -123,6 +130,7 @@ class Release(pulumi.ComponentResource):
                 paused=schedule.paused,
                 api_endpoint=args.api_endpoint,
                 opts=child,
+                kms_key_name=args.kms_key_name,
                 retry=args.retry,
             )
 
@@ -175,6 +183,7 @@ class Release(pulumi.ComponentResource):
                 deployments=split,
                 api_endpoint=args.api_endpoint,
                 opts=child,
+                service_account=args.serving_service_account,
                 retry=args.retry,
             )
 
@@ -205,6 +214,7 @@ class Release(pulumi.ComponentResource):
             labels=naming.labels("release", {"release": release}),
             api_endpoint=args.api_endpoint,
             opts=opts,
+            kms_key_name=args.kms_key_name,
             retry=args.retry,
         )
 

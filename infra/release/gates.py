@@ -1,6 +1,8 @@
 """The four gates a release passes before it enters an environment; each says why it failed.
 
-1. evaluation: the bundle's metrics meet the target environment's `release.evaluation_gates`.
+1. evaluation: the bundle's metrics meet the target environment's `release.evaluation_gates`, and, when the
+   report is a local file, the file matches `evaluation.report_digest` and its metrics are the manifest's
+   (a `gs://` report cannot be fetched offline: the gate says so and judges the recorded metrics).
 2. policy: the target, synthesized offline with the candidate manifest, has no mandatory policy violation.
 3. lineage: the bundle comes from the environment the target accepts (`release.promote_from`), unchanged
    since it passed that environment's own gates, and is exactly what the source runs (digests and versions).
@@ -11,19 +13,30 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import yaml
 
-from infra.config.loader import environments_dir, read_yaml
+from infra.config.loader import PROJECT_ROOT, environments_dir, read_yaml
 from infra.config.model import EnvironmentConfig
 from infra.errors import UserInputError
-from infra.release.manifest import MANIFEST_PREFIX, ReleaseManifest, bundle_digest, bundle_of, dump_manifest
+from infra.release.manifest import (
+    MANIFEST_PREFIX,
+    Evaluation,
+    ReleaseManifest,
+    bundle_digest,
+    bundle_of,
+    dump_manifest,
+)
 
 EVALUATION = "evaluation"
 POLICY = "policy"
@@ -54,26 +67,96 @@ class GateResult:
 # --- 1. evaluation ----------------------------------------------------------------------------------------
 
 
-def evaluation_gate(manifest: ReleaseManifest, target: EnvironmentConfig) -> GateResult:
-    """Every bounded metric is present in the evaluation and within its bounds."""
-    metrics = manifest.evaluation.metrics
+def evaluation_gate(
+    manifest: ReleaseManifest, target: EnvironmentConfig, project_dir: Path | None = None
+) -> GateResult:
+    """Every bounded metric is present and within its bounds, and a local report backs the recorded metrics."""
+    evaluation = manifest.evaluation
+    metrics = evaluation.metrics
     failures = []
     for name, bound in sorted(target.release.evaluation_gates.items()):
         value = metrics.get(name)
         if value is None:
             failures.append(
                 f"metric {name!r} is required by {target.name}'s gates but missing from the evaluation "
-                f"({manifest.evaluation.report}); metrics present: {', '.join(sorted(metrics)) or 'none'}"
+                f"({evaluation.report}); metrics present: {', '.join(sorted(metrics)) or 'none'}"
             )
             continue
         if bound.min is not None and value < bound.min:
             failures.append(f"{name} {value:.4f} is below {target.name}'s minimum {bound.min:.4f}")
         if bound.max is not None and value > bound.max:
             failures.append(f"{name} {value:.4f} is above {target.name}'s maximum {bound.max:.4f}")
+    report_failures, report_note = check_report(evaluation, project_dir or PROJECT_ROOT)
+    failures += report_failures
     if failures:
-        return GateResult(EVALUATION, False, tuple(failures))
+        return GateResult(EVALUATION, False, tuple(failures + ([report_note] if report_note else [])))
     checked = ", ".join(f"{n}={metrics[n]:.4f}" for n in sorted(target.release.evaluation_gates))
-    return GateResult(EVALUATION, True, (f"{checked} within {target.name}'s bounds",))
+    return GateResult(EVALUATION, True, (f"{checked} within {target.name}'s bounds", report_note))
+
+
+METRIC_TOLERANCE = 5e-5
+"""Manifests record metrics to 4 decimals; a report value rounds to the same number."""
+
+
+def report_file(report: str, project_dir: Path) -> Path | None:
+    """The local file of a report reference, or None for a `gs://` report (not reachable offline)."""
+    if report.startswith("gs://"):
+        return None
+    if report.startswith("file://"):
+        return Path(url2pathname(urlparse(report).path))
+    return project_dir / report
+
+
+def check_report(evaluation: Evaluation, project_dir: Path) -> tuple[list[str], str]:
+    """(failures, note): a local report must exist, match `report_digest` and hold exactly the manifest's metrics."""
+    path = report_file(evaluation.report, project_dir)
+    if path is None:
+        pinned = (
+            f"; report_digest {evaluation.report_digest} recorded, not verified" if evaluation.report_digest else ""
+        )
+        return [], (
+            f"report {evaluation.report} was not fetched (Cloud Storage is not read offline): the metrics above are "
+            f"the manifest's, not checked against the report{pinned}"
+        )
+    if not path.is_file():
+        return [f"report {evaluation.report} not found ({path}); the evaluation cannot be verified"], ""
+    data = path.read_bytes()
+    actual = "sha256:" + hashlib.sha256(data).hexdigest()
+    if evaluation.report_digest is None:
+        return [
+            f"report {evaluation.report} is local but evaluation.report_digest is not set; pin the report with "
+            f"report_digest: {actual} (after checking it is the evaluation run's report)"
+        ], ""
+    if evaluation.report_digest != actual:
+        return [
+            f"report {evaluation.report} does not match evaluation.report_digest ({evaluation.report_digest} "
+            f"recorded, {actual} on disk): the report changed after the release was cut"
+        ], ""
+    try:
+        document = json.loads(data)
+    except (UnicodeDecodeError, ValueError) as exc:
+        return [f"report {evaluation.report} is not JSON ({exc}); expected the evaluation summary"], ""
+    reported = document.get("metrics") if isinstance(document, dict) else None
+    if not isinstance(reported, dict):
+        return [f"report {evaluation.report} has no `metrics` mapping; expected the evaluation summary"], ""
+    differences = []
+    for name in sorted(set(reported) | set(evaluation.metrics)):
+        ours, theirs = evaluation.metrics.get(name), reported.get(name)
+        same = (
+            isinstance(ours, float)
+            and isinstance(theirs, int | float)
+            and not isinstance(theirs, bool)
+            and abs(ours - theirs) <= METRIC_TOLERANCE
+        )
+        if not same:
+            differences.append(f"{name}: manifest {_metric(ours)}, report {_metric(theirs)}")
+    if differences:
+        return [f"evaluation.metrics differ from the report {evaluation.report}: " + "; ".join(differences)], ""
+    return [], f"report {evaluation.report} verified: digest {actual}, metrics equal the manifest's"
+
+
+def _metric(value: object) -> str:
+    return "missing" if value is None else repr(value)
 
 
 # --- 2. policy ----------------------------------------------------------------------------------------------
@@ -116,7 +199,7 @@ def policy_gate(
             (
                 f"could not run the policy check of {target_env}: {exc}",
                 "the gate fails closed; fix the cause, or pass --skip-policy-check REASON to promote without it "
-                "(the reason is recorded in the manifest's provenance)",
+                "(the reason is recorded in the manifest's provenance; refused for a production-tier target)",
             ),
         )
     if outcome.mandatory:

@@ -1,7 +1,8 @@
 """Release history of an environment: the manifests it ran before, so a rollback knows where to go back.
 
 `environments/releases/<env>/` holds a stack of superseded manifests, `NNNN-<release>.yaml`, numbered in the
-order they were replaced (highest = the release before the current one). `mlops rollback` pops the top entry
+order they were replaced (highest = the manifest before the current one: the previous release, or the same
+release still in its canary after `mlops canary finish`). `mlops rollback` pops the top entry
 back into `release.<env>.yaml` and archives the manifest it replaces under `rolled-back/`, so a release that
 was rolled back never comes back by a second rollback.
 

@@ -5,8 +5,9 @@ and their schedules, the served models (artifact, serving image by digest, deplo
 the evaluation that qualified the release, its provenance and, where required, its approval.
 
 The *bundle* is the part that travels unchanged from one environment to the next (digests, artifacts,
-images, evaluation); schedules and deployments are the target environment's own. Errors are reported like
-the environment config's: file, key path, what was found, what is expected, all at once.
+images, evaluation with its report digest); schedules, deployments and traffic splits are the target
+environment's own (a canary starts the new version at `release.canary_percent`, see promotion.py). Errors
+are reported like the environment config's: file, key path, what was found, what is expected, all at once.
 """
 
 from __future__ import annotations
@@ -96,9 +97,15 @@ def compiled_path_rule(value: str) -> str | None:
 def report_rule(value: str) -> str | None:
     if value.startswith("gs://"):
         return gcs_uri_rule(value)
+    expected = (
+        f"{value!r} is not a report reference: expected 'gs://<bucket>/<path>', 'file:///<absolute path>' or a "
+        "path relative to the project"
+    )
+    if value.startswith("file://"):
+        return None if value.startswith("file:///") and ".." not in PurePosixPath(value[7:]).parts else expected
     path = PurePosixPath(value)
-    if not value or path.is_absolute() or ".." in path.parts:
-        return f"{value!r} is not a report reference: expected 'gs://<bucket>/<path>' or a relative path"
+    if not value or "://" in value or path.is_absolute() or ".." in path.parts:
+        return expected
     return None
 
 
@@ -244,9 +251,10 @@ class TrafficSplit(Strict):
     """Shares of endpoint traffic, in percent, summing to 100."""
 
     current: Percent = 100
-    """This release's model version. Default 100."""
+    """This release's model version (a canary starts it at `release.canary_percent`, e.g. 10). Default 100."""
     previous: Percent = 0
-    """The version it replaces (a canary keeps e.g. 10 here). Default 0."""
+    """The version it replaces, serving the rest during a canary (e.g. 90) until `mlops canary finish`
+    (-> 0, previous dropped) or `mlops canary abort` (-> the previous release alone). Default 0."""
 
     @model_validator(mode="after")
     def _sums_to_100(self) -> TrafficSplit:
@@ -317,7 +325,12 @@ class Evaluation(Strict):
     """The evaluation run that qualified this release."""
 
     report: ReportRef
-    """Where the full report is (`gs://...` or a path in the project)."""
+    """Where the full report is: `gs://...`, `file:///...` or a path relative to the project. The report is the
+    evaluation pipeline's summary JSON, whose `metrics` mapping these metrics must equal."""
+    report_digest: Digest | None = None
+    """`sha256:` of the report file's bytes. Part of the bundle, so it travels unchanged and the bundle digest
+    covers it. The evaluation gate requires it for a local report (and checks the file and its metrics against
+    it); a `gs://` report is not fetched offline, so there it is recorded but not verified. Default none."""
     metrics: dict[str, Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]] = Field(min_length=1)
     """Summary metric values in [0, 1] (groundedness, toxicity, relevance, fluency, ...)."""
 
@@ -382,7 +395,8 @@ def bundle_of(manifest: ReleaseManifest) -> dict[str, Any]:
             }
             for n, m in sorted(manifest.models.items())
         },
-        "evaluation": manifest.evaluation.model_dump(mode="json"),
+        # exclude_none: a manifest without the optional report_digest keeps the digest it had before the field
+        "evaluation": manifest.evaluation.model_dump(mode="json", exclude_none=True),
         "built_from": manifest.provenance.built_from,
     }
 

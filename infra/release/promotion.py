@@ -4,6 +4,11 @@ Promotion builds the target's candidate manifest (the source's bundle + the targ
 deployments), runs every gate, and only when all pass writes the target manifest atomically, keeping the
 manifest it replaces in the history. Rollback restores the newest history entry. A gate failure or an error
 midway leaves every file as it was.
+
+Canary: where the target sets `release.canary_percent` (or `--canary N` is given), a model whose version
+changes starts with N percent of the endpoint's traffic while the version it replaces keeps the other
+100 - N. The canary lasts until `finish_canary` (all traffic to the new version, the previous one dropped)
+or `abort_canary` (back to the previous release: a rollback). A target in a canary takes no new promotion.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from pathlib import Path
 
 from infra.config.loader import PROJECT_ROOT, load_environment, read_yaml
 from infra.config.model import EnvironmentConfig
-from infra.errors import UserInputError
+from infra.errors import Problem, UserInputError
 from infra.release import gates
 from infra.release.gates import GateResult
 from infra.release.history import FileTransaction, History
@@ -51,9 +56,11 @@ class PromotionRequest:
     expected_release: str | None = None
     """Promote only if the source runs this release (guards against the source moving on meanwhile)."""
     canary_percent: int | None = None
-    """Traffic kept on the target's previous model version; default the target's `release.canary_percent`."""
+    """Traffic the new model version starts with (the previous version keeps the rest until the canary is
+    finished or aborted); default the target's `release.canary_percent`, 0 moves all traffic at once."""
     skip_policy_check: str | None = None
-    """Reason for not running the policy gate (recorded in provenance); None runs it."""
+    """Reason for not running the policy gate (recorded in provenance); None runs it. Refused for a
+    production-tier target: production never takes a release the policy pack has not checked."""
     dry_run: bool = False
     """Run every gate and compute the diff, but write nothing (status 'would-promote')."""
     now: datetime | None = None
@@ -90,6 +97,23 @@ class RollbackRefused(RuntimeError):
     """There is nothing to roll back to (exit 1, nothing changed)."""
 
 
+class CanaryRefused(RuntimeError):
+    """The environment is not in a canary, or its history does not lead back to it (exit 1, nothing changed)."""
+
+
+@dataclass
+class CanaryOutcome:
+    """A finished canary: every model version now takes all traffic; the canary manifest is in the history."""
+
+    env: str
+    release: str
+    manifest_path: Path
+    history_path: Path
+    finished: dict[str, str]
+    """model name -> the previous release it no longer serves."""
+    diff: str = ""
+
+
 @dataclass
 class _Context:
     project_dir: Path
@@ -113,8 +137,18 @@ def promote(
         )
     ctx = _load(request, root)
     target_path = manifest_path(request.target_env, root)
+    if request.skip_policy_check is not None and ctx.target_cfg.tier == "production":
+        raise UserInputError.single(
+            "--skip-policy-check",
+            "",
+            f"{request.target_env!r} is a production-tier environment: the policy gate cannot be skipped there; "
+            "fix what keeps the policy check from running (`mlops check --env "
+            f"{request.target_env}` shows it) and promote without --skip-policy-check",
+            summary="policy gate required in production",
+        )
     if ctx.current is not None and bundle_digest(ctx.current) == bundle_digest(ctx.source):
         return PromotionOutcome("unchanged", [], target_path, ctx.current)
+    _refuse_during_canary(request.target_env, ctx.current, target_path)
 
     candidate = build_candidate(request, ctx)
     problems = [
@@ -125,7 +159,7 @@ def promote(
             problems, summary=f"release {candidate.release} does not fit environment {request.target_env!r}"
         )
 
-    evaluation = gates.evaluation_gate(candidate, ctx.target_cfg)
+    evaluation = gates.evaluation_gate(candidate, ctx.target_cfg, root)
     lineage = gates.lineage_gate(
         gates.Lineage(request.source_env, ctx.source, ctx.source_cfg, candidate, request.expected_release),
         ctx.target_cfg,
@@ -230,7 +264,7 @@ def _model_for_target(
             serving_image=running.serving_image,
             description=running.description,
         )
-    split = TrafficSplit(current=100 - canary, previous=canary) if previous else TrafficSplit()
+    split = TrafficSplit(current=canary, previous=100 - canary) if previous else TrafficSplit()
     return ModelRelease(
         artifact_uri=model.artifact_uri,
         tuned_model=model.tuned_model,
@@ -239,6 +273,108 @@ def _model_for_target(
         deployment=deployment.model_copy(update={"traffic_split": split}),
         previous=previous,
     )
+
+
+def canary_models(manifest: ReleaseManifest) -> dict[str, ModelRelease]:
+    """Models still in a canary: a previous version is recorded or still has a traffic share."""
+    return {
+        name: model
+        for name, model in sorted(manifest.models.items())
+        if model.previous is not None or model.deployment.traffic_split.previous > 0
+    }
+
+
+def _refuse_during_canary(env: str, current: ReleaseManifest | None, path: Path) -> None:
+    """A new release on top of a running canary would make the 10% canary the 'previous' version."""
+    running = canary_models(current) if current is not None else {}
+    if not running:
+        return
+    raise UserInputError(
+        [
+            Problem(
+                str(path),
+                f"models.{name}.deployment.traffic_split",
+                f"{env} is in a canary of release {current.release if current else '?'} "
+                f"({model.deployment.traffic_split.current}% new / {model.deployment.traffic_split.previous}% "
+                "previous); end it first: `mlops canary finish --env "
+                f"{env}` (all traffic to the new version) or `mlops canary abort --env {env}` (back to the "
+                "previous release)",
+            )
+            for name, model in running.items()
+        ],
+        summary=f"{env} is in a canary",
+    )
+
+
+def finish_canary(env: str, project_dir: Path | None = None) -> CanaryOutcome:
+    """End `env`'s canary: the release's versions take 100% of traffic and the previous versions are dropped.
+
+    The canary manifest goes to the history byte for byte (a rollback returns to the canary); both files are
+    written in one transaction. Refused (CanaryRefused) when `env` is not in a canary.
+    """
+    root = project_dir or PROJECT_ROOT
+    cfg = load_environment(env, root)
+    target_path = manifest_path(env, root)
+    current = load_manifest(env, cfg, root)
+    running = canary_models(current)
+    if not running:
+        raise CanaryRefused(
+            f"{env} is not in a canary: every model of release {current.release} already takes all traffic "
+            f"({target_path})"
+        )
+    models = {
+        name: model.model_copy(
+            update={
+                "deployment": model.deployment.model_copy(update={"traffic_split": TrafficSplit()}),
+                "previous": None,
+            }
+        )
+        if name in running
+        else model
+        for name, model in current.models.items()
+    }
+    finished = current.model_copy(update={"models": models})
+    problems = check_against_environment(finished, cfg, target_path)
+    if problems:  # the config changed under the canary (e.g. replica limits): fix that first
+        raise UserInputError(problems, summary=f"the finished canary of {env} does not fit its environment")
+    old_text = target_path.read_text(encoding="utf-8")
+    new_text = dump_manifest(finished)
+    history_path = History.of(env, root).next_path(current.release)
+    with FileTransaction() as tx:
+        tx.write(history_path, old_text)
+        tx.write(target_path, new_text)
+    return CanaryOutcome(
+        env,
+        current.release,
+        target_path,
+        history_path,
+        {name: model.previous.release if model.previous else "?" for name, model in running.items()},
+        manifest_diff(old_text, new_text, target_path),
+    )
+
+
+def abort_canary(
+    env: str, aborted_by: str, project_dir: Path | None = None, now: datetime | None = None
+) -> RollbackOutcome:
+    """End `env`'s canary by returning to the release it replaced (a rollback, checked to be that release)."""
+    root = project_dir or PROJECT_ROOT
+    cfg = load_environment(env, root)
+    current = load_manifest(env, cfg, root)
+    running = canary_models(current)
+    if not running:
+        raise CanaryRefused(
+            f"{env} is not in a canary (release {current.release} takes all traffic); "
+            f"to return to an earlier release use `mlops rollback --env {env}`"
+        )
+    entry = History.of(env, root).latest()
+    expected = {m.previous.release for m in running.values() if m.previous is not None}
+    if entry is None or (expected and entry.release not in expected):
+        found = f"the newest history entry is {entry.path.name}" if entry else "there is no history entry"
+        raise CanaryRefused(
+            f"{env}'s canary replaced release {', '.join(sorted(expected)) or '?'} but {found}; "
+            "restore that manifest by hand (environments/releases/) or finish the canary"
+        )
+    return rollback(env, aborted_by, root, now)
 
 
 def rollback(

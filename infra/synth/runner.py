@@ -20,11 +20,13 @@ import contextvars
 import gc
 import logging
 import os
+import pickle
 import runpy
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pulumi.runtime import mocks, settings
 from pulumi.runtime.config import set_all_config
@@ -156,13 +158,29 @@ def _quiet_unobserved_futures() -> Iterator[None]:
         logger.setLevel(level)
 
 
+@contextlib.contextmanager
+def pulumi_pickler_restored() -> Iterator[None]:
+    """Undo what pulumi's `serialize_provider` leaves behind on the pure-Python pickler.
+
+    Every dynamic resource serialized wraps `pickle._Pickler._batch_setitems` once more and never restores it
+    (pulumi 3.272): a process that synthesizes many times (plan, promotion gates, tests) would eventually
+    overflow the stack while pickling. Each run restores the pickler it started with.
+    """
+    pickler: Any = pickle._Pickler
+    saved = pickler._batch_setitems, pickler.save_dict
+    try:
+        yield
+    finally:
+        pickler._batch_setitems, pickler.save_dict = saved
+
+
 def run_program(project: ProjectSpec, stack: str, config: StackConfig) -> ProgramRun:
     """Run `project`'s program for `stack` once, isolated; program errors keep their type (UserInputError).
 
     A user error leaves without the SDK's traceback (the CLI prints only its message), which also frees the
     failed futures that traceback kept alive, so they are collected while asyncio's logger is quiet.
     """
-    with _program_environment(project), _quiet_unobserved_futures():
+    with _program_environment(project), _quiet_unobserved_futures(), pulumi_pickler_restored():
         try:
             return contextvars.copy_context().run(_run_in_fresh_context, project, stack, config)
         except BaseException as exc:

@@ -29,7 +29,7 @@ def write_summary(
 
     from pipelines.lib.gate import Thresholds
     from pipelines.lib.results_sink import write_rows
-    from pipelines.lib.summary import quality_summary
+    from pipelines.lib.summary import quality_summary, summary_log_line
 
     rows = [json.loads(line) for line in Path(scores.path).read_text(encoding="utf-8").splitlines() if line]
     bounds = Thresholds(float(min_groundedness), float(max_toxicity), float(min_relevance), float(min_fluency))
@@ -40,6 +40,6 @@ def write_summary(
     metrics.log_metric("flagged_share", document["flagged_share"])
     where = write_rows(backend, results_uri, "summary", [document])
     # One JSON line on stdout, easy to find in the run's logs and to extract with a log-based metric.
-    print(json.dumps({"quality_summary": document}, sort_keys=True))
+    print(summary_log_line(document))
     print(f"summary: {'PASSED' if document['passed'] else 'FAILED'} -> {where}")
     return bool(document["passed"])

@@ -1,12 +1,25 @@
-"""The evaluation run's summary document: means, flagged share, thresholds and the verdict."""
+"""The evaluation run's summary document: means, flagged share, thresholds and the verdict.
+
+The summary step also prints it as one JSON line, `{"quality_summary": {...}}`: Cloud Monitoring's log-based
+metrics (`infra/components/alerts.py`) extract the mean metrics from that line and alert on them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pipelines.lib.gate import Thresholds, decide
 from pipelines.lib.metrics import summarize
+
+SUMMARY_LOG_KEY = "quality_summary"
+"""Top-level key of the structured summary log line; the alerting log metrics filter on it."""
+
+
+def summary_log_line(document: Mapping[str, Any]) -> str:
+    """The structured log line of a summary: compact enough for one log entry, keys sorted."""
+    return json.dumps({SUMMARY_LOG_KEY: document}, sort_keys=True)
 
 
 def quality_summary(

@@ -214,12 +214,18 @@ def publish(topic: str, event: dict[str, Any]) -> str:
 
 
 def read_bigquery_sample(table: str, sample_size: int, seed: int) -> list[dict[str, Any]]:
-    """A deterministic sample of a prediction-log table already flattened to id/question/context/response."""
+    """A deterministic sample of the prediction-log view (`bigquery_schema.PREDICTION_EXAMPLES`).
+
+    The view flattens the endpoint's request-response logging table into the record fields; any table or
+    view with those columns works.
+    """
     from google.cloud import bigquery
+
+    from pipelines.lib.records import REQUIRED_FIELDS
 
     client = bigquery.Client()
     query = (
-        f"SELECT id, question, context, response FROM `{table}` "
+        f"SELECT {', '.join(REQUIRED_FIELDS)} FROM `{table}` "
         f"ORDER BY FARM_FINGERPRINT(CONCAT(CAST(@seed AS STRING), id)) LIMIT @limit"
     )
     config = bigquery.QueryJobConfig(

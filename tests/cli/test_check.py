@@ -142,7 +142,7 @@ def test_missing_snapshot_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFix
 def test_list_rules_prints_ids_and_levels(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "--env", "prod", "--list-rules")
     lines = dict(line.split("\t")[:2] for line in out.splitlines())
-    assert code == 0 and len(lines) == 51
+    assert code == 0 and len(lines) == 52
     assert lines["kms-key-rotation"] == "mandatory" and lines["labels-required"] == "advisory"
 
 

@@ -53,7 +53,7 @@ def test_approved_promotion_to_prod(project: Path, capsys: pytest.CaptureFixture
     )
     prod = yaml.safe_load(manifest_path("prod", project).read_text())
     assert prod["approval"]["approved_by"] == "lee@acme.example"
-    assert prod["models"]["assistant"]["deployment"]["traffic_split"] == {"current": 80, "previous": 20}
+    assert prod["models"]["assistant"]["deployment"]["traffic_split"] == {"current": 20, "previous": 80}
 
 
 def test_dry_run_runs_the_gates_and_writes_nothing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -119,3 +119,44 @@ def test_rollback_restores_the_previous_release(project: Path, capsys: pytest.Ca
 def test_rollback_without_history_exits_1(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rollback", "--env", "prod", "--project-dir", str(project)]) == 1
     assert "rollback refused: prod has no earlier release recorded" in capsys.readouterr().out
+
+
+def test_canary_finish_prints_the_diff_and_ends_the_split(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert promote(project, "--from", "dev", "--to", "staging") == 0
+    assert promote(project, "--from", "staging", "--to", "prod", "--approve-by", "lee@acme.example") == 0
+    capsys.readouterr()
+    assert main(["canary", "finish", "--env", "prod", "--project-dir", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert "+        current: 100\n+        previous: 0" in out
+    assert "finished the canary of release r2026-11-25-1 in prod: 100% to the new version of assistant " in out
+    prod = yaml.safe_load(manifest_path("prod", project).read_text())
+    assert prod["models"]["assistant"]["deployment"]["traffic_split"] == {"current": 100, "previous": 0}
+    assert "previous" not in prod["models"]["assistant"]
+    snapshot = tree_bytes(project)
+    assert main(["canary", "finish", "--env", "prod", "--project-dir", str(project)]) == 1
+    assert "canary finish refused: prod is not in a canary" in capsys.readouterr().out
+    assert tree_bytes(project) == snapshot
+
+
+def test_canary_abort_returns_to_the_previous_release(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = manifest_path("prod", project).read_text()
+    assert main(["canary", "abort", "--env", "prod", "--project-dir", str(project)]) == 1
+    assert "canary abort refused: prod is not in a canary" in capsys.readouterr().out
+    assert promote(project, "--from", "dev", "--to", "staging") == 0
+    assert promote(project, "--from", "staging", "--to", "prod", "--approve-by", "lee@acme.example") == 0
+    capsys.readouterr()
+    assert main(["canary", "abort", "--env", "prod", "--by", "sam@acme.example", "--project-dir", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert "aborted the canary in prod: r2026-11-25-1 -> r2026-11-18-1 (100%)" in out
+    assert manifest_path("prod", project).read_text() == before
+
+
+def test_skipping_the_policy_gate_into_prod_exits_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert promote(project, "--from", "dev", "--to", "staging") == 0
+    capsys.readouterr()
+    snapshot = tree_bytes(project)
+    args = ("--from", "staging", "--to", "prod", "--approve-by", "lee@acme.example", "--skip-policy-check", "hurry")
+    assert promote(project, *args) == 2
+    err = capsys.readouterr().err
+    assert "policy gate required in production" in err and "cannot be skipped" in err and "Traceback" not in err
+    assert tree_bytes(project) == snapshot

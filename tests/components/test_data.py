@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from infra.components.data import BUCKET_PURPOSES, DATASET_PURPOSES, Data, DataArgs
 from infra.components.naming import Naming
-from infra.components.table_schemas import FEEDBACK_MESSAGE_COLUMNS, PUBSUB_METADATA_COLUMNS
+from infra.components.table_schemas import (
+    FEEDBACK_MESSAGE_COLUMNS,
+    PREDICTION_LOGS,
+    PUBSUB_METADATA_COLUMNS,
+    TABLES_BY_DATASET,
+)
 from infra.config.model import EnvironmentConfig
+from infra.release.manifest import load_manifest, resolve_placeholders
+from pipelines.lib.bigquery_schema import PREDICTION_EXAMPLES, RESULT_TABLES
+from pipelines.lib.records import REQUIRED_FIELDS
 
 from . import env_refs
-from .mocks import Recording, run
+from .mocks import Recorded, Recording, run
 
 ENVS = ("dev", "staging", "prod")
 BUCKET = "gcp:storage/bucket:Bucket"
@@ -31,6 +40,8 @@ def synth(cfg: EnvironmentConfig) -> Recording:
             "feedback_table_id": data.feedback_table_id,
             "prediction_logs_uri": data.prediction_logs_uri,
             "prediction_logs_table_uri": data.prediction_logs_table_uri,
+            "prediction_examples_uri": data.prediction_examples_uri,
+            "evaluation_results_uri": data.evaluation_results_uri,
         }
 
     return run(build)
@@ -102,10 +113,23 @@ def test_datasets_location_expiration_and_no_public_access(env: tuple[Environmen
             assert "defaultTableExpirationMs" not in d.inputs, d.urn
 
 
+def tables_and_views(rec: Recording) -> tuple[dict[str, Recorded], dict[str, Recorded]]:
+    """Real tables and views (both are `gcp.bigquery.Table`), by table id."""
+    everything = {t.inputs["tableId"]: t for t in rec.of_type(TABLE)}
+    views = {k: t for k, t in everything.items() if "view" in t.inputs}
+    return {k: t for k, t in everything.items() if k not in views}, views
+
+
 def test_tables_have_schemas_daily_partitions_and_protection(env: tuple[EnvironmentConfig, Recording]) -> None:
     cfg, rec = env
-    tables = {t.inputs["tableId"]: t for t in rec.of_type(TABLE)}
-    assert set(tables) == {"results", "request_response_logging", "feedback"}
+    tables, _ = tables_and_views(rec)
+    assert set(tables) == {
+        "results",
+        "results_review",
+        "results_summary",
+        "request_response_logging",
+        "feedback",
+    }
     for t in tables.values():
         schema = json.loads(t.inputs["schema"])
         names = [c["name"] for c in schema]
@@ -162,7 +186,7 @@ def test_cmek_and_protection_where_the_env_asks(env: tuple[EnvironmentConfig, Re
     cfg, rec = env
     services, grants = services_and_grants(rec)
     stateful = rec.of_type(BUCKET) + rec.of_type(DATASET) + rec.of_type(TABLE)
-    assert len(stateful) == 9
+    assert len(stateful) == 3 + 3 + 6  # buckets, datasets, five tables and one view
     for r in stateful:
         assert r.protect is cfg.protection.protect_stateful, r.urn
         assert services <= set(r.dependencies), f"{r.urn}: must wait for the APIs"
@@ -178,7 +202,10 @@ def test_cmek_and_protection_where_the_env_asks(env: tuple[EnvironmentConfig, Re
             assert d.inputs["defaultEncryptionConfiguration"] == {"kmsKeyName": env_refs.key_id(cfg, "bigquery")}, d.urn
         else:
             assert "defaultEncryptionConfiguration" not in d.inputs, d.urn
-    for t in rec.of_type(TABLE):
+    tables, views = tables_and_views(rec)
+    for view in views.values():
+        assert "encryptionConfiguration" not in view.inputs, f"{view.urn}: a view stores no data to encrypt"
+    for t in tables.values():
         if cfg.encryption.cmek:
             assert t.inputs["encryptionConfiguration"] == {"kmsKeyName": env_refs.key_id(cfg, "bigquery")}, t.urn
         else:
@@ -228,7 +255,7 @@ def test_children_parented_and_vertex_agent_may_write_logs(env: tuple[Environmen
     component = rec.named("data")
     assert component.type == "genai-mlops:platform:Data"
     children = rec.children_of(component)
-    assert len(children) == 9 + 1, [c.name for c in children]
+    assert len(children) == 12 + 1, [c.name for c in children]
     for c in children:
         assert c.name.startswith("data-"), c.urn
     (grant,) = rec.of_type("gcp:bigquery/datasetIamMember:DatasetIamMember")
@@ -251,3 +278,63 @@ def test_outputs_for_other_components(env: tuple[EnvironmentConfig, Recording]) 
     )
     assert rec.value["bucket_names"] == {p: naming.bucket(p) for p in BUCKET_PURPOSES}
     assert rec.value["dataset_ids"] == {p: naming.dataset(p) for p in DATASET_PURPOSES}
+    assert rec.value["prediction_examples_uri"] == (
+        f"bq://{project}.{naming.dataset('prediction_logs')}.{PREDICTION_EXAMPLES.table_id}"
+    )
+    assert rec.value["evaluation_results_uri"] == f"bq://{project}.{naming.dataset('evaluation')}.results"
+
+
+def test_evaluation_tables_are_the_ones_the_pipeline_writes(env: tuple[EnvironmentConfig, Recording]) -> None:
+    """One source of truth: the evaluation dataset holds exactly the pipeline's result tables, same schemas."""
+    cfg, rec = env
+    tables, _ = tables_and_views(rec)
+    evaluation = Naming(cfg).dataset("evaluation")
+    created = {t.inputs["tableId"]: t for t in tables.values() if t.inputs["datasetId"] == evaluation}
+    assert set(created) == {spec.table_id for spec in RESULT_TABLES.values()}
+    assert TABLES_BY_DATASET["evaluation"] == tuple(RESULT_TABLES.values())
+    for spec in RESULT_TABLES.values():
+        table = created[spec.table_id]
+        assert json.loads(table.inputs["schema"]) == json.loads(spec.schema_json()), table.urn
+        assert table.inputs["timePartitioning"]["field"] == spec.partition_field, table.urn
+        assert table.inputs["clusterings"] == list(spec.clustering), table.urn
+
+
+def test_prediction_log_view_flattens_the_logging_table(env: tuple[EnvironmentConfig, Recording]) -> None:
+    cfg, rec = env
+    tables, views = tables_and_views(rec)
+    assert set(views) == {PREDICTION_EXAMPLES.table_id}
+    view = views[PREDICTION_EXAMPLES.table_id]
+    logs = tables[PREDICTION_LOGS.table_id]
+    dataset = Naming(cfg).dataset("prediction_logs")
+    assert view.inputs["datasetId"] == dataset, view.urn
+    assert view.inputs["view"]["useLegacySql"] is False, view.urn
+    assert "schema" not in view.inputs and "timePartitioning" not in view.inputs, view.urn
+    assert logs.urn in view.dependencies, f"{view.urn}: must wait for the table it reads"
+    query = view.inputs["view"]["query"]
+    assert f"FROM `{cfg.project.id}.{dataset}.{PREDICTION_LOGS.table_id}` AS logs" in query, query
+    # The select list ends every column with `AS <name>`: exactly the fields the pipeline reads, then context.
+    select_list = query.split("\nFROM ", 1)[0]
+    selected = re.findall(r" AS (\w+),?\n", select_list + "\n")
+    assert selected[: len(REQUIRED_FIELDS)] == list(REQUIRED_FIELDS), query
+    assert selected == PREDICTION_EXAMPLES.column_names(), query
+    # Every source column the view reads exists in the logging table's schema.
+    logged = {c["name"] for c in json.loads(logs.inputs["schema"])}
+    assert set(re.findall(r"\blogs\.(\w+)", query)) <= logged, query
+    assert "UNNEST(logs.request_payload) AS instance WITH OFFSET AS position" in query
+    assert "JSON_VALUE(instance, '$.question')" in query and "JSON_VALUE(instance, '$.context')" in query
+    assert '{"question"' in view.inputs["description"], f"{view.urn}: the payload contract is documented"
+    assert view.protect is cfg.protection.protect_stateful, view.urn
+    assert view.inputs["deletionProtection"] is cfg.protection.deletion_protection, view.urn
+
+
+def test_evaluation_schedules_read_the_view_and_write_the_tables_created_here(
+    env: tuple[EnvironmentConfig, Recording],
+) -> None:
+    """The release manifests' evaluation `logs_uri` / `results_uri` resolve to this component's outputs."""
+    cfg, rec = env
+    manifest = load_manifest(cfg.name, cfg)
+    schedule = manifest.pipelines["evaluation"].schedule
+    assert schedule is not None
+    parameters = resolve_placeholders(schedule.parameters, cfg)
+    assert parameters["logs_uri"] == rec.value["prediction_examples_uri"]
+    assert parameters["results_uri"] == rec.value["evaluation_results_uri"]

@@ -178,6 +178,27 @@ def test_release_registers_what_the_manifest_pins(env: str) -> None:
     assert snapshot(env)["outputs"]["release"] == manifest.release
 
 
+@pytest.mark.parametrize("env", ENVS)
+def test_release_serves_as_the_serving_account_and_encrypts_with_the_vertex_key(env: str) -> None:
+    """Deployed models run as the environment's serving account; with CMEK, model versions and scheduled
+    runs use the Vertex AI key, and wait for the Vertex AI agent's grant on it."""
+    dynamic = [r for r in resources(env) if r["type"].startswith("pulumi-python:dynamic/release:")]
+    serving = snapshot(env)["outputs"]["service_accounts"]["serving"]
+    deployments = [r for r in dynamic if r["type"].endswith(":EndpointDeployment")]
+    assert deployments and {r["inputs"]["service_account"] for r in deployments} == {serving}
+    encrypted = [r for r in dynamic if r["type"].endswith((":ModelVersion", ":PipelineSchedule"))]
+    assert encrypted
+    keys = [r for r in resources(env, "gcp:kms/cryptoKey:CryptoKey") if r["name"].endswith("-vertex")]
+    if not keys:
+        assert all("kms_key_name" not in r["inputs"] for r in encrypted), env
+        return
+    (key,) = keys
+    grant = next(r for r in resources(env) if r["name"] == f"{key['name']}-agent")
+    for resource in encrypted:
+        assert resource["inputs"]["kms_key_name"] == f"{key['inputs']['keyRing']}/cryptoKeys/{key['inputs']['name']}"
+        assert grant["urn"] in resource["dependencies"], resource["urn"]
+
+
 def test_grants_to_service_agents_wait_for_the_agents() -> None:
     """A new project has no service agents until asked: every grant to one depends on its provisioning."""
     by_urn = {r["urn"]: r for r in resources("dev")}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pulumi
@@ -11,7 +12,10 @@ import pytest
 from infra.components import alerts
 from infra.components.naming import Naming
 from infra.components.observability import Observability, ObservabilityArgs
-from infra.config.model import AlertThresholds, EnvironmentConfig
+from infra.config.model import AlertThresholds, EnvironmentConfig, MetricBound
+from pipelines.lib.gate import Thresholds
+from pipelines.lib.metrics import METRIC_NAMES
+from pipelines.lib.summary import quality_summary, summary_log_line
 
 from . import env_refs
 from .mocks import Recorded, Recording, run
@@ -84,8 +88,12 @@ def _filters(node: Any) -> list[str]:
     return []
 
 
+def filters_of(policy: Recorded) -> list[str]:
+    return [c["conditionThreshold"]["filter"] for c in policy.inputs["conditions"]]
+
+
 def policies_on(rec: Recording, needle: str) -> list[Recorded]:
-    return [p for p in rec.of_type(POLICY) if needle in condition(p)["filter"]]
+    return [p for p in rec.of_type(POLICY) if any(needle in f for f in filters_of(p))]
 
 
 def test_one_email_channel_per_address_and_an_automation_channel(env: tuple[EnvironmentConfig, Recording]) -> None:
@@ -140,8 +148,8 @@ def test_served_model_thresholds_override_the_environment() -> None:
     model = base.serving.models[0].model_copy(update={"alerts": AlertThresholds(latency_p99_ms=1234, error_ratio=0.5)})
     cfg = base.model_copy(update={"serving": base.serving.model_copy(update={"models": [model]})})
     rec = synth(cfg, endpoints={model.name: "99"})
-    (latency,) = [p for p in rec.of_type(POLICY) if "prediction_latencies" in condition(p)["filter"]]
-    (errors,) = [p for p in rec.of_type(POLICY) if "denominatorFilter" in condition(p)]
+    (latency,) = policies_on(rec, "prediction_latencies")
+    (errors,) = [p for p in policies_on(rec, "endpoint_id") if "denominatorFilter" in condition(p)]
     assert condition(latency)["thresholdValue"] == 1234, latency.urn
     assert condition(errors)["thresholdValue"] == 0.5, errors.urn
 
@@ -163,7 +171,7 @@ def test_every_dead_letter_subscription_has_its_alerts(env: tuple[EnvironmentCon
 
 def test_failed_pipeline_runs_counted_by_a_log_metric(env: tuple[EnvironmentConfig, Recording]) -> None:
     cfg, rec = env
-    (metric,) = rec.of_type(LOG_METRIC)
+    (metric,) = [m for m in rec.of_type(LOG_METRIC) if m.inputs["name"].endswith("pipeline-failures")]
     assert 'resource.type="aiplatform.googleapis.com/PipelineJob"' in metric.inputs["filter"], metric.urn
     assert "severity>=ERROR" in metric.inputs["filter"], metric.urn
     assert metric.inputs["metricDescriptor"]["metricKind"] == "DELTA", metric.urn
@@ -176,7 +184,9 @@ def test_failed_pipeline_runs_counted_by_a_log_metric(env: tuple[EnvironmentConf
 def test_every_alert_is_documented_labelled_and_notifies(env: tuple[EnvironmentConfig, Recording]) -> None:
     cfg, rec = env
     policies = rec.of_type(POLICY)
-    assert len(policies) == 2 * len(ENDPOINT_IDS) + 2 * len(subscriptions_for(cfg)) + 1
+    gates = cfg.release.evaluation_gates
+    quality = sum((b.min is not None) + (b.max is not None) for m, b in gates.items() if m in METRIC_NAMES)
+    assert len(policies) == 2 * len(ENDPOINT_IDS) + 2 * len(subscriptions_for(cfg)) + 1 + quality
     channel_ids = sorted(f"{c.name}_id" for c in rec.of_type(CHANNEL))
     for p in policies:
         doc = p.inputs["documentation"]
@@ -189,7 +199,7 @@ def test_every_alert_is_documented_labelled_and_notifies(env: tuple[EnvironmentC
         assert sorted(p.inputs["notificationChannels"]) == channel_ids, p.urn
         for key in PLATFORM_LABELS:
             assert key in p.inputs["userLabels"], f"{p.urn}: label {key} missing"
-    for endpoint_alert in [p for p in policies if "endpoint_id" in condition(p)["filter"]]:
+    for endpoint_alert in policies_on(rec, "endpoint_id"):
         assert f"mlops rollback --env {cfg.name}" in endpoint_alert.inputs["documentation"]["content"], (
             endpoint_alert.urn
         )
@@ -232,3 +242,80 @@ def test_children_depend_on_apis_and_are_parented(env: tuple[EnvironmentConfig, 
         assert child.name.startswith("observability-"), child.urn
         assert services <= set(child.dependencies), f"{child.urn}: must wait for the APIs"
     assert len(rec.children_of(component)) == len(rec.custom()) - len(services)
+
+
+def _extract(shape: alerts.SummaryLogShape, metric: str, line: str) -> float:
+    """What Cloud Logging's value extractor of `shape` yields for `line` (JSON path or RE2-compatible regex)."""
+    extractor = alerts.quality_extractor(shape, metric)
+    if extractor.startswith("EXTRACT("):
+        node: Any = {"jsonPayload": json.loads(line)}
+        for part in extractor.removeprefix("EXTRACT(").removesuffix(")").split("."):
+            node = node[part]
+        return float(node)
+    pattern = re.fullmatch(r'REGEXP_EXTRACT\(textPayload, "(.*)"\)', extractor)
+    assert pattern, extractor
+    match = re.search(pattern.group(1).replace('\\"', '"'), line)
+    assert match, (extractor, line)
+    return float(match.group(1))
+
+
+def test_quality_log_metrics_read_the_summary_line_the_pipeline_prints(
+    env: tuple[EnvironmentConfig, Recording],
+) -> None:
+    cfg, rec = env
+    rows = [
+        {"groundedness": 0.5, "toxicity": 0.25, "relevance": 0.125, "fluency": 1.0},
+        {"groundedness": 1.0, "toxicity": 0.0, "relevance": 0.375, "fluency": 0.5},
+    ]
+    document = quality_summary(rows, 1, Thresholds(), "genai-evaluation-1")
+    line = summary_log_line(document)
+    metrics = {m.inputs["name"]: m for m in rec.of_type(LOG_METRIC)}
+    for metric in METRIC_NAMES:
+        for shape in alerts.SUMMARY_LOG_SHAPES:
+            name = Naming(cfg).name("evaluation", metric, shape.key)
+            log_metric = metrics[name]
+            assert log_metric.inputs["filter"].startswith(f'resource.type="{alerts.PIPELINE_JOB_RESOURCE}" AND '), name
+            assert log_metric.inputs["valueExtractor"] == alerts.quality_extractor(shape, metric), name
+            assert log_metric.inputs["metricDescriptor"]["valueType"] == "DISTRIBUTION", name
+            assert log_metric.inputs["bucketOptions"]["linearBuckets"]["numFiniteBuckets"] == 20, name
+            assert _extract(shape, metric, line) == document["metrics"][metric], (name, line)
+    # the text shape's filter selects the line by its key, as it appears in the printed text
+    assert '"quality_summary"' in line and line.startswith('{"quality_summary": {')
+
+
+def test_quality_alerts_follow_the_release_gates(env: tuple[EnvironmentConfig, Recording]) -> None:
+    cfg, rec = env
+    policies = {p.name.removeprefix("observability-"): p for p in rec.of_type(POLICY)}
+    expected = {
+        (metric, side, value)
+        for metric, bound in cfg.release.evaluation_gates.items()
+        for side, value in (("min", bound.min), ("max", bound.max))
+        if value is not None and metric in METRIC_NAMES
+    }
+    found = set()
+    for metric, side, value in expected:
+        policy = policies[f"quality-{metric}-{side}"]
+        conditions = [c["conditionThreshold"] for c in policy.inputs["conditions"]]
+        assert len(conditions) == len(alerts.SUMMARY_LOG_SHAPES), policy.urn
+        for shape, threshold in zip(alerts.SUMMARY_LOG_SHAPES, conditions, strict=True):
+            log_metric = Naming(cfg).name("evaluation", metric, shape.key)
+            assert threshold["filter"] == alerts.log_metric_filter(log_metric), policy.urn
+            assert threshold["thresholdValue"] == value, policy.urn
+            assert threshold["comparison"] == ("COMPARISON_LT" if side == "min" else "COMPARISON_GT"), policy.urn
+            assert threshold["aggregations"][0]["perSeriesAligner"] == "ALIGN_MEAN", policy.urn
+        metric_urns = {m.urn for m in rec.of_type(LOG_METRIC) if metric in m.inputs["name"]}
+        assert metric_urns <= set(policy.dependencies), f"{policy.urn}: its log metrics must exist first"
+        assert "results_review" in policy.inputs["documentation"]["content"], policy.urn
+        found.add((metric, side, value))
+    assert found == expected and len(expected) >= 4
+    if cfg.name == "prod":
+        assert ("groundedness", "min", 0.85) in expected, "prod's own groundedness gate drives its alert"
+
+
+def test_a_gate_with_both_bounds_gets_both_alerts_and_unknown_metrics_none() -> None:
+    base = env_refs.config("dev")
+    gates = {"relevance": MetricBound(min=0.4, max=0.99), "exact_match": MetricBound(min=0.5)}
+    cfg = base.model_copy(update={"release": base.release.model_copy(update={"evaluation_gates": gates})})
+    rec = synth(cfg)
+    quality = sorted(p.name for p in rec.of_type(POLICY) if "quality-" in p.name)
+    assert quality == ["observability-quality-relevance-max", "observability-quality-relevance-min"]

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
+import sys
 from pathlib import Path
 
 import pytest
 
 from infra.cli.app import main
+from infra.config.loader import PROJECT_ROOT
 from infra.engine import resolve_settings
 from infra.engine.preflight import require_cli, require_gcp_credentials, require_passphrase
 from infra.errors import UserInputError
 from tests.gitrepo import FIXTURE
+from tests.release.release_project import make_project
 
 
 @pytest.fixture()
@@ -71,13 +75,95 @@ def test_missing_passphrase_and_credentials(monkeypatch: pytest.MonkeyPatch, tmp
     assert "gcloud auth application-default login" in caught.value.problems[0].message
 
 
+@pytest.fixture()
+def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the platform's stacks (dev, staging, prod tiers) with the project's own policy pack."""
+    monkeypatch.delenv("PULUMI_BACKEND_URL", raising=False)
+    project = make_project(tmp_path / "platform")
+    (project / "policies").symlink_to(PROJECT_ROOT / "policies", target_is_directory=True)
+    return project
+
+
+def engine(operation: str, env: str, project: Path, *extra: str) -> int:
+    return main([operation, "--env", env, "--project-dir", str(project), *extra])
+
+
 @pytest.mark.usefixtures("no_cli")
 @pytest.mark.parametrize("operation", ["preview", "up"])
-def test_cli_without_pulumi_exits_2(operation: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([operation, "--env", "dev", "--project-dir", str(FIXTURE)]) == 2
+def test_cli_without_pulumi_exits_2_after_choosing_the_policy_pack(
+    operation: str, platform: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert engine(operation, "dev", platform) == 2
     err = capsys.readouterr().err
     assert "Pulumi CLI not found" in err and "Traceback" not in err
-    assert not (FIXTURE / ".pulumi-state").exists()
+    assert f"(development tier; backend {(platform / '.pulumi-state').resolve().as_uri()}" in err
+    assert f"policy pack {(PROJECT_ROOT / 'policies').resolve()})" in err  # by default, without --policy-pack
+    assert not (platform / ".pulumi-state").exists()
+
+
+@pytest.mark.usefixtures("no_cli")
+def test_up_of_production_needs_yes_and_never_prompts(
+    platform: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stdin = io.StringIO("y\nyes\n")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert engine("up", "prod", platform) == 2
+    err = capsys.readouterr().err
+    assert "confirmation required" in err and "re-run with --yes" in err and "Pulumi CLI not found" not in err
+    assert "changes a production-tier environment" in err
+    assert stdin.tell() == 0  # nothing was read: no prompt
+    assert engine("up", "prod", platform, "--yes") == 2
+    assert "Pulumi CLI not found" in capsys.readouterr().err  # confirmed: on to the preflight
+    assert engine("destroy", "prod", platform, "--yes") == 2
+    err = capsys.readouterr().err
+    assert "policy packs do not run on destroy" in err and "Pulumi CLI not found" in err
+
+
+@pytest.mark.usefixtures("no_cli")
+@pytest.mark.parametrize("env", ["dev", "staging"])
+def test_up_below_production_needs_no_yes(env: str, platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert engine("up", env, platform) == 2
+    assert "Pulumi CLI not found" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("no_cli")
+def test_opting_out_of_the_policy_pack_only_below_production(
+    platform: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert engine("preview", "prod", platform, "--no-policy-pack") == 2
+    err = capsys.readouterr().err
+    assert "policy pack required in production" in err and "drop --no-policy-pack" in err
+    assert engine("up", "prod", platform, "--yes", "--no-policy-pack") == 2
+    assert "policy pack required in production" in capsys.readouterr().err
+    assert engine("preview", "dev", platform, "--no-policy-pack") == 2
+    err = capsys.readouterr().err
+    assert "no policy pack)" in err and "Pulumi CLI not found" in err
+    assert engine("preview", "dev", platform, "--no-policy-pack", "--policy-pack", "policies") == 2
+    assert "conflicts with --policy-pack" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("no_cli")
+def test_a_missing_policy_pack_stops_the_run(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (platform / "policies").unlink()
+    assert engine("preview", "dev", platform) == 2
+    err = capsys.readouterr().err
+    assert f"{(platform / 'policies').resolve()} is not a policy pack (no PulumiPolicy.yaml)" in err
+    assert "--no-policy-pack to run without one (non-production only)" in err
+    assert engine("up", "prod", platform, "--yes") == 2
+    err = capsys.readouterr().err
+    assert "policy pack not found" in err and "--no-policy-pack" not in err
+    assert engine("preview", "dev", platform, "--policy-pack", str(platform)) == 2
+    assert "--policy-pack: " in capsys.readouterr().err
+    assert engine("preview", "dev", platform, "--policy-pack", str(PROJECT_ROOT / "policies")) == 2
+    assert "Pulumi CLI not found" in capsys.readouterr().err
+
+
+def test_a_stack_without_platform_config_gets_the_production_safeguards(capsys: pytest.CaptureFixture[str]) -> None:
+    assert engine("up", "dev", FIXTURE) == 2
+    err = capsys.readouterr().err
+    assert "has no genai-mlops:environment: tier unknown, treated as production" in err and "--yes" in err
+    assert engine("preview", "dev", FIXTURE, "--no-policy-pack") == 2
+    assert "policy pack required in production" in capsys.readouterr().err
 
 
 def test_destroy_requires_confirmation_and_a_known_stack(capsys: pytest.CaptureFixture[str]) -> None:

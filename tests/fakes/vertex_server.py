@@ -5,9 +5,12 @@ It answers the calls the real `google-cloud-aiplatform` REST transport makes (pa
 not done and finish on their first poll) and enforces the service rules a release depends on: an alias
 belongs to one version of a model; an upload without "default" does not take the default; the default
 version and deployed versions cannot be deleted; an endpoint's traffic split names deployed models only and
-sums to 100 (or is empty); a model with traffic cannot be undeployed without a new split; pause needs an
-active schedule, resume a paused one. Every endpoint change is recorded in `endpoint_history`; set
-`pending_polls` to keep new operations running for that many polls.
+sums to 100 (or is empty); a model with traffic cannot be undeployed without a new split; a deployed
+model's replica counts are all that can be mutated (its identity, `serviceAccount`, needs a redeploy); pause
+needs an active schedule, resume a paused one. What the client sends is stored as sent, so tests read back a
+deployed model's `serviceAccount` and a model's or scheduled pipeline job's `encryptionSpec`. Every endpoint
+change is recorded in `endpoint_history`; set `pending_polls` to keep new operations running for that many
+polls.
 """
 
 from __future__ import annotations
@@ -352,6 +355,9 @@ class VertexServer(LoopbackServer):
         body = request.json()
         spec = body.get("deployedModel") or {}
         deployed = self._find_deployed(endpoint, spec.get("id", ""))
+        immutable = sorted(m for m in _mask(request) if not m.startswith("dedicatedresources."))
+        if immutable:
+            raise ApiError(400, f"only replica counts can be mutated, got {immutable}", "INVALID_ARGUMENT")
         resources = spec.get("dedicatedResources") or {}
         current = deployed.setdefault("dedicatedResources", {})
         for key in ("minReplicaCount", "maxReplicaCount"):

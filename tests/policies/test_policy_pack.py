@@ -74,6 +74,7 @@ PROD_MANDATORY = {
     "vertex-feature-store-no-force-destroy",
     "vertex-index-endpoint-private",
     "vertex-metadata-store-cmek",
+    "vertex-release-cmek",
     "vertex-tensorboard-cmek",
 }
 PROD_ADVISORY = {
@@ -101,7 +102,7 @@ def test_pack_has_exactly_these_rules_at_these_levels_in_prod() -> None:
         EXEMPTIONS_POLICY: "advisory",
     }
     assert levels_of("prod") == expected
-    assert len(discover_rules()) == len(PROD_MANDATORY | PROD_ADVISORY) == 51
+    assert len(discover_rules()) == len(PROD_MANDATORY | PROD_ADVISORY) == 52
 
 
 @pytest.mark.parametrize("environment", ["dev", "staging"])

@@ -47,6 +47,11 @@ if manifest is not None:
             endpoint_ids={m.name: f"{m.name}-endpoint" for m in cfg.serving.models},
             pipelines_service_account=f"pipelines@{cfg.project.id}.iam.gserviceaccount.com",
             pipeline_root=f"gs://{cfg.project.id}-pipeline-root",
+            kms_key_name=(
+                f"projects/{cfg.project.id}/locations/{cfg.region}/keyRings/{cfg.prefix}/cryptoKeys/vertex"
+                if cfg.encryption.cmek
+                else None
+            ),
         ),
     )
     pulumi.export("release", release.release_id)

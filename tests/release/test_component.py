@@ -278,6 +278,30 @@ def test_release_waits_for_what_the_environment_says() -> None:
         assert api_urn in child["dependencies"], child["name"]
 
 
+def test_serving_account_and_vertex_key_reach_the_release_resources() -> None:
+    key = "projects/acme-genai-prod/locations/europe-west4/keyRings/genai-prod-keyring/cryptoKeys/genai-prod-vertex"
+    serving = "genai-prod-serving@acme-genai-prod.iam.gserviceaccount.com"
+    records, _ = declare("prod", canary_manifest(), serving_service_account=serving, kms_key_name=key)
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        by_type.setdefault(record.type.rsplit(":", 1)[-1], []).append(declared(records, record.inputs))
+    assert [d["service_account"] for d in by_type["EndpointDeployment"]] == [serving]
+    assert len(by_type["ModelVersion"]) == 2 and len(by_type["PipelineSchedule"]) == 2
+    for inputs in by_type["ModelVersion"] + by_type["PipelineSchedule"]:
+        assert inputs["kms_key_name"] == key
+    assert all(not d.get("kms_key_name") for d in by_type["PipelineTemplate"])
+
+
+def test_without_a_key_or_serving_account_the_defaults_are_left_to_vertex() -> None:
+    records, _ = declare("dev")
+    custom = [r for r in records if r.custom]
+    assert custom
+    for record in custom:
+        assert declared(records, record.inputs).get("kms_key_name") is None, record.urn
+    deployment = named(records, "genai-dev-release-assistant-deployment")
+    assert declared(records, deployment.inputs).get("service_account") is None, deployment.urn
+
+
 def test_a_model_without_an_endpoint_is_invalid_input() -> None:
     with pytest.raises(UserInputError) as caught:
         declare("dev", endpoint_ids={})

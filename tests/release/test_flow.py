@@ -20,7 +20,14 @@ import yaml
 from infra.config.loader import load_environment
 from infra.release.component import Release, ReleaseArgs
 from infra.release.manifest import find_manifest, manifest_path
-from infra.release.promotion import PromotionOutcome, PromotionRequest, promote, rollback
+from infra.release.promotion import (
+    PromotionOutcome,
+    PromotionRequest,
+    abort_canary,
+    finish_canary,
+    promote,
+    rollback,
+)
 from infra.release.providers.retry import RetriesExhausted, RetryPolicy
 from tests.fakes.kfp_registry_server import KfpRegistryServer
 from tests.fakes.vertex_server import SCHEDULE_ACTIVE, SCHEDULE_PAUSED, VertexServer
@@ -211,7 +218,7 @@ def test_release_flows_to_prod_and_a_fault_midway_leaves_the_previous_release_se
     assert [g.gate for g in world.promote("dev", "staging").failed] == ["evaluation"]
     weak.write_text(kept, encoding="utf-8")
 
-    # Prod gets release 2 as a 90/10 canary; the process dies between the upload and the alias move.
+    # Prod gets release 2 as a canary at 10% (release 1 keeps 90%); the process dies between upload and alias move.
     assert passed_every_gate(world.promote("staging", "prod", approve_by="lee@acme.example"))
     world.vertex.faults.crash_after(r"POST /v1/projects/acme-genai-prod/locations/europe-west4/models:upload")
     with pytest.raises(RetriesExhausted, match=f"upload model genai-prod-assistant .*{R2}"):
@@ -226,7 +233,7 @@ def test_release_flows_to_prod_and_a_fault_midway_leaves_the_previous_release_se
     assert world.uploads("prod") == 2
     aliases = world.aliases("prod")
     assert "prod" in aliases[R2] and "prod-previous" in aliases[R1], aliases
-    assert world.traffic("prod") == {R2: 90, R1: 10}
+    assert world.traffic("prod") == {R2: 10, R1: 90}
     assert ("create", f"genai-prod-release-assistant-{R2}") in {(s.op, s.name) for s in steps}
 
     # Rollback: prod returns to release 1 alone.
@@ -254,18 +261,34 @@ def test_a_canary_keeps_the_previous_version_serving_until_it_ends(world: World)
     world.apply("dev")
     assert world.promote("dev", "staging", canary_percent=10, skip_policy_check="covered above").status == "promoted"
     world.apply("staging")
-    assert world.traffic("staging") == {R2: 90, R1: 10}
+    assert world.traffic("staging") == {R2: 10, R1: 90}  # the new version starts small
     assert world.aliases("staging") == {R2: ["staging"], R1: ["staging-previous"]}
+    steps = world.apply("staging")  # the canary holds until it is ended
+    assert {s.op for s in steps} == {"same"} and world.traffic("staging") == {R2: 10, R1: 90}
 
     # Ending the canary: the previous version leaves the split, is undeployed, then deleted.
-    path = manifest_path("staging", world.project)
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    document["models"]["assistant"]["deployment"]["traffic_split"] = {"current": 100, "previous": 0}
-    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    assert finish_canary("staging", world.project).finished == {"assistant": R1}
     steps = world.apply("staging")
     assert ("delete", f"genai-staging-release-assistant-{R1}") in {(s.op, s.name) for s in steps}
     assert world.traffic("staging") == {R2: 100}
     assert world.aliases("staging") == {R2: ["staging"]}
+
+
+def test_an_aborted_canary_serves_the_previous_release_alone(world: World) -> None:
+    world.apply("dev")
+    assert passed_every_gate(world.promote("dev", "staging"))
+    world.apply("staging")
+    cut_release(world.project, R2, "2" * 64, {})
+    world.apply("dev")
+    assert world.promote("dev", "staging", canary_percent=25, skip_policy_check="covered above").status == "promoted"
+    world.apply("staging")
+    assert world.traffic("staging") == {R2: 25, R1: 75}
+
+    assert abort_canary("staging", "sam@acme.example", world.project).restored_release == R1
+    steps = world.apply("staging")
+    assert ("delete", f"genai-staging-release-assistant-{R2}") in {(s.op, s.name) for s in steps}
+    assert world.traffic("staging") == {R1: 100}
+    assert world.aliases("staging") == {R1: ["staging"]}
 
 
 def test_schedules_follow_the_manifest(world: World) -> None:

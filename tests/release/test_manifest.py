@@ -14,6 +14,7 @@ from infra.errors import UserInputError
 from infra.release.manifest import (
     ReleaseManifest,
     bundle_digest,
+    bundle_of,
     dump_manifest,
     find_manifest,
     load_manifest,
@@ -315,6 +316,45 @@ def test_bundle_digest_covers_the_bundle_not_the_environment_parts(dev) -> None:
     )
     assert bundle_digest(base) == bundle_digest(rescheduled)
     assert len({bundle_digest(base), bundle_digest(redigested), bundle_digest(reimaged)}) == 3
+
+
+def test_report_digest_is_part_of_the_bundle_only_when_set(dev) -> None:
+    base = parse_manifest(valid_document(), FILE, dev)
+    pinned = parse_manifest(with_change("evaluation.report_digest", DIGEST_A), FILE, dev)
+    repinned = parse_manifest(with_change("evaluation.report_digest", DIGEST_B), FILE, dev)
+    assert "report_digest" not in bundle_of(base)["evaluation"]  # manifests without it keep their digest
+    assert bundle_of(pinned)["evaluation"]["report_digest"] == DIGEST_A
+    assert len({bundle_digest(base), bundle_digest(pinned), bundle_digest(repinned)}) == 3
+    assert parse_manifest(yaml.safe_load(dump_manifest(pinned)), FILE, dev) == pinned
+
+
+@pytest.mark.parametrize(
+    ("report", "problem"),
+    [
+        ("reports/r2026-11-25-1.json", None),
+        ("file:///srv/evaluation/report.json", None),
+        ("gs://acme-genai-dev-pipeline-root/evaluation/report.json", None),
+        ("file://host/report.json", "is not a report reference"),
+        ("file:///srv/../etc/report.json", "is not a report reference"),
+        ("https://example.com/report.json", "is not a report reference"),
+        ("/abs/report.json", "is not a report reference"),
+    ],
+)
+def test_report_references(dev, report: str, problem: str | None) -> None:
+    document = with_change("evaluation.report", report)
+    if problem is None:
+        assert parse_manifest(document, FILE, dev).evaluation.report == report
+    else:
+        (found,) = problems_of(document, dev)
+        assert found.startswith(f"{FILE}: evaluation.report: {report!r} {problem}: expected 'gs://<bucket>/<path>'")
+
+
+def test_report_digest_must_be_a_sha256_digest(dev) -> None:
+    (found,) = problems_of(with_change("evaluation.report_digest", "abc"), dev)
+    assert found == (
+        f"{FILE}: evaluation.report_digest: 'abc' is not a sha256 digest: expected 'sha256:' followed by 64 "
+        "lowercase hex characters"
+    )
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])

@@ -7,6 +7,8 @@ pack evaluates the snapshot.
 from __future__ import annotations
 
 import errno
+import hashlib
+import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,12 +21,24 @@ from infra.config.loader import load_environment
 from infra.errors import UserInputError
 from infra.release.history import History
 from infra.release.manifest import bundle_digest, dump_manifest, load_manifest, manifest_path
-from infra.release.promotion import PromotionRequest, RollbackRefused, promote, rollback
+from infra.release.promotion import (
+    CanaryRefused,
+    PromotionRequest,
+    RollbackRefused,
+    abort_canary,
+    finish_canary,
+    promote,
+    rollback,
+)
 from tests.release.release_project import BROKEN_PROGRAM, add_stack_config, make_project, tree_bytes
 
 COMMIT = "465d4733e8c2a1f09b7d6e5c4b3a29180f7e6d5c"
 NOW = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
 SKIP = "policy gate covered by its own tests"
+NOT_FETCHED = (
+    "report gs://acme-genai-dev-pipeline-root/evaluation/r2026-11-25-1/report.json was not fetched (Cloud Storage "
+    "is not read offline): the metrics above are the manifest's, not checked against the report"
+)
 
 
 def request(source: str, target: str, **extra: object) -> PromotionRequest:
@@ -127,6 +141,7 @@ def test_evaluation_below_the_targets_bounds_blocks_and_changes_nothing(project:
     assert reasons(outcome, "evaluation") == (
         "groundedness 0.6100 is below staging's minimum 0.8000",
         "toxicity 0.0200 is above staging's maximum 0.0000",
+        NOT_FETCHED,
     )
     assert tree_bytes(project) == snapshot
 
@@ -139,6 +154,7 @@ def test_evaluation_without_a_bounded_metric_blocks(project: Path) -> None:
         "metric 'fluency' is required by staging's gates but missing from the evaluation "
         "(gs://acme-genai-dev-pipeline-root/evaluation/r2026-11-25-1/report.json); metrics present: "
         "groundedness, relevance, toxicity",
+        NOT_FETCHED,
     )
 
 
@@ -146,9 +162,107 @@ def test_prod_bounds_are_stricter_than_stagings(project: Path) -> None:
     # 0.82 passes staging's 0.80 but not prod's 0.85 (Pulumi.prod.yaml release.evaluation_gates).
     edit_manifest(project, "dev", lambda d: d["evaluation"]["metrics"].update(groundedness=0.82))
     assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
-    outcome = promote(request("staging", "prod", approve_by="lee@acme.example", skip_policy_check=SKIP), project)
+    outcome = promote(request("staging", "prod", approve_by="lee@acme.example"), project)
     assert outcome.status == "blocked"
-    assert reasons(outcome, "evaluation") == ("groundedness 0.8200 is below prod's minimum 0.8500",)
+    assert reasons(outcome, "evaluation") == ("groundedness 0.8200 is below prod's minimum 0.8500", NOT_FETCHED)
+
+
+DEV_METRICS = {"groundedness": 0.9134, "toxicity": 0.0, "relevance": 0.8431, "fluency": 0.8862}
+
+
+def write_report(path: Path, metrics: dict[str, float]) -> str:
+    """An evaluation summary as the evaluation pipeline writes it; returns its sha256 digest."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"metrics": metrics, "flagged_share": 0.01, "passed": True}), encoding="utf-8")
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def use_report(project: Path, report: str, digest: str | None) -> None:
+    def change(document: dict[str, Any]) -> None:
+        document["evaluation"]["report"] = report
+        if digest is not None:
+            document["evaluation"]["report_digest"] = digest
+
+    edit_manifest(project, "dev", change)
+
+
+def test_a_local_report_is_verified_and_its_digest_travels_with_the_bundle(project: Path) -> None:
+    digest = write_report(project / "reports" / "r2026-11-25-1.json", {**DEV_METRICS, "groundedness": 0.91341})
+    use_report(project, "reports/r2026-11-25-1.json", digest)
+
+    outcome = promote(request("dev", "staging", skip_policy_check=SKIP), project)
+
+    assert outcome.status == "promoted", [g.render() for g in outcome.gates]
+    assert reasons(outcome, "evaluation")[1] == (
+        f"report reports/r2026-11-25-1.json verified: digest {digest}, metrics equal the manifest's"
+    )
+    staging = load_manifest("staging", load_environment("staging", project), project)
+    dev = load_manifest("dev", load_environment("dev", project), project)
+    assert staging.evaluation.report_digest == digest
+    assert staging.provenance.bundle_digest == bundle_digest(dev)
+    assert bundle_digest(dev) != bundle_digest(
+        dev.model_copy(update={"evaluation": dev.evaluation.model_copy(update={"report_digest": None})})
+    )
+
+
+def test_a_file_uri_report_is_read_from_its_absolute_path(project: Path, tmp_path: Path) -> None:
+    report = tmp_path / "elsewhere" / "report.json"
+    digest = write_report(report, DEV_METRICS)
+    use_report(project, report.as_uri(), digest)
+    outcome = promote(request("dev", "staging", skip_policy_check=SKIP, dry_run=True), project)
+    assert outcome.status == "would-promote"
+    assert reasons(outcome, "evaluation")[1].startswith(f"report {report.as_uri()} verified")
+
+
+def test_metrics_typed_into_the_manifest_must_equal_the_reports(project: Path) -> None:
+    digest = write_report(project / "reports" / "eval.json", {**DEV_METRICS, "groundedness": 0.71})
+    use_report(project, "reports/eval.json", digest)  # the manifest still says groundedness 0.9134
+    snapshot = tree_bytes(project)
+    outcome = promote(request("dev", "staging", skip_policy_check=SKIP), project)
+    assert outcome.status == "blocked" and [g.gate for g in outcome.failed] == ["evaluation"]
+    assert reasons(outcome, "evaluation") == (
+        "evaluation.metrics differ from the report reports/eval.json: groundedness: manifest 0.9134, report 0.71",
+    )
+    assert tree_bytes(project) == snapshot
+
+
+def test_a_report_changed_after_the_release_was_cut_blocks(project: Path) -> None:
+    report = project / "reports" / "eval.json"
+    digest = write_report(report, DEV_METRICS)
+    use_report(project, "reports/eval.json", digest)
+    report.write_text(report.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # same metrics, other bytes
+    actual = "sha256:" + hashlib.sha256(report.read_bytes()).hexdigest()
+    outcome = promote(request("dev", "staging", skip_policy_check=SKIP), project)
+    assert reasons(outcome, "evaluation") == (
+        f"report reports/eval.json does not match evaluation.report_digest ({digest} recorded, {actual} on disk): "
+        "the report changed after the release was cut",
+    )
+
+
+def test_a_local_report_must_exist_and_be_pinned(project: Path) -> None:
+    use_report(project, "reports/missing.json", "sha256:" + "0" * 64)
+    missing = promote(request("dev", "staging", skip_policy_check=SKIP), project)
+    assert reasons(missing, "evaluation") == (
+        f"report reports/missing.json not found ({project / 'reports' / 'missing.json'}); the evaluation cannot "
+        "be verified",
+    )
+    digest = write_report(project / "reports" / "unpinned.json", DEV_METRICS)
+    edit_manifest(project, "dev", lambda d: d["evaluation"].pop("report_digest"))
+    use_report(project, "reports/unpinned.json", None)
+    unpinned = promote(request("dev", "staging", skip_policy_check=SKIP), project)
+    assert reasons(unpinned, "evaluation") == (
+        "report reports/unpinned.json is local but evaluation.report_digest is not set; pin the report with "
+        f"report_digest: {digest} (after checking it is the evaluation run's report)",
+    )
+
+
+def test_a_cloud_storage_report_is_not_fetched_and_says_so(project: Path) -> None:
+    edit_manifest(project, "dev", lambda d: d["evaluation"].update(report_digest="sha256:" + "a" * 64))
+    outcome = promote(request("dev", "staging", skip_policy_check=SKIP, dry_run=True), project)
+    assert outcome.status == "would-promote"
+    assert (
+        reasons(outcome, "evaluation")[1] == NOT_FETCHED + f"; report_digest sha256:{'a' * 64} recorded, not verified"
+    )
 
 
 # --- gate 2: policy -----------------------------------------------------------------------------------------------
@@ -179,7 +293,7 @@ def test_policy_gate_fails_closed_when_the_check_cannot_run(tmp_path: Path) -> N
         "could not run the policy check of staging: the offline synth of staging failed: RuntimeError: "
         "the program is broken",
         "the gate fails closed; fix the cause, or pass --skip-policy-check REASON to promote without it "
-        "(the reason is recorded in the manifest's provenance)",
+        "(the reason is recorded in the manifest's provenance; refused for a production-tier target)",
     )
     assert tree_bytes(project) == snapshot
 
@@ -203,11 +317,27 @@ def test_policy_gate_refuses_a_snapshot_without_the_candidate(tmp_path: Path) ->
     assert "does not declare the candidate release" in reasons(outcome, "policy")[0]
 
 
+def test_repeated_synths_leave_the_pickler_as_they_found_it() -> None:
+    """pulumi's serialize_provider wraps the pickler on every call; every synth undoes it (no stack overflow)."""
+    import pickle
+
+    from pulumi.dynamic.dynamic import serialize_provider
+
+    from infra.release.providers.model_version import ModelVersionProvider
+    from infra.synth.runner import pulumi_pickler_restored
+
+    before = pickle._Pickler._batch_setitems  # type: ignore[attr-defined]
+    with pulumi_pickler_restored():
+        serialize_provider(ModelVersionProvider())
+        assert pickle._Pickler._batch_setitems is not before  # type: ignore[attr-defined]
+    assert pickle._Pickler._batch_setitems is before  # type: ignore[attr-defined]
+
+
 # --- gate 3: lineage ------------------------------------------------------------------------------------------------
 
 
 def test_prod_accepts_releases_only_from_staging(project: Path) -> None:
-    outcome = promote(request("dev", "prod", approve_by="lee@acme.example", skip_policy_check=SKIP), project)
+    outcome = promote(request("dev", "prod", approve_by="lee@acme.example"), project)
     assert outcome.status == "blocked"
     assert [g.gate for g in outcome.failed] == ["lineage"]
     assert reasons(outcome, "lineage") == (
@@ -220,7 +350,7 @@ def test_staging_edited_after_promotion_cannot_go_to_prod(project: Path) -> None
     edit_manifest(project, "staging", lambda d: d["pipelines"]["tuning"].update(digest="sha256:" + "f" * 64))
     snapshot = tree_bytes(project)
 
-    outcome = promote(request("staging", "prod", approve_by="lee@acme.example", skip_policy_check=SKIP), project)
+    outcome = promote(request("staging", "prod", approve_by="lee@acme.example"), project)
 
     assert outcome.status == "blocked"
     found = reasons(outcome, "lineage")
@@ -237,7 +367,7 @@ def test_only_a_bundle_that_reached_staging_by_promotion_moves_on(project: Path)
 
     assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
     edit_manifest(project, "staging", handmade)
-    outcome = promote(request("staging", "prod", approve_by="lee@acme.example", skip_policy_check=SKIP), project)
+    outcome = promote(request("staging", "prod", approve_by="lee@acme.example"), project)
     assert outcome.status == "blocked"
     assert reasons(outcome, "lineage") == (
         "release r2026-11-25-1 did not reach staging through promotion from 'dev' (provenance.promoted_from is "
@@ -249,9 +379,7 @@ def test_expected_release_must_be_what_the_source_runs(project: Path) -> None:
     edit_manifest(project, "dev", lambda d: d.update(release="r2026-11-26-1"))
     assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
     outcome = promote(
-        request(
-            "staging", "prod", approve_by="lee@acme.example", expected_release="r2026-11-25-1", skip_policy_check=SKIP
-        ),
+        request("staging", "prod", approve_by="lee@acme.example", expected_release="r2026-11-25-1"),
         project,
     )
     assert outcome.status == "blocked"
@@ -290,13 +418,13 @@ def test_lineage_gate_compares_digests_and_model_versions_with_the_source(projec
 def test_prod_needs_an_approver_other_than_the_promoter(project: Path) -> None:
     assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
 
-    missing = promote(request("staging", "prod", skip_policy_check=SKIP), project)
+    missing = promote(request("staging", "prod"), project)
     assert missing.status == "blocked" and [g.gate for g in missing.failed] == ["approval"]
     assert reasons(missing, "approval") == (
         "prod requires an approval (release.require_approval / tier production); pass --approve-by NAME of "
         "the approver",
     )
-    self_approved = promote(request("staging", "prod", approve_by="Dana@acme.example", skip_policy_check=SKIP), project)
+    self_approved = promote(request("staging", "prod", approve_by="Dana@acme.example"), project)
     assert reasons(self_approved, "approval") == (
         "the approver (Dana@acme.example) is the person promoting; a second person must approve",
     )
@@ -308,21 +436,109 @@ def test_prod_needs_an_approver_other_than_the_promoter(project: Path) -> None:
     assert prod.approval.approved_at == NOW
 
 
-def test_prod_gets_a_canary_between_the_new_and_the_previous_version(project: Path) -> None:
-    old_prod = load_manifest("prod", load_environment("prod", project), project)
+def promote_into_prod_canary(project: Path) -> None:
     assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
-    assert (
-        promote(request("staging", "prod", approve_by="lee@acme.example", skip_policy_check=SKIP), project).status
-        == "promoted"
-    )
+    outcome = promote(request("staging", "prod", approve_by="lee@acme.example"), project)
+    assert outcome.status == "promoted", [g.render() for g in outcome.gates]
+
+
+def test_prod_gets_a_canary_the_new_version_starts_small(project: Path) -> None:
+    old_prod = load_manifest("prod", load_environment("prod", project), project)
+    assert load_environment("prod", project).release.canary_percent == 10
+    promote_into_prod_canary(project)
     prod = load_manifest("prod", load_environment("prod", project), project)
     model = prod.models["assistant"]
-    assert (model.deployment.traffic_split.current, model.deployment.traffic_split.previous) == (90, 10)
+    # The new release starts at prod's canary_percent; the release it replaces keeps serving the rest.
+    assert (model.deployment.traffic_split.current, model.deployment.traffic_split.previous) == (10, 90)
     assert model.previous is not None
     assert model.previous.release == old_prod.release
     assert model.previous.serving_image == old_prod.models["assistant"].serving_image
     # The target's own deployment sizing is kept.
     assert (model.deployment.min_replicas, model.deployment.max_replicas) == (2, 6)
+
+
+def test_finishing_a_canary_moves_all_traffic_and_keeps_the_canary_in_history(project: Path) -> None:
+    promote_into_prod_canary(project)
+    path = manifest_path("prod", project)
+    canary_text = path.read_text(encoding="utf-8")
+    canary = load_manifest("prod", load_environment("prod", project), project)
+
+    outcome = finish_canary("prod", project)
+
+    prod = load_manifest("prod", load_environment("prod", project), project)
+    model = prod.models["assistant"]
+    assert (model.deployment.traffic_split.current, model.deployment.traffic_split.previous) == (100, 0)
+    assert model.previous is None
+    assert (model.deployment.min_replicas, model.deployment.max_replicas) == (2, 6)
+    assert outcome.finished == {"assistant": "r2026-11-18-1"}
+    # Only the split and the previous version change: same release, same bundle, same provenance and approval.
+    assert prod.release == canary.release and bundle_digest(prod) == bundle_digest(canary)
+    assert (prod.provenance, prod.approval) == (canary.provenance, canary.approval)
+    assert outcome.history_path == project / "environments/releases/prod/0002-r2026-11-25-1.yaml"
+    assert outcome.history_path.read_text(encoding="utf-8") == canary_text
+    assert (
+        "-        current: 10\n-        previous: 90\n-    previous:\n-      release: r2026-11-18-1\n" in outcome.diff
+    )
+    assert "+        current: 100\n+        previous: 0\n" in outcome.diff
+
+    # Finished means no canary left: a second finish and an abort are refused and change nothing.
+    snapshot = tree_bytes(project)
+    with pytest.raises(CanaryRefused, match="prod is not in a canary"):
+        finish_canary("prod", project)
+    with pytest.raises(CanaryRefused, match="use `mlops rollback --env prod`"):
+        abort_canary("prod", "sam", project)
+    assert tree_bytes(project) == snapshot
+    # A rollback steps back to the canary, a second one to the release before it.
+    assert rollback("prod", "sam", project).restored_release == "r2026-11-25-1"
+    assert path.read_text(encoding="utf-8") == canary_text
+
+
+def test_aborting_a_canary_returns_to_the_previous_release(project: Path) -> None:
+    before = manifest_path("prod", project).read_text(encoding="utf-8")
+    promote_into_prod_canary(project)
+
+    outcome = abort_canary("prod", "sam@acme.example", project, now=NOW)
+
+    assert (outcome.replaced_release, outcome.restored_release) == ("r2026-11-25-1", "r2026-11-18-1")
+    assert manifest_path("prod", project).read_text(encoding="utf-8") == before
+    prod = load_manifest("prod", load_environment("prod", project), project)
+    assert prod.models["assistant"].deployment.traffic_split.current == 100
+    assert outcome.archived_path.read_text(encoding="utf-8").startswith("# Rolled back by sam@acme.example")
+
+
+def test_abort_refuses_when_the_history_does_not_lead_back_to_the_replaced_release(project: Path) -> None:
+    promote_into_prod_canary(project)
+    History.of("prod", project).entries()[0].path.unlink()
+    snapshot = tree_bytes(project)
+    with pytest.raises(CanaryRefused, match="replaced release r2026-11-18-1 but there is no history entry"):
+        abort_canary("prod", "sam", project)
+    assert tree_bytes(project) == snapshot
+
+
+def test_a_target_in_a_canary_takes_no_new_release(project: Path) -> None:
+    promote_into_prod_canary(project)
+    edit_manifest(project, "dev", lambda d: d.update(release="r2026-11-26-1"))
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+    snapshot = tree_bytes(project)
+    with pytest.raises(UserInputError) as caught:
+        promote(request("staging", "prod", approve_by="lee@acme.example"), project)
+    problem = caught.value.problems[0]
+    assert problem.key_path == "models.assistant.deployment.traffic_split"
+    assert "prod is in a canary of release r2026-11-25-1 (10% new / 90% previous)" in problem.message
+    assert "`mlops canary finish --env prod`" in problem.message
+    assert tree_bytes(project) == snapshot
+    finish_canary("prod", project)
+    assert promote(request("staging", "prod", approve_by="lee@acme.example"), project).status == "promoted"
+
+
+def test_the_policy_gate_cannot_be_skipped_into_production(project: Path) -> None:
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+    snapshot = tree_bytes(project)
+    with pytest.raises(UserInputError) as caught:
+        promote(request("staging", "prod", approve_by="lee@acme.example", skip_policy_check="in a hurry"), project)
+    assert caught.value.problems[0].file == "--skip-policy-check"
+    assert "'prod' is a production-tier environment: the policy gate cannot be skipped" in str(caught.value)
+    assert tree_bytes(project) == snapshot
 
 
 # --- atomicity ------------------------------------------------------------------------------------------------------

@@ -91,3 +91,16 @@ def test_deploy_goes_dev_then_staging_then_prod_behind_environments() -> None:
     assert [c[c.index("--env") + 1] for c in calls if c[0] == "up"] == ["dev", "staging", "prod"]
     # the release's templates are read from the compiled YAML: every job compiles before it applies
     assert [c[0] for c in calls] == ["pipelines", "up"] * 3
+
+
+def test_only_the_prod_deploy_confirms_with_yes_behind_its_environment_approval() -> None:
+    jobs = load("deploy.yml")["jobs"]
+    ups = [
+        c for j in jobs.values() for s in j["steps"] if "run" in s for c in mlops_invocations(s["run"]) if c[0] == "up"
+    ]
+    assert [(c[c.index("--env") + 1], "--yes" in c) for c in ups] == [
+        ("dev", False),
+        ("staging", False),
+        ("prod", True),
+    ]
+    assert jobs["up-prod"]["environment"] == "prod"  # the GitHub environment's reviewers are the confirmation

@@ -4,6 +4,12 @@ The resource owns the endpoint's deployed models. Changes are applied in an orde
 endpoint without serving capacity: new versions are deployed first with 0% traffic, then the whole split is
 set in one endpoint update, and only then are versions that left the split undeployed (at 0% by then). The
 split is validated (each share 0..100, total exactly 100) before any call.
+
+Every deployed model serves as `service_account` (the environment's serving identity) rather than Vertex's
+default one. The service cannot change a deployed model's identity (or machine type) in place, so a change
+redeploys each affected version the same safe way: the new deployment at 0%, the split moved over, the old
+one undeployed. `read` rebuilds the deployments, split and identity from the live endpoint, so `pulumi
+refresh` sees a manual undeploy or re-split.
 """
 
 from __future__ import annotations
@@ -16,11 +22,12 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
-from infra.release.providers.base import ReleaseProvider
+from infra.release.providers.base import ReleaseProvider, inputs_only
 from infra.release.providers.clients import VertexTarget
 from infra.release.providers.retry import RetryPolicy, call_with_retry, wait_for
 
 VERSION_NAME = re.compile(r"^projects/[^/]+/locations/[^/]+/models/[^/@]+@\d+$")
+SERVICE_ACCOUNT = re.compile(r"^[^@\s]+@[^@\s]+\.gserviceaccount\.com$")
 DEPLOYMENT_KEYS = ("model_version", "machine_type", "min_replicas", "max_replicas", "traffic_percent")
 INTEGER_KEYS = frozenset({"min_replicas", "max_replicas", "traffic_percent"})
 
@@ -58,17 +65,75 @@ def endpoint_name(props: Mapping[str, Any]) -> str:
     return f"{_target(props).parent}/endpoints/{props['endpoint_id']}"
 
 
+def _version_of(deployed: Any) -> str:
+    return f"{deployed.model}@{deployed.model_version_id}"
+
+
+def _serves(deployed: Any, item: Mapping[str, Any], service_account: str | None) -> bool:
+    """Whether a live deployed model is the wanted deployment: same version, machine type and identity
+    (an unset identity is Vertex's default, which the service reports as an empty string)."""
+    return (
+        _version_of(deployed) == item["model_version"]
+        and deployed.dedicated_resources.machine_spec.machine_type == item["machine_type"]
+        and deployed.service_account == (service_account or "")
+    )
+
+
+def live_state(endpoint: Any, declared: Mapping[str, Any]) -> dict[str, Any]:
+    """`deployments`, `service_account`, `deployed_model_ids` and `traffic_split` as the endpoint holds them.
+
+    Deployments keep the declared order (then the undeclared ones by id), so an endpoint that matches the
+    declaration diffs as unchanged. The identity is the declared one while every deployed model serves as
+    it, otherwise the first other identity found: any deployed model off the declared identity is drift.
+    """
+    split = {k: int(v) for k, v in endpoint.traffic_split.items()}
+    order = {str(_as_mapping(d).get("model_version")): i for i, d in enumerate(declared.get("deployments") or [])}
+    deployed = sorted(endpoint.deployed_models, key=lambda d: (order.get(_version_of(d), len(order)), d.id))
+    deployments = [
+        {
+            "model_version": _version_of(d),
+            "machine_type": d.dedicated_resources.machine_spec.machine_type,
+            "min_replicas": int(d.dedicated_resources.min_replica_count),
+            "max_replicas": int(d.dedicated_resources.max_replica_count),
+            "traffic_percent": split.get(d.id, 0),
+        }
+        for d in deployed
+    ]
+    wanted = declared.get("service_account") or ""
+    others = sorted({d.service_account for d in deployed} - {wanted})
+    account = others[0] if others else wanted
+    ids: dict[str, str] = {}
+    for d in deployed:
+        ids.setdefault(_version_of(d), d.id)
+    return {
+        "deployments": deployments,
+        "service_account": account or None,
+        "deployed_model_ids": ids,
+        "traffic_split": split,
+    }
+
+
 class EndpointDeploymentProvider(ReleaseProvider):
     """Deploy, re-split, resize and undeploy model versions on one Vertex AI endpoint."""
 
-    INPUTS = ("project", "location", "endpoint_id", "deployments", "api_endpoint")
+    INPUTS = ("project", "location", "endpoint_id", "deployments", "service_account", "api_endpoint")
     REPLACE_ON = ("project", "location", "endpoint_id")
+    """A new `service_account` is not among them: it redeploys each model on the same endpoint (see update)."""
 
     def validate(self, props: Mapping[str, Any]) -> list[tuple[str, str]]:
         problems: list[tuple[str, str]] = []
         for key in ("project", "location", "endpoint_id"):
             if not props.get(key):
                 problems.append((key, "is required and must not be empty"))
+        account = props.get("service_account")
+        if account is not None and not SERVICE_ACCOUNT.match(str(account)):
+            problems.append(
+                (
+                    "service_account",
+                    f"expected a service account e-mail (name@project.iam.gserviceaccount.com), got {account!r}; "
+                    "leave it unset (null) to serve as Vertex AI's default identity",
+                )
+            )
         deployments = props.get("deployments")
         if not isinstance(deployments, Sequence) or isinstance(deployments, str) or not deployments:
             return [*problems, ("deployments", "expected a non-empty list of deployments")]
@@ -118,14 +183,16 @@ class EndpointDeploymentProvider(ReleaseProvider):
         return UpdateResult(outs={**props, **self._converge(props)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """The endpoint as it is: its deployed models, their shares and identity (inputs rebuilt from them)."""
         from google.api_core import exceptions as gexc
 
         try:
             endpoint = self._get_endpoint(props)
         except gexc.NotFound:
             return ReadResult(None, {})
-        ids = {f"{d.model}@{d.model_version_id}": d.id for d in endpoint.deployed_models}
-        return ReadResult(id_, {**props, "deployed_model_ids": ids, "traffic_split": dict(endpoint.traffic_split)})
+        live = live_state(endpoint, props)
+        outs = {**props, **live}
+        return ReadResult(id_, outs, inputs_only(outs, self.INPUTS))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Undeploy every model the endpoint serves, idle ones first; the endpoint itself stays.
@@ -176,13 +243,14 @@ class EndpointDeploymentProvider(ReleaseProvider):
     def _converge(self, props: Mapping[str, Any]) -> dict[str, Any]:
         wanted = props["deployments"]
         endpoint = self._get_endpoint(props)
-        live = {f"{d.model}@{d.model_version_id}": d for d in endpoint.deployed_models}
+        account = props.get("service_account")
         ids: dict[str, str] = {}
-        # 1. deploy what is missing at 0% (or 100% on an endpoint that serves nothing yet), resize the rest
+        # 1. deploy what is missing at 0% (or 100% on an endpoint that serves nothing yet), resize the rest;
+        #    a version on another machine type or identity counts as missing (neither can change in place)
         for item in wanted:
             version = item["model_version"]
-            current = live.get(version)
-            if current is not None and current.dedicated_resources.machine_spec.machine_type == item["machine_type"]:
+            current = next((d for d in endpoint.deployed_models if _serves(d, item, account)), None)
+            if current is not None:
                 ids[version] = current.id
                 resources = current.dedicated_resources
                 if (resources.min_replica_count, resources.max_replica_count) != (
@@ -211,10 +279,7 @@ class EndpointDeploymentProvider(ReleaseProvider):
             client = self._client(props)
             endpoint = client.get_endpoint(name=endpoint_name(props), timeout=self.retry.call_timeout, retry=None)
             for deployed in endpoint.deployed_models:
-                if (
-                    f"{deployed.model}@{deployed.model_version_id}" == version
-                    and deployed.dedicated_resources.machine_spec.machine_type == item["machine_type"]
-                ):
+                if _serves(deployed, item, props.get("service_account")):
                     return str(deployed.id)
             serving = dict(endpoint.traffic_split)
             split = {**serving, "0": 0} if sum(serving.values()) == 100 else {"0": 100}
@@ -227,6 +292,7 @@ class EndpointDeploymentProvider(ReleaseProvider):
                         min_replica_count=item["min_replicas"],
                         max_replica_count=item["max_replicas"],
                     ),
+                    service_account=props.get("service_account") or "",
                 ),
                 traffic_split=split,
                 timeout=self.retry.call_timeout,
@@ -310,8 +376,12 @@ class EndpointDeployment(Resource, module="release", name="EndpointDeployment"):
         api_endpoint: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
+        service_account: pulumi.Input[str] | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
+        """`service_account`: e-mail every deployed model serves as (the environment's serving account);
+        unset, models serve as Vertex AI's default identity. Changing it redeploys each model, keeping the
+        endpoint serving throughout."""
         items = deployments
         if isinstance(deployments, Sequence):
             items = [dataclasses.asdict(d) if isinstance(d, Deployment) else d for d in deployments]
@@ -320,6 +390,7 @@ class EndpointDeployment(Resource, module="release", name="EndpointDeployment"):
             "location": location,
             "endpoint_id": endpoint_id,
             "deployments": items,
+            "service_account": service_account,
             "api_endpoint": api_endpoint,
             "deployed_model_ids": None,
             "traffic_split": None,

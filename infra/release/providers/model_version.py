@@ -10,6 +10,10 @@ Re-runs are idempotent: each version is labelled with a content key (model, arti
 create looks for a version with that key before uploading. A run that died between the upload and the alias
 move therefore finds its upload and only finishes the move; declaring an earlier artifact again (a rollback,
 or the previous version kept for a canary) finds the earlier version instead of uploading a copy.
+
+With `kms_key_name` the version is uploaded with `encryption_spec` (CMEK). The service cannot re-encrypt a
+model, so a new key is a new version (force-new, like new content). `read` rebuilds the environment alias,
+labels and description from the live version, so `pulumi refresh` sees an alias moved by hand.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
-from infra.release.providers.base import ReleaseProvider, changed
+from infra.release.providers.base import ReleaseProvider, changed, inputs_only
 from infra.release.providers.clients import VertexTarget
 from infra.release.providers.retry import RetryPolicy, call_with_retry, wait_for
 
@@ -37,6 +41,7 @@ ALIAS = re.compile(r"^[a-z][a-zA-Z0-9-]{0,126}[a-z0-9]$")
 LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
 MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+KMS_KEY = re.compile(r"^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$")
 
 
 def content_key(props: Mapping[str, Any]) -> str:
@@ -46,6 +51,8 @@ def content_key(props: Mapping[str, Any]) -> str:
     the replaced resource would delete the new one's version.
     """
     material = [props["model_id"], props["display_name"], props["artifact_uri"], props["serving_image_uri"]]
+    if props.get("kms_key_name"):  # only when set: versions uploaded before CMEK keep their keys
+        material.append(props["kms_key_name"])
     return hashlib.sha256(json.dumps(material, separators=(",", ":")).encode()).hexdigest()[:40]
 
 
@@ -72,6 +79,7 @@ class ModelVersionProvider(ReleaseProvider):
         "description",
         "env_alias",
         "labels",
+        "kms_key_name",
         "api_endpoint",
     )
     REPLACE_ON = (
@@ -81,6 +89,7 @@ class ModelVersionProvider(ReleaseProvider):
         "display_name",
         "artifact_uri",
         "serving_image_uri",
+        "kms_key_name",
     )
 
     def validate(self, props: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -102,6 +111,15 @@ class ModelVersionProvider(ReleaseProvider):
         alias = str(props.get("env_alias") or "")
         if not ALIAS.match(alias) or alias == DEFAULT_ALIAS:
             problems.append(("env_alias", f"expected an alias like 'staging' (not 'default'), got {alias!r}"))
+        key_name = props.get("kms_key_name")
+        if key_name is not None and not KMS_KEY.match(str(key_name)):
+            problems.append(
+                (
+                    "kms_key_name",
+                    "expected projects/P/locations/L/keyRings/R/cryptoKeys/K (unset for Google-managed "
+                    f"encryption), got {key_name!r}",
+                )
+            )
         for key, value in (props.get("labels") or {}).items():
             if not LABEL_KEY.match(str(key)) or not LABEL_VALUE.match(str(value)) or key == CONTENT_KEY_LABEL:
                 problems.append((f"labels.{key}", f"invalid label {key}={value!r} (or reserved key)"))
@@ -140,6 +158,7 @@ class ModelVersionProvider(ReleaseProvider):
         return UpdateResult(outs={**props, **outs})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """The live version's alias, labels and description (inputs rebuilt from them); none when gone."""
         try:
             model = call_with_retry(
                 lambda: self._models(props).get_model(name=id_, timeout=self.retry.call_timeout, retry=None),
@@ -151,7 +170,11 @@ class ModelVersionProvider(ReleaseProvider):
                 return ReadResult(None, {})
             raise
         labels = {k: v for k, v in model.labels.items() if k != CONTENT_KEY_LABEL}
-        return ReadResult(id_, {**props, "labels": labels, "description": model.version_description})
+        # the environment alias while this version holds it; none once it was moved elsewhere (by hand)
+        alias = props.get("env_alias") if props.get("env_alias") in model.version_aliases else None
+        live = {"labels": labels, "description": model.version_description, "env_alias": alias}
+        outs = {**props, **live}
+        return ReadResult(id_, outs, inputs_only(outs, self.INPUTS))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Delete the version; the parent model goes with its last version.
@@ -229,6 +252,7 @@ class ModelVersionProvider(ReleaseProvider):
     def _model_spec(props: Mapping[str, Any], key: str) -> Model:
         from google.cloud import aiplatform_v1 as v1
 
+        key_name = props.get("kms_key_name")
         return v1.Model(
             display_name=props["display_name"],
             description=props.get("description") or "",
@@ -237,6 +261,7 @@ class ModelVersionProvider(ReleaseProvider):
             container_spec=v1.ModelContainerSpec(image_uri=props["serving_image_uri"]),
             labels={**(props.get("labels") or {}), CONTENT_KEY_LABEL: key},
             version_aliases=[],  # aliases move only after the upload is done
+            encryption_spec=v1.EncryptionSpec(kms_key_name=key_name) if key_name else None,
         )
 
     def _move_aliases(self, props: Mapping[str, Any], version_name: str, aliases: list[str]) -> None:
@@ -303,8 +328,11 @@ class ModelVersion(Resource, module="release", name="ModelVersion"):
         api_endpoint: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
+        kms_key_name: pulumi.Input[str] | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
+        """`kms_key_name`: Cloud KMS key the version is encrypted with (CMEK); unset, Google-managed
+        encryption. A different key uploads a new version."""
         props = {
             "project": project,
             "location": location,
@@ -315,6 +343,7 @@ class ModelVersion(Resource, module="release", name="ModelVersion"):
             "description": description,
             "env_alias": env_alias,
             "labels": labels,
+            "kms_key_name": kms_key_name,
             "api_endpoint": api_endpoint,
             "model_resource_name": None,
             "version_id": None,

@@ -7,7 +7,10 @@ runs exactly the registered bytes. The spec is never fetched by Vertex: template
 a bearer token and do not go through `api_endpoint`.
 
 A new template version replaces the schedule (Vertex cannot change a schedule's pipeline spec in place);
-cron, time zone, parameters, service account and pipeline root are patched; `paused` pauses or resumes.
+cron, time zone, parameters, service account, pipeline root and `kms_key_name` are patched; `paused` pauses
+or resumes. With `kms_key_name` every run the schedule creates carries `encryption_spec` (CMEK): the key
+belongs to the runs to come, not to the schedule, so a new key is patched in place and applies from the
+next run.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
-from infra.release.providers.base import ReleaseInputError, ReleaseProvider, changed
+from infra.release.providers.base import ReleaseInputError, ReleaseProvider, changed, inputs_only
 from infra.release.providers.clients import VertexTarget
 from infra.release.providers.pipeline_template import split_template_uri
 from infra.release.providers.retry import RetryPolicy, call_with_retry, wait_for
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
     from google.cloud.aiplatform_v1 import Schedule
 
 STATE_NAMES = {1: "ACTIVE", 2: "PAUSED", 3: "COMPLETED"}
+KMS_KEY = re.compile(r"^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$")
 CRON_FIELDS = 5
 
 
@@ -105,11 +109,12 @@ class PipelineScheduleProvider(ReleaseProvider):
         "service_account",
         "pipeline_root",
         "paused",
+        "kms_key_name",
         "api_endpoint",
     )
     REPLACE_ON = ("project", "location", "template_uri")
     NOT_DIFFED = ("template_path",)
-    JOB_FIELDS = ("display_name", "parameter_values", "service_account", "pipeline_root")
+    JOB_FIELDS = ("display_name", "parameter_values", "service_account", "pipeline_root", "kms_key_name")
 
     def validate(self, props: Mapping[str, Any]) -> list[tuple[str, str]]:
         problems = []
@@ -129,6 +134,15 @@ class PipelineScheduleProvider(ReleaseProvider):
             problems.append(("cron", f"expected 5 cron fields without a TZ= prefix (use time_zone), got {cron!r}"))
         if not str(props.get("pipeline_root") or "").startswith("gs://"):
             problems.append(("pipeline_root", f"expected gs://bucket/path, got {props.get('pipeline_root')!r}"))
+        key_name = props.get("kms_key_name")
+        if key_name is not None and not KMS_KEY.match(str(key_name)):
+            problems.append(
+                (
+                    "kms_key_name",
+                    "expected projects/P/locations/L/keyRings/R/cryptoKeys/K (unset for Google-managed "
+                    f"encryption), got {key_name!r}",
+                )
+            )
         if not isinstance(props.get("paused"), bool):
             problems.append(("paused", f"expected true or false, got {props.get('paused')!r}"))
         if not isinstance(props.get("parameter_values") or {}, Mapping):
@@ -182,7 +196,10 @@ class PipelineScheduleProvider(ReleaseProvider):
                 return ReadResult(None, {})
             raise
         state = STATE_NAMES.get(int(schedule.state), str(schedule.state))
-        return ReadResult(id_, {**props, "schedule_name": id_, "state": state, "paused": state == "PAUSED"})
+        key_name = schedule.create_pipeline_job_request.pipeline_job.encryption_spec.kms_key_name or None
+        live = {"schedule_name": id_, "state": state, "paused": state == "PAUSED", "kms_key_name": key_name}
+        outs = {**props, **live}
+        return ReadResult(id_, outs, inputs_only(outs, self.INPUTS))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         def unit() -> None:
@@ -208,6 +225,7 @@ class PipelineScheduleProvider(ReleaseProvider):
 
         spec = load_pipeline_spec(props["template_uri"], props.get("template_path"), self.retry)
         target = _target(props)
+        key_name = props.get("kms_key_name")
         job = v1.PipelineJob(
             display_name=props["display_name"],
             pipeline_spec=spec,
@@ -217,6 +235,7 @@ class PipelineScheduleProvider(ReleaseProvider):
                 gcs_output_directory=props["pipeline_root"],
                 parameter_values=dict(props.get("parameter_values") or {}),
             ),
+            encryption_spec=v1.EncryptionSpec(kms_key_name=key_name) if key_name else None,
         )
         return v1.Schedule(
             display_name=props["display_name"],
@@ -289,10 +308,13 @@ class PipelineSchedule(Resource, module="release", name="PipelineSchedule"):
         opts: pulumi.ResourceOptions | None = None,
         *,
         template_path: pulumi.Input[str] | None = None,
+        kms_key_name: pulumi.Input[str] | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
         """`template_path`: the local compiled YAML `template_uri` was uploaded from (same digest); when
-        omitted the spec is downloaded from the registry with the registry client."""
+        omitted the spec is downloaded from the registry with the registry client.
+        `kms_key_name`: Cloud KMS key every scheduled run is encrypted with (the pipeline job's
+        `encryption_spec`); unset, Google-managed encryption."""
         props = {
             "project": project,
             "location": location,
@@ -305,6 +327,7 @@ class PipelineSchedule(Resource, module="release", name="PipelineSchedule"):
             "service_account": service_account,
             "pipeline_root": pipeline_root,
             "paused": paused,
+            "kms_key_name": kms_key_name,
             "api_endpoint": api_endpoint,
             "schedule_name": None,
             "state": None,

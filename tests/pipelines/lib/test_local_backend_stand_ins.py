@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 
 from pipelines.lib.events import append_local, model_event
+from pipelines.lib.gate import Thresholds
 from pipelines.lib.local_model import NearestNeighbourResponder
 from pipelines.lib.local_registry import register, resolve
 from pipelines.lib.records import QARecord
 from pipelines.lib.results_sink import destination, write_rows
+from pipelines.lib.summary import quality_summary
 
 TRAIN = [
     QARecord("b", "How long are prod logs kept?", "Prod keeps logs 400 days.", "Prod keeps logs for 400 days."),
@@ -54,7 +57,25 @@ def test_events_are_appended_one_per_line(tmp_path):
 
 def test_results_tables(tmp_path):
     assert destination("vertex", "bq://p-123456.evaluation.quality", "review") == "p-123456.evaluation.quality_review"
-    where = write_rows("local", str(tmp_path), "summary", [{"run": "r1"}])
-    write_rows("local", str(tmp_path), "summary", [{"run": "r2"}])
+    assert destination("vertex", "bq://p-123456.evaluation.results", "summary") == "p-123456.evaluation.results_summary"
+    scores = [{"groundedness": 1.0, "toxicity": 0.0, "relevance": 1.0, "fluency": 1.0}]
+    where = write_rows("local", str(tmp_path), "summary", [quality_summary(scores, 0, Thresholds(), "r1")])
+    write_rows("local", str(tmp_path), "summary", [quality_summary(scores, 0, Thresholds(), "r2")])
     assert where == str(tmp_path / "summary.jsonl")
-    assert [json.loads(x)["run"] for x in (tmp_path / "summary.jsonl").read_text().splitlines()] == ["r1", "r2"]
+    rows = [json.loads(x) for x in (tmp_path / "summary.jsonl").read_text().splitlines()]
+    assert [row["run"] for row in rows] == ["r1", "r2"]
+    assert all(datetime.fromisoformat(row["evaluated_at"]).tzinfo is not None for row in rows)
+
+
+def test_rows_that_do_not_fit_the_table_are_refused_before_anything_is_written(tmp_path):
+    with pytest.raises(ValueError, match=r"results_summary.*row 0: examples: required column missing"):
+        write_rows("local", str(tmp_path), "summary", [{"run": "r1"}])
+    with pytest.raises(ValueError, match=r"row 0: toxicity: expected FLOAT64, found str"):
+        write_rows(
+            "local",
+            str(tmp_path),
+            "scores",
+            [{"id": "a", "question": "q", "context": "c", "response": "r", "groundedness": 1.0,
+              "toxicity": "low", "relevance": 1.0, "fluency": 1.0, "run": "r1"}],
+        )
+    assert not list(tmp_path.iterdir())

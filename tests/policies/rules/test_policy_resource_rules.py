@@ -32,7 +32,9 @@ REMOVE = object()
 @dataclass(frozen=True)
 class Baseline:
     token: str
-    args: type
+    args: type | None
+    """pulumi-gcp's `*Args` class; None for the platform's dynamic resources, whose inputs reach the engine
+    as declared (snake_case)."""
     arguments: dict[str, Any]
     protect: bool = False
 
@@ -291,6 +293,39 @@ BASELINES: dict[str, Baseline] = {
         {"name": "features", "region": "europe-west4", "labels": LABELS, "encryption_spec": {"kms_key_name": KEY}},
         protect=True,
     ),
+    "model_version": Baseline(
+        "pulumi-python:dynamic/release:ModelVersion",
+        None,
+        {
+            "project": "acme-prod",
+            "location": "europe-west4",
+            "model_id": "genai-prod-assistant",
+            "display_name": "genai-prod-assistant",
+            "artifact_uri": "gs://acme-prod-model-artifacts/assistant/r1",
+            "serving_image_uri": "europe-docker.pkg.dev/acme-prod/images/assistant@sha256:" + "0" * 64,
+            "description": "release r1",
+            "env_alias": "prod",
+            "labels": LABELS,
+            "kms_key_name": KEY,
+        },
+    ),
+    "pipeline_schedule": Baseline(
+        "pulumi-python:dynamic/release:PipelineSchedule",
+        None,
+        {
+            "project": "acme-prod",
+            "location": "europe-west4",
+            "display_name": "genai-prod-tuning",
+            "template_uri": "https://europe-west4-kfp.pkg.dev/acme-prod/pipelines/tuning/sha256:" + "0" * 64,
+            "cron": "0 3 * * 1",
+            "time_zone": "Europe/Amsterdam",
+            "parameter_values": {},
+            "service_account": "genai-prod-pipelines@acme-prod.iam.gserviceaccount.com",
+            "pipeline_root": "gs://acme-prod-pipeline-root",
+            "paused": False,
+            "kms_key_name": KEY,
+        },
+    ),
     "feature_online_store": Baseline(
         t.FEATURE_ONLINE_STORE,
         gcp.vertex.AiFeatureOnlineStoreArgs,
@@ -484,6 +519,10 @@ MUTATIONS: list[Mutation] = [
     M("vertex-metadata-store-cmek", "metadata_store", "empty key", encryption_spec={"kms_key_name": ""}),
     M("vertex-tensorboard-cmek", "tensorboard", "empty key", encryption_spec={"kms_key_name": ""}),
     M("vertex-feature-store-cmek", "feature_store", "empty key", encryption_spec={"kms_key_name": ""}),
+    M("vertex-release-cmek", "model_version", "unset", kms_key_name=REMOVE),
+    M("vertex-release-cmek", "model_version", "null", kms_key_name=None),
+    M("vertex-release-cmek", "pipeline_schedule", "unset", kms_key_name=REMOVE),
+    M("vertex-release-cmek", "pipeline_schedule", "empty key", kms_key_name=""),
     M("protection-stateful-protected", "dataset", "unprotected", protect=False),
     M("protection-stateful-protected", "metadata_store", "unprotected", protect=False),
 ]
@@ -492,7 +531,8 @@ RESOURCE_RULES = [r for r in discover_rules() if isinstance(r, ResourceRule)]
 
 def build(baseline: Baseline, changes: dict[str, Any] | None = None) -> dict[str, Any]:
     arguments = {**baseline.arguments, **(changes or {})}
-    return engine_inputs(baseline.args, **{k: v for k, v in arguments.items() if v is not REMOVE})
+    kept = {k: v for k, v in arguments.items() if v is not REMOVE}
+    return dict(kept) if baseline.args is None else engine_inputs(baseline.args, **kept)
 
 
 def findings(resource_type: str, inputs: dict[str, Any], protect: bool) -> dict[str, list[Finding]]:
@@ -537,6 +577,7 @@ def test_every_resource_rule_has_a_mutation() -> None:
         ("topic", "kmsKeyName", "pubsub-topic-cmek"),
         ("project_iam_member", "member", "iam-no-direct-user-grants"),
         ("crypto_key", "rotationPeriod", "kms-key-rotation"),
+        ("model_version", "kms_key_name", "vertex-release-cmek"),
     ],
 )
 def test_unknown_value_is_reported_as_undetermined_and_never_blocks(key: str, path: str, rule_id: str) -> None:
@@ -555,3 +596,12 @@ def test_unknown_value_is_reported_as_undetermined_and_never_blocks(key: str, pa
     report = evaluate([resource], "prod", LevelConfig(), RESOURCE_RULES)
     assert {v.level for v in report.violations if v.rule_id == rule_id} == {Level.ADVISORY}
     assert report.exit_code == 0 or any(not v.undetermined for v in report.mandatory)
+
+
+def test_release_rule_types_are_what_the_release_resources_register() -> None:
+    """The rule's type tokens are the ones the dynamic resources register under (`pulumi-python:` + their own)."""
+    from infra.release.providers import ModelVersion, PipelineSchedule
+    from policies.rules.vertex import release_cmek
+
+    assert f"pulumi-python:{ModelVersion._resource_type_name}" == release_cmek.MODEL_VERSION
+    assert f"pulumi-python:{PipelineSchedule._resource_type_name}" == release_cmek.PIPELINE_SCHEDULE

@@ -272,3 +272,150 @@ def test_crash_midway_keeps_serving_and_a_rerun_finishes(vertex_server, versions
     assert served(vertex_server) == {v2: 100}
     assert vertex_server.count(DEPLOY) == 2  # v1 once, v2 once: the re-run found the earlier deployment
     assert_never_without_capacity(vertex_server)
+
+
+SERVING = "genai-prod-serving@acme-prod.iam.gserviceaccount.com"
+ROTATED = "genai-prod-serving-v2@acme-prod.iam.gserviceaccount.com"
+
+
+def out_of_band(server: VertexServer):
+    """The real endpoint client, as someone working by hand (console, gcloud) would reach the endpoint."""
+    from infra.release.providers.clients import VertexTarget, endpoint_service
+
+    return endpoint_service(VertexTarget(PROJECT, LOCATION, server.base_url))
+
+
+def identities(server: VertexServer) -> dict[str, str | None]:
+    """model version -> the service account its deployed model serves as (None: Vertex's default)."""
+    return {
+        f"{d['model']}@{d['modelVersionId']}": d.get("serviceAccount")
+        for d in server.endpoint(ENDPOINT)["deployedModels"]
+    }
+
+
+def test_deployed_models_serve_as_the_given_service_account(vertex_server, versions):
+    v1, v2 = versions
+    engine = Engine(EndpointDeploymentProvider(FAST_RETRY))
+    outs = engine.up({**inputs(vertex_server, (v1, 90), (v2, 10)), "service_account": SERVING})
+
+    assert identities(vertex_server) == {v1: SERVING, v2: SERVING}
+    assert outs["service_account"] == SERVING
+    deploys = [c for c in vertex_server.calls if str(c).endswith(":deployModel")]
+    assert len(deploys) == 2
+
+
+def test_without_a_service_account_models_serve_as_the_default_identity(vertex_server, versions):
+    v1, _ = versions
+    EndpointDeploymentProvider(FAST_RETRY).create(inputs(vertex_server, (v1, 100)))
+    assert identities(vertex_server) == {v1: None}
+
+
+def test_a_new_service_account_redeploys_each_version_without_losing_capacity(vertex_server, versions):
+    v1, v2 = versions
+    engine = Engine(EndpointDeploymentProvider(FAST_RETRY))
+    engine.up({**inputs(vertex_server, (v1, 90), (v2, 10)), "service_account": SERVING})
+    before = dict(engine.state["deployed_model_ids"])
+
+    rotated = {**inputs(vertex_server, (v1, 90), (v2, 10)), "service_account": ROTATED}
+    diff = engine.provider.diff(engine.id, engine.state, rotated)
+    assert diff.changes and diff.replaces == []  # the endpoint stays; its deployed models are redeployed
+    engine.up(rotated)
+
+    assert engine.operations == ["create", "update"] and engine.id == ENDPOINT
+    assert identities(vertex_server) == {v1: ROTATED, v2: ROTATED}
+    assert served(vertex_server) == {v1: 90, v2: 10}
+    after = engine.state["deployed_model_ids"]
+    assert set(after.values()).isdisjoint(before.values())
+    assert vertex_server.count(UNDEPLOY) == 2
+    assert_never_without_capacity(vertex_server)
+
+
+def test_an_invalid_service_account_is_rejected_before_any_call(vertex_server, versions):
+    v1, _ = versions
+    before = len(vertex_server.calls)
+    for bad in ("", "serving", "serving@acme.example"):
+        failures = (
+            EndpointDeploymentProvider(FAST_RETRY)
+            .check({}, {**inputs(vertex_server, (v1, 100)), "service_account": bad})
+            .failures
+        )
+        assert [f.property for f in failures] == ["service_account"], bad
+    assert len(vertex_server.calls) == before
+
+
+def test_read_matching_the_declaration_shows_no_drift(vertex_server, versions):
+    v1, v2 = versions
+    provider = EndpointDeploymentProvider(FAST_RETRY)
+    declared = {**inputs(vertex_server, (v2, 10), (v1, 90)), "service_account": SERVING}
+    created = provider.create(declared)
+    assert created.outs is not None
+
+    read = provider.read(created.id, created.outs)
+    assert read.id == ENDPOINT
+    assert read.outs and read.inputs and read.outs["deployments"] == created.outs["deployments"]
+    assert provider.diff(created.id, read.outs, declared).changes is False
+
+
+def test_refresh_sees_a_manual_undeploy_and_the_next_update_restores_the_split(vertex_server, versions):
+    v1, v2 = versions
+    engine = Engine(EndpointDeploymentProvider(FAST_RETRY))
+    declared = {**inputs(vertex_server, (v1, 90), (v2, 10)), "service_account": SERVING}
+    engine.up(declared)
+    ids = engine.state["deployed_model_ids"]
+
+    # by hand: v2 undeployed, v1 takes all traffic
+    out_of_band(vertex_server).undeploy_model(
+        endpoint=ENDPOINT, deployed_model_id=ids[v2], traffic_split={ids[v1]: 100}
+    ).result()
+
+    read = engine.provider.read(engine.id, engine.state)
+    assert read.outs is not None and read.inputs is not None
+    assert [(d["model_version"], d["traffic_percent"]) for d in read.outs["deployments"]] == [(v1, 100)]
+    assert read.outs["traffic_split"] == {ids[v1]: 100}
+    assert read.outs["deployed_model_ids"] == {v1: ids[v1]}
+    assert read.inputs["deployments"] == read.outs["deployments"] and "traffic_split" not in read.inputs
+
+    engine.state = read.outs  # what `pulumi refresh` stores
+    diff = engine.provider.diff(engine.id, engine.state, declared)
+    assert diff.changes and diff.replaces == []
+    engine.up(declared)
+    assert served(vertex_server) == {v1: 90, v2: 10}
+    assert engine.state["deployed_model_ids"][v1] == ids[v1]  # v1 untouched, v2 deployed again
+
+
+def test_refresh_sees_a_model_deployed_by_hand_as_another_identity(vertex_server, versions):
+    from google.cloud import aiplatform_v1 as v1_types
+
+    v1, v2 = versions
+    engine = Engine(EndpointDeploymentProvider(FAST_RETRY))
+    declared = {**inputs(vertex_server, (v1, 100)), "service_account": SERVING}
+    engine.up(declared)
+
+    out_of_band(vertex_server).deploy_model(
+        endpoint=ENDPOINT,
+        deployed_model=v1_types.DeployedModel(
+            model=v2,
+            dedicated_resources=v1_types.DedicatedResources(
+                machine_spec=v1_types.MachineSpec(machine_type="n1-standard-4"),
+                min_replica_count=1,
+                max_replica_count=1,
+            ),
+        ),
+        traffic_split={engine.state["deployed_model_ids"][v1]: 100, "0": 0},
+    ).result()
+
+    read = engine.provider.read(engine.id, engine.state)
+    assert read.outs is not None
+    assert [d["model_version"] for d in read.outs["deployments"]] == [v1, v2]
+    assert read.outs["service_account"] is None  # v2 serves as Vertex's default identity: drift
+
+    engine.state = read.outs
+    engine.up(declared)
+    assert identities(vertex_server) == {v1: SERVING}
+
+
+def test_read_of_a_deleted_endpoint_is_gone(vertex_server, versions):
+    v1, _ = versions
+    provider = EndpointDeploymentProvider(FAST_RETRY)
+    props = inputs(vertex_server, (v1, 100))
+    assert provider.read(ENDPOINT, {**props, "endpoint_id": "missing"}).id is None

@@ -202,3 +202,90 @@ def test_a_new_display_name_uploads_a_new_version_before_the_old_one_goes(vertex
     assert engine.operations == ["create", "replace"]
     assert engine.id == f"{MODEL}@2"
     assert vertex_server.aliases(MODEL) == {"2": ["staging", "default"]}
+
+
+KEY = f"projects/{PROJECT}/locations/{LOCATION}/keyRings/genai-staging-keyring/cryptoKeys/genai-staging-vertex"
+ROTATED_KEY = KEY + "-2"
+
+
+def test_version_is_uploaded_with_the_customer_managed_key(vertex_server):
+    outs = ModelVersionProvider(FAST_RETRY).create(inputs(vertex_server, kms_key_name=KEY)).outs or {}
+
+    (stored,) = vertex_server.versions(MODEL)
+    assert stored["encryptionSpec"] == {"kmsKeyName": KEY}
+    assert outs["kms_key_name"] == KEY
+
+
+def test_without_a_key_no_encryption_spec_is_sent_and_the_content_key_is_unchanged(vertex_server):
+    """Versions uploaded before CMEK keep their content key, so adding the input finds them again."""
+    from infra.release.providers.model_version import content_key
+
+    ModelVersionProvider(FAST_RETRY).create(inputs(vertex_server, kms_key_name=None))
+    (stored,) = vertex_server.versions(MODEL)
+    assert "encryptionSpec" not in stored
+    plain = inputs(vertex_server)
+    assert content_key({**plain, "kms_key_name": None}) == content_key(plain)
+    assert content_key({**plain, "kms_key_name": KEY}) != content_key(plain)
+
+
+def test_a_new_key_uploads_a_new_version_before_the_old_one_goes(vertex_server):
+    engine = Engine(ModelVersionProvider(FAST_RETRY))
+    engine.up(inputs(vertex_server, kms_key_name=KEY))
+    assert engine.provider.diff(engine.id, engine.state, inputs(vertex_server, kms_key_name=ROTATED_KEY)).replaces == [
+        "kms_key_name"
+    ]
+    engine.up(inputs(vertex_server, kms_key_name=ROTATED_KEY))
+
+    assert engine.operations == ["create", "replace"] and engine.id == f"{MODEL}@2"
+    (stored,) = vertex_server.versions(MODEL)
+    assert stored["encryptionSpec"] == {"kmsKeyName": ROTATED_KEY}
+    assert vertex_server.aliases(MODEL) == {"2": ["staging", "default"]}
+
+
+def test_an_invalid_key_is_rejected_before_any_call(vertex_server):
+    for bad in ("", "genai-staging-vertex", "projects/p/locations/l/keyRings/r"):
+        failures = ModelVersionProvider(FAST_RETRY).check({}, inputs(vertex_server, kms_key_name=bad)).failures
+        assert [f.property for f in failures] == ["kms_key_name"], bad
+    assert vertex_server.calls == []
+
+
+def test_refresh_sees_an_alias_moved_by_hand_and_the_next_update_moves_it_back(vertex_server):
+    from infra.release.providers.clients import VertexTarget, model_service
+
+    engine = Engine(ModelVersionProvider(FAST_RETRY))
+    declared = inputs(vertex_server)
+    engine.up(declared)
+    read = engine.provider.read(engine.id, engine.state)
+    assert read.outs is not None and engine.provider.diff(engine.id, read.outs, declared).changes is False
+
+    other = ModelVersionProvider(FAST_RETRY).create(
+        inputs(vertex_server, "gs://acme-models/bot/hotfix", env_alias="hotfix")
+    )
+    # by hand: the environment's alias moved to the hotfix version
+    model_service(VertexTarget(PROJECT, LOCATION, vertex_server.base_url)).merge_version_aliases(
+        name=other.id, version_aliases=["staging"]
+    )
+    read = engine.provider.read(engine.id, engine.state)
+    assert read.outs is not None and read.inputs is not None
+    assert read.outs["env_alias"] is None and read.inputs["env_alias"] is None
+
+    engine.state = read.outs  # what `pulumi refresh` stores
+    diff = engine.provider.diff(engine.id, engine.state, declared)
+    assert diff.changes and diff.replaces == []
+    engine.up(declared)
+    assert engine.operations == ["create", "update"]
+    assert vertex_server.aliases(MODEL) == {"1": ["default", "staging"], "2": ["hotfix"]}
+
+
+def test_refresh_sees_labels_changed_by_hand(vertex_server):
+    from google.cloud import aiplatform_v1 as v1
+
+    from infra.release.providers.clients import VertexTarget, model_service
+
+    engine = Engine(ModelVersionProvider(FAST_RETRY))
+    engine.up(inputs(vertex_server))
+    model_service(VertexTarget(PROJECT, LOCATION, vertex_server.base_url)).update_model(
+        model=v1.Model(name=engine.id, labels={"release": "edited"}), update_mask={"paths": ["labels"]}
+    )
+    read = engine.provider.read(engine.id, engine.state)
+    assert read.inputs is not None and read.inputs["labels"] == {"release": "edited"}

@@ -185,3 +185,58 @@ def test_check_rejects_unpinned_templates_and_bad_cron(vertex_server):
     )
     failures = PipelineScheduleProvider(FAST_RETRY).check({}, bad).failures
     assert sorted(f.property for f in failures) == ["cron", "template_uri", "time_zone"]
+
+
+KEY = f"projects/{PROJECT}/locations/{LOCATION}/keyRings/genai-dev-keyring/cryptoKeys/genai-dev-vertex"
+
+
+def test_scheduled_runs_carry_the_customer_managed_key(vertex_server, kfp_registry, templates):
+    v1, _ = templates
+    uri = register(kfp_registry, v1)
+    outs = PipelineScheduleProvider(FAST_RETRY).create(inputs(vertex_server, uri, v1, kms_key_name=KEY)).outs or {}
+
+    job = stored(vertex_server, outs["schedule_name"])["createPipelineJobRequest"]["pipelineJob"]
+    assert job["encryptionSpec"] == {"kmsKeyName": KEY}
+    assert outs["kms_key_name"] == KEY
+
+
+def test_without_a_key_the_runs_carry_no_encryption_spec(vertex_server, kfp_registry, templates):
+    v1, _ = templates
+    outs = PipelineScheduleProvider(FAST_RETRY).create(inputs(vertex_server, register(kfp_registry, v1), v1)).outs
+    job = stored(vertex_server, (outs or {})["schedule_name"])["createPipelineJobRequest"]["pipelineJob"]
+    assert "encryptionSpec" not in job
+
+
+def test_a_new_key_is_patched_for_the_runs_to_come(vertex_server, kfp_registry, templates):
+    v1, _ = templates
+    uri = register(kfp_registry, v1)
+    engine = Engine(PipelineScheduleProvider(FAST_RETRY))
+    engine.up(inputs(vertex_server, uri, v1))
+    first = engine.id
+    assert engine.provider.diff(first, engine.state, inputs(vertex_server, uri, v1, kms_key_name=KEY)).replaces == []
+    engine.up(inputs(vertex_server, uri, v1, kms_key_name=KEY))
+
+    assert engine.operations == ["create", "update"] and engine.id == first
+    job = stored(vertex_server, first)["createPipelineJobRequest"]["pipelineJob"]
+    assert job["encryptionSpec"] == {"kmsKeyName": KEY}
+    assert vertex_server.count(r"^PATCH /v1/.*/schedules/") == 1
+
+
+def test_an_invalid_key_is_rejected(vertex_server):
+    bad = inputs(vertex_server, "https://x-kfp.pkg.dev/p/r/train/sha256:" + "0" * 64, None, kms_key_name="vertex")
+    failures = PipelineScheduleProvider(FAST_RETRY).check({}, bad).failures
+    assert [f.property for f in failures] == ["kms_key_name"]
+
+
+def test_read_reports_the_key_the_schedule_runs_with(vertex_server, kfp_registry, templates):
+    v1, _ = templates
+    provider = PipelineScheduleProvider(FAST_RETRY)
+    props = inputs(vertex_server, register(kfp_registry, v1), v1, kms_key_name=KEY)
+    created = provider.create(props)
+    with vertex_server._lock:  # by hand: the key dropped from the schedule's job
+        del vertex_server.schedules[created.id]["createPipelineJobRequest"]["pipelineJob"]["encryptionSpec"]
+
+    read = provider.read(created.id, created.outs or {})
+    assert read.outs is not None and read.inputs is not None
+    assert read.outs["kms_key_name"] is None and read.inputs["kms_key_name"] is None
+    assert provider.diff(created.id, read.outs, props).changes is True
