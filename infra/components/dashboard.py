@@ -2,18 +2,20 @@
 
 One page per environment: per endpoint latency (with its alert threshold), 5xx ratio, prediction count and
 replicas; Pub/Sub backlog, oldest unacked age and dead letters of the subscriptions that dead-letter; failed
-pipeline runs. Built from plain ids so it is testable without Pulumi; serialize with `dashboard_json`.
+pipeline runs; the evaluation pipeline's quality metrics per run, with the release gate as threshold. Built
+from plain ids so it is testable without Pulumi; serialize with `dashboard_json`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from infra.components.alerts import (
     ALIGNMENT,
     COUNT_WINDOW,
+    QUALITY_WINDOW,
     SERVER_ERRORS,
     SUBSCRIPTION_METRICS,
     SUBSCRIPTION_RESOURCE,
@@ -204,8 +206,14 @@ def definition(
     subscriptions: Mapping[str, str],
     pipeline_metric: str,
     thresholds: AlertThresholds,
+    quality_metrics: Mapping[str, Sequence[str]] | None = None,
+    quality_thresholds: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
-    """The dashboard: endpoints sorted by served model name, subscriptions by logical name."""
+    """The dashboard: endpoints sorted by served model name, subscriptions by logical name.
+
+    quality_metrics: evaluation metric -> its log-based metrics (one per summary log shape); one chart each,
+        with `quality_thresholds[metric]` (the release gate's bound) drawn when given. Default: no charts.
+    """
     widgets: list[dict[str, Any]] = [
         {"title": "How to read this dashboard", "text": {"content": intro_markdown, "format": "MARKDOWN"}}
     ]
@@ -228,6 +236,24 @@ def definition(
             thresholds.failed_pipeline_runs,
         )
     )
+    for metric, log_metrics in sorted((quality_metrics or {}).items()):
+        widgets.append(
+            _chart(
+                f"Evaluation: {metric} (mean per run)",
+                [
+                    {
+                        "timeSeriesQuery": {
+                            "timeSeriesFilter": _series(
+                                log_metric_filter(name), "ALIGN_MEAN", "REDUCE_MEAN", [], QUALITY_WINDOW
+                            )
+                        }
+                    }
+                    for name in log_metrics
+                ],
+                metric,
+                (quality_thresholds or {}).get(metric),
+            )
+        )
     return {"displayName": display_name, "gridLayout": {"columns": str(COLUMNS), "widgets": widgets}}
 
 

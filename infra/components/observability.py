@@ -193,6 +193,9 @@ class Observability(pulumi.ComponentResource):
                 )
         return policies
 
+    def _quality_metric_name(self, metric: str, shape: alerts.SummaryLogShape) -> str:
+        return self._args.naming.name("evaluation", metric, shape.key)
+
     def _quality_metrics(self, metric: str) -> dict[str, gcp.logging.Metric]:
         """Log-based metrics of one evaluation metric's value, one per shape the summary line may take."""
         cfg = self._args.cfg
@@ -200,7 +203,7 @@ class Observability(pulumi.ComponentResource):
         for shape in alerts.SUMMARY_LOG_SHAPES:
             found[shape.key] = gcp.logging.Metric(
                 f"{self._name}-quality-{metric}-{shape.key}",
-                name=self._args.naming.name("evaluation", metric, shape.key),
+                name=self._quality_metric_name(metric, shape),
                 project=self._args.project.project_id,
                 description=(
                     f"Mean {metric} of each evaluation pipeline run, from its summary log line ({shape.key})."
@@ -288,9 +291,19 @@ class Observability(pulumi.ComponentResource):
                     subscriptions=subs,
                     pipeline_metric=metric,
                     thresholds=cfg.observability.thresholds,
+                    quality_metrics=quality_names,
+                    quality_thresholds=quality_gates,
                 )
             )
 
+        quality_names = {m: [self._quality_metric_name(m, s) for s in alerts.SUMMARY_LOG_SHAPES] for m in METRIC_NAMES}
+        gates = cfg.release.evaluation_gates
+        quality_gates: dict[str, float] = {}
+        for m in METRIC_NAMES:
+            bound = gates.get(m)
+            line = None if bound is None else bound.min if bound.min is not None else bound.max
+            if line is not None:
+                quality_gates[m] = line
         outputs = [endpoints[m] for m in models] + [subscriptions[k] for k in keys]
         return gcp.monitoring.Dashboard(
             f"{self._name}-dashboard",

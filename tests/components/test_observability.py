@@ -319,3 +319,22 @@ def test_a_gate_with_both_bounds_gets_both_alerts_and_unknown_metrics_none() -> 
     rec = synth(cfg)
     quality = sorted(p.name for p in rec.of_type(POLICY) if "quality-" in p.name)
     assert quality == ["observability-quality-relevance-max", "observability-quality-relevance-min"]
+
+
+def test_dashboard_charts_each_evaluation_metric_against_its_gate(env: tuple[EnvironmentConfig, Recording]) -> None:
+    cfg, rec = env
+    (dashboard,) = rec.of_type(DASHBOARD)
+    widgets = {w["title"]: w for w in json.loads(dashboard.inputs["dashboardJson"])["gridLayout"]["widgets"]}
+    for metric in METRIC_NAMES:
+        chart = widgets[f"Evaluation: {metric} (mean per run)"]["xyChart"]
+        filters = [d["timeSeriesQuery"]["timeSeriesFilter"]["filter"] for d in chart["dataSets"]]
+        assert filters == [
+            alerts.log_metric_filter(Naming(cfg).name("evaluation", metric, shape.key))
+            for shape in alerts.SUMMARY_LOG_SHAPES
+        ], dashboard.urn
+        bound = cfg.release.evaluation_gates.get(metric)
+        if bound is None:
+            assert "thresholds" not in chart, f"{dashboard.urn}: {metric} has no gate"
+        else:
+            line = bound.min if bound.min is not None else bound.max
+            assert chart["thresholds"] == [{"label": "alert threshold", "value": line}], dashboard.urn
