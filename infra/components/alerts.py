@@ -185,9 +185,12 @@ Bound = Literal["min", "max"]
 class SummaryLogShape:
     """One way the summary line `{"quality_summary": {...}}` can arrive in Cloud Logging, and how to read it.
 
-    A pipeline task's stdout reaches Cloud Logging under the pipeline job's resource. A line that is a JSON
-    object may be parsed into `jsonPayload` (structured logging) or kept as text in `textPayload`, depending
-    on the logging agent of the task's runtime; the platform extracts both, so the alert fires either way.
+    A pipeline task's stdout reaches Cloud Logging under the pipeline job's resource
+    (`aiplatform.googleapis.com/PipelineJob`). Not verified against a live project: a line that is a JSON
+    object may be parsed into `jsonPayload` (structured logging), kept as text in `textPayload`, or wrapped
+    as the `message` of a `jsonPayload` (as Vertex AI training logs are), depending on the task runtime's
+    logging agent. The platform extracts all three, so the alert fires whichever way the line arrives; once
+    a real run shows the shape, the other shapes' metrics simply stay empty.
     """
 
     key: str
@@ -197,16 +200,17 @@ class SummaryLogShape:
     """Value extractor with `{metric}` for the metric name."""
 
 
+_KEY_IN_TEXT = f'"\\"{SUMMARY_LOG_KEY}\\""'
+_VALUE_IN_TEXT = '"\\"{metric}\\": ([-+.0-9eE]+)"'
 SUMMARY_LOG_SHAPES = (
     SummaryLogShape(
         "json",
         f"jsonPayload.{SUMMARY_LOG_KEY}.metrics.groundedness:*",
         f"EXTRACT(jsonPayload.{SUMMARY_LOG_KEY}.metrics.{{metric}})",
     ),
+    SummaryLogShape("text", f"textPayload:{_KEY_IN_TEXT}", f"REGEXP_EXTRACT(textPayload, {_VALUE_IN_TEXT})"),
     SummaryLogShape(
-        "text",
-        f'textPayload:"\\"{SUMMARY_LOG_KEY}\\""',
-        'REGEXP_EXTRACT(textPayload, "\\"{metric}\\": ([-+.0-9eE]+)")',
+        "message", f"jsonPayload.message:{_KEY_IN_TEXT}", f"REGEXP_EXTRACT(jsonPayload.message, {_VALUE_IN_TEXT})"
     ),
 )
 QUALITY_WINDOW = "600s"

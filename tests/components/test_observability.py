@@ -244,19 +244,58 @@ def test_children_depend_on_apis_and_are_parented(env: tuple[EnvironmentConfig, 
     assert len(rec.children_of(component)) == len(rec.custom()) - len(services)
 
 
+def _entry(shape: alerts.SummaryLogShape, line: str) -> dict[str, Any]:
+    """The log entry carrying `line` in `shape` (parsed JSON payload, text payload, or a JSON message)."""
+    if shape.key == "json":
+        return {"jsonPayload": json.loads(line)}
+    if shape.key == "text":
+        return {"textPayload": line}
+    assert shape.key == "message", shape
+    return {"jsonPayload": {"message": line}}
+
+
+def _field(entry: dict[str, Any], path: str) -> Any:
+    node: Any = entry
+    for part in path.split("."):
+        node = node[part]
+    return node
+
+
 def _extract(shape: alerts.SummaryLogShape, metric: str, line: str) -> float:
     """What Cloud Logging's value extractor of `shape` yields for `line` (JSON path or RE2-compatible regex)."""
     extractor = alerts.quality_extractor(shape, metric)
+    entry = _entry(shape, line)
     if extractor.startswith("EXTRACT("):
-        node: Any = {"jsonPayload": json.loads(line)}
-        for part in extractor.removeprefix("EXTRACT(").removesuffix(")").split("."):
-            node = node[part]
-        return float(node)
-    pattern = re.fullmatch(r'REGEXP_EXTRACT\(textPayload, "(.*)"\)', extractor)
+        return float(_field(entry, extractor.removeprefix("EXTRACT(").removesuffix(")")))
+    pattern = re.fullmatch(r'REGEXP_EXTRACT\(([\w.]+), "(.*)"\)', extractor)
     assert pattern, extractor
-    match = re.search(pattern.group(1).replace('\\"', '"'), line)
+    match = re.search(pattern.group(2).replace('\\"', '"'), _field(entry, pattern.group(1)))
     assert match, (extractor, line)
     return float(match.group(1))
+
+
+@pytest.fixture(scope="module")
+def printed_summary() -> tuple[str, dict[str, Any]]:
+    """The summary line a real local evaluation run prints (bad sample), and the summary it wrote."""
+    import tempfile
+    from pathlib import Path
+
+    from pipelines.local_run import run_local
+
+    with tempfile.TemporaryDirectory() as out:
+        result = run_local("evaluation", sample="bad", out_dir=Path(out))
+        lines = [x.strip() for x in result.log_file.read_text().splitlines() if '{"quality_summary"' in x]
+    assert len(lines) == 1, lines
+    return lines[0], result.report
+
+
+@pytest.mark.slow
+def test_quality_extractors_read_the_line_a_real_run_prints(printed_summary: tuple[str, dict[str, Any]]) -> None:
+    line, report = printed_summary
+    for shape in alerts.SUMMARY_LOG_SHAPES:
+        for metric in METRIC_NAMES:
+            assert _extract(shape, metric, line) == report["metrics"][metric], (shape.key, metric)
+    assert not report["passed"], "the bad sample misses the gates, so these values would fire the alerts"
 
 
 def test_quality_log_metrics_read_the_summary_line_the_pipeline_prints(
