@@ -104,7 +104,10 @@ class Environment(pulumi.ComponentResource):
                     pipeline_root=self.data.buckets["pipeline_root"].url,
                     serving_service_account=project.serving_sa,
                     kms_key_name=self.kms.refs.vertex if self.kms else None,
-                    depends_on=[*project.services, *keys.grants, self.registry, self.serving, self.access],
+                    # the Project holds the deployer's actAs on the pipelines and serving accounts the release uses
+                    depends_on=[
+                        self.project, *project.services, *keys.grants, self.registry, self.serving, self.access
+                    ],
                     source_dir=args.source_dir,
                 ),
                 child,
