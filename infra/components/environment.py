@@ -87,7 +87,7 @@ class Environment(pulumi.ComponentResource):
                 project,
                 endpoints={model: ep.name for model, ep in self.serving.endpoints.items()},
                 subscriptions={k: s.name for k, s in self.messaging.subscriptions_with_dead_letter.items()},
-                automation_topic=self.messaging.topics["model-events"].id,
+                automation_topic=self.messaging.topics["alerts"].id,
             ),
             child,
         )

@@ -18,7 +18,8 @@ from infra.components.refs import KeyRefs, ProjectRefs
 from infra.config.model import EnvironmentConfig
 
 COMPONENT = "messaging"
-TOPICS = ("model-events", "user-feedback", "retraining-requests")
+# `alerts` carries Cloud Monitoring incidents for automation (rollback bots, ticketing), apart from model events.
+TOPICS = ("model-events", "user-feedback", "retraining-requests", "alerts")
 FEEDBACK_TOPIC = "user-feedback"
 BIGQUERY_SUBSCRIPTION = "user-feedback-bigquery"
 DAY_SECONDS = 86_400

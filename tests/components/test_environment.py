@@ -226,3 +226,15 @@ def test_cmek_grants_name_each_agent() -> None:
         "gcp-sa-aiplatform.iam.gserviceaccount.com",
         "gcp-sa-artifactregistry.iam.gserviceaccount.com",
     }
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_alert_incidents_go_to_their_own_topic(env: str) -> None:
+    """Automation hears about incidents on `<prefix>-alerts`, never mixed into the model-events stream."""
+    (channel,) = [
+        r for r in resources(env, "gcp:monitoring/notificationChannel:NotificationChannel")
+        if r["inputs"]["type"] == "pubsub"
+    ]
+    assert channel["inputs"]["labels"] == {"topic": f"projects/acme-genai-{env}/topics/genai-{env}-alerts"}
+    topics = {r["inputs"]["name"] for r in resources(env, "gcp:pubsub/topic:Topic")}
+    assert {f"genai-{env}-alerts", f"genai-{env}-alerts-dead-letter"} <= topics
