@@ -41,6 +41,9 @@ CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,?-]+$")
 PREVIOUS_ALIAS_SUFFIX = "-previous"
 PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 PLACEHOLDER_NAMES = ("project", "region", "env", "app", "prefix")
+GATE_PLACEHOLDER = re.compile(r"gate\.([a-z_]+)\.(min|max)")
+"""`${gate.<metric>.<min|max>}`: the environment's evaluation gate bound, as a number (a whole parameter value
+only), so scheduled evaluations judge by the same thresholds as promotion does."""
 
 
 def digest_rule(value: str) -> str | None:
@@ -175,12 +178,14 @@ def _placeholders_known(parameters: dict[str, Any]) -> dict[str, Any]:
             for key, value in parameters.items()
             for text in _strings(value)
             for name in PLACEHOLDER.findall(text)
-            if name not in PLACEHOLDER_NAMES
+            if name not in PLACEHOLDER_NAMES and not (GATE_PLACEHOLDER.fullmatch(name) and text == f"${{{name}}}")
         }
     )
     if unknown:
         raise ValueError(
-            f"unknown placeholder(s) {', '.join(unknown)}; use " + ", ".join(f"${{{n}}}" for n in PLACEHOLDER_NAMES)
+            f"unknown placeholder(s) {', '.join(unknown)}; use "
+            + ", ".join(f"${{{n}}}" for n in PLACEHOLDER_NAMES)
+            + " or, as a whole value, ${gate.<metric>.min|max}"
         )
     return parameters
 
@@ -195,10 +200,21 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
+def gate_bound(name: str, cfg: EnvironmentConfig) -> float | None:
+    """The value of `gate.<metric>.<min|max>` in the environment's evaluation gates, or None when unset."""
+    match = GATE_PLACEHOLDER.fullmatch(name)
+    bound = cfg.release.evaluation_gates.get(match.group(1)) if match else None
+    return getattr(bound, match.group(2)) if bound is not None and match else None
+
+
 def resolve_placeholders(value: Any, cfg: EnvironmentConfig) -> Any:
-    """Replace `${project}`, `${region}`, `${env}`, `${app}`, `${prefix}` with the environment's values."""
+    """Replace `${project}`, `${region}`, `${env}`, `${app}`, `${prefix}` with the environment's values, and a
+    whole `${gate.<metric>.<min|max>}` value with that gate bound (a number)."""
     values = {"project": cfg.project.id, "region": cfg.region, "env": cfg.name, "app": cfg.app, "prefix": cfg.prefix}
     if isinstance(value, str):
+        whole = PLACEHOLDER.fullmatch(value)
+        if whole and GATE_PLACEHOLDER.fullmatch(whole.group(1)):
+            return gate_bound(whole.group(1), cfg)
         return PLACEHOLDER.sub(lambda m: values[m.group(1)], value)
     if isinstance(value, list):
         return [resolve_placeholders(v, cfg) for v in value]
@@ -523,6 +539,18 @@ def check_against_environment(manifest: ReleaseManifest, cfg: EnvironmentConfig,
                     f"min_replicas ({d.min_replicas}) must be <= max_replicas ({d.max_replicas})",
                 )
             )
+    for pipeline_name, pipeline in manifest.pipelines.items():
+        for key, parameter in (pipeline.schedule.parameters if pipeline.schedule else {}).items():
+            whole = PLACEHOLDER.fullmatch(parameter) if isinstance(parameter, str) else None
+            if whole and GATE_PLACEHOLDER.fullmatch(whole.group(1)) and gate_bound(whole.group(1), cfg) is None:
+                problems.append(
+                    Problem(
+                        file,
+                        f"pipelines.{pipeline_name}.schedule.parameters.{key}",
+                        f"{parameter} names a bound environment {cfg.name!r} does not set "
+                        f"(release.evaluation_gates: {', '.join(sorted(cfg.release.evaluation_gates)) or 'none'})",
+                    )
+                )
     if cfg.approval_required and manifest.approval is None:
         problems.append(
             Problem(

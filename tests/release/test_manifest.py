@@ -154,7 +154,7 @@ def test_valid_manifest_round_trips_through_yaml(dev) -> None:
             "pipelines.tuning.schedule.parameters",
             {"project": "${projet}"},
             "pipelines.tuning.schedule.parameters: unknown placeholder(s) ${projet} in project; use ${project}, "
-            "${region}, ${env}, ${app}, ${prefix}",
+            "${region}, ${env}, ${app}, ${prefix} or, as a whole value, ${gate.<metric>.min|max}",
         ),
         (
             "models.assistant.serving_image",
