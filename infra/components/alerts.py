@@ -21,6 +21,8 @@ PREDICTION_METRICS = "aiplatform.googleapis.com/prediction/online"
 SUBSCRIPTION_RESOURCE = "pubsub_subscription"
 SUBSCRIPTION_METRICS = "pubsub.googleapis.com/subscription"
 PIPELINE_JOB_RESOURCE = "aiplatform.googleapis.com/PipelineJob"
+TASK_LOG_RESOURCES = (PIPELINE_JOB_RESOURCE, "ml_job")
+"""Where a pipeline task's stdout may land: under the pipeline job, or under the custom job that ran the task."""
 PIPELINE_FAILURE_LOG_FILTER = f'resource.type="{PIPELINE_JOB_RESOURCE}" AND severity>=ERROR'
 """Log entries of Vertex AI pipeline jobs at ERROR or worse: a run that fails writes at least one."""
 ROLLBACK_COMMAND = "mlops rollback --env {env}"
@@ -57,7 +59,8 @@ def subscription_filter(subscription_id: str, metric: str) -> str:
 
 
 def log_metric_filter(metric_name: str) -> str:
-    return f'resource.type = "{PIPELINE_JOB_RESOURCE}" AND metric.type = "logging.googleapis.com/user/{metric_name}"'
+    """A logs-based metric's time series, whichever monitored resource its log entries came from."""
+    return f'metric.type = "logging.googleapis.com/user/{metric_name}"'
 
 
 def _aggregation(
@@ -219,7 +222,8 @@ QUALITY_WINDOW = "600s"
 
 def quality_log_filter(shape: SummaryLogShape) -> str:
     """Log entries of pipeline jobs that are the evaluation summary line in `shape`."""
-    return f'resource.type="{PIPELINE_JOB_RESOURCE}" AND {shape.match}'
+    resources = " OR ".join(f'"{r}"' for r in TASK_LOG_RESOURCES)
+    return f"resource.type=({resources}) AND {shape.match}"
 
 
 def quality_extractor(shape: SummaryLogShape, metric: str) -> str:

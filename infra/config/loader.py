@@ -7,6 +7,8 @@ from, its key path, what was found and what is expected. Unknown keys get a "did
 from __future__ import annotations
 
 import difflib
+import functools
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -62,15 +64,20 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Mappings merge key by key; lists of named mappings (e.g. served models) merge item by item on `name`;
-    any other value (other lists included) in `override` replaces the base value."""
+NAMED_LISTS = {("serving", "models")}
+"""Lists whose items merge by `name` between defaults and a stack (an item `{name: x, remove: true}` drops x)."""
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any], path: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Mappings merge key by key; the lists in NAMED_LISTS merge item by item on `name`; any other value
+    (other lists included) in `override` replaces the base value."""
     merged = dict(base)
     for key, value in override.items():
         current = merged.get(key)
+        here = (*path, str(key))
         if isinstance(value, Mapping) and isinstance(current, Mapping):
-            merged[key] = deep_merge(current, value)
-        elif isinstance(current, list) and _named_items(value) and _named_items(current):
+            merged[key] = deep_merge(current, value, here)
+        elif here in NAMED_LISTS and _named_items(value) and isinstance(current, list) and _named_items(current):
             merged[key] = _merge_by_name(current, value)
         else:
             merged[key] = value
@@ -82,22 +89,38 @@ def _named_items(value: Any) -> bool:
 
 
 def _merge_by_name(base: list[Mapping[str, Any]], override: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Items of `override` merge onto the base item with the same name, in the base's order; new names follow."""
-    by_name = {item["name"]: item for item in override}
-    merged = [deep_merge(item, by_name.pop(item["name"], {})) for item in base]
-    return merged + [dict(item) for item in override if item["name"] in by_name]
+    """Items of `override` merge onto the base item with the same name, in the base's order; new names follow;
+    `remove: true` drops the named item. A name repeated in `override` is kept twice, so validation reports it."""
+    firsts: dict[str, Mapping[str, Any]] = {}
+    repeats: list[Mapping[str, Any]] = []
+    for item in override:
+        if item["name"] in firsts:
+            repeats.append(item)
+        else:
+            firsts[item["name"]] = item
+    merged: list[dict[str, Any]] = []
+    for item in base:
+        change = firsts.pop(item["name"], {})
+        if not change.get("remove"):
+            merged.append(deep_merge(item, change))
+    merged += [dict(item) for item in firsts.values() if not item.get("remove")]
+    return merged + [dict(item) for item in repeats]
 
 
-# Stack config keys the platform reads; other `gcp:` keys are the provider's own settings.
-GCP_PROVIDER_KEYS = (
-    "project", "region", "zone", "billingProject", "userProjectOverride", "impersonateServiceAccount",
-    "credentials", "accessToken", "defaultLabels", "addTerraformAttributionLabel", "requestTimeout",
-)
+@functools.cache
+def gcp_provider_keys() -> frozenset[str]:
+    """Every `gcp:` config key the installed Google provider reads (from its generated config module)."""
+    import inspect
+
+    from pulumi_gcp.config import vars as provider_config
+
+    source = inspect.getsource(provider_config)
+    return frozenset(re.findall(r"__config__\.get(?:_bool|_int|_float|_object)?\('(\w+)'\)", source))
 
 
 def check_stack_keys(config: Mapping[str, Any], path: Path) -> list[Problem]:
     """Typos in the stack's own config keys (`gcp:regoin`, `genai-mlops:enviroment`) with a suggestion."""
-    known = {f"gcp:{k}" for k in GCP_PROVIDER_KEYS} | {CONFIG_KEY}
+    known = {f"gcp:{k}" for k in gcp_provider_keys()} | {CONFIG_KEY}
     problems = []
     for key in config:
         namespace = str(key).split(":", 1)[0]

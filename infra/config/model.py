@@ -293,7 +293,8 @@ class ReleaseConfig(Strict):
     """Promotion needs `--approve-by NAME` (recorded in the manifest). Default: true for tier production."""
     canary_percent: int = Field(default=0, ge=0, le=50)
     """Traffic share the new model version starts with while the previous version keeps the rest, until
-    `mlops canary finish|abort` (10 gives a 10/90 canary); 0 (default) moves all traffic at once."""
+    `mlops canary finish` or `mlops canary abort` (10 gives a 10/90 canary); 0 (default) moves all traffic at
+    once."""
 
 
 class EnvironmentConfig(Strict):

@@ -18,7 +18,8 @@ def render_reference() -> str:
         "",
         "Generated from `infra/config/model.py` by `python -m infra.config.reference` (a test keeps it current).",
         "Shared defaults live in `environments/defaults.yaml`; each stack file `environments/Pulumi.<env>.yaml`",
-        "overrides them under `config.genai-mlops:environment` (mappings merge key by key, lists replace).",
+        "overrides them under `config.genai-mlops:environment` (mappings merge key by key, lists replace except",
+        "`serving.models`, whose items merge by `name`; `{name: x, remove: true}` drops one).",
         "Unknown keys are rejected with a suggestion.",
         "",
     ]

@@ -76,7 +76,16 @@ def resolve_policy_pack(settings: EngineSettings, tier: StackTier, explicit: Pat
                 summary="policy pack required in production",
             )
         return None
-    pack = (explicit if explicit is not None else settings.project.root / DEFAULT_POLICY_PACK).resolve()
+    default_pack = (settings.project.root / DEFAULT_POLICY_PACK).resolve()
+    if tier.production and explicit is not None and explicit.resolve() != default_pack:
+        raise UserInputError.single(
+            "--policy-pack",
+            str(explicit),
+            f"{settings.stack} is a production-tier environment ({tier.source}); only the project's own pack "
+            f"({default_pack}) runs there: drop --policy-pack (change rules or levels in the pack, reviewed)",
+            summary="policy pack fixed in production",
+        )
+    pack = (explicit if explicit is not None else default_pack).resolve()
     if not (pack / PACK_FILE).is_file():
         origin = "--policy-pack" if explicit is not None else "the default policy pack"
         opt_out_hint = "" if tier.production else ", or --no-policy-pack to run without one (non-production only)"

@@ -313,7 +313,9 @@ def test_quality_log_metrics_read_the_summary_line_the_pipeline_prints(
         for shape in alerts.SUMMARY_LOG_SHAPES:
             name = Naming(cfg).name("evaluation", metric, shape.key)
             log_metric = metrics[name]
-            assert log_metric.inputs["filter"].startswith(f'resource.type="{alerts.PIPELINE_JOB_RESOURCE}" AND '), name
+            assert log_metric.inputs["filter"].startswith(
+                'resource.type=("aiplatform.googleapis.com/PipelineJob" OR "ml_job") AND '
+            ), name
             assert log_metric.inputs["valueExtractor"] == alerts.quality_extractor(shape, metric), name
             assert log_metric.inputs["metricDescriptor"]["valueType"] == "DISTRIBUTION", name
             assert log_metric.inputs["bucketOptions"]["linearBuckets"]["numFiniteBuckets"] == 20, name
@@ -377,3 +379,16 @@ def test_dashboard_charts_each_evaluation_metric_against_its_gate(env: tuple[Env
         else:
             line = bound.min if bound.min is not None else bound.max
             assert chart["thresholds"] == [{"label": "alert threshold", "value": line}], dashboard.urn
+
+
+def test_quality_filters_read_literally() -> None:
+    """The exact strings Cloud Logging and Monitoring receive for one metric (not rebuilt from the helpers)."""
+    shape = next(s for s in alerts.SUMMARY_LOG_SHAPES if s.key == "json")
+    assert alerts.quality_log_filter(shape) == (
+        'resource.type=("aiplatform.googleapis.com/PipelineJob" OR "ml_job") '
+        "AND jsonPayload.quality_summary.metrics.groundedness:*"
+    )
+    assert alerts.quality_extractor(shape, "toxicity") == "EXTRACT(jsonPayload.quality_summary.metrics.toxicity)"
+    assert alerts.log_metric_filter("genai-dev-evaluation-toxicity-json") == (
+        'metric.type = "logging.googleapis.com/user/genai-dev-evaluation-toxicity-json"'
+    )

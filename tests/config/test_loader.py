@@ -229,3 +229,24 @@ def test_served_models_merge_by_name(tmp_path: Path) -> None:
     assert (assistant.name, assistant.max_replicas) == ("assistant", 4)
     assert assistant.description.startswith("Grounded question answering"), "kept from defaults.yaml"
     assert (summarizer.name, summarizer.max_replicas) == ("summarizer", 1)
+
+
+def test_a_stack_can_remove_a_default_model(tmp_path: Path) -> None:
+    stack = {**VALID, "serving": {"models": [{"name": "assistant", "remove": True}, {"name": "summarizer"}]}}
+    cfg = load_environment("dev", make_project(tmp_path, stack))
+    assert [m.name for m in cfg.serving.models] == ["summarizer"]
+
+
+def test_a_model_named_twice_is_reported(tmp_path: Path) -> None:
+    stack = {**VALID, "serving": {"models": [{"name": "assistant"}, {"name": "assistant", "max_replicas": 3}]}}
+    assert problems(tmp_path, stack) == [
+        "Pulumi.dev.yaml: config.genai-mlops:environment.serving: served model names must be unique; repeated: "
+        "assistant"
+    ]
+
+
+def test_other_lists_of_named_items_replace() -> None:
+    base = {"observability": {"channels": [{"name": "a", "x": 1}]}}
+    assert deep_merge(base, {"observability": {"channels": [{"name": "b"}]}}) == {
+        "observability": {"channels": [{"name": "b"}]}
+    }

@@ -194,3 +194,17 @@ def test_workspace_reads_and_writes_stack_settings_in_stack_config_dir(tmp_path:
     workspace.save_stack_settings("organization/demo/qa", settings)
     assert "fixture-dev" in (tmp_path / "envs" / "Pulumi.qa.yaml").read_text()
     assert workspace.stack_settings("qa")._serialize() == settings._serialize()
+
+
+@pytest.mark.usefixtures("no_cli")
+def test_production_runs_only_the_projects_own_pack(
+    platform: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lenient = tmp_path / "lenient-pack"
+    lenient.mkdir()
+    (lenient / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    assert engine("preview", "prod", platform, "--policy-pack", str(lenient)) == 2
+    err = capsys.readouterr().err
+    assert "policy pack fixed in production" in err and "only the project's own pack" in err
+    assert engine("preview", "dev", platform, "--policy-pack", str(lenient)) == 2
+    assert "Pulumi CLI not found" in capsys.readouterr().err, "below production another pack may run"
