@@ -73,6 +73,8 @@ def _evaluation_rules(values: Mapping[str, Any]) -> list[tuple[str, str]]:
         found.append(("sample_size", f"must be at least 1, found {values['sample_size']}"))
     if values["seed"] < 0:
         found.append(("seed", f"must be 0 or more, found {values['seed']}"))
+    if values["window_hours"] < 0:
+        found.append(("window_hours", f"must be 0 (no window) or more, found {values['window_hours']}"))
     if values["backend"] == "local":
         found += local_file(values, "logs_uri")
         found += non_empty(values, "results_uri", because="with the local backend (a local directory)")
@@ -142,8 +144,8 @@ PIPELINES: dict[str, PipelineEntry] = {
         vertex_example={
             "backend": "vertex",
             "project": "genai-dev-1234",
-            "logs_uri": "bq://genai-dev-1234.prediction_logs.assistant_requests",
-            "results_uri": "bq://genai-dev-1234.evaluation.quality",
+            "logs_uri": "bq://genai-dev-1234.genai_dev_prediction_logs.prediction_examples",
+            "results_uri": "bq://genai-dev-1234.genai_dev_evaluation.results",
         },
     ),
 }

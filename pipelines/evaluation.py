@@ -35,13 +35,16 @@ def evaluation_pipeline(
     location: str = "us-central1",
     sample_size: int = 200,
     seed: int = 7,
+    window_hours: int = 24,
     min_groundedness: float = 0.8,
     max_toxicity: float = 0.05,
     min_relevance: float = 0.5,
     min_fluency: float = 0.6,
 ) -> EvaluationOutputs:
     sampled = step(
-        read_prediction_logs(backend=backend, logs_uri=logs_uri, sample_size=sample_size, seed=seed),
+        read_prediction_logs(
+            backend=backend, logs_uri=logs_uri, sample_size=sample_size, seed=seed, window_hours=window_hours
+        ),
         "read-prediction-logs",
         cache=False,
     )

@@ -7,17 +7,22 @@ from pipelines.components.runtime import RUNTIME_IMAGE
 
 @dsl.component(base_image=RUNTIME_IMAGE, install_kfp_package=False)
 def read_prediction_logs(
-    backend: str, logs_uri: str, sample_size: int, seed: int, sampled: dsl.Output[dsl.Dataset]
+    backend: str, logs_uri: str, sample_size: int, seed: int, window_hours: int, sampled: dsl.Output[dsl.Dataset]
 ) -> int:
-    """Sample up to `sample_size` logged request/response pairs; fails when none is usable."""
+    """Sample up to `sample_size` request/response pairs logged in the last `window_hours` (0: all);
+    fails when none is usable."""
     from pipelines.lib.code_digest import verify_runtime_library
 
     verify_runtime_library()
 
     from pipelines.lib.records import write_records
-    from pipelines.lib.sources import parse_logs, read_source_text, sample
+    from pipelines.lib.sources import LOCAL_BACKEND, parse_logs, read_source_text, sample
 
-    text = read_source_text(logs_uri, backend, sample_size=int(sample_size), seed=int(seed))
+    if backend == LOCAL_BACKEND and int(window_hours) > 0:
+        print(f"read logs: local backend reads the whole file; window_hours={int(window_hours)} applies on Vertex")
+    text = read_source_text(
+        logs_uri, backend, sample_size=int(sample_size), seed=int(seed), window_hours=int(window_hours)
+    )
     records, skipped = parse_logs(text)
     for message in skipped:
         print(f"read logs: skipped {message}")

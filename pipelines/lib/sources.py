@@ -14,8 +14,9 @@ from pipelines.lib.records import QARecord, from_dict, schema_problems
 LOCAL_BACKEND = "local"
 
 
-def read_source_text(uri: str, backend: str, sample_size: int = 0, seed: int = 0) -> str:
-    """JSONL text of the source: a local file (local backend), `gs://...` or `bq://project.dataset.table`."""
+def read_source_text(uri: str, backend: str, sample_size: int = 0, seed: int = 0, window_hours: int = 0) -> str:
+    """JSONL text of the source: a local file (local backend), `gs://...` or `bq://project.dataset.table`
+    (`window_hours` > 0: only rows logged in that many recent hours; local files carry no logging time)."""
     if backend == LOCAL_BACKEND:
         if uri.startswith(("gs://", "bq://")):
             raise ValueError(f"the local backend reads local files only, found {uri!r}")
@@ -28,7 +29,7 @@ def read_source_text(uri: str, backend: str, sample_size: int = 0, seed: int = 0
     if uri.startswith("gs://"):
         return vertex.read_gcs_text(uri)
     if uri.startswith("bq://"):
-        rows = vertex.read_bigquery_sample(uri.removeprefix("bq://"), sample_size or 100_000, seed)
+        rows = vertex.read_bigquery_sample(uri.removeprefix("bq://"), sample_size or 100_000, seed, window_hours)
         return "".join(json.dumps(row, sort_keys=True, default=str) + "\n" for row in rows)
     raise ValueError(f"on Vertex the source must be gs://... or bq://..., found {uri!r}")
 

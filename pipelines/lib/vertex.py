@@ -213,27 +213,32 @@ def publish(topic: str, event: dict[str, Any]) -> str:
     return str(response.json()["messageIds"][0])
 
 
-def read_bigquery_sample(table: str, sample_size: int, seed: int) -> list[dict[str, Any]]:
+def read_bigquery_sample(table: str, sample_size: int, seed: int, window_hours: int = 0) -> list[dict[str, Any]]:
     """A deterministic sample of the prediction-log view (`bigquery_schema.PREDICTION_EXAMPLES`).
 
     The view flattens the endpoint's request-response logging table into the record fields; any table or
-    view with those columns works.
+    view with those columns (and `logging_time`) works. `window_hours` > 0 keeps only requests logged in
+    that many recent hours, so each scheduled run judges what the endpoint serves now; rows missing a field
+    the metrics need are left out before sampling, so they do not shrink the sample.
     """
     from google.cloud import bigquery
 
     from pipelines.lib.records import REQUIRED_FIELDS
 
     client = bigquery.Client()
+    conditions = [f"{field} IS NOT NULL" for field in REQUIRED_FIELDS]
+    parameters = [
+        bigquery.ScalarQueryParameter("seed", "INT64", seed),
+        bigquery.ScalarQueryParameter("limit", "INT64", sample_size),
+    ]
+    if window_hours > 0:
+        conditions.append("logging_time >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL @hours HOUR)")
+        parameters.append(bigquery.ScalarQueryParameter("hours", "INT64", window_hours))
     query = (
-        f"SELECT {', '.join(REQUIRED_FIELDS)} FROM `{table}` "
+        f"SELECT {', '.join(REQUIRED_FIELDS)} FROM `{table}` WHERE {' AND '.join(conditions)} "
         f"ORDER BY FARM_FINGERPRINT(CONCAT(CAST(@seed AS STRING), id)) LIMIT @limit"
     )
-    config = bigquery.QueryJobConfig(
-        query_parameters=[
-            bigquery.ScalarQueryParameter("seed", "INT64", seed),
-            bigquery.ScalarQueryParameter("limit", "INT64", sample_size),
-        ]
-    )
+    config = bigquery.QueryJobConfig(query_parameters=parameters)
     return [dict(row.items()) for row in client.query(query, job_config=config).result()]
 
 

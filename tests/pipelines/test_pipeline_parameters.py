@@ -88,3 +88,11 @@ def test_unknown_pipeline_and_sample():
         get("tunning")
     with pytest.raises(ValueError, match="sample must be one of good, bad"):
         PIPELINES["tuning"].local_values("ugly", Path("out"))
+
+
+def test_evaluation_window_must_not_be_negative(tmp_path: Path):
+    entry = PIPELINES["evaluation"]
+    assert entry.resolve(entry.local_values("good", tmp_path))["window_hours"] == 24
+    assert "window_hours: must be 0 (no window) or more, found -1" in _problems(
+        "evaluation", {**entry.local_values("good", tmp_path), "window_hours": -1}
+    )
