@@ -279,6 +279,15 @@ class Observability(pulumi.ComponentResource):
             f"`{alerts.ROLLBACK_COMMAND.format(env=cfg.name)}`."
         )
 
+        quality_names = {m: [self._quality_metric_name(m, s) for s in alerts.SUMMARY_LOG_SHAPES] for m in METRIC_NAMES}
+        gates = cfg.release.evaluation_gates
+        quality_gates: dict[str, float] = {}
+        for m in METRIC_NAMES:
+            bound = gates.get(m)
+            line = None if bound is None else bound.min if bound.min is not None else bound.max
+            if line is not None:
+                quality_gates[m] = line
+
         def build(values: list[str]) -> str:
             ids = dict(zip(models, values[: len(models)], strict=True))
             subs = dict(zip(keys, values[len(models) :], strict=True))
@@ -296,14 +305,6 @@ class Observability(pulumi.ComponentResource):
                 )
             )
 
-        quality_names = {m: [self._quality_metric_name(m, s) for s in alerts.SUMMARY_LOG_SHAPES] for m in METRIC_NAMES}
-        gates = cfg.release.evaluation_gates
-        quality_gates: dict[str, float] = {}
-        for m in METRIC_NAMES:
-            bound = gates.get(m)
-            line = None if bound is None else bound.min if bound.min is not None else bound.max
-            if line is not None:
-                quality_gates[m] = line
         outputs = [endpoints[m] for m in models] + [subscriptions[k] for k in keys]
         return gcp.monitoring.Dashboard(
             f"{self._name}-dashboard",

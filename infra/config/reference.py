@@ -35,7 +35,7 @@ def _section(model: type[BaseModel], path: str, lines: list[str], seen: set[type
     nested: list[tuple[str, type[BaseModel]]] = []
     for name, field in model.model_fields.items():
         default = _default(field)
-        description = " ".join((field.description or "").split())
+        description = " ".join((field.description or "").split()).replace("|", "\\|")  # a pipe ends a cell
         lines.append(f"| `{name}` | {_type_name(field.annotation)} | {default} | {description} |")
         for sub in _models_in(field.annotation):
             nested.append((f"{path}.{name}" if path else name, sub))
