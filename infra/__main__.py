@@ -8,14 +8,24 @@ import pulumi
 
 from infra.components.environment import Environment, EnvironmentArgs
 from infra.config.loader import CONFIG_NAMESPACE, PROJECT_ROOT, build_environment
+from infra.errors import UserInputError
 from infra.release.manifest import find_manifest
 
 # The Pulumi root (the directory holding Pulumi.yaml) is where the stack's files live; offline promotion
 # gates synth a scratch copy, so the manifest is read from there rather than from this file's checkout.
 root = Path(pulumi.get_root_directory() or PROJECT_ROOT)
-settings = pulumi.Config(CONFIG_NAMESPACE).require_object("environment")
-cfg = build_environment(pulumi.get_stack(), settings, project_dir=root)
-manifest = find_manifest(cfg.name, cfg, root)
+
+
+class ProgramInputError(UserInputError, pulumi.RunError):
+    """Invalid config under the real engine: Pulumi prints a RunError's message without a stack trace."""
+
+
+try:
+    settings = pulumi.Config(CONFIG_NAMESPACE).require_object("environment")
+    cfg = build_environment(pulumi.get_stack(), settings, project_dir=root)
+    manifest = find_manifest(cfg.name, cfg, root)
+except UserInputError as invalid:
+    raise ProgramInputError(invalid.problems, invalid.summary) from None
 # Compiled templates belong to the source tree of this program (a promotion gate's scratch copy holds only
 # the stack files and points `main` back here).
 source_dir = Path(__file__).resolve().parent.parent
