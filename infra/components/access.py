@@ -13,6 +13,7 @@ import pulumi_gcp as gcp
 
 from infra.components.naming import type_token
 from infra.components.refs import ProjectRefs
+from infra.config.model import ReleaseArtifacts
 
 if TYPE_CHECKING:
     from infra.components.data import Data
@@ -53,6 +54,8 @@ class RuntimeAccessArgs:
     data: Data
     messaging: Messaging
     registry: Registry
+    artifacts: ReleaseArtifacts | None = None
+    """The shared release artifacts location; None: no grants there."""
 
 
 class RuntimeAccess(pulumi.ComponentResource):
@@ -103,7 +106,39 @@ class RuntimeAccess(pulumi.ComponentResource):
                 member=members[identity],
                 opts=child,
             )
+        if args.artifacts is not None:
+            self._release_artifacts(name, args.artifacts, args.project, members["serving"], child)
         self.register_outputs({})
+
+    @staticmethod
+    def _release_artifacts(
+        name: str,
+        artifacts: ReleaseArtifacts,
+        project: ProjectRefs,
+        serving: pulumi.Output[str],
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        """Vertex AI's service agent uploads models and pulls images, the serving account reads at run time:
+        both may read the shared release artifacts (the deployer needs IAM rights there to grant it)."""
+        _, repo_project, _, location, _, repository = artifacts.images_repository.split("/")
+        readers = {"vertex-agent": project.agent("aiplatform"), "serving": serving}
+        for who, member in readers.items():
+            gcp.storage.BucketIAMMember(
+                f"{name}-{who}-release-artifacts-objectviewer",
+                bucket=artifacts.bucket,
+                role="roles/storage.objectViewer",
+                member=member,
+                opts=child,
+            )
+            gcp.artifactregistry.RepositoryIamMember(
+                f"{name}-{who}-release-images-reader",
+                project=repo_project,
+                location=location,
+                repository=repository,
+                role="roles/artifactregistry.reader",
+                member=member,
+                opts=child,
+            )
 
 
 def _short(role: str) -> str:

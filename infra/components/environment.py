@@ -76,7 +76,7 @@ class Environment(pulumi.ComponentResource):
         )
         self.access = RuntimeAccess(
             f"{name}-access",
-            RuntimeAccessArgs(project, self.data, self.messaging, self.registry),
+            RuntimeAccessArgs(project, self.data, self.messaging, self.registry, cfg.release.artifacts),
             child,
         )
         self.observability = Observability(

@@ -280,6 +280,27 @@ def _default_evaluation_gates() -> dict[str, MetricBound]:
     }
 
 
+REPOSITORY_NAME = r"^projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/locations/[a-z0-9-]+/repositories/[a-z][a-z0-9-]{0,62}$"
+
+
+class ReleaseArtifacts(Strict):
+    """The shared, protected place every environment reads release artifacts from (promotion carries the
+    same URIs from dev to prod, so they cannot live in one environment's own project)."""
+
+    bucket: BucketName
+    """Bucket holding model artifacts (`gs://<bucket>/...`); the environment's Vertex AI service agent and
+    serving account get read access on it."""
+    images_repository: Annotated[str, Field(pattern=REPOSITORY_NAME)]
+    """Docker repository of serving images, `projects/P/locations/L/repositories/R`; the same identities
+    get `roles/artifactregistry.reader` on it."""
+
+    @property
+    def images_prefix(self) -> str:
+        """`<location>-docker.pkg.dev/<project>/<repository>/`: how image references into it begin."""
+        _, project, _, location, _, repository = self.images_repository.split("/")
+        return f"{location}-docker.pkg.dev/{project}/{repository}/"
+
+
 class ReleaseConfig(Strict):
     """What a release must prove before `mlops promote` moves it into this environment."""
 
@@ -295,6 +316,9 @@ class ReleaseConfig(Strict):
     """Traffic share the new model version starts with while the previous version keeps the rest, until
     `mlops canary finish` or `mlops canary abort` (10 gives a 10/90 canary); 0 (default) moves all traffic at
     once."""
+    artifacts: ReleaseArtifacts | None = None
+    """Where release artifacts and images live; when set, the environment is granted read access there and a
+    manifest's model artifacts and images must come from it. Default: unchecked, no grants."""
 
 
 class EnvironmentConfig(Strict):

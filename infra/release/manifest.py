@@ -519,6 +519,7 @@ def check_against_environment(manifest: ReleaseManifest, cfg: EnvironmentConfig,
                 )
             )
             continue
+        problems += _artifact_sources(name, model, cfg, file)
         limits = served[name]
         d = resolve_deployment(model, limits)
         for key, value in (("min_replicas", d.min_replicas), ("max_replicas", d.max_replicas)):
@@ -559,6 +560,30 @@ def check_against_environment(manifest: ReleaseManifest, cfg: EnvironmentConfig,
                 f"environment {cfg.name!r} requires a recorded approval; promote with `--approve-by NAME`",
             )
         )
+    return problems
+
+
+def _artifact_sources(name: str, model: ModelRelease, cfg: EnvironmentConfig, file: str) -> list[Problem]:
+    """The version a release brings must come from the shared artifacts location the environment reads.
+
+    Only the new version is checked: a canary's `previous` version is already serving and keeps its URIs.
+    """
+    artifacts = cfg.release.artifacts
+    if artifacts is None:
+        return []
+    problems = []
+    if not model.artifact_uri.startswith(f"gs://{artifacts.bucket}/"):
+        problems.append(Problem(
+            file, f"models.{name}.artifact_uri",
+            f"{model.artifact_uri!r} is outside the release artifacts bucket gs://{artifacts.bucket}/ that "
+            f"{cfg.name!r} can read (release.artifacts.bucket); publish the artifacts there",
+        ))
+    if not model.serving_image.startswith(artifacts.images_prefix):
+        problems.append(Problem(
+            file, f"models.{name}.serving_image",
+            f"{model.serving_image!r} is outside the release images repository {artifacts.images_prefix} that "
+            f"{cfg.name!r} can pull from (release.artifacts.images_repository); push the image there",
+        ))
     return problems
 
 
