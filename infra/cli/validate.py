@@ -14,9 +14,12 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
 
         from infra.config.loader import load_environment
-        from infra.release.manifest import find_manifest
+        from infra.release.manifest import artifact_source_problems, find_manifest, manifest_path
 
         cfg = load_environment(env)
         manifest = find_manifest(env, cfg)
         release = f"release {manifest.release}" if manifest else "no release manifest"
-        Console().print(f"[green]ok[/] {env}: project {cfg.project.id}, region {cfg.region}, {release}", soft_wrap=True)
+        console = Console()
+        console.print(f"[green]ok[/] {env}: project {cfg.project.id}, region {cfg.region}, {release}", soft_wrap=True)
+        for problem in artifact_source_problems(manifest, cfg, manifest_path(env)) if manifest else []:
+            console.print(f"[yellow]warning:[/] {problem.render()} (a promotion would refuse it)", soft_wrap=True)

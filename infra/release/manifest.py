@@ -519,7 +519,6 @@ def check_against_environment(manifest: ReleaseManifest, cfg: EnvironmentConfig,
                 )
             )
             continue
-        problems += _artifact_sources(name, model, cfg, file)
         limits = served[name]
         d = resolve_deployment(model, limits)
         for key, value in (("min_replicas", d.min_replicas), ("max_replicas", d.max_replicas)):
@@ -563,11 +562,17 @@ def check_against_environment(manifest: ReleaseManifest, cfg: EnvironmentConfig,
     return problems
 
 
-def _artifact_sources(name: str, model: ModelRelease, cfg: EnvironmentConfig, file: str) -> list[Problem]:
-    """The version a release brings must come from the shared artifacts location the environment reads.
+def artifact_source_problems(manifest: ReleaseManifest, cfg: EnvironmentConfig, path: Path) -> list[Problem]:
+    """A release promoted into `cfg`'s environment must bring its models from the shared artifacts location
+    the environment reads (`release.artifacts`).
 
-    Only the new version is checked: a canary's `previous` version is already serving and keeps its URIs.
+    Checked on what is promoted, not on every load: a release already uploaded (a canary's `previous`, one
+    restored by rollback) keeps serving from the environment's own registry whatever its source URIs were.
     """
+    return [p for name, model in manifest.models.items() for p in _artifact_sources(name, model, cfg, str(path))]
+
+
+def _artifact_sources(name: str, model: ModelRelease, cfg: EnvironmentConfig, file: str) -> list[Problem]:
     artifacts = cfg.release.artifacts
     if artifacts is None:
         return []

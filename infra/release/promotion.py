@@ -35,6 +35,7 @@ from infra.release.manifest import (
     Schedule,
     TrafficSplit,
     bundle_digest,
+    artifact_source_problems,
     check_against_environment,
     dump_manifest,
     load_manifest,
@@ -154,6 +155,7 @@ def promote(
     problems = [
         p for p in check_against_environment(candidate, ctx.target_cfg, target_path) if p.key_path != "approval"
     ]  # the approval gate reports a missing approval
+    problems += artifact_source_problems(candidate, ctx.target_cfg, target_path)
     if problems:
         raise UserInputError(
             problems, summary=f"release {candidate.release} does not fit environment {request.target_env!r}"
