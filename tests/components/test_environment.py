@@ -238,3 +238,22 @@ def test_alert_incidents_go_to_their_own_topic(env: str) -> None:
     assert channel["inputs"]["labels"] == {"topic": f"projects/acme-genai-{env}/topics/genai-{env}-alerts"}
     topics = {r["inputs"]["name"] for r in resources(env, "gcp:pubsub/topic:Topic")}
     assert {f"genai-{env}-alerts", f"genai-{env}-alerts-dead-letter"} <= topics
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_identities_read_the_shared_release_artifacts(env: str) -> None:
+    """Vertex AI's agent (uploads, image pulls) and the serving account read the shared release location."""
+    bucket_readers = {
+        r["inputs"]["member"]
+        for r in resources(env, "gcp:storage/bucketIAMMember:BucketIAMMember")
+        if r["inputs"]["bucket"] == "acme-genai-releases"
+    }
+    image_readers = {
+        r["inputs"]["member"]
+        for r in resources(env, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember")
+        if (r["inputs"]["project"], r["inputs"]["repository"]) == ("acme-genai-artifacts", "releases")
+    }
+    serving = f"serviceAccount:genai-{env}-serving@acme-genai-{env}.iam.gserviceaccount.com"
+    assert serving in bucket_readers and serving in image_readers
+    assert any(m.endswith("@gcp-sa-aiplatform.iam.gserviceaccount.com") for m in bucket_readers & image_readers)
+    assert len(bucket_readers) == len(image_readers) == 2

@@ -147,7 +147,7 @@ def test_dev_manifest_declares_templates_schedules_version_and_deployment() -> N
     inputs = declared(records, version.inputs)
     assert inputs["model_id"] == inputs["display_name"] == "genai-dev-assistant", version.urn
     assert inputs["env_alias"] == "dev"
-    assert inputs["artifact_uri"] == "gs://acme-genai-dev-model-artifacts/assistant/r2026-11-25-1"
+    assert inputs["artifact_uri"] == "gs://acme-genai-releases/assistant/r2026-11-25-1"
     assert inputs["serving_image_uri"].endswith(
         "@sha256:9b2e7d4c1a8f3e6b0d5c2a9f7e4b1d8c6a3f0e9b2d7c4a1f8e5b3d0c6a9f2e7b"
     )
@@ -180,7 +180,7 @@ def canary_manifest() -> ReleaseManifest:
     model = prod.models["assistant"]
     previous = PreviousVersion(
         release="r2026-11-11-2",
-        artifact_uri="gs://acme-genai-dev-model-artifacts/assistant/r2026-11-11-2",
+        artifact_uri="gs://acme-genai-releases/assistant/r2026-11-11-2",
         serving_image=model.serving_image.replace("4f1c", "0000"),
         description="Assistant tuned on the September documentation.",
     )

@@ -38,7 +38,7 @@ FAST = RetryPolicy(max_attempts=4, base_delay=0.005, max_delay=0.02, call_timeou
 ENDPOINT_IDS = {"dev": "1001", "staging": "2001", "prod": "3001"}
 COMMIT = "465d4733e8c2a1f09b7d6e5c4b3a29180f7e6d5c"
 R1, R2 = "r2026-11-18-1", "r2026-11-25-1"
-IMAGE = "europe-docker.pkg.dev/acme-genai-dev/genai-dev-images/assistant-server@sha256:"
+IMAGE = "europe-west4-docker.pkg.dev/acme-genai-artifacts/releases/assistant-server@sha256:"
 
 
 @dataclass
@@ -122,7 +122,7 @@ def cut_release(project: Path, release: str, image_hex: str, digests: dict[str, 
     for name, digest in digests.items():
         document["pipelines"][name]["digest"] = digest
     model = document["models"]["assistant"]
-    model["artifact_uri"] = f"gs://acme-genai-dev-model-artifacts/assistant/{release}"
+    model["artifact_uri"] = f"gs://acme-genai-releases/assistant/{release}"
     model["serving_image"] = IMAGE + image_hex
     model["description"] = f"Assistant of release {release}."
     document["evaluation"]["report"] = f"gs://acme-genai-dev-pipeline-root/evaluation/{release}/report.json"

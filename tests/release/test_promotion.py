@@ -408,7 +408,7 @@ def test_lineage_gate_compares_digests_and_model_versions_with_the_source(projec
         f"pipelines.tuning.digest: sha256:{'0' * 64} differs from what staging runs "
         f"({staging.pipelines['tuning'].digest})",
         "models.assistant.artifact_uri: gs://elsewhere/model differs from what staging runs "
-        "(gs://acme-genai-dev-model-artifacts/assistant/r2026-11-18-1)",
+        "(gs://acme-genai-releases/assistant/r2026-11-18-1)",
     )
 
 
@@ -653,3 +653,21 @@ def test_dumped_candidate_is_what_the_target_file_holds(project: Path) -> None:
     outcome = promote(request("dev", "staging", skip_policy_check=SKIP), project)
     assert outcome.candidate is not None
     assert manifest_path("staging", project).read_text(encoding="utf-8") == dump_manifest(outcome.candidate)
+
+
+def test_a_bundle_from_outside_the_shared_artifacts_is_refused(project: Path) -> None:
+    dev = project / "environments" / "release.dev.yaml"
+    document = yaml.safe_load(dev.read_text(encoding="utf-8"))
+    document["models"]["assistant"]["serving_image"] = (
+        "europe-west4-docker.pkg.dev/acme-genai-dev/genai-dev-images/assistant-server@sha256:" + "d" * 64
+    )
+    dev.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    snapshot = tree_bytes(project)
+    with pytest.raises(UserInputError) as caught:
+        promote(request("dev", "staging", skip_policy_check=SKIP), project)
+    (problem,) = caught.value.problems
+    assert problem.key_path == "models.assistant.serving_image"
+    assert "outside the release images repository europe-west4-docker.pkg.dev/acme-genai-artifacts/releases/" in (
+        problem.message
+    )
+    assert tree_bytes(project) == snapshot

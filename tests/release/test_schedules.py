@@ -78,3 +78,18 @@ def test_gate_placeholders_must_be_whole_values() -> None:
     with pytest.raises(UserInputError) as caught:
         parse_manifest(data, path, cfg)
     assert "unknown placeholder(s) ${gate.groundedness.min} in note" in str(caught.value)
+
+
+def test_promoted_models_must_come_from_the_shared_artifacts() -> None:
+    from infra.release.manifest import artifact_source_problems, manifest_path
+
+    cfg = load_environment("staging")
+    manifest = load_manifest("dev", load_environment("dev"))
+    assert artifact_source_problems(manifest, cfg, manifest_path("staging")) == []
+    model = manifest.models["assistant"].model_copy(
+        update={"artifact_uri": "gs://acme-genai-dev-model-artifacts/assistant/r1"}
+    )
+    elsewhere = manifest.model_copy(update={"models": {"assistant": model}})
+    (problem,) = artifact_source_problems(elsewhere, cfg, manifest_path("staging"))
+    assert problem.key_path == "models.assistant.artifact_uri"
+    assert "outside the release artifacts bucket gs://acme-genai-releases/" in problem.message
