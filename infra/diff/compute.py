@@ -7,25 +7,31 @@
   environment; what remains are the deliberate differences. The root Stack resource is matched by type.
 - Inputs are diffed property by property (nested keys, list indices); changes under the new resource's
   `ignoreChanges` are dropped, as the engine does.
-- A change under `replaceOnChanges` or the force-new table of the type is a replace; any other input change
-  is an update. Option changes (`protect`, `retainOnDelete`) alone make an update with no property diff.
+- A change under `replaceOnChanges` or the type's replacement rules (`infra.diff.replacement`: the force-new
+  table for gcp types, the release providers' own `REPLACE_ON`) is a replace; any other input change is an
+  update. A dependent of a replaced resource whose input is still unknown (an output of the replaced one)
+  changes with it, as the engine plans it. Option changes (`protect`, `retainOnDelete`) alone make an update
+  with no property diff.
 - A change of explicit provider is a replace; moving between default providers (a plugin upgrade) is not.
 - Secrets are masked in snapshots, so a changed secret value cannot be seen offline.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
 from typing import Any
 
-from infra.diff.force_new import force_new_paths
 from infra.diff.model import OutputDiff, PropertyDiff, StackDiff, Step
-from infra.diff.paths import Path, covers, format_path, overlaps, parse_path
+from infra.diff.paths import Keyed, Order, Path, covers, format_path, overlaps, parse_path
+from infra.diff.replacement import diff_rules
 from infra.synth.urns import STACK_TYPE, urn_name, with_stack
 
 URN_FIELDS = ("urn", "parent", "provider")
 URN_LIST_FIELDS = ("dependencies", "aliases")
 OPTION_FIELDS = ("protect", "retainOnDelete")
+UNKNOWN = "[unknown]"
 
 
 def _token_pattern(stack: str) -> re.Pattern[str]:
@@ -67,7 +73,12 @@ def _rename_token(value: Any, pattern: re.Pattern[str], stack: str) -> Any:
 
 
 def property_diffs(old: Any, new: Any, path: Path = ()) -> list[tuple[Path, str, Any, Any]]:
-    """Leaf-level differences between two JSON values: (path, add|delete|update, old, new)."""
+    """Leaf-level differences between two JSON values: (path, add|delete|update, old, new).
+
+    Lists whose items have an identity (see `IDENTITY_KEYS`) are matched by it, so adding one dashboard widget
+    is one `add`, not every later widget rewritten; other lists are aligned on equal items first (an insert is
+    one `add`), and only the rest is compared position by position.
+    """
     if isinstance(old, dict) and isinstance(new, dict) and not _is_marker(old) and not _is_marker(new):
         found: list[tuple[Path, str, Any, Any]] = []
         for key in sorted(set(old) | set(new)):
@@ -79,18 +90,104 @@ def property_diffs(old: Any, new: Any, path: Path = ()) -> list[tuple[Path, str,
                 found.extend(property_diffs(old[key], new[key], (*path, key)))
         return found
     if isinstance(old, list) and isinstance(new, list):
-        found = []
-        for index in range(max(len(old), len(new))):
-            if index >= len(old):
-                found.append(((*path, index), "add", None, new[index]))
-            elif index >= len(new):
-                found.append(((*path, index), "delete", old[index], None))
-            else:
-                found.extend(property_diffs(old[index], new[index], (*path, index)))
-        return found
+        spec = _identity_spec(old, new)
+        if spec is not None:
+            return _keyed_diffs(old, new, path, spec)
+        return _aligned_diffs(old, new, path)
     if old != new:
         return [(path, "update", old, new)]
     return []
+
+
+IDENTITY_KEYS: tuple[tuple[str, ...], ...] = (
+    ("title",),  # dashboard widgets (grid layout)
+    ("widget.title",),  # dashboard tiles (mosaic layout)
+    ("displayName",),  # alert policy conditions
+    ("display_name",),
+    ("role", "member"),  # IAM bindings, one member each
+    ("role",),  # IAM bindings with a members list
+    ("name",),  # served models, named items
+    ("model_version",),
+)
+"""Fields that name a list item, tried in order; the first that every item of both lists has, as a distinct
+string, is the list's identity (a dotted field reads a nested key)."""
+
+
+def _field_value(item: Any, field: str) -> Any:
+    value: Any = item
+    for part in field.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _identity(item: Any, spec: tuple[str, ...]) -> tuple[str, ...] | None:
+    if not isinstance(item, dict):
+        return None
+    values = [_field_value(item, field) for field in spec]
+    if not all(isinstance(v, str) and v and v != "[unknown]" for v in values):
+        return None
+    return tuple(values)
+
+
+def _identity_spec(old: list[Any], new: list[Any]) -> tuple[str, ...] | None:
+    if not old or not new:
+        return None
+    for spec in IDENTITY_KEYS:
+        keys = [[_identity(item, spec) for item in side] for side in (old, new)]
+        if all(k is not None for side in keys for k in side) and all(len(set(side)) == len(side) for side in keys):
+            return spec
+    return None
+
+
+def _label(spec: tuple[str, ...], key: tuple[str, ...]) -> str:
+    return ",".join(
+        f"{field.rsplit('.', 1)[-1]}={json.dumps(value, ensure_ascii=False)}"
+        for field, value in zip(spec, key, strict=True)
+    )
+
+
+def _keyed_diffs(old: list[Any], new: list[Any], path: Path, spec: tuple[str, ...]) -> list[tuple[Path, str, Any, Any]]:
+    old_keys = [_identity(item, spec) for item in old]
+    new_keys = [_identity(item, spec) for item in new]
+    old_at = {key: index for index, key in enumerate(old_keys)}
+    found: list[tuple[Path, str, Any, Any]] = []
+    for index, key in enumerate(new_keys):
+        assert key is not None
+        segment = Keyed(index, _label(spec, key))
+        if key not in old_at:
+            found.append(((*path, segment), "add", None, new[index]))
+        else:
+            found.extend(property_diffs(old[old_at[key]], new[index], (*path, segment)))
+    new_set = set(new_keys)
+    for index, key in enumerate(old_keys):
+        if key not in new_set:
+            assert key is not None
+            found.append(((*path, Keyed(index, _label(spec, key))), "delete", old[index], None))
+    common_old = [_label(spec, k) for k in old_keys if k in new_set and k is not None]
+    common_new = [_label(spec, k) for k in new_keys if k in old_at and k is not None]
+    if common_old != common_new:
+        found.append(((*path, Order("order")), "update", common_old, common_new))
+    return found
+
+
+def _aligned_diffs(old: list[Any], new: list[Any], path: Path) -> list[tuple[Path, str, Any, Any]]:
+    """Equal runs matched first (difflib), the remaining items compared position by position."""
+    matcher = difflib.SequenceMatcher(
+        None, [json.dumps(v, sort_keys=True) for v in old], [json.dumps(v, sort_keys=True) for v in new],
+        autojunk=False,
+    )
+    found: list[tuple[Path, str, Any, Any]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        pairs = min(i2 - i1, j2 - j1)
+        for offset in range(pairs):
+            found.extend(property_diffs(old[i1 + offset], new[j1 + offset], (*path, j1 + offset)))
+        for index in range(j1 + pairs, j2):
+            found.append(((*path, index), "add", None, new[index]))
+        for index in range(i1 + pairs, i2):
+            found.append(((*path, index), "delete", old[index], None))
+    return found
 
 
 def _is_marker(value: dict[str, Any]) -> bool:
@@ -105,13 +202,20 @@ def _is_default_provider(urn: str | None) -> bool:
     return bool(urn) and urn_name(urn or "").startswith("default")
 
 
+def _compared_inputs(resource: dict[str, Any], compared: frozenset[str] | None) -> dict[str, Any]:
+    inputs = resource.get("inputs") or {}
+    return inputs if compared is None else {k: v for k, v in inputs.items() if k in compared}
+
+
 def _compare(old: dict[str, Any], new: dict[str, Any]) -> Step:
+    rules = diff_rules(new["type"])
     ignored = _patterns(new.get("ignoreChanges") or [])
-    replace_on = _patterns(new.get("replaceOnChanges") or []) + _patterns(force_new_paths(new["type"]))
+    replace_on = _patterns(new.get("replaceOnChanges") or []) + _patterns(rules.replace_on)
     wildcard_replace = "*" in (new.get("replaceOnChanges") or [])
     details: list[PropertyDiff] = []
     replace_reasons: list[str] = []
-    for path, kind, before, after in property_diffs(old.get("inputs") or {}, new.get("inputs") or {}):
+    before_inputs, after_inputs = _compared_inputs(old, rules.compared), _compared_inputs(new, rules.compared)
+    for path, kind, before, after in property_diffs(before_inputs, after_inputs):
         if any(covers(pattern, path) for pattern in ignored):
             continue
         text = format_path(path)
@@ -140,6 +244,52 @@ def _compare(old: dict[str, Any], new: dict[str, Any]) -> Step:
         op = "same"
     return Step(op, new["urn"], new["type"], new["name"], bool(new.get("custom")), old, new, details,
                 replace_reasons, options)
+
+
+def _follow_replacements(steps: list[Step]) -> None:
+    """Mark what the engine does to dependents of a replaced resource: an input still unknown offline (an output
+    of the replaced resource) is unknown again at preview, so the provider sees it change — a replace when it
+    is a force-new input (a schedule of a replaced pipeline template), an update otherwise."""
+    by_urn = {s.urn: s for s in steps}
+    changed = True
+    while changed:
+        changed = False
+        replaced = {s.urn for s in steps if s.op == "replace"}
+        for step in steps:
+            if step.op not in ("same", "update") or step.new is None or step.old is None:
+                continue
+            causes = [u for u in step.new.get("dependencies") or [] if u in replaced]
+            if not causes:
+                continue
+            cause = by_urn[causes[0]].name
+            rules = diff_rules(step.type)
+            replace_on = _patterns(step.new.get("replaceOnChanges") or []) + _patterns(rules.replace_on)
+            ignored = _patterns(step.new.get("ignoreChanges") or [])
+            seen = {d.path.split(".")[0].split("[")[0] for d in step.detailed_diff}
+            for key, value in sorted(_compared_inputs(step.new, rules.compared).items()):
+                if key in seen or not _contains_unknown(value) or any(covers(p, (key,)) for p in ignored):
+                    continue
+                forces = any(overlaps(p, (key,)) for p in replace_on)
+                step.detailed_diff.append(PropertyDiff(
+                    format_path((key,)), "update-replace" if forces else "update",
+                    (step.old.get("inputs") or {}).get(key), value, because=f"output of replaced {cause}",
+                ))
+                if forces and key not in step.replace_reasons:
+                    step.replace_reasons.append(key)
+            new_op = "replace" if step.replace_reasons else ("update" if step.detailed_diff else step.op)
+            if new_op != step.op:
+                step.op = new_op
+                changed = True
+
+
+def _contains_unknown(value: Any) -> bool:
+    if isinstance(value, str):
+        return value == UNKNOWN
+    if isinstance(value, dict):
+        return any(_contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains_unknown(v) for v in value)
+    return False
 
 
 def _output_diffs(old: dict[str, Any], new: dict[str, Any]) -> list[OutputDiff]:
@@ -193,6 +343,7 @@ def diff_snapshots(
             steps.append(Step("delete", resource["urn"], resource["type"], resource["name"],
                               bool(resource.get("custom")), resource, None))
     steps.sort(key=lambda s: s.urn)
+    _follow_replacements(steps)
     old_outputs = (old_doc or {}).get("outputs") or {}
     if base_stack and base_stack != stack:
         old_outputs = _rename_token(old_outputs, _token_pattern(base_stack), stack)

@@ -17,6 +17,8 @@ class PropertyDiff:
     kind: str
     old: Any = None
     new: Any = None
+    because: str = ""
+    """Why a value not visible offline changes (`output of replaced <name>`)."""
 
 
 @dataclass

@@ -12,6 +12,24 @@ import re
 Segment = str | int
 Path = tuple[Segment, ...]
 
+
+class Keyed(int):
+    """A list index found by the item's identity (`widgets[title="Latency"]`), not by position: it compares as
+    the index (patterns still match), and prints as the identity."""
+
+    label: str
+
+    def __new__(cls, index: int, label: str) -> Keyed:
+        item = super().__new__(cls, index)
+        item.label = label
+        return item
+
+
+class Order(str):
+    """The segment of a keyed list's order (shown when the same items moved)."""
+
+    __slots__ = ()
+
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TOKEN = re.compile(r'\.?([A-Za-z_*][A-Za-z0-9_$*-]*)|\[(\d+|\*)\]|\["((?:[^"\\]|\\.)*)"\]')
 
@@ -19,7 +37,11 @@ _TOKEN = re.compile(r'\.?([A-Za-z_*][A-Za-z0-9_$*-]*)|\[(\d+|\*)\]|\["((?:[^"\\]
 def format_path(path: Path) -> str:
     out = ""
     for segment in path:
-        if isinstance(segment, int):
+        if isinstance(segment, Keyed):
+            out += f"[{segment.label}]"
+        elif isinstance(segment, Order):
+            out += " (order)"
+        elif isinstance(segment, int):
             out += f"[{segment}]"
         elif _IDENT.match(segment):
             out += f".{segment}" if out else segment

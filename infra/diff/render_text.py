@@ -75,7 +75,9 @@ def step_lines(step: Step) -> list[str]:
     for diff in step.detailed_diff:
         kind = diff.kind.removesuffix("-replace")
         marker = KIND_SYMBOL[kind] if not diff.kind.endswith("-replace") else "+-"
-        if kind == "add":
+        if diff.because:
+            lines.append(f"      {marker} {diff.path}: ({diff.because})")
+        elif kind == "add":
             lines.append(f"      {marker} {diff.path}: {value_text(diff.new)}")
         elif kind == "delete":
             lines.append(f"      {marker} {diff.path}: {value_text(diff.old)}")

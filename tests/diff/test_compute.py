@@ -154,3 +154,45 @@ def test_secret_values_compare_as_equal_markers() -> None:
     old = snapshot("dev", [resource("dev", TOPIC, "t", {"token": {"[secret]": True}})])
     new = snapshot("dev", [resource("dev", TOPIC, "t", {"token": {"[secret]": True}})])
     assert step(diff_snapshots(old, new), "t").op == "same"
+
+
+def widgets(*titles: str) -> str:
+    import json
+
+    return json.dumps({"gridLayout": {"widgets": [{"title": t, "xyChart": {"filter": f"m={t}"}} for t in titles]}})
+
+
+def test_list_items_with_an_identity_are_matched_by_it_not_by_position() -> None:
+    old = snapshot("dev", [resource("dev", TOPIC, "d", {
+        "dashboardJson": widgets("a", "b", "c"),
+        "conditions": [{"displayName": "latency", "threshold": 1}, {"displayName": "errors", "threshold": 2}],
+    })])
+    new = snapshot("dev", [resource("dev", TOPIC, "d", {
+        "dashboardJson": widgets("a", "new", "b", "c"),
+        "conditions": [{"displayName": "latency", "threshold": 1}, {"displayName": "errors", "threshold": 3}],
+    })])
+    from infra.diff import render_text
+
+    changed = step(diff_snapshots(old, new), "d")
+    assert [(d.path, d.kind) for d in changed.detailed_diff] == [
+        ('conditions[displayName="errors"].threshold', "update"), ("dashboardJson", "update"),
+    ]
+    text = render_text(diff_snapshots(old, new))
+    assert '+ gridLayout.widgets[title="new"]: ' in text
+    assert text.count("gridLayout.widgets") == 1  # b and c are not rewritten position by position
+
+
+def test_a_keyed_list_reordered_says_so_once() -> None:
+    old = snapshot("dev", [resource("dev", TOPIC, "d", {"c": [{"displayName": "x"}, {"displayName": "y"}]})])
+    new = snapshot("dev", [resource("dev", TOPIC, "d", {"c": [{"displayName": "y"}, {"displayName": "x"}]})])
+    assert [(d.path, d.old, d.new) for d in step(diff_snapshots(old, new), "d").detailed_diff] == [
+        ("c (order)", ['displayName="x"', 'displayName="y"'], ['displayName="y"', 'displayName="x"']),
+    ]
+
+
+def test_lists_without_identity_align_on_equal_items_first() -> None:
+    old = snapshot("dev", [resource("dev", TOPIC, "t", {"fields": ["a", "b", "c"]})])
+    new = snapshot("dev", [resource("dev", TOPIC, "t", {"fields": ["a", "x", "b", "c"]})])
+    assert [(d.path, d.kind, d.new) for d in step(diff_snapshots(old, new), "t").detailed_diff] == [
+        ("fields[1]", "add", "x"),
+    ]
