@@ -1,7 +1,8 @@
 """Per-environment levels and exemptions, read from `policies/levels.yaml`.
 
-Default: a rule is mandatory in prod when `rule.is_mandatory_in_prod` (security and data-loss rules),
-advisory otherwise and in every other environment. The file may override a rule's level per environment
+Default: a rule is mandatory in production-tier stacks (`policies.tier`: by the stack file's `tier`, never
+by its name) when `rule.is_mandatory_in_prod` (security and data-loss rules), advisory otherwise and in every
+other stack. The file may override a rule's level per environment
 and exempt one resource (by URN or logical name) from one rule with a written reason.
 """
 
@@ -16,9 +17,9 @@ import yaml
 
 from infra.errors import Problem, UserInputError
 from policies.model import Level, Rule
+from policies.tier import production_stacks
 
 DEFAULT_LEVELS_FILE: Final = Path(__file__).with_name("levels.yaml")
-PROD_ENVIRONMENTS: Final = frozenset({"prod"})
 MIN_REASON_WORDS: Final = 4
 
 
@@ -44,12 +45,14 @@ class LevelConfig:
     overrides: Mapping[str, Mapping[str, Level]] = field(default_factory=dict)
     exemptions: tuple[Exemption, ...] = ()
     source: str = "<defaults>"
+    production: frozenset[str] = frozenset()
+    """Stacks of tier production (`policies.tier.production_stacks`)."""
 
     def level(self, rule: Rule, environment: str) -> Level:
         override = self.overrides.get(environment, {}).get(rule.id)
         if override is not None:
             return override
-        if environment in PROD_ENVIRONMENTS and rule.is_mandatory_in_prod:
+        if environment in self.production and rule.is_mandatory_in_prod:
             return Level.MANDATORY
         return Level.ADVISORY
 
@@ -57,21 +60,26 @@ class LevelConfig:
         return next((e for e in self.exemptions if e.matches(rule_id, urn, name, environment)), None)
 
 
-def load_levels(path: Path | None, rules: Iterable[Rule]) -> LevelConfig:
-    """Read and validate the levels file; a missing default file means defaults only."""
+def load_levels(path: Path | None, rules: Iterable[Rule], project_dir: Path | None = None) -> LevelConfig:
+    """Read and validate the levels file (a missing default file means defaults only), with the production
+    stacks of the project at `project_dir` (default: the repository holding this pack)."""
     file = path or DEFAULT_LEVELS_FILE
+    production = production_stacks(project_dir)
     if not file.exists():
         if path is not None:
             raise UserInputError.single(str(file), "", "file not found; pass an existing levels file")
-        return LevelConfig()
+        return LevelConfig(production=production)
     try:
         document = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise UserInputError.single(str(file), "", f"not valid YAML ({exc}); fix the syntax") from None
-    return parse_levels(document, {rule.id for rule in rules}, str(file))
+    return parse_levels(document, {rule.id for rule in rules}, str(file), production)
 
 
-def parse_levels(document: Any, rule_ids: set[str], source: str) -> LevelConfig:
+def parse_levels(
+    document: Any, rule_ids: set[str], source: str, production: frozenset[str] | None = None
+) -> LevelConfig:
+    """Validate a levels document; `production` defaults to the production stacks of this repository."""
     problems: list[Problem] = []
     if not isinstance(document, dict):
         raise UserInputError.single(source, "", "expected a mapping with 'levels' and/or 'exemptions'")
@@ -108,7 +116,8 @@ def parse_levels(document: Any, rule_ids: set[str], source: str) -> LevelConfig:
             exemptions.append(exemption)
     if problems:
         raise UserInputError(problems, "invalid policy levels file")
-    return LevelConfig(overrides, tuple(exemptions), source)
+    return LevelConfig(overrides, tuple(exemptions), source,
+                       production_stacks() if production is None else production)
 
 
 def _parse_exemption(

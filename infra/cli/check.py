@@ -47,7 +47,7 @@ def register(app: typer.Typer) -> None:
         from policies.report import render_text, report_to_json
 
         rules = discover_rules()
-        levels = load_levels(levels_file, rules)
+        levels = load_levels(levels_file, rules, project_dir)
         if list_rules:
             for rule in rules:
                 typer.echo(

@@ -110,7 +110,7 @@ def build_plan(
             say(f"synth {stack}")
             result = synth_result(stack, project_dir)
             say(f"check policies {stack}")
-            heads.append((result, check_policies(result.document, stack)))
+            heads.append((result, check_policies(result.document, stack, project_dir)))
         base_docs: dict[str, dict[str, Any] | None] = dict.fromkeys(stacks)
         if same_as_base:
             base_docs = {stack: result.document for stack, (result, _policy) in zip(stacks, heads, strict=True)}

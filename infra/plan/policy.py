@@ -6,6 +6,7 @@ Imported lazily: the plan still works (and says so) in a checkout without the pa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -28,8 +29,9 @@ def _line(violation: Any) -> str:
     return f"[{violation.rule_id}] {where}: {violation.message}"
 
 
-def check_policies(document: dict[str, Any], stack: str) -> PolicyOutcome:
-    """Run every rule of the pack at `stack`'s levels; `available=False` when the pack cannot be imported."""
+def check_policies(document: dict[str, Any], stack: str, project_dir: Path | None = None) -> PolicyOutcome:
+    """Run every rule of the pack at `stack`'s levels (production by the tier in `project_dir`'s stack files);
+    `available=False` when the pack cannot be imported."""
     try:
         from policies.discovery import discover_rules
         from policies.engine import evaluate
@@ -38,7 +40,7 @@ def check_policies(document: dict[str, Any], stack: str) -> PolicyOutcome:
     except ImportError as exc:
         return PolicyOutcome(False, note=f"policy pack not available ({exc}); policies were not checked")
     rules = discover_rules()
-    levels = load_levels(None, rules)
+    levels = load_levels(None, rules, project_dir)
     report = evaluate(parse_snapshot(document, f"synth of {stack}").resources, stack, levels, rules)
     mandatory = list(report.mandatory)
     advisory = [v for v in report.violations if v not in mandatory]
