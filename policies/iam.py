@@ -82,13 +82,48 @@ SERVICE_ACCOUNT_IAM: Final = frozenset(
         "gcp:serviceaccount/iAMPolicy:IAMPolicy",
     }
 )
+RUN_IAM: Final = (
+    _family("cloudrunv2", "Service", "Iam")
+    | _family("cloudrunv2", "Job", "Iam")
+    | _family("cloudrunv2", "WorkerPool", "Iam")
+    | frozenset({f"gcp:cloudrun/iam{kind}:Iam{kind}" for kind in ("Member", "Binding", "Policy")})
+    | _family("cloudfunctionsv2", "Function", "Iam")
+    | _family("cloudfunctions", "Function", "Iam")
+)
+"""Who may invoke Cloud Run services, jobs and worker pools, and Cloud Run functions (both generations)."""
+SECRET_MANAGER_IAM: Final = _family("secretmanager", "Secret", "Iam") | _family(
+    "secretmanager", "RegionalSecret", "Iam"
+)
 DATASET: Final = "gcp:bigquery/dataset:Dataset"
 DATASET_ACCESS: Final = "gcp:bigquery/datasetAccess:DatasetAccess"
 
 SERVICE_SPECIFIC_PUBLIC_RULE_TYPES: Final = (
-    BUCKET_IAM | DATASET_IAM | TABLE_IAM | PUBSUB_IAM | ARTIFACT_REGISTRY_IAM | KMS_IAM | {DATASET, DATASET_ACCESS}
+    BUCKET_IAM
+    | DATASET_IAM
+    | TABLE_IAM
+    | PUBSUB_IAM
+    | ARTIFACT_REGISTRY_IAM
+    | KMS_IAM
+    | RUN_IAM
+    | SECRET_MANAGER_IAM
+    | {DATASET, DATASET_ACCESS}
 )
 _IAM_TOKEN: Final = re.compile(r"^gcp:[A-Za-z0-9]+/[A-Za-z0-9]+:[A-Za-z0-9]*(IAM|Iam)(Member|Binding|Policy)$")
+
+
+_WHOLE_POOL: Final = re.compile(
+    r"^principalSet://iam\.googleapis\.com/projects/[^/]+/locations/global/workloadIdentityPools/[^/]+/\*$"
+)
+
+
+def is_whole_workload_identity_pool(member: str) -> bool:
+    """`principalSet://.../workloadIdentityPools/POOL/*`: every identity any provider of the pool accepts."""
+    return bool(_WHOLE_POOL.match(member))
+
+
+def is_default_service_account_email(email: str) -> bool:
+    """The Compute Engine or App Engine default service account (editor on the project unless changed)."""
+    return bool(DEFAULT_SERVICE_ACCOUNT.match(f"serviceAccount:{email.removeprefix('serviceAccount:')}"))
 
 
 def is_iam_type(resource_type: str) -> bool:

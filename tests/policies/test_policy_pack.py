@@ -40,6 +40,10 @@ PROD_MANDATORY = {
     "bigquery-table-cmek",
     "bigquery-table-deletion-protection",
     "bigquery-table-iam-no-public",
+    "eventarc-channel-cmek",
+    "eventarc-trigger-service-account",
+    "iam-conditional-grant-not-privileged",
+    "iam-custom-role-no-privilege-escalation",
     "iam-no-admin-roles-for-service-accounts",
     "iam-no-basic-roles",
     "iam-no-consumer-email-domains",
@@ -47,6 +51,9 @@ PROD_MANDATORY = {
     "iam-no-project-level-impersonation",
     "iam-no-public-principals",
     "iam-no-user-managed-service-account-keys",
+    "iam-wif-no-pool-wide-grants",
+    "iam-wif-provider-attribute-condition",
+    "iam-wif-provider-pinned-claims",
     "kms-iam-no-public",
     "kms-iam-separation-of-duties",
     "kms-key-protected",
@@ -59,6 +66,12 @@ PROD_MANDATORY = {
     "pubsub-iam-no-public",
     "pubsub-subscription-never-expires",
     "pubsub-topic-cmek",
+    "run-cmek",
+    "run-env-no-plaintext-secrets",
+    "run-function-ingress-restricted",
+    "run-iam-no-public",
+    "run-no-default-service-account",
+    "run-service-invoker-iam-check",
     "storage-acl-no-public",
     "storage-bucket-cmek",
     "storage-bucket-iam-no-public",
@@ -102,7 +115,7 @@ def test_pack_has_exactly_these_rules_at_these_levels_in_prod() -> None:
         EXEMPTIONS_POLICY: "advisory",
     }
     assert levels_of("prod") == expected
-    assert len(discover_rules()) == len(PROD_MANDATORY | PROD_ADVISORY) == 52
+    assert len(discover_rules()) == len(PROD_MANDATORY | PROD_ADVISORY) == 65
 
 
 @pytest.mark.parametrize("environment", ["dev", "staging"])

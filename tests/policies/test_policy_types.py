@@ -21,7 +21,7 @@ def test_rule_type_tokens_exist_in_pulumi_gcp() -> None:
     tokens = {v for k, v in vars(t).items() if k.isupper() and isinstance(v, str)}
     tokens |= t.STATEFUL | t.LABELLED
     tokens |= iam.PROJECT_IAM | iam.BUCKET_IAM | iam.DATASET_IAM | iam.TABLE_IAM | iam.PUBSUB_IAM
-    tokens |= iam.ARTIFACT_REGISTRY_IAM | iam.KMS_IAM | iam.SERVICE_ACCOUNT_IAM
+    tokens |= iam.ARTIFACT_REGISTRY_IAM | iam.KMS_IAM | iam.SERVICE_ACCOUNT_IAM | iam.RUN_IAM | iam.SECRET_MANAGER_IAM
     assert tokens - _installed_tokens() == set()
 
 

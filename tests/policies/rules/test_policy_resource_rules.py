@@ -27,6 +27,28 @@ LABELS = {"env": "prod", "app": "genai", "component": "data", "managed-by": "pul
 SA = "serviceAccount:trainer@acme-prod.iam.gserviceaccount.com"
 GROUP = "group:ml-engineers@acme.example"
 REMOVE = object()
+RUNTIME_SA = "genai-prod-serving@acme-prod.iam.gserviceaccount.com"
+DEFAULT_COMPUTE_SA = "123456789012-compute@developer.gserviceaccount.com"
+IMAGE = "europe-docker.pkg.dev/acme-prod/images/gateway@sha256:" + "0" * 64
+SECRET_ENV = {"name": "API_KEY", "value_source": {"secret_key_ref": {"secret": "api-key", "version": "latest"}}}
+CONTAINER = {"image": IMAGE, "envs": [{"name": "LOG_LEVEL", "value": "info"}, SECRET_ENV]}
+RUN_TEMPLATE = {"service_account": RUNTIME_SA, "encryption_key": KEY, "containers": [CONTAINER]}
+SERVICE_CONFIG = {
+    "service_account_email": RUNTIME_SA,
+    "ingress_settings": "ALLOW_INTERNAL_ONLY",
+    "environment_variables": {"LOG_LEVEL": "info"},
+    "secret_environment_variables": [
+        {"key": "API_KEY", "project_id": "acme-prod", "secret": "api-key", "version": "1"}
+    ],
+}
+POOL = "principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/ci"
+GITHUB = {"issuer_uri": "https://token.actions.githubusercontent.com"}
+GITHUB_MAPPING = {"google.subject": "assertion.sub", "attribute.repository": "assertion.repository"}
+CONDITION = {"title": "business hours", "expression": "request.time.getHours('Europe/Amsterdam') < 18"}
+
+
+def with_env(name: str, value: object) -> dict[str, Any]:
+    return {**RUN_TEMPLATE, "containers": [{**CONTAINER, "envs": [*CONTAINER["envs"], {"name": name, "value": value}]}]}
 
 
 @dataclass(frozen=True)
@@ -338,6 +360,77 @@ BASELINES: dict[str, Baseline] = {
         },
         protect=True,
     ),
+    "run_service": Baseline(
+        t.RUN_SERVICE,
+        gcp.cloudrunv2.ServiceArgs,
+        {"location": "europe-west4", "ingress": "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER", "template": RUN_TEMPLATE},
+    ),
+    "run_job": Baseline(
+        t.RUN_JOB, gcp.cloudrunv2.JobArgs, {"location": "europe-west4", "template": {"template": RUN_TEMPLATE}}
+    ),
+    "function_v2": Baseline(
+        t.FUNCTION_V2,
+        gcp.cloudfunctionsv2.FunctionArgs,
+        {"location": "europe-west4", "kms_key_name": KEY, "service_config": SERVICE_CONFIG},
+    ),
+    "run_service_iam_member": Baseline(
+        "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+        gcp.cloudrunv2.ServiceIamMemberArgs,
+        {"name": "gateway", "location": "europe-west4", "role": "roles/run.invoker", "member": SA},
+    ),
+    "function_v2_iam_member": Baseline(
+        "gcp:cloudfunctionsv2/functionIamMember:FunctionIamMember",
+        gcp.cloudfunctionsv2.FunctionIamMemberArgs,
+        {"cloud_function": "ingest", "location": "europe-west4", "role": "roles/cloudfunctions.invoker", "member": SA},
+    ),
+    "eventarc_trigger": Baseline(
+        t.EVENTARC_TRIGGER,
+        gcp.eventarc.TriggerArgs,
+        {
+            "location": "europe-west4",
+            "matching_criterias": [{"attribute": "type", "value": "google.cloud.pubsub.topic.v1.messagePublished"}],
+            "destination": {"cloud_run_service": {"service": "gateway", "region": "europe-west4"}},
+            "service_account": RUNTIME_SA,
+        },
+    ),
+    "eventarc_channel": Baseline(
+        t.EVENTARC_CHANNEL, gcp.eventarc.ChannelArgs, {"location": "europe-west4", "crypto_key_name": KEY}
+    ),
+    "google_channel_config": Baseline(
+        t.EVENTARC_GOOGLE_CHANNEL_CONFIG,
+        gcp.eventarc.GoogleChannelConfigArgs,
+        {"location": "europe-west4", "crypto_key_name": KEY},
+    ),
+    "wif_provider": Baseline(
+        t.WIF_PROVIDER,
+        gcp.iam.WorkloadIdentityPoolProviderArgs,
+        {
+            "workload_identity_pool_id": "ci",
+            "workload_identity_pool_provider_id": "github",
+            "attribute_mapping": GITHUB_MAPPING,
+            "attribute_condition": "attribute.repository == 'acme/genai-mlops' && assertion.ref == 'refs/heads/main'",
+            "oidc": GITHUB,
+        },
+    ),
+    "wif_service_account_iam_member": Baseline(
+        "gcp:serviceaccount/iAMMember:IAMMember",
+        gcp.serviceaccount.IAMMemberArgs,
+        {
+            "service_account_id": "projects/acme-prod/serviceAccounts/deployer@acme-prod.iam.gserviceaccount.com",
+            "role": "roles/iam.workloadIdentityUser",
+            "member": f"{POOL}/attribute.repository/acme/genai-mlops",
+        },
+    ),
+    "custom_role": Baseline(
+        t.PROJECT_CUSTOM_ROLE,
+        gcp.projects.IAMCustomRoleArgs,
+        {"role_id": "predictor", "title": "Predictor", "permissions": ["aiplatform.endpoints.predict"]},
+    ),
+    "conditional_project_iam_member": Baseline(
+        "gcp:projects/iAMMember:IAMMember",
+        gcp.projects.IAMMemberArgs,
+        {"project": "acme-prod", "role": "roles/aiplatform.user", "member": GROUP, "condition": CONDITION},
+    ),
 }
 
 
@@ -525,6 +618,123 @@ MUTATIONS: list[Mutation] = [
     M("vertex-release-cmek", "pipeline_schedule", "empty key", kms_key_name=""),
     M("protection-stateful-protected", "dataset", "unprotected", protect=False),
     M("protection-stateful-protected", "metadata_store", "unprotected", protect=False),
+    *[M("run-iam-no-public", "run_service_iam_member", m, member=m) for m in PUBLIC],
+    M("run-iam-no-public", "function_v2_iam_member", "allUsers", member="allUsers"),
+    M("run-service-invoker-iam-check", "run_service", "internal ingress", invoker_iam_disabled=True),
+    M(
+        "run-service-invoker-iam-check",
+        "run_service",
+        "ingress all",
+        invoker_iam_disabled=True,
+        ingress="INGRESS_TRAFFIC_ALL",
+    ),
+    M(
+        "run-function-ingress-restricted",
+        "function_v2",
+        "unset",
+        service_config={k: v for k, v in SERVICE_CONFIG.items() if k != "ingress_settings"},
+    ),
+    M(
+        "run-function-ingress-restricted",
+        "function_v2",
+        "allow all",
+        service_config={**SERVICE_CONFIG, "ingress_settings": "ALLOW_ALL"},
+    ),
+    M("run-env-no-plaintext-secrets", "run_service", "password literal", template=with_env("DB_PASSWORD", "hunter2")),
+    M(
+        "run-env-no-plaintext-secrets",
+        "run_service",
+        "pulumi secret",
+        template=with_env("UPSTREAM", {"[secret]": True}),
+    ),
+    M(
+        "run-env-no-plaintext-secrets",
+        "run_job",
+        "token literal",
+        template={"template": with_env("HF_TOKEN", "hf_0123456789")},
+    ),
+    M(
+        "run-env-no-plaintext-secrets",
+        "function_v2",
+        "api key literal",
+        service_config={**SERVICE_CONFIG, "environment_variables": {"OPENAI_API_KEY": "sk-0123"}},
+    ),
+    M("run-cmek", "run_service", "unset", template={k: v for k, v in RUN_TEMPLATE.items() if k != "encryption_key"}),
+    M("run-cmek", "run_job", "empty", template={"template": {**RUN_TEMPLATE, "encryption_key": ""}}),
+    M("run-cmek", "function_v2", "unset", kms_key_name=REMOVE),
+    M(
+        "run-no-default-service-account",
+        "run_service",
+        "unset",
+        template={k: v for k, v in RUN_TEMPLATE.items() if k != "service_account"},
+    ),
+    M(
+        "run-no-default-service-account",
+        "run_job",
+        "compute default",
+        template={"template": {**RUN_TEMPLATE, "service_account": DEFAULT_COMPUTE_SA}},
+    ),
+    M(
+        "run-no-default-service-account",
+        "function_v2",
+        "compute default",
+        service_config={**SERVICE_CONFIG, "service_account_email": DEFAULT_COMPUTE_SA},
+    ),
+    M("eventarc-channel-cmek", "eventarc_channel", "unset", crypto_key_name=REMOVE),
+    M("eventarc-channel-cmek", "google_channel_config", "empty", crypto_key_name=""),
+    M("eventarc-trigger-service-account", "eventarc_trigger", "unset", service_account=REMOVE),
+    M("eventarc-trigger-service-account", "eventarc_trigger", "compute default", service_account=DEFAULT_COMPUTE_SA),
+    M("iam-wif-provider-attribute-condition", "wif_provider", "unset", attribute_condition=REMOVE),
+    M("iam-wif-provider-attribute-condition", "wif_provider", "blank", attribute_condition="  "),
+    M(
+        "iam-wif-provider-pinned-claims",
+        "wif_provider",
+        "workflow only",
+        attribute_condition="assertion.workflow == 'deploy'",
+    ),
+    M(
+        "iam-wif-provider-pinned-claims",
+        "wif_provider",
+        "mapped actor",
+        attribute_mapping={**GITHUB_MAPPING, "attribute.actor": "assertion.actor"},
+        attribute_condition="attribute.actor == 'ana'",
+    ),
+    M(
+        "iam-wif-provider-pinned-claims",
+        "wif_provider",
+        "gitlab ref",
+        oidc={"issuer_uri": "https://gitlab.com"},
+        attribute_condition="assertion.ref == 'main'",
+    ),
+    M("iam-wif-no-pool-wide-grants", "wif_service_account_iam_member", "whole pool", member=f"{POOL}/*"),
+    M(
+        "iam-custom-role-no-privilege-escalation",
+        "custom_role",
+        "key creation",
+        permissions=["aiplatform.endpoints.predict", "iam.serviceAccountKeys.create"],
+    ),
+    M(
+        "iam-custom-role-no-privilege-escalation",
+        "custom_role",
+        "setIamPolicy",
+        permissions=["storage.buckets.get", "storage.buckets.setIamPolicy"],
+    ),
+    M("iam-conditional-grant-not-privileged", "conditional_project_iam_member", "admin", role="roles/storage.admin"),
+    M(
+        "iam-conditional-grant-not-privileged",
+        "service_account_iam_member",
+        "conditional impersonation",
+        role="roles/iam.serviceAccountTokenCreator",
+        condition=CONDITION,
+    ),
+    M(
+        "iam-conditional-grant-not-privileged",
+        "project_iam_policy",
+        "conditional admin binding",
+        policy_data=json.dumps(
+            {"bindings": [{"role": "roles/aiplatform.admin", "members": [GROUP], "condition": CONDITION}]}
+        ),
+    ),
 ]
 RESOURCE_RULES = [r for r in discover_rules() if isinstance(r, ResourceRule)]
 
@@ -578,6 +788,10 @@ def test_every_resource_rule_has_a_mutation() -> None:
         ("project_iam_member", "member", "iam-no-direct-user-grants"),
         ("crypto_key", "rotationPeriod", "kms-key-rotation"),
         ("model_version", "kms_key_name", "vertex-release-cmek"),
+        ("run_service", "invokerIamDisabled", "run-service-invoker-iam-check"),
+        ("run_service", "template", "run-env-no-plaintext-secrets"),
+        ("wif_provider", "attributeCondition", "iam-wif-provider-attribute-condition"),
+        ("custom_role", "permissions", "iam-custom-role-no-privilege-escalation"),
     ],
 )
 def test_unknown_value_is_reported_as_undetermined_and_never_blocks(key: str, path: str, rule_id: str) -> None:
