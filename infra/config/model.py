@@ -222,10 +222,71 @@ class ServedModel(Strict):
         return self
 
 
+GatewayStage = Literal["previous", "rules", "canned"]
+
+
+def _default_fallback() -> list[GatewayStage]:
+    return ["previous", "rules", "canned"]
+
+
+class BreakerConfig(Strict):
+    """When the gateway stops calling a failing model, and for how long."""
+
+    failures: int = Field(default=5, ge=1, le=1000)
+    """Consecutive failed calls (timeouts, 429, 5xx, empty or malformed answers) that open the breaker."""
+    cool_down_seconds: float = Field(default=30, gt=0, le=3600)
+    """How long an open breaker skips the model before one trial call decides whether it closes."""
+
+
+class GatewayConfig(Strict):
+    """The serving gateway (`serving/`): one answer for every question, falling back when the model fails."""
+
+    enabled: bool = True
+    """Run a gateway in front of the endpoint, with its fallback metric, alert and dashboard tile. Default on."""
+    model: Segment | None = None
+    """The served model (`serving.models[*].name`) the gateway fronts; default the first one."""
+    deadline_ms: int = Field(default=8000, ge=100, le=120_000)
+    """Time budget of all model calls of one request; the fallbacks after it answer at once."""
+    attempt_timeout_ms: int = Field(default=3000, ge=50, le=120_000)
+    """Timeout of one `:predict` call (shortened to what is left of `deadline_ms`)."""
+    retries: int = Field(default=1, ge=0, le=5)
+    """Extra attempts per model stage after a 429, 5xx, timeout or dropped connection."""
+    backoff_ms: int = Field(default=100, ge=0, le=10_000)
+    """Pause before the first retry, doubled for each further one."""
+    fallback: list[GatewayStage] = Field(default_factory=_default_fallback)
+    """Stages after the model, in order: `previous` (the `<env>-previous` version while a canary runs, the
+    current one otherwise), `rules` (the rules file), `canned` (a fixed message; must be last)."""
+    rules_file: Annotated[str, Field(pattern=r"^[A-Za-z0-9_./-]+\.ya?ml$")] = "serving/rules/assistant.yaml"
+    """Intent keywords -> answers, relative to the repository root, versioned with the release."""
+    canned_answer: Annotated[str, Field(min_length=1, max_length=1000)] = (
+        "Sorry, I cannot answer that right now. Please try again in a few minutes."
+    )
+    """What the gateway answers when every other stage failed."""
+    breaker: BreakerConfig = Field(default_factory=BreakerConfig)
+    fallback_alert_share: Fraction = 0.05
+    """Share of answers not from the model (previous, rules, canned) above which the fallback alert fires."""
+
+    @model_validator(mode="after")
+    def _chain_ends_with_canned(self) -> GatewayConfig:
+        if len(set(self.fallback)) != len(self.fallback):
+            raise ValueError(f"fallback stages must not repeat; found {self.fallback}")
+        if not self.fallback or self.fallback[-1] != "canned":
+            raise ValueError(
+                f"fallback must end with 'canned' so every request gets an answer; found {self.fallback}"
+            )
+        if self.attempt_timeout_ms > self.deadline_ms:
+            raise ValueError(
+                f"attempt_timeout_ms ({self.attempt_timeout_ms}) must not exceed deadline_ms ({self.deadline_ms})"
+            )
+        return self
+
+
 class ServingConfig(Strict):
     """Models served online, one Vertex AI endpoint each."""
 
     models: list[ServedModel] = Field(default_factory=list)
+    gateway: GatewayConfig = Field(default_factory=GatewayConfig)
+    """The gateway applications call instead of the endpoint."""
 
     @model_validator(mode="after")
     def _unique_names(self) -> ServingConfig:
@@ -233,7 +294,19 @@ class ServingConfig(Strict):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"served model names must be unique; repeated: {', '.join(dupes)}")
+        gateway = self.gateway.model
+        if gateway is not None and gateway not in names:
+            raise ValueError(
+                f"gateway.model {gateway!r} is not a served model; use one of: {', '.join(names) or '(none)'}"
+            )
         return self
+
+    @property
+    def gateway_model(self) -> str | None:
+        """The served model behind the gateway: `gateway.model`, else the first served model."""
+        if not self.gateway.enabled or not self.models:
+            return None
+        return self.gateway.model or self.models[0].name
 
 
 class ObservabilityConfig(Strict):
