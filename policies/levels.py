@@ -45,8 +45,8 @@ class LevelConfig:
     overrides: Mapping[str, Mapping[str, Level]] = field(default_factory=dict)
     exemptions: tuple[Exemption, ...] = ()
     source: str = "<defaults>"
-    production: frozenset[str] = frozenset()
-    """Stacks of tier production (`policies.tier.production_stacks`)."""
+    production: frozenset[str] = field(default_factory=production_stacks)
+    """Stacks of tier production (`policies.tier.production_stacks`; default: this repository's)."""
 
     def level(self, rule: Rule, environment: str) -> Level:
         override = self.overrides.get(environment, {}).get(rule.id)
