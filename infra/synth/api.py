@@ -39,21 +39,24 @@ def default_project_dir() -> Path:
     return TOOL_ROOT
 
 
-def synth_result(stack: str, project_dir: Path | None = None) -> SynthResult:
-    """Run the program of `project_dir` (default: this repository) for `stack` in-process and snapshot it."""
+def synth_result(stack: str, project_dir: Path | None = None, *, adapt_sdk: bool = True) -> SynthResult:
+    """Run the program of `project_dir` (default: this repository) for `stack` in-process and snapshot it.
+
+    `adapt_sdk=False` takes the SDK's stock path (`infra/synth/sdk_compat.py`): slower, same document.
+    """
     started = time.perf_counter()
     project = load_project(Path(project_dir or default_project_dir()).resolve())
     config = load_stack_config(project, stack)
-    run = run_program(project, stack, config)
+    run = run_program(project, stack, config, adapt_sdk=adapt_sdk)
     document = build_snapshot(
         project.name, stack, list(run.monitor.registrations.values()), run.monitor.stack_outputs, config
     )
     return SynthResult(stack, document, run.unmocked_invokes, time.perf_counter() - started)
 
 
-def synth_stack(stack: str, project_dir: Path | None = None) -> dict[str, Any]:
+def synth_stack(stack: str, project_dir: Path | None = None, *, adapt_sdk: bool = True) -> dict[str, Any]:
     """The pinned snapshot document of `stack` (DESIGN.md "Offline synth")."""
-    return synth_result(stack, project_dir).document
+    return synth_result(stack, project_dir, adapt_sdk=adapt_sdk).document
 
 
 def write_snapshot(document: dict[str, Any], path: str | os.PathLike[str]) -> Path:

@@ -35,6 +35,7 @@ from pulumi.runtime.stack import run_in_stack
 from infra.errors import Problem, UserInputError
 from infra.synth.monitor import OfflineMocks, RecordingMonitor
 from infra.synth.project import ProjectSpec, StackConfig
+from infra.synth.sdk_compat import settle_outputs, synth_adaptations
 
 KEEP_PACKAGES = ("infra", "pipelines", "policies")
 """This repository's own packages are never evicted: other code in the process (tests, the CLI, the promotion
@@ -108,7 +109,7 @@ def _as_user_input_error(exc: BaseException) -> UserInputError | None:
     return None
 
 
-def _run_in_fresh_context(project: ProjectSpec, stack: str, config: StackConfig) -> ProgramRun:
+def _run_in_fresh_context(project: ProjectSpec, stack: str, config: StackConfig, adapted: bool) -> ProgramRun:
     offline = OfflineMocks(config.namespace("gcp"))
     monitor = RecordingMonitor(offline, stack=stack, project=project.name)
     settings.reset_options(
@@ -127,8 +128,10 @@ def _run_in_fresh_context(project: ProjectSpec, stack: str, config: StackConfig)
             f"the program directory {project.main} has no __main__.py; point `main` at the program directory",
         )
 
-    def program() -> None:
+    def program() -> Any:
         runpy.run_path(str(project.main), run_name="__main__")
+        # Awaited by `run_in_stack` before the stack finishes: the SDK's own wait then finds nothing pending.
+        return settle_outputs() if adapted else None
 
     loop = asyncio.new_event_loop()
     try:
@@ -174,15 +177,20 @@ def pulumi_pickler_restored() -> Iterator[None]:
         pickler._batch_setitems, pickler.save_dict = saved
 
 
-def run_program(project: ProjectSpec, stack: str, config: StackConfig) -> ProgramRun:
+def run_program(project: ProjectSpec, stack: str, config: StackConfig, *, adapt_sdk: bool = True) -> ProgramRun:
     """Run `project`'s program for `stack` once, isolated; program errors keep their type (UserInputError).
+
+    `adapt_sdk=False` runs the SDK's stock path instead of the adaptations of `sdk_compat` (same snapshot).
 
     A user error leaves without the SDK's traceback (the CLI prints only its message), which also frees the
     failed futures that traceback kept alive, so they are collected while asyncio's logger is quiet.
     """
-    with _program_environment(project), _quiet_unobserved_futures(), pulumi_pickler_restored():
+    with (
+        _program_environment(project), _quiet_unobserved_futures(), pulumi_pickler_restored(),
+        synth_adaptations(adapt_sdk) as adapted,
+    ):
         try:
-            return contextvars.copy_context().run(_run_in_fresh_context, project, stack, config)
+            return contextvars.copy_context().run(_run_in_fresh_context, project, stack, config, adapted)
         except BaseException as exc:
             user_error = _as_user_input_error(exc)
             if user_error is None:

@@ -1,0 +1,120 @@
+"""Where the offline synth steps around costs of the Pulumi SDK's runtime, each scoped to one run and restored after.
+
+The SDK is built for a program talking to the engine over gRPC; under the in-process mock monitor some of its
+bookkeeping dominates the run and grows faster than the program (measured on `benchmarks/plan_benchmark.py`).
+Every adaptation below keeps what the program sees and what the monitor records unchanged (the snapshots are
+byte-identical either way, asserted by `tests/synth/test_sdk_compat.py`). They were checked against
+`CHECKED_SDK_VERSION`; on another SDK version the stock path runs and one line says so on stderr.
+
+1. `settle_outputs` (replaces the work of `pulumi.runtime.stack.wait_for_rpcs`' outputs loop). When the program
+   body returns, the SDK's RPC list is still empty (an RPC joins it only once its task first runs), so all
+   waiting falls to the loop that, on every wake-up, copies the whole set of tracked outputs, waits for the
+   *first* to complete and puts the rest back: O(n^2) in the number of outputs (~11 per resource). Waiting
+   for the same outputs in waves (all of them at once, then whatever they created meanwhile) settles them in
+   O(n); the SDK's own wait then finds everything done and still re-raises any failure exactly as before.
+   Safe because it only waits: nothing is cancelled, resolved or removed from the SDK's set.
+2. `_no_stack_trace` (replaces `pulumi.runtime.resource._get_stack_trace`). The SDK walks and formats the
+   Python stack for every registration (`traceback.extract_stack`, reading source lines) to fill
+   `stackTrace` / `sourcePosition` of the request; the recording monitor never reads either field.
+   Safe because those fields reach only the monitor.
+3. Garbage collection paused (`gc.freeze()` + `gc.disable()`). A synth builds a large, long-lived graph of
+   futures, callbacks and outputs; the cyclic collector keeps re-scanning it. It is re-enabled after the run
+   (the runner collects once at the end). Safe because collection timing has no effect on what is recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import gc
+import sys
+from collections.abc import Iterator
+from importlib import metadata
+from typing import Any
+
+from pulumi.runtime import resource as sdk_resource
+from pulumi.runtime.proto import source_pb2
+from pulumi.runtime.settings import SETTINGS
+
+CHECKED_SDK_VERSION = "3.272.0"
+"""The pulumi SDK version whose internals the adaptations were read against (pyproject.toml pins it)."""
+
+
+@functools.cache
+def installed_sdk_version() -> str:
+    """The installed pulumi SDK's version (the package has no `__version__`)."""
+    return metadata.version("pulumi")
+
+
+def sdk_matches(version: str | None = None) -> bool:
+    """True when the SDK (default: the installed one) is the version the adaptations were checked against."""
+    return (installed_sdk_version() if version is None else version) == CHECKED_SDK_VERSION
+
+
+@functools.cache
+def _notice_stock_path(version: str) -> None:
+    """Said once per process, not once per synth."""
+    print(
+        f"mlops synth: pulumi {version} is not {CHECKED_SDK_VERSION} (the version the synth's "
+        "SDK adaptations were checked against); running the SDK's stock path, slower on large programs",
+        file=sys.stderr,
+    )
+
+
+async def settle_outputs() -> None:
+    """Wait until every registration and output the SDK tracks has finished, in waves (adaptation 1)."""
+    while True:
+        with SETTINGS.lock:
+            waiting: list[Any] = [task for task in SETTINGS.outputs if not task.done()]
+        waiting.extend(rpc for rpc in SETTINGS.rpc_manager.rpcs if not asyncio.isfuture(rpc) or not rpc.done())
+        if not waiting:
+            return
+        await asyncio.wait([asyncio.ensure_future(item) for item in waiting])
+
+
+def _no_stack_trace() -> source_pb2.StackTrace:
+    """An empty stack trace: what the SDK sends when it finds no user frame (adaptation 2)."""
+    return source_pb2.StackTrace()
+
+
+@contextlib.contextmanager
+def _stack_traces_skipped() -> Iterator[None]:
+    saved = sdk_resource._get_stack_trace
+    sdk_resource._get_stack_trace = _no_stack_trace
+    try:
+        yield
+    finally:
+        sdk_resource._get_stack_trace = saved
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.freeze()  # what exists before the run (imports, the caller's objects) is never scanned again
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+        gc.unfreeze()
+
+
+@contextlib.contextmanager
+def synth_adaptations(enabled: bool = True, sdk_version: str | None = None) -> Iterator[bool]:
+    """Apply adaptations 2 and 3 for the block; yields whether they (and `settle_outputs`) are in effect.
+
+    Off when `enabled` is False (the stock SDK path, for comparison) or when the SDK (`sdk_version`, default the
+    installed one) is not the checked version.
+    """
+    if not enabled:
+        yield False
+        return
+    version = installed_sdk_version() if sdk_version is None else sdk_version
+    if not sdk_matches(version):
+        _notice_stock_path(version)
+        yield False
+        return
+    with _stack_traces_skipped(), _collector_paused():
+        yield True
