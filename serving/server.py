@@ -28,13 +28,18 @@ def _request_id(header: str | None) -> str:
     return uuid.uuid4().hex
 
 
+class _Listener(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+    """Listen backlog: the standard library's 5 resets connections under a burst of concurrent clients."""
+
+
 class GatewayServer:
     """Serves one Gateway on host:port (port 0 picks a free one); `url` is where it listens."""
 
     def __init__(self, gateway: Gateway, host: str = "127.0.0.1", port: int = 8080) -> None:
         self.gateway = gateway
-        self._httpd = ThreadingHTTPServer((host, port), _handler_for(gateway))
-        self._httpd.daemon_threads = True
+        self._httpd = _Listener((host, port), _handler_for(gateway))
         self._thread: threading.Thread | None = None
 
     @property

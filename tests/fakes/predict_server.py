@@ -20,6 +20,7 @@ from typing import Any, Literal
 from tests.fakes.loopback import ApiError, LoopbackServer, Request, Response
 
 Behaviour = Literal["answer", "empty", "empty_text", "malformed", "blocked", "not_json"]
+LISTEN_BACKLOG = 128
 _ENDPOINT = r"/v1/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/endpoints/(?P<endpoint>[^/:]+)"
 
 
@@ -45,6 +46,15 @@ class PredictServer(LoopbackServer):
 
     def routes(self) -> list[tuple[str, str, Any]]:
         return [("POST", _ENDPOINT + r":predict", self._predict)]
+
+    def start(self, *args: Any, **kwargs: Any) -> PredictServer:
+        super().start(*args, **kwargs)
+        assert self._httpd is not None
+        self._httpd.socket.listen(LISTEN_BACKLOG)  # a serving endpoint takes bursts; the default backlog is 5
+        return self
+
+    def __enter__(self) -> PredictServer:
+        return self.start()
 
     # -- seeding -------------------------------------------------------------------------------------------
     def deploy(

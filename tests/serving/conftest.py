@@ -30,7 +30,7 @@ FAST = GatewaySettings(
 @pytest.fixture
 def predict_server() -> Iterator[PredictServer]:
     with PredictServer() as server:
-        yield server  # type: ignore[misc]
+        yield server
 
 
 @pytest.fixture(scope="session")
