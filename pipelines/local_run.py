@@ -3,11 +3,13 @@
 Each component runs as a subprocess of the current interpreter (no container, no venv, no pip install), so
 the subprocesses must import this package: `run_local` puts the project root on their PYTHONPATH. The
 component logs go to a log file (or the terminal with `stream_logs`); the result says where every output went.
+A tuning run whose candidate passes its gate leaves `candidate.json` and `report.json` in the run directory.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import time
@@ -18,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from infra.errors import UserInputError
-from pipelines.catalog import get
+from infra.fsutil import atomic_write_bytes
+from pipelines.catalog import PipelineEntry, get
 from pipelines.lib import local_registry
+from pipelines.lib.candidate import CANDIDATE_FILE, REPORT_FILE
 from pipelines.lib.results_sink import destination
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -60,6 +64,21 @@ def _importable_in_subprocesses() -> Iterator[None]:
             os.environ["PYTHONPATH"] = previous
 
 
+def template_digest(entry: PipelineEntry) -> str:
+    """`sha256:` of the pipeline compiled from the same sources the local run executes."""
+    from pipelines.compile import compile_bytes
+
+    return "sha256:" + hashlib.sha256(compile_bytes(entry)).hexdigest()
+
+
+def _copy_candidate_record(values: Mapping[str, Any], base: Path) -> None:
+    """Put the registered candidate's record and report in the run directory (`mlops release cut` reads them)."""
+    version = local_registry.resolve(values["registry_dir"], values["model_display_name"], "candidate")
+    bundle = Path(values["registry_dir"]) / values["model_display_name"] / "versions" / str(version)
+    for file in (CANDIDATE_FILE, REPORT_FILE):
+        atomic_write_bytes(base / file, (bundle / file).read_bytes())
+
+
 def _outputs(name: str, values: Mapping[str, Any], passed: bool, pipeline_root: Path) -> dict[str, str]:
     outputs = {"pipeline root (artifacts)": str(pipeline_root)}
     if name == "tuning":
@@ -67,6 +86,7 @@ def _outputs(name: str, values: Mapping[str, Any], passed: bool, pipeline_root: 
         if passed and version:
             bundle = Path(values["registry_dir"]) / values["model_display_name"] / "versions" / version
             outputs["candidate bundle (alias candidate)"] = str(bundle)
+            outputs["candidate record (mlops release cut --candidate)"] = str(pipeline_root.parent / CANDIDATE_FILE)
         outputs["model events"] = str(values["events_uri"])
     else:
         for table in ("scores", "review", "summary"):
@@ -101,7 +121,10 @@ def run_local(
             f"a local run uses backend=local, found {backend!r}; Vertex backends run on Vertex AI Pipelines",
             summary="invalid parameters for a local run",
         )
-    values = entry.resolve({**entry.local_values(sample, base), **(overrides or {})})
+    defaults = entry.local_values(sample, base)
+    if name == "tuning":
+        defaults["pipeline_digest"] = template_digest(entry)
+    values = entry.resolve({**defaults, **(overrides or {})})
     pipeline_root = base / "pipeline-root"
     log_file = base / "logs" / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -124,6 +147,8 @@ def run_local(
     seconds = time.monotonic() - started
     report = json.loads(Path(task.outputs["report"].path).read_text(encoding="utf-8"))
     passed = bool(task.outputs["passed"])
+    if name == "tuning" and passed:
+        _copy_candidate_record(values, base)
     return LocalRunResult(
         pipeline=name,
         passed=passed,

@@ -5,6 +5,11 @@ A candidate that passes the gate is registered under alias `candidate` and annou
 chooses Vertex supervised tuning of Gemini (`vertex-gemini-sft`), LoRA as a Vertex custom job (`vertex-lora`)
 or the offline equivalents (`local`). Steps that read the source or have side effects never reuse cached
 results.
+
+The register step also emits the candidate record `mlops release cut` reads (`pipelines.lib.candidate`):
+`served_model` names the environment's served model it is a candidate for, and `pipeline_digest` is the
+digest of this compiled template (a template cannot contain its own digest, so the run is told it: a
+schedule passes the digest its manifest pins, a local run the digest of the same sources compiled).
 """
 
 from typing import Any, NamedTuple
@@ -49,6 +54,8 @@ def tuning_pipeline(
     registry_dir: str = "",
     trainer_image: str = "",
     serving_image: str = "",
+    served_model: str = "assistant",
+    pipeline_digest: str = "",
 ) -> TuningOutputs:
     ingest = step(ingest_examples(source_uri=dataset_uri, backend=backend), "ingest", cache=False)
     cleaned = step(
@@ -112,7 +119,11 @@ def tuning_pipeline(
                 backend=backend,
                 model=tuned.outputs["model"],
                 decision=gate.outputs["decision"],
+                raw_examples=ingest.outputs["raw_examples"],
                 model_display_name=model_display_name,
+                served_model=served_model,
+                dataset_uri=dataset_uri,
+                pipeline_digest=pipeline_digest,
                 registry_dir=registry_dir,
                 project=project,
                 location=location,
@@ -122,7 +133,7 @@ def tuning_pipeline(
             "register-candidate",
             cache=False,
         )
-        announce("candidate_registered", registered.output, "publish-registered")
+        announce("candidate_registered", registered.outputs["Output"], "publish-registered")
     with dsl.Else(name="gate-failed"):
         announce("candidate_rejected", "", "publish-rejected")
     return TuningOutputs(passed=gate.outputs["Output"], report=gate.outputs["decision"])

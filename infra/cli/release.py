@@ -1,6 +1,7 @@
-"""`mlops promote`, `mlops rollback` and `mlops canary finish|abort`: move releases between environments.
+"""`mlops release cut`, `mlops promote`, `mlops rollback` and `mlops canary finish|abort`: move releases into
+and between environments.
 
-Exit codes: 0 promoted / rolled back / canary ended / nothing to do, 1 a gate failed, nothing to roll back
+Exit codes: 0 cut / promoted / rolled back / canary ended / nothing to do, 1 a gate failed, nothing to roll back
 to or no canary to end (nothing changed), 2 invalid input (raised as UserInputError and printed by the app).
 """
 
@@ -185,6 +186,61 @@ def register(app: typer.Typer) -> None:
             f"rolled back {env}: {outcome.replaced_release} -> {outcome.restored_release}; "
             f"replaced manifest archived at {outcome.archived_path}",
             markup=False,
+        )
+
+    release_group = typer.Typer(help="Cut a release into an environment from a tuning run.", no_args_is_help=True)
+    app.add_typer(release_group, name="release")
+
+    @release_group.command("cut")
+    def release_cut(
+        env: Annotated[str, typer.Option("--env", "-e", help="Environment to cut into (dev).")],
+        candidate: Annotated[
+            Path, typer.Option("--candidate", help="Candidate record (candidate.json) written by a tuning run.")
+        ],
+        release: Annotated[
+            str | None, typer.Option("--release", help="Release id (default r<YYYY-MM-DD>-<n>, the next unused).")
+        ] = None,
+        by: By = None,
+        commit: Annotated[
+            str | None, typer.Option("--commit", help="Commit recorded in provenance (default: the checkout's HEAD).")
+        ] = None,
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="Run every gate and print the diff; write nothing.")
+        ] = False,
+        project_dir: ProjectDir = None,
+    ) -> None:
+        """Write ENV's release manifest from a candidate record; print the gates and the diff.
+
+        Gates: candidate (its template digest is compiled from this tree, sources committed, artifacts in
+        release.artifacts), evaluation (report digest and metrics, ENV's release.evaluation_gates), policy.
+        Exit 0 cut, 1 a gate failed and nothing was written, 2 invalid record or input.
+        """
+        from rich.console import Console
+
+        from infra.config.loader import PROJECT_ROOT
+        from infra.release.cut import CutRequest, cut_release
+
+        root = (project_dir or PROJECT_ROOT).resolve()
+        request = CutRequest(env, candidate, _who(root, by), release, commit, dry_run)
+        outcome = cut_release(request, root)
+        out = Console(highlight=False, soft_wrap=True)
+        for result in outcome.gates:
+            out.print(result.render(), markup=False)
+        if outcome.status == "blocked":
+            failed = ", ".join(g.gate for g in outcome.failed)
+            out.print(f"release cut into {env} blocked by gate(s): {failed}; nothing was written", markup=False)
+            raise typer.Exit(EXIT_BLOCKED)
+        assert outcome.candidate is not None
+        out.print(outcome.diff, markup=False, end="")
+        if outcome.status == "would-cut":
+            out.print(
+                f"dry run: release {outcome.candidate.release} passes every gate into {env}; nothing was written",
+                markup=False,
+            )
+            return
+        saved = f"; previous manifest kept at {outcome.history_path}" if outcome.history_path else ""
+        out.print(
+            f"cut release {outcome.candidate.release} into {env}: wrote {outcome.manifest_path}{saved}", markup=False
         )
 
     canary_group = typer.Typer(

@@ -71,7 +71,13 @@ def evaluation_gate(
     manifest: ReleaseManifest, target: EnvironmentConfig, project_dir: Path | None = None
 ) -> GateResult:
     """Every bounded metric is present and within its bounds, and a local report backs the recorded metrics."""
-    evaluation = manifest.evaluation
+    return evaluation_gate_of(manifest.evaluation, target, project_dir)
+
+
+def evaluation_gate_of(
+    evaluation: Evaluation, target: EnvironmentConfig, project_dir: Path | None = None
+) -> GateResult:
+    """The evaluation gate on an evaluation alone (a release cut judges it before the manifest exists)."""
     metrics = evaluation.metrics
     failures = []
     for name, bound in sorted(target.release.evaluation_gates.items()):

@@ -179,7 +179,7 @@ def promote(
     old_text = target_path.read_text(encoding="utf-8") if target_path.is_file() else ""
     history = History.of(request.target_env, root)
     history_path = history.next_path(ctx.current.release) if ctx.current is not None else None
-    diff = manifest_diff(old_text, new_text, target_path) + resource_diff(policy, request.target_env, root, ctx)
+    diff = manifest_diff(old_text, new_text, target_path) + resource_diff(policy, request.target_env, root, ctx.current)
     if request.dry_run:
         return PromotionOutcome("would-promote", results, target_path, candidate, None, diff)
     with FileTransaction() as tx:
@@ -189,7 +189,7 @@ def promote(
     return PromotionOutcome("promoted", results, target_path, candidate, history_path, diff)
 
 
-def resource_diff(policy: GateResult, env: str, root: Path, ctx: _Context) -> str:
+def resource_diff(policy: GateResult, env: str, root: Path, current: ReleaseManifest | None) -> str:
     """The target's resource diff (synth with the current manifest -> with the candidate), when synthesized."""
     if policy.snapshot is None:
         return "\n(resource diff not computed: the policy gate did not synthesize the target)\n"
@@ -197,8 +197,8 @@ def resource_diff(policy: GateResult, env: str, root: Path, ctx: _Context) -> st
     from infra.synth import synth_stack
 
     before = synth_stack(env, root)
-    current = ctx.current.release if ctx.current else "no release"
-    return "\n" + render_text(diff_snapshots(before, policy.snapshot, f"{env} ({current})", f"{env} (candidate)"))
+    running = current.release if current else "no release"
+    return "\n" + render_text(diff_snapshots(before, policy.snapshot, f"{env} ({running})", f"{env} (candidate)"))
 
 
 def _load(request: PromotionRequest, root: Path) -> _Context:

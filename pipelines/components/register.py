@@ -1,4 +1,5 @@
-"""Step 7 of tuning: register the candidate under alias `candidate` (Model Registry, or a local registry dir)."""
+"""Step 7 of tuning: register the candidate under alias `candidate` (Model Registry, or a local registry dir)
+and emit its candidate record (`candidate.json` + `report.json`, see pipelines.lib.candidate)."""
 
 from kfp import dsl
 
@@ -10,14 +11,19 @@ def register_candidate(
     backend: str,
     model: dsl.Input[dsl.Model],
     decision: dsl.Input[dsl.Artifact],
+    raw_examples: dsl.Input[dsl.Dataset],
     model_display_name: str,
+    served_model: str,
+    dataset_uri: str,
+    pipeline_digest: str,
     registry_dir: str,
     project: str,
     location: str,
     serving_image: str,
     run_name: str,
+    candidate: dsl.Output[dsl.Artifact],
 ) -> str:
-    """Returns the registered version; the gate decision travels with it as metadata."""
+    """Returns the registered version; the gate decision travels with it as metadata and is the record's report."""
     from pipelines.lib.code_digest import verify_runtime_library
 
     verify_runtime_library()
@@ -25,9 +31,25 @@ def register_candidate(
     import json
     from pathlib import Path
 
-    verdict = json.loads(Path(decision.path).read_text(encoding="utf-8"))
+    from pipelines.lib.candidate import candidate_record, write_candidate
+
+    report_bytes = Path(decision.path).read_bytes()
+    verdict = json.loads(report_bytes)
     if not verdict["passed"]:
         raise ValueError(f"refusing to register a candidate that failed its gate: {verdict['reasons']}")
+
+    def record_for(artifact_uri: str) -> dict:
+        return candidate_record(
+            model=served_model,
+            artifact_uri=artifact_uri,
+            serving_image=serving_image,
+            tuning_run=run_name,
+            pipeline_digest=pipeline_digest,
+            dataset_uri=dataset_uri,
+            dataset_bytes=Path(raw_examples.path).read_bytes(),
+            report_bytes=report_bytes,
+        )
+
     if backend == "local":
         from pipelines.lib.local_registry import register
 
@@ -35,8 +57,11 @@ def register_candidate(
         entry = register(
             registry_dir, model_display_name, model_json, {"gate": verdict, "run": run_name, "source": model.uri}
         )
+        record = record_for(Path(entry["path"]).resolve().as_uri())
+        write_candidate(entry["path"], record, report_bytes)
+        write_candidate(candidate.path, record, report_bytes)
         print(
-            f"register: LOCAL BACKEND - wrote candidate bundle to {entry['path']} "
+            f"register: LOCAL BACKEND - wrote candidate bundle and record to {entry['path']} "
             f"(alias candidate -> {entry['version']}) instead of Vertex Model Registry"
         )
         return entry["version"]
@@ -47,5 +72,6 @@ def register_candidate(
     entry = vertex.register_candidate(
         project, location, model_display_name, tuned, serving_image, labels={"pipeline-run": run_name[:63].lower()}
     )
+    write_candidate(candidate.path, record_for(tuned.get("artifact_uri") or model.uri), report_bytes)
     print(f"register: Model Registry {entry['model']} version {entry['version']} has alias candidate")
     return entry["version"]
