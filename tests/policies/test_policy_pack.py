@@ -40,6 +40,17 @@ PROD_MANDATORY = {
     "bigquery-table-cmek",
     "bigquery-table-deletion-protection",
     "bigquery-table-iam-no-public",
+    "compute-firewall-no-public-all-ports",
+    "compute-firewall-no-public-rdp",
+    "compute-firewall-no-public-ssh",
+    "compute-instance-no-default-sa-full-access",
+    "compute-instance-no-public-ip",
+    "compute-instance-no-serial-port",
+    "compute-instance-shielded-vm",
+    "dataflow-job-cmek",
+    "dataflow-job-no-public-ip",
+    "dataproc-cluster-cmek",
+    "dataproc-cluster-no-public-ip",
     "eventarc-channel-cmek",
     "eventarc-trigger-service-account",
     "iam-conditional-grant-not-privileged",
@@ -72,10 +83,19 @@ PROD_MANDATORY = {
     "run-iam-no-public",
     "run-no-default-service-account",
     "run-service-invoker-iam-check",
+    "secretmanager-iam-no-public",
+    "secretmanager-secret-cmek",
+    "secretmanager-secret-replication-locations",
+    "sql-instance-backups",
+    "sql-instance-no-open-authorized-networks",
+    "sql-instance-no-public-ip",
+    "sql-instance-ssl-required",
     "storage-acl-no-public",
+    "storage-bucket-access-logging",
     "storage-bucket-cmek",
     "storage-bucket-iam-no-public",
     "storage-bucket-no-force-destroy",
+    "storage-bucket-no-self-logging",
     "storage-bucket-public-access-prevention",
     "storage-bucket-soft-delete",
     "storage-bucket-uniform-access",
@@ -89,6 +109,9 @@ PROD_MANDATORY = {
     "vertex-metadata-store-cmek",
     "vertex-release-cmek",
     "vertex-tensorboard-cmek",
+    "vertex-workbench-cmek",
+    "vertex-workbench-no-public-ip",
+    "vertex-workbench-secure-boot",
 }
 PROD_ADVISORY = {
     "iam-no-direct-user-grants",
@@ -115,7 +138,7 @@ def test_pack_has_exactly_these_rules_at_these_levels_in_prod() -> None:
         EXEMPTIONS_POLICY: "advisory",
     }
     assert levels_of("prod") == expected
-    assert len(discover_rules()) == len(PROD_MANDATORY | PROD_ADVISORY) == 65
+    assert len(discover_rules()) == len(PROD_MANDATORY | PROD_ADVISORY) == 88
 
 
 @pytest.mark.parametrize("environment", ["dev", "staging"])

@@ -47,6 +47,37 @@ GITHUB_MAPPING = {"google.subject": "assertion.sub", "attribute.repository": "as
 CONDITION = {"title": "business hours", "expression": "request.time.getHours('Europe/Amsterdam') < 18"}
 
 
+IMAGE_URI = "projects/debian-cloud/global/images/family/debian-12"
+SUBNET = "projects/acme-prod/regions/europe-west4/subnetworks/platform"
+SHIELDED = {"enable_secure_boot": True, "enable_vtpm": True, "enable_integrity_monitoring": True}
+VM = {
+    "machine_type": "e2-standard-2",
+    "network_interfaces": [{"subnetwork": SUBNET}],
+    "service_account": {"email": RUNTIME_SA, "scopes": ["cloud-platform"]},
+    "shielded_instance_config": SHIELDED,
+    "metadata": {"enable-oslogin": "TRUE"},
+}
+IAP_RANGE = "35.235.240.0/20"
+SQL_IP = {
+    "ipv4_enabled": False,
+    "private_network": "projects/acme-prod/global/networks/platform",
+    "ssl_mode": "ENCRYPTED_ONLY",
+}
+SQL_SETTINGS = {"tier": "db-custom-2-7680", "ip_configuration": SQL_IP, "backup_configuration": {"enabled": True}}
+CMEK_DISK = {"disk_encryption": "CMEK", "kms_key": KEY}
+WORKBENCH = {
+    "disable_public_ip": True,
+    "boot_disk": CMEK_DISK,
+    "data_disks": CMEK_DISK,
+    "shielded_instance_config": SHIELDED,
+}
+REPLICA = {"location": "europe-west4", "customer_managed_encryption": {"kms_key_name": KEY}}
+
+
+def sql(**ip: Any) -> dict[str, Any]:
+    return {**SQL_SETTINGS, "ip_configuration": {k: v for k, v in {**SQL_IP, **ip}.items() if v is not REMOVE}}
+
+
 def with_env(name: str, value: object) -> dict[str, Any]:
     return {**RUN_TEMPLATE, "containers": [{**CONTAINER, "envs": [*CONTAINER["envs"], {"name": name, "value": value}]}]}
 
@@ -431,6 +462,96 @@ BASELINES: dict[str, Baseline] = {
         gcp.projects.IAMMemberArgs,
         {"project": "acme-prod", "role": "roles/aiplatform.user", "member": GROUP, "condition": CONDITION},
     ),
+    "secret": Baseline(
+        t.SECRET,
+        gcp.secretmanager.SecretArgs,
+        {"secret_id": "api-key", "replication": {"user_managed": {"replicas": [REPLICA]}}},
+    ),
+    "regional_secret": Baseline(
+        t.REGIONAL_SECRET,
+        gcp.secretmanager.RegionalSecretArgs,
+        {"secret_id": "api-key", "location": "europe-west4", "customer_managed_encryption": {"kms_key_name": KEY}},
+    ),
+    "secret_iam_member": Baseline(
+        "gcp:secretmanager/secretIamMember:SecretIamMember",
+        gcp.secretmanager.SecretIamMemberArgs,
+        {"secret_id": "api-key", "role": "roles/secretmanager.secretAccessor", "member": SA},
+    ),
+    "firewall": Baseline(
+        t.FIREWALL,
+        gcp.compute.FirewallArgs,
+        {
+            "network": "platform",
+            "direction": "INGRESS",
+            "source_ranges": [IAP_RANGE],
+            "allows": [{"protocol": "tcp", "ports": ["22", "3389"]}, {"protocol": "all"}],
+        },
+    ),
+    "public_https_firewall": Baseline(
+        t.FIREWALL,
+        gcp.compute.FirewallArgs,
+        {"network": "platform", "source_ranges": ["0.0.0.0/0"], "allows": [{"protocol": "tcp", "ports": ["443"]}]},
+    ),
+    "instance": Baseline(
+        t.INSTANCE,
+        gcp.compute.InstanceArgs,
+        {**VM, "zone": "europe-west4-a", "boot_disk": {"initialize_params": {"image": IMAGE_URI}}},
+    ),
+    "instance_template": Baseline(
+        t.INSTANCE_TEMPLATE, gcp.compute.InstanceTemplateArgs, {**VM, "disks": [{"source_image": IMAGE_URI}]}
+    ),
+    "sql_instance": Baseline(
+        t.SQL_INSTANCE,
+        gcp.sql.DatabaseInstanceArgs,
+        {"database_version": "POSTGRES_16", "region": "europe-west4", "settings": SQL_SETTINGS},
+    ),
+    "workbench": Baseline(
+        t.WORKBENCH_INSTANCE, gcp.workbench.InstanceArgs, {"location": "europe-west4-a", "gce_setup": WORKBENCH}
+    ),
+    "dataflow_job": Baseline(
+        t.DATAFLOW_JOB,
+        gcp.dataflow.JobArgs,
+        {
+            "template_gcs_path": "gs://dataflow-templates/latest/Word_Count",
+            "temp_gcs_location": "gs://acme-prod-tmp/dataflow",
+            "ip_configuration": "WORKER_IP_PRIVATE",
+            "kms_key_name": KEY,
+        },
+    ),
+    "dataflow_flex_job": Baseline(
+        t.DATAFLOW_FLEX_TEMPLATE_JOB,
+        gcp.dataflow.FlexTemplateJobArgs,
+        {
+            "container_spec_gcs_path": "gs://acme-prod-templates/embed.json",
+            "ip_configuration": "WORKER_IP_PRIVATE",
+            "kms_key_name": KEY,
+        },
+    ),
+    "dataproc_cluster": Baseline(
+        t.DATAPROC_CLUSTER,
+        gcp.dataproc.ClusterArgs,
+        {
+            "region": "europe-west4",
+            "cluster_config": {
+                "gce_cluster_config": {"internal_ip_only": True, "subnetwork": SUBNET},
+                "encryption_config": {"kms_key_name": KEY},
+            },
+        },
+    ),
+    "retained_bucket": Baseline(
+        t.BUCKET,
+        gcp.storage.BucketArgs,
+        {
+            "location": "EU",
+            "uniform_bucket_level_access": True,
+            "public_access_prevention": "enforced",
+            "versioning": {"enabled": False},
+            "retention_policy": {"retention_period": 2592000},
+            "encryption": {"default_kms_key_name": KEY},
+            "labels": LABELS,
+        },
+        protect=True,
+    ),
 }
 
 
@@ -735,6 +856,182 @@ MUTATIONS: list[Mutation] = [
             {"bindings": [{"role": "roles/aiplatform.admin", "members": [GROUP], "condition": CONDITION}]}
         ),
     ),
+    *[M("secretmanager-iam-no-public", "secret_iam_member", m, member=m) for m in PUBLIC],
+    M(
+        "secretmanager-secret-cmek",
+        "secret",
+        "replica without key",
+        replication={"user_managed": {"replicas": [{"location": "europe-west4"}]}},
+    ),
+    M(
+        "secretmanager-secret-cmek",
+        "regional_secret",
+        "unset",
+        customer_managed_encryption=REMOVE,
+    ),
+    M(
+        "secretmanager-secret-replication-locations",
+        "secret",
+        "automatic",
+        replication={"auto": {"customer_managed_encryption": {"kms_key_name": KEY}}},
+    ),
+    M(
+        "compute-firewall-no-public-ssh",
+        "firewall",
+        "ssh from anywhere",
+        source_ranges=["0.0.0.0/0"],
+        allows=[{"protocol": "tcp", "ports": ["22"]}],
+    ),
+    M(
+        "compute-firewall-no-public-ssh",
+        "firewall",
+        "range over 22 from ::/0",
+        source_ranges=["::/0"],
+        allows=[{"protocol": "tcp", "ports": ["20-30"]}],
+    ),
+    M(
+        "compute-firewall-no-public-ssh",
+        "firewall",
+        "no source at all",
+        source_ranges=REMOVE,
+        allows=[{"protocol": "tcp", "ports": ["22"]}],
+    ),
+    M(
+        "compute-firewall-no-public-rdp",
+        "firewall",
+        "rdp from anywhere",
+        source_ranges=[IAP_RANGE, "0.0.0.0/0"],
+        allows=[{"protocol": "tcp", "ports": ["3389"]}],
+    ),
+    M(
+        "compute-firewall-no-public-all-ports",
+        "firewall",
+        "all protocols",
+        source_ranges=["0.0.0.0/0"],
+        allows=[{"protocol": "all"}],
+    ),
+    M(
+        "compute-firewall-no-public-all-ports",
+        "firewall",
+        "tcp every port",
+        source_ranges=["0.0.0.0/0"],
+        allows=[{"protocol": "tcp"}],
+    ),
+    M(
+        "compute-instance-no-public-ip",
+        "instance",
+        "ephemeral ip",
+        network_interfaces=[{"subnetwork": SUBNET, "access_configs": [{"network_tier": "PREMIUM"}]}],
+    ),
+    M(
+        "compute-instance-no-public-ip",
+        "instance_template",
+        "ipv6 external",
+        network_interfaces=[{"subnetwork": SUBNET, "ipv6_access_configs": [{"network_tier": "PREMIUM"}]}],
+    ),
+    M("compute-instance-no-serial-port", "instance", "enabled", metadata={"serial-port-enable": "TRUE"}),
+    M("compute-instance-no-serial-port", "instance_template", "enabled 1", metadata={"serial-port-enable": "1"}),
+    M(
+        "compute-instance-no-default-sa-full-access",
+        "instance",
+        "default account",
+        service_account={"scopes": ["cloud-platform"]},
+    ),
+    M(
+        "compute-instance-no-default-sa-full-access",
+        "instance_template",
+        "default email full url",
+        service_account={"email": DEFAULT_COMPUTE_SA, "scopes": ["https://www.googleapis.com/auth/cloud-platform"]},
+    ),
+    M("compute-instance-shielded-vm", "instance", "no config", shielded_instance_config=REMOVE),
+    M(
+        "compute-instance-shielded-vm",
+        "instance_template",
+        "vtpm off",
+        shielded_instance_config={**SHIELDED, "enable_vtpm": False},
+    ),
+    M("sql-instance-no-public-ip", "sql_instance", "unset", settings=sql(ipv4_enabled=REMOVE)),
+    M("sql-instance-no-public-ip", "sql_instance", "true", settings=sql(ipv4_enabled=True)),
+    M(
+        "sql-instance-no-open-authorized-networks",
+        "sql_instance",
+        "world",
+        settings=sql(authorized_networks=[{"name": "anyone", "value": "0.0.0.0/0"}]),
+    ),
+    M("sql-instance-ssl-required", "sql_instance", "unset", settings=sql(ssl_mode=REMOVE)),
+    M(
+        "sql-instance-ssl-required",
+        "sql_instance",
+        "plaintext allowed",
+        settings=sql(ssl_mode="ALLOW_UNENCRYPTED_AND_ENCRYPTED"),
+    ),
+    M(
+        "sql-instance-backups",
+        "sql_instance",
+        "unset",
+        settings={k: v for k, v in SQL_SETTINGS.items() if k != "backup_configuration"},
+    ),
+    M(
+        "sql-instance-backups",
+        "sql_instance",
+        "false",
+        settings={**SQL_SETTINGS, "backup_configuration": {"enabled": False}},
+    ),
+    M(
+        "vertex-workbench-no-public-ip",
+        "workbench",
+        "unset",
+        gce_setup={k: v for k, v in WORKBENCH.items() if k != "disable_public_ip"},
+    ),
+    M("vertex-workbench-no-public-ip", "workbench", "false", gce_setup={**WORKBENCH, "disable_public_ip": False}),
+    M(
+        "vertex-workbench-cmek",
+        "workbench",
+        "boot gmek",
+        gce_setup={**WORKBENCH, "boot_disk": {"disk_encryption": "GMEK"}},
+    ),
+    M(
+        "vertex-workbench-cmek",
+        "workbench",
+        "data disk unset",
+        gce_setup={**WORKBENCH, "data_disks": {"disk_size_gb": 100}},
+    ),
+    M(
+        "vertex-workbench-secure-boot",
+        "workbench",
+        "unset",
+        gce_setup={k: v for k, v in WORKBENCH.items() if k != "shielded_instance_config"},
+    ),
+    M(
+        "vertex-workbench-secure-boot",
+        "workbench",
+        "integrity off",
+        gce_setup={**WORKBENCH, "shielded_instance_config": {**SHIELDED, "enable_integrity_monitoring": False}},
+    ),
+    M("dataflow-job-no-public-ip", "dataflow_job", "unset", ip_configuration=REMOVE),
+    M("dataflow-job-no-public-ip", "dataflow_flex_job", "public", ip_configuration="WORKER_IP_PUBLIC"),
+    M("dataflow-job-cmek", "dataflow_job", "unset", kms_key_name=REMOVE),
+    M("dataflow-job-cmek", "dataflow_flex_job", "empty", kms_key_name=""),
+    M(
+        "dataproc-cluster-no-public-ip",
+        "dataproc_cluster",
+        "unset",
+        cluster_config={"encryption_config": {"kms_key_name": KEY}},
+    ),
+    M(
+        "dataproc-cluster-cmek",
+        "dataproc_cluster",
+        "unset",
+        cluster_config={"gce_cluster_config": {"internal_ip_only": True}},
+    ),
+    M(
+        "storage-bucket-no-self-logging",
+        "bucket",
+        "logs to itself",
+        name="acme-prod-datasets",
+        logging={"log_bucket": "acme-prod-datasets"},
+    ),
+    M("storage-bucket-versioning", "retained_bucket", "retention removed", retention_policy=REMOVE),
 ]
 RESOURCE_RULES = [r for r in discover_rules() if isinstance(r, ResourceRule)]
 
@@ -789,6 +1086,10 @@ def test_every_resource_rule_has_a_mutation() -> None:
         ("crypto_key", "rotationPeriod", "kms-key-rotation"),
         ("model_version", "kms_key_name", "vertex-release-cmek"),
         ("run_service", "invokerIamDisabled", "run-service-invoker-iam-check"),
+        ("firewall", "sourceRanges", "compute-firewall-no-public-ssh"),
+        ("sql_instance", "settings", "sql-instance-no-public-ip"),
+        ("secret", "replication", "secretmanager-secret-replication-locations"),
+        ("retained_bucket", "retentionPolicy", "storage-bucket-versioning"),
         ("run_service", "template", "run-env-no-plaintext-secrets"),
         ("wif_provider", "attributeCondition", "iam-wif-provider-attribute-condition"),
         ("custom_role", "permissions", "iam-custom-role-no-privilege-escalation"),

@@ -96,7 +96,27 @@ KMS_USER = resource(
     role="roles/cloudkms.cryptoKeyEncrypterDecrypter",
     member="serviceAccount:app@acme.iam.gserviceaccount.com",
 )
+LOG_BUCKET = resource(t.BUCKET, "logs", gcp.storage.BucketArgs, name="acme-prod-logs", location="EU")
+LOGGED_BUCKET = resource(
+    t.BUCKET,
+    "datasets",
+    gcp.storage.BucketArgs,
+    name="acme-prod-datasets",
+    location="EU",
+    logging={"log_bucket": "acme-prod-logs"},
+)
+UNLOGGED_BUCKET = resource(t.BUCKET, "datasets", gcp.storage.BucketArgs, name="acme-prod-datasets", location="EU")
+ADMIN_READ_ONLY = resource(
+    t.AUDIT_CONFIG,
+    "audit",
+    gcp.projects.IAMAuditConfigArgs,
+    project="acme-prod",
+    service="allServices",
+    audit_log_configs=[{"log_type": "ADMIN_READ"}],
+)
 COMPLIANT = [
+    LOG_BUCKET,
+    LOGGED_BUCKET,
     ENDPOINT,
     SUBSCRIPTION,
     DATASET,
@@ -167,6 +187,13 @@ MUTATIONS = {
             ),
         ],
     },
+    "storage-bucket-access-logging": {
+        "no usage logs and no data-access audit logs": [
+            *[r for r in COMPLIANT if r.name not in ("audit", "datasets")],
+            ADMIN_READ_ONLY,
+            UNLOGGED_BUCKET,
+        ],
+    },
     "kms-iam-separation-of-duties": {
         "admin and user": [
             *COMPLIANT,
@@ -210,3 +237,14 @@ def test_unknown_filter_of_a_dependent_alert_is_undetermined() -> None:
     hidden = replace(hidden, inputs={**hidden.inputs, "conditions": conditions})
     findings = STACK_RULES["monitoring-endpoint-latency-alert"].evaluate([*without("latency"), hidden])
     assert [(f.urn, f.undetermined) for f in findings] == [(ENDPOINT.urn, True)]
+
+
+def test_data_access_audit_logs_satisfy_bucket_access_logging() -> None:
+    assert failing([*without("datasets"), UNLOGGED_BUCKET]) == {}
+
+
+def test_unknown_audit_config_leaves_bucket_logging_undetermined() -> None:
+    hidden = replace(AUDIT, inputs={**AUDIT.inputs, "auditLogConfigs": UNKNOWN})
+    stack = [*[r for r in COMPLIANT if r.name not in ("audit", "datasets")], hidden, UNLOGGED_BUCKET]
+    findings = STACK_RULES["storage-bucket-access-logging"].evaluate(stack)
+    assert {(f.urn, f.undetermined) for f in findings} == {(LOG_BUCKET.urn, True), (UNLOGGED_BUCKET.urn, True)}
