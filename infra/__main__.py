@@ -7,7 +7,8 @@ from pathlib import Path
 import pulumi
 
 from infra.components.environment import Environment, EnvironmentArgs
-from infra.config.loader import CONFIG_NAMESPACE, PROJECT_ROOT, build_environment
+from infra.config.loader import PROJECT_ROOT
+from infra.config.program import load_program_environment
 from infra.errors import UserInputError
 from infra.release.manifest import find_manifest
 
@@ -21,8 +22,8 @@ class ProgramInputError(UserInputError, pulumi.RunError):
 
 
 try:
-    settings = pulumi.Config(CONFIG_NAMESPACE).require_object("environment")
-    cfg = build_environment(pulumi.get_stack(), settings, project_dir=root)
+    # The same validation as `mlops validate`: stack-key typos, the provider's project, the merged model.
+    cfg = load_program_environment(pulumi.get_stack(), root)
     manifest = find_manifest(cfg.name, cfg, root)
 except UserInputError as invalid:
     raise ProgramInputError(invalid.problems, invalid.summary) from None

@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from infra.config.model import EnvironmentConfig
+from infra.config.yamlfile import YAML11_BOOLEAN_WORDS, describe, read_yaml_mapping
 from infra.errors import Problem, UserInputError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -46,22 +46,8 @@ def available_environments(project_dir: Path | None = None) -> list[str]:
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
-    """Parse a YAML mapping; a missing file or bad syntax becomes a UserInputError naming the line."""
-    if not path.is_file():
-        raise UserInputError.single(str(path), "", "file not found", summary="missing configuration file")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise UserInputError.single(
-            str(path), where, f"not valid YAML: {getattr(exc, 'problem', exc)}", summary="invalid YAML"
-        ) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise UserInputError.single(str(path), "", f"expected a mapping at the top, found {type(data).__name__}")
-    return data
+    """Parse a YAML mapping strictly (infra.config.yamlfile); problems name the file and line or key path."""
+    return read_yaml_mapping(path)
 
 
 NAMED_LISTS = {("serving", "models")}
@@ -85,7 +71,9 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any], path: tuple
 
 
 def _named_items(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(i, Mapping) and "name" in i for i in value)
+    return isinstance(value, list) and bool(value) and all(
+        isinstance(i, Mapping) and isinstance(i.get("name"), str) for i in value
+    )
 
 
 def _merge_by_name(base: list[Mapping[str, Any]], override: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -101,9 +89,9 @@ def _merge_by_name(base: list[Mapping[str, Any]], override: list[Mapping[str, An
     merged: list[dict[str, Any]] = []
     for item in base:
         change = firsts.pop(item["name"], {})
-        if not change.get("remove"):
+        if change.get("remove") is not True:
             merged.append(deep_merge(item, change))
-    merged += [dict(item) for item in firsts.values() if not item.get("remove")]
+    merged += [dict(item) for item in firsts.values() if item.get("remove") is not True]
     return merged + [dict(item) for item in repeats]
 
 
@@ -147,7 +135,7 @@ def check_provider_matches(config: Mapping[str, Any], cfg: EnvironmentConfig, pa
 
 
 def load_environment(env: str, project_dir: Path | None = None) -> EnvironmentConfig:
-    """Load `env` from `environments/` on disk (the CLI's path; the Pulumi program uses `build_environment`)."""
+    """Load `env` from its stack file on disk and validate it (`validate_stack_config`)."""
     path = stack_file(env, project_dir)
     if not path.is_file():
         known = ", ".join(available_environments(project_dir)) or "none"
@@ -155,21 +143,81 @@ def load_environment(env: str, project_dir: Path | None = None) -> EnvironmentCo
             str(path), "", f"no stack file for environment {env!r} (known environments: {known})",
             summary="unknown environment",
         )
-    config = read_yaml(path).get("config") or {}
+    document = read_yaml(path)
+    config = document.get("config")
+    if config is None:
+        config = {}
     if not isinstance(config, dict):
-        raise UserInputError.single(str(path), "config", "expected a mapping of config keys")
+        raise UserInputError.single(
+            str(path), "config", f"expected a mapping of config keys (`ns:key: value`), found {describe(config)}",
+            summary=f"invalid stack file for environment {env!r}",
+        )
+    project_name = str(read_yaml(_project_root(project_dir) / "Pulumi.yaml").get("name") or CONFIG_NAMESPACE)
+    qualified = {(str(k) if ":" in str(k) else f"{project_name}:{k}"): v for k, v in config.items()}
+    return validate_stack_config(env, qualified, project_dir, stack_path=path)
+
+
+def validate_stack_config(
+    env: str,
+    config: Mapping[str, Any],
+    project_dir: Path | None = None,
+    *,
+    stack_path: Path | None = None,
+    secret_keys: frozenset[str] = frozenset(),
+) -> EnvironmentConfig:
+    """The one validation of a stack's config, shared by `mlops validate`, the Pulumi program (synth, check,
+    diff, plan, promotion gates, preview/up) and every other command: stack-key typos, the environment block
+    (present, a mapping, no `secure:` value), the merged and typed model, and the provider's project and
+    region matching the environment. `config` maps `ns:key` to the value as written (objects decoded);
+    `secret_keys` are the keys the engine marks secret."""
+    path = stack_path or stack_file(env, project_dir)
     problems = check_stack_keys(config, path)
-    if not isinstance(config.get(CONFIG_KEY), dict):
+    block = config.get(CONFIG_KEY)
+    secure = [f"config.{CONFIG_KEY}{'.' + p if p else ''}" for p in secure_paths(block)]
+    if CONFIG_KEY in secret_keys and not secure:
+        secure = [f"config.{CONFIG_KEY}"]
+    if secure:
+        problems += [
+            Problem(str(path), where, "is a `secure:` value, which makes the whole environment block secret and "
+                    "unreadable offline; nothing in it is a secret: write the plain value here (keep real secrets "
+                    "in their own config key)")
+            for where in secure
+        ]
+    elif block is None:
+        hint = difflib.get_close_matches(CONFIG_KEY, [str(k) for k in config], n=1, cutoff=0.7)
+        typo = f"; found {hint[0]!r}: rename it to {CONFIG_KEY!r}" if hint else ""
         problems.append(Problem(
-            str(path), f"config.{CONFIG_KEY}", "missing: the environment's settings live under this key (a mapping)"
+            str(path), f"config.{CONFIG_KEY}",
+            f"missing: the environment's settings live under this key (a mapping){typo}",
+        ))
+    elif not isinstance(block, Mapping):
+        problems.append(Problem(
+            str(path), f"config.{CONFIG_KEY}",
+            f"expected a mapping of the environment's settings (`tier: ...`, `project: ...`), found {describe(block)}",
         ))
     if problems:
         raise UserInputError(problems, summary=f"invalid stack file for environment {env!r}")
-    cfg = build_environment(env, config[CONFIG_KEY], project_dir, stack_path=path)
+    assert isinstance(block, Mapping)
+    cfg = build_environment(env, block, project_dir, stack_path=path)
     mismatches = check_provider_matches(config, cfg, path)
     if mismatches:
         raise UserInputError(mismatches, summary=f"invalid stack file for environment {env!r}")
     return cfg
+
+
+def secure_paths(value: Any, path: str = "") -> list[str]:
+    """Key paths of the `{secure: ...}` values inside `value` ('' for `value` itself)."""
+    if isinstance(value, Mapping):
+        if set(value) == {"secure"}:
+            return [path]
+        return [p for k, v in value.items() for p in secure_paths(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in secure_paths(v, f"{path}[{i}]")]
+    return []
+
+
+def _project_root(project_dir: Path | None) -> Path:
+    return project_dir or PROJECT_ROOT
 
 
 def build_environment(
@@ -181,49 +229,220 @@ def build_environment(
     """Merge `overrides` (the stack's `genai-mlops:environment`) over the shared defaults and validate."""
     env_dir = environments_dir(project_dir)
     defaults_path = env_dir / DEFAULTS_FILE
-    defaults = read_yaml(defaults_path) if defaults_path.is_file() else {}
     stack_path = stack_path or env_dir / f"Pulumi.{env}.yaml"
+    here = f"config.{CONFIG_KEY}"
+    if not isinstance(overrides, Mapping):
+        raise UserInputError.single(
+            str(stack_path), here, f"expected a mapping of the environment's settings, found {describe(overrides)}",
+            summary=f"invalid stack file for environment {env!r}",
+        )
+    defaults = read_yaml(defaults_path) if defaults_path.is_file() else {}
     if "name" in overrides and overrides["name"] != env:
         raise UserInputError.single(
-            str(stack_path), f"config.{CONFIG_KEY}.name",
+            str(stack_path), f"{here}.name",
             f"found {overrides['name']!r} but the stack is {env!r}; remove the key (the stack name is used)",
         )
+    removals = _unmatched_removals(defaults, overrides, defaults_path, stack_path)
+    if removals:
+        raise UserInputError(removals, summary=f"invalid configuration for environment {env!r}")
     merged = deep_merge(defaults, {**overrides, "name": env})
+    sources = _Sources(defaults, overrides, defaults_path, stack_path, defaults_path.is_file())
     try:
-        return EnvironmentConfig.model_validate(merged)
+        cfg = EnvironmentConfig.model_validate(merged)
     except ValidationError as exc:
-        problems = [
-            _problem(error, overrides, defaults_path, stack_path) for error in exc.errors(include_url=False)
-        ]
+        problems = [_problem(error, sources) for error in exc.errors(include_url=False)]
         raise UserInputError(problems, summary=f"invalid configuration for environment {env!r}") from None
+    problems = _known_environments(cfg, sources, project_dir)
+    if problems:
+        raise UserInputError(problems, summary=f"invalid configuration for environment {env!r}")
+    return cfg
 
 
-def _problem(error: Any, overrides: Mapping[str, Any], defaults_path: Path, stack_path: Path) -> Problem:
-    loc = tuple(error["loc"])
-    # A missing key belongs in the stack file; any other value is blamed on the file it came from.
-    in_stack = error["type"] == "missing" or _has_path(overrides, loc)
-    file = str(stack_path) if in_stack else str(defaults_path)
-    key_path = _render_path(loc)
-    if in_stack:
-        key_path = f"config.{CONFIG_KEY}.{key_path}" if key_path else f"config.{CONFIG_KEY}"
-    return Problem(file, key_path, _message(error, loc))
+def _known_environments(cfg: EnvironmentConfig, sources: _Sources, project_dir: Path | None) -> list[Problem]:
+    """`release.promote_from` names another environment that has a stack file."""
+    source = cfg.release.promote_from
+    if source is None:
+        return []
+    known = [e for e in available_environments(project_dir) if e != cfg.name]
+    if source in known:
+        return []
+    file, key_path = sources.locate(("release", "promote_from"))
+    if source == cfg.name:
+        return [Problem(file, key_path, f"found {source!r}, the environment itself; name the environment releases "
+                                        f"come from ({', '.join(known) or 'none'}) or remove the key")]
+    hint = difflib.get_close_matches(source, known, n=1)
+    suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+    return [Problem(file, key_path, f"found {source!r}, which is not an environment of this project{suggestion} "
+                                    f"(environments with a stack file: {', '.join(known) or 'none'})")]
+
+
+def _unmatched_removals(
+    defaults: Mapping[str, Any], overrides: Mapping[str, Any], defaults_path: Path, stack_path: Path
+) -> list[Problem]:
+    """`{name: x, remove: true}` must name an item of defaults.yaml (a typo would remove nothing)."""
+    problems = []
+    for path in sorted(NAMED_LISTS):
+        stack_items, base_items = _at(overrides, path), _at(defaults, path)
+        if not _named_items(stack_items):
+            continue
+        names = [i["name"] for i in base_items] if _named_items(base_items) else []
+        for index, item in enumerate(stack_items):
+            if item.get("remove") is True and item["name"] not in names:
+                hint = difflib.get_close_matches(item["name"], names, n=1)
+                suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+                problems.append(Problem(
+                    str(stack_path), f"config.{CONFIG_KEY}.{'.'.join(path)}[{index}].name",
+                    f"`remove: true` names {item['name']!r}, which {defaults_path.name} does not define{suggestion} "
+                    f"(defined: {', '.join(names) or 'none'})",
+                ))
+    return problems
+
+
+def _at(node: Any, path: tuple[str, ...]) -> Any:
+    for part in path:
+        node, _ = _child(node, part)
+    return node
+
+
+class _Sources:
+    """Where each value of the merged config came from: the stack file or defaults.yaml, at which index."""
+
+    def __init__(
+        self, defaults: Mapping[str, Any], overrides: Mapping[str, Any], defaults_path: Path, stack_path: Path,
+        defaults_exist: bool,
+    ) -> None:
+        self.defaults, self.overrides = defaults, overrides
+        self.defaults_path, self.stack_path, self.defaults_exist = defaults_path, stack_path, defaults_exist
+
+    def locate(self, loc: tuple[Any, ...], missing: bool = False) -> tuple[str, str]:
+        """(file, key path in that file) of the merged value at `loc`; a missing key belongs in the stack."""
+        stack_loc, defaults_loc = self._trace(loc)
+        if missing or stack_loc is not None or defaults_loc is None:
+            parts = stack_loc if stack_loc is not None else loc
+            rendered = _render_path(parts)
+            return str(self.stack_path), f"config.{CONFIG_KEY}.{rendered}" if rendered else f"config.{CONFIG_KEY}"
+        return str(self.defaults_path), _render_path(defaults_loc)
+
+    def _trace(self, loc: tuple[Any, ...]) -> tuple[tuple[Any, ...] | None, tuple[Any, ...] | None]:
+        """Follow `loc` through both files; a named list's item is found by its name, not its merged index."""
+        stack: Any = self.overrides
+        base: Any = self.defaults
+        stack_loc: list[Any] | None = []
+        base_loc: list[Any] | None = []
+        merged: Any = deep_merge(self.defaults, self.overrides)
+        path: tuple[str, ...] = ()
+        for part in loc:
+            by_name = (
+                isinstance(part, int) and path in NAMED_LISTS and isinstance(merged, list) and part < len(merged)
+                and _named_items(merged) and (not isinstance(stack, list) or _named_items(stack))
+                and (not isinstance(base, list) or _named_items(base))
+            )
+            if by_name:
+                name = merged[part]["name"]
+                occurrence = sum(1 for item in merged[:part] if item["name"] == name)
+                stack, stack_index = _nth_named(stack, name, occurrence)
+                base, base_index = _nth_named(base, name, 0)
+                stack_loc = None if stack_loc is None or stack_index is None else [*stack_loc, stack_index]
+                base_loc = None if base_loc is None or base_index is None else [*base_loc, base_index]
+            else:
+                stack, found = _child(stack, part)
+                stack_loc = [*stack_loc, part] if stack_loc is not None and found else None
+                base, found = _child(base, part)
+                base_loc = [*base_loc, part] if base_loc is not None and found else None
+            merged, _ = _child(merged, part)
+            path = (*path, str(part)) if not isinstance(part, int) else path
+        return (tuple(stack_loc) if stack_loc is not None else None,
+                tuple(base_loc) if base_loc is not None else None)
+
+
+def _child(node: Any, part: Any) -> tuple[Any, bool]:
+    if isinstance(node, Mapping) and part in node:
+        return node[part], True
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part], True
+    return None, False
+
+
+def _nth_named(node: Any, name: str, occurrence: int) -> tuple[Any, int | None]:
+    if not isinstance(node, list):
+        return None, None
+    matches = [i for i, item in enumerate(node) if isinstance(item, Mapping) and item.get("name") == name]
+    if occurrence < len(matches):
+        return node[matches[occurrence]], matches[occurrence]
+    return None, None
+
+
+def _problem(error: Any, sources: _Sources) -> Problem:
+    loc = tuple(part for part in error["loc"] if part != "[key]")
+    missing = error["type"] == "missing"
+    file, key_path = sources.locate(loc, missing=missing)
+    message = _message(error, loc)
+    if missing:
+        where = "here or in defaults.yaml (shared by every environment)"
+        empty = " (defaults.yaml is empty or missing)" if not sources.defaults else ""
+        message = f"{message}: set it {where}{empty}"
+    return Problem(file, key_path, message)
+
+
+_KIND_EXPECTED = {
+    "bool": "true or false",
+    "int": "a whole number",
+    "float": "a number",
+    "string": "text",
+    "dict": "a mapping (key: value lines)",
+    "model": "a mapping (key: value lines)",
+    "list": "a list (`- item` lines)",
+    "literal": "one of the listed values",
+}
 
 
 def _message(error: Any, loc: tuple[Any, ...], root: type[BaseModel] = EnvironmentConfig) -> str:
+    """A pydantic error in the user's terms: what was found (with its YAML kind), what is expected, the fix."""
     kind = error["type"]
     found = error.get("input")
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1], root)
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
         suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+        if loc[-1] == "remove" and "name" in allowed:
+            return f"`remove` drops the named item from defaults.yaml and takes only true; found {describe(found)}"
         return f"unknown key {loc[-1]!r}{suggestion} (allowed: {', '.join(allowed)})"
     if kind == "missing":
         return "required key is missing"
-    message = str(error["msg"])
-    message = message.removeprefix("Value error, ")
-    if kind.startswith(("greater", "less", "too_", "int_", "float_", "bool_", "string_", "literal", "dict_", "list_")):
+    family = kind.split("_", 1)[0]
+    if kind.endswith(("_type", "_parsing")):
+        expected = _KIND_EXPECTED.get(family, str(error["msg"]).removeprefix("Input should be "))
+        return f"expected {expected}, found {describe(found)}{_fix(family, found)}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if kind.startswith(("greater", "less", "too_", "literal", "string_pattern", "multiple_of", "finite")):
         return f"{message}; found {found!r}"
     return message
+
+
+def _fix(expected: str, found: Any) -> str:
+    """How to write what was meant, for the usual YAML slips (quoted numbers, yes/no, unquoted words)."""
+    if isinstance(found, str):
+        text = found.strip()
+        if expected == "bool" and text.lower() in YAML11_BOOLEAN_WORDS | {"true", "false"}:
+            word = "true" if text.lower() in ("yes", "on", "y", "true") else "false"
+            return f"; write {word} without quotes (YAML 1.2 reads yes/no/on/off as words, like the Pulumi engine)"
+        if expected in ("int", "float") and _is_number(text):
+            return f"; write {text} without quotes (quoted values are text)"
+    if isinstance(found, bool) and expected == "string":
+        return f"; quote the word to keep it text: '{str(found).lower()}'"
+    if isinstance(found, (int, float)) and not isinstance(found, bool) and expected == "string":
+        return f"; quote it to keep it text: '{found}'"
+    if isinstance(found, float) and expected == "int" and found.is_integer():
+        return f"; write {int(found)}"
+    return ""
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _render_path(loc: tuple[Any, ...]) -> str:
@@ -234,18 +453,6 @@ def _render_path(loc: tuple[Any, ...]) -> str:
         else:
             out += f".{part}" if out else str(part)
     return out
-
-
-def _has_path(data: Any, loc: tuple[Any, ...]) -> bool:
-    node = data
-    for part in loc:
-        in_mapping = isinstance(node, Mapping) and part in node
-        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
-        if in_mapping or in_list:
-            node = node[part]
-        else:
-            return False
-    return True
 
 
 def _allowed_keys(loc: tuple[Any, ...], root: type[BaseModel] = EnvironmentConfig) -> list[str]:

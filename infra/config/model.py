@@ -55,9 +55,10 @@ Labels = Annotated[dict[str, str], AfterValidator(_check_labels)]
 
 
 class Strict(BaseModel):
-    """Base of every config section: unknown keys are errors, values are immutable once loaded."""
+    """Base of every config section: unknown keys are errors, values are immutable once loaded, and types are
+    strict (a quoted `"3"` is text, not a number; `"yes"` is not a boolean), so nothing is coerced silently."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, use_attribute_docstrings=True)
 
 
 class ProjectConfig(Strict):
@@ -197,8 +198,8 @@ class ServedModel(Strict):
     name: Segment
     """Short name; the endpoint is `<app>-<env>-<name>`."""
     description: str = ""
-    min_replicas: int = Field(default=1, ge=1)
-    max_replicas: int = Field(default=1, ge=1)
+    min_replicas: int = Field(default=1, ge=1, le=rules.VERTEX_MAX_REPLICAS)
+    max_replicas: int = Field(default=1, ge=1, le=rules.VERTEX_MAX_REPLICAS)
     machine_type: str = "n1-standard-4"
     logging_sampling_rate: Fraction = 1.0
     """Share of requests/responses logged to the prediction-logs dataset."""
@@ -343,6 +344,10 @@ class MetricBound(Strict):
         return self
 
 
+GateMetric = Annotated[str, rule_validator(rules.evaluation_metric)]
+"""A metric the evaluation pipeline reports (a typo would leave the intended bound unchecked)."""
+
+
 def _default_evaluation_gates() -> dict[str, MetricBound]:
     # The same bounds as the evaluation pipeline's own quality gate (pipelines.lib.gate.Thresholds).
     return {
@@ -379,7 +384,7 @@ class ReleaseConfig(Strict):
 
     promote_from: Annotated[str, Field(pattern=rules.ENV_NAME.pattern)] | None = None
     """The only environment releases may come from (staging: dev, prod: staging). Default: any."""
-    evaluation_gates: dict[str, MetricBound] = Field(default_factory=_default_evaluation_gates)
+    evaluation_gates: dict[GateMetric, MetricBound] = Field(default_factory=_default_evaluation_gates)
     """Metric bounds the release's evaluation must meet; a metric named here must be in the manifest.
     Default: groundedness >= 0.8, toxicity <= 0.0, relevance >= 0.5, fluency >= 0.6 (the values of
     `environments/defaults.yaml`, over which a stack file's bounds merge metric by metric)."""

@@ -5,7 +5,10 @@ Each checker returns None when the value is valid, else the message (without loc
 
 from __future__ import annotations
 
+import difflib
 import re
+
+from pipelines.lib.metrics import METRIC_NAMES
 
 PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
@@ -35,6 +38,9 @@ VERTEX_REGIONS = frozenset(
 )
 # Multi-region locations valid for Cloud Storage and BigQuery data.
 MULTI_REGIONS = frozenset({"US", "EU", "ASIA"})
+VERTEX_MAX_REPLICAS = 2**31 - 1
+"""Vertex AI's `DedicatedResources.min_replica_count` / `max_replica_count` are int32 fields: a larger value
+cannot even be sent (within it, a count beyond the project's quota fails at deployment)."""
 
 
 def project_id(value: str) -> str | None:
@@ -130,4 +136,15 @@ def resource_segment(value: str, kind: str) -> str | None:
     return (
         f"{kind} {value!r} is invalid: use 2-21 characters of lowercase letters, digits and hyphens, "
         "starting with a letter and ending with a letter or digit"
+    )
+
+
+def evaluation_metric(value: str) -> str | None:
+    if value in METRIC_NAMES:
+        return None
+    hint = difflib.get_close_matches(value, METRIC_NAMES, n=1)
+    suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+    return (
+        f"{value!r} is not a metric the evaluation pipeline reports{suggestion} "
+        f"(metrics: {', '.join(METRIC_NAMES)})"
     )

@@ -12,6 +12,7 @@ are reported like the environment config's: file, key path, what was found, what
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import hashlib
 import re
@@ -21,10 +22,19 @@ from pathlib import Path, PurePosixPath
 from typing import Annotated, Any
 
 import yaml
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from infra.config import rules
-from infra.config.loader import _message, _render_path, environments_dir, read_yaml
+from infra.config.loader import _message, _render_path, available_environments, environments_dir, read_yaml
 from infra.config.model import EnvironmentConfig, ServedModel, rule_validator
 from infra.errors import Problem, UserInputError
 from infra.fsutil import canonical_json
@@ -143,6 +153,28 @@ def time_zone_rule(value: str) -> str | None:
     return f"time zone {value!r} is not an IANA time zone name (e.g. 'UTC', 'Europe/Amsterdam'){suggestion}"
 
 
+PIPELINE_NAMES = ("tuning", "evaluation")
+"""The pipelines the project ships (`pipelines.catalog.PIPELINES`, pinned equal by a test; importing the
+catalog here would load kfp into every synth)."""
+
+
+def pipeline_name_rule(value: str) -> str | None:
+    if value in PIPELINE_NAMES:
+        return None
+    hint = difflib.get_close_matches(value, PIPELINE_NAMES, n=1)
+    suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+    return f"{value!r} is not a pipeline of this project{suggestion} (pipelines: {', '.join(PIPELINE_NAMES)})"
+
+
+def _timestamp_text(value: Any) -> Any:
+    """Timestamps are written as text (`'2026-11-26T03:00:00Z'`); a number is not read as epoch seconds."""
+    if isinstance(value, str | datetime.datetime):
+        return value
+    raise ValueError(
+        f"expected an ISO 8601 timestamp with a time zone, e.g. '2026-11-26T03:00:00Z'; found {value!r}"
+    )
+
+
 def _non_blank(value: str) -> str | None:
     return None if value.strip() else "must not be empty or blank"
 
@@ -156,6 +188,8 @@ ReportRef = Annotated[str, rule_validator(report_rule)]
 Cron = Annotated[str, rule_validator(cron_rule)]
 TimeZone = Annotated[str, rule_validator(time_zone_rule)]
 Name = Annotated[str, rule_validator(lambda v: rules.resource_segment(v, "name"))]
+PipelineName = Annotated[str, rule_validator(pipeline_name_rule)]
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_timestamp_text), Field(strict=False)]
 PackageName = Annotated[str, rule_validator(package_rule)]
 EnvName = Annotated[str, Field(pattern=rules.ENV_NAME.pattern)]
 Email = Annotated[str, rule_validator(rules.email)]
@@ -166,9 +200,10 @@ ParameterValue = str | bool | int | float | list[Any] | dict[str, Any]
 
 
 class Strict(BaseModel):
-    """Unknown keys are errors; a loaded manifest is immutable (promotion builds a new one)."""
+    """Unknown keys are errors; types are strict (a quoted number is text); a loaded manifest is immutable
+    (promotion builds a new one)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 def _placeholders_known(parameters: dict[str, Any]) -> dict[str, Any]:
@@ -290,9 +325,9 @@ class Deployment(Strict):
 
     machine_type: Text | None = None
     """Default: the served model's `machine_type` in the environment config."""
-    min_replicas: int | None = Field(default=None, ge=1)
+    min_replicas: int | None = Field(default=None, ge=1, le=rules.VERTEX_MAX_REPLICAS)
     """Default: the environment config's; must stay within its min/max replicas."""
-    max_replicas: int | None = Field(default=None, ge=1)
+    max_replicas: int | None = Field(default=None, ge=1, le=rules.VERTEX_MAX_REPLICAS)
     """Default: the environment config's; must stay within its min/max replicas."""
     traffic_split: TrafficSplit = Field(default_factory=TrafficSplit)
     """Default: all traffic on this release's version."""
@@ -356,7 +391,7 @@ class Provenance(Strict):
 
     promoted_from: EnvName | None = None
     """The environment the bundle was promoted from; null when the release was created here."""
-    promoted_at: AwareDatetime
+    promoted_at: Timestamp
     """When (with a time zone, e.g. 2026-11-26T03:00:00Z)."""
     promoted_by: Text
     """Who ran the promotion (or created the release)."""
@@ -375,7 +410,7 @@ class Approval(Strict):
     """A recorded human approval, required where the environment's config asks for one."""
 
     approved_by: Text
-    approved_at: AwareDatetime
+    approved_at: Timestamp
 
 
 class ReleaseManifest(Strict):
@@ -385,7 +420,7 @@ class ReleaseManifest(Strict):
     """Release id, shared by every environment the bundle reaches."""
     environment: EnvName
     """The environment this file belongs to (must match the file name)."""
-    pipelines: dict[Name, PipelineRelease] = Field(default_factory=dict)
+    pipelines: dict[PipelineName, PipelineRelease] = Field(default_factory=dict)
     models: dict[Name, ModelRelease] = Field(default_factory=dict)
     evaluation: Evaluation
     provenance: Provenance
@@ -505,6 +540,7 @@ def check_against_environment(manifest: ReleaseManifest, cfg: EnvironmentConfig,
                 f"found {manifest.environment!r} but this is the manifest of {cfg.name!r}; set environment: {cfg.name}",
             )
         )
+    problems += _known_source(manifest, cfg, path)
     served = {m.name: m for m in cfg.serving.models}
     for name, model in manifest.models.items():
         if name not in served:
@@ -560,6 +596,25 @@ def check_against_environment(manifest: ReleaseManifest, cfg: EnvironmentConfig,
             )
         )
     return problems
+
+
+def _known_source(manifest: ReleaseManifest, cfg: EnvironmentConfig, path: Path) -> list[Problem]:
+    """`provenance.promoted_from` names another environment of the project."""
+    source = manifest.provenance.promoted_from
+    if source is None:
+        return []
+    project = next((d for d in path.resolve().parents if (d / "Pulumi.yaml").is_file()), None)
+    if project is None:
+        return []  # a manifest outside any project (nothing to check the name against)
+    known = [e for e in available_environments(project) if e != cfg.name]
+    where = "provenance.promoted_from"
+    if source not in known:
+        hint = difflib.get_close_matches(source, known, n=1)
+        suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+        itself = " (the environment itself)" if source == cfg.name else ""
+        return [Problem(str(path), where, f"found {source!r}{itself}, which is not another environment of this "
+                                          f"project{suggestion} (environments: {', '.join(known) or 'none'})")]
+    return []  # whether the target accepts releases from `source` is the promotion's lineage gate
 
 
 def artifact_source_problems(manifest: ReleaseManifest, cfg: EnvironmentConfig, path: Path) -> list[Problem]:

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from infra.config.yamlfile import describe, read_yaml_mapping
 from infra.errors import UserInputError
 
 PROJECT_FILE = "Pulumi.yaml"
@@ -58,20 +57,6 @@ class StackConfig:
         return {k[len(prefix) :]: v for k, v in self.values.items() if k.startswith(prefix)}
 
 
-def _read_yaml_mapping(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise UserInputError.single(str(path), where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise UserInputError.single(str(path), "", f"expected a mapping at the top, found {type(data).__name__}")
-    return data
-
-
 def load_project(project_dir: Path) -> ProjectSpec:
     """Parse `<project_dir>/Pulumi.yaml`; a missing file or missing `name` is a UserInputError."""
     path = project_dir / PROJECT_FILE
@@ -80,7 +65,7 @@ def load_project(project_dir: Path) -> ProjectSpec:
             str(path), "", "no Pulumi project file here; pass the directory that holds Pulumi.yaml",
             summary="not a Pulumi project",
         )
-    doc = _read_yaml_mapping(path)
+    doc = read_yaml_mapping(path)
     name = doc.get("name")
     if not isinstance(name, str) or not name:
         raise UserInputError.single(str(path), "name", f"expected the project name (a string), found {name!r}")
@@ -123,7 +108,17 @@ def _as_config_string(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return json.dumps(value)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return json.dumps(_string_keys(value), sort_keys=True, separators=(",", ":"))
+
+
+def _string_keys(value: Any) -> Any:
+    """Mapping keys as the engine passes them in JSON: strings (`1: x` becomes `"1": x`)."""
+    if isinstance(value, dict):
+        return {("null" if k is None else str(k).lower() if isinstance(k, bool) else str(k)): _string_keys(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_string_keys(v) for v in value]
+    return value
 
 
 def _project_defaults(project: ProjectSpec) -> dict[str, Any]:
@@ -151,10 +146,13 @@ def load_stack_config(project: ProjectSpec, stack: str) -> StackConfig:
             f"create {path.name} in {path.parent} or pick one of those",
             summary="unknown stack",
         )
-    doc = _read_yaml_mapping(path)
+    doc = read_yaml_mapping(path)
     raw = doc.get("config") or {}
     if not isinstance(raw, dict):
-        raise UserInputError.single(str(path), "config", f"expected a mapping, found {type(raw).__name__}")
+        raise UserInputError.single(
+            str(path), "config", f"expected a mapping of config keys (`ns:key: value`), found {describe(raw)}",
+            summary=f"invalid stack file for stack {stack!r}",
+        )
     merged = _project_defaults(project)
     merged.update({_qualify(str(k), project.name): v for k, v in raw.items()})
     values: dict[str, str] = {}

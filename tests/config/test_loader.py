@@ -92,7 +92,8 @@ def test_all_errors_at_once(tmp_path: Path) -> None:
 
 def test_missing_required_key(tmp_path: Path) -> None:
     assert problems(tmp_path, {"project": {"id": "acme-genai-test"}}) == [
-        "Pulumi.dev.yaml: config.genai-mlops:environment.tier: required key is missing"
+        "Pulumi.dev.yaml: config.genai-mlops:environment.tier: required key is missing: set it here or in "
+        "defaults.yaml (shared by every environment)"
     ]
 
 
@@ -207,7 +208,11 @@ def test_stack_key_typos_are_named_with_a_suggestion(tmp_path: Path) -> None:
             "config.genai-mlops:enviroment",
             "unknown key 'genai-mlops:enviroment'; did you mean 'genai-mlops:environment'?",
         ),
-        ("config.genai-mlops:environment", "missing: the environment's settings live under this key (a mapping)"),
+        (
+            "config.genai-mlops:environment",
+            "missing: the environment's settings live under this key (a mapping); found "
+            "'genai-mlops:enviroment': rename it to 'genai-mlops:environment'",
+        ),
     ]
 
 
