@@ -15,6 +15,8 @@ import pulumi_gcp as gcp
 
 from infra.config.model import AlertThresholds
 from pipelines.lib.summary import SUMMARY_LOG_KEY
+from serving.answer_log import ANSWER_LOG_KEY
+from serving.contract import SOURCES
 
 ENDPOINT_RESOURCE = "aiplatform.googleapis.com/Endpoint"
 PREDICTION_METRICS = "aiplatform.googleapis.com/prediction/online"
@@ -176,6 +178,47 @@ def pipeline_failure_condition(metric_name: str, t: AlertThresholds) -> gcp.moni
         filter=log_metric_filter(metric_name),
         # One series per pipeline job (the metric's label); REDUCE_COUNT counts the jobs that logged errors.
         aggregations=[_aggregation("ALIGN_DELTA", "REDUCE_COUNT", None, COUNT_WINDOW)],
+    )
+
+
+# --- serving gateway (its answer log line, `serving/answer_log.py`) -----------------------------------------
+
+GATEWAY_RESOURCE = "cloud_run_revision"
+GATEWAY_SOURCE_EXTRACTOR = f"EXTRACT(jsonPayload.{ANSWER_LOG_KEY}.source)"
+"""The answer's `source` (model, previous, rules, canned): the label the fallback share is computed from."""
+FALLBACK_SOURCES = tuple(s for s in SOURCES if s != "model")
+
+
+def gateway_answers_log_filter(service_name: str) -> str:
+    """The gateway's answer lines: one per request, whichever stage answered."""
+    return (
+        f'resource.type="{GATEWAY_RESOURCE}" AND resource.labels.service_name="{service_name}" '
+        f"AND jsonPayload.{ANSWER_LOG_KEY}.source:*"
+    )
+
+
+def fallback_answers_filter(metric_name: str) -> str:
+    """Answers that did not come from the model, from the gateway's log-based metric."""
+    quoted = ", ".join(f'"{s}"' for s in FALLBACK_SOURCES)
+    return f"{log_metric_filter(metric_name)} AND metric.labels.source = one_of({quoted})"
+
+
+def gateway_fallback_condition(
+    metric_name: str, model: str, share: float, t: AlertThresholds
+) -> gcp.monitoring.AlertPolicyConditionArgs:
+    """Share of the gateway's answers not from the model above `share` for `duration_seconds`."""
+    denominator_sums = gcp.monitoring.AlertPolicyConditionConditionThresholdDenominatorAggregationArgs(
+        alignment_period=COUNT_WINDOW, per_series_aligner="ALIGN_DELTA", cross_series_reducer="REDUCE_SUM"
+    )
+    return _above_threshold(
+        f"{model} gateway: fallback share > {share:g}",
+        share,
+        f"{t.duration_seconds}s",
+        filter=fallback_answers_filter(metric_name),
+        aggregations=[_aggregation("ALIGN_DELTA", "REDUCE_SUM", None, COUNT_WINDOW)],
+        denominator_filter=log_metric_filter(metric_name),
+        denominator_aggregations=[denominator_sums],
+        missing_data_inactive=True,
     )
 
 
@@ -358,6 +401,28 @@ def pipeline_failure_runbook(t: AlertThresholds) -> Runbook:
             f"`{PIPELINE_JOB_RESOURCE}`, severity>=ERROR): quota, permission, data or code errors.",
             "Re-run the pipeline once the cause is fixed; serving is unaffected (the endpoint keeps the "
             "current model).",
+        ),
+    )
+
+
+def gateway_fallback_runbook(model: str, share: float, t: AlertThresholds) -> Runbook:
+    return Runbook(
+        title=f"Gateway `{model}`: fallback share above {share:g}",
+        meaning=(
+            f"For {t.duration_seconds} s more than {share:.0%} of the answers the serving gateway gave were not "
+            f"from the model `{model}` but from the previous version, the rules file or the canned message. "
+            "Users still get answers, but worse ones; the model is failing, slow, or blocking answers."
+        ),
+        steps=(
+            "Open the dashboard: which source took over (previous, rules, canned), and do the endpoint's 5xx "
+            "ratio or p99 latency alerts fire too?",
+            f"Read why in the gateway's answer log (Logs Explorer, `jsonPayload.{ANSWER_LOG_KEY}.failures`): "
+            "timeout, throttled (quota), server_error, blocked, empty or malformed, and circuit_open once the "
+            "breaker stopped calling the model.",
+            "If it started with a release or a canary, end it: `mlops canary abort --env {env}` during a canary, "
+            f"`{ROLLBACK_COMMAND}` otherwise.",
+            "Throttled: raise the endpoint's quota or `max_replicas`. Blocked: compare the questions with the "
+            "safety settings of the release. Timeouts: compare `serving.gateway.deadline_ms` with the p99 latency.",
         ),
     )
 

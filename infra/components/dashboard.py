@@ -2,7 +2,8 @@
 
 One page per environment: per endpoint latency (with its alert threshold), 5xx ratio, prediction count and
 replicas; Pub/Sub backlog, oldest unacked age and dead letters of the subscriptions that dead-letter; failed
-pipeline runs; the evaluation pipeline's quality metrics per run, with the release gate as threshold. Built
+pipeline runs; the evaluation pipeline's quality metrics per run, with the release gate as threshold; the
+serving gateway's answers by source and its fallback share, with the alert's share as threshold. Built
 from plain ids so it is testable without Pulumi; serialize with `dashboard_json`.
 """
 
@@ -20,6 +21,7 @@ from infra.components.alerts import (
     SUBSCRIPTION_METRICS,
     SUBSCRIPTION_RESOURCE,
     endpoint_filter,
+    fallback_answers_filter,
     log_metric_filter,
 )
 from infra.config.model import AlertThresholds
@@ -197,6 +199,45 @@ def _pubsub_widgets(subscription_ids: list[str], t: AlertThresholds) -> list[dic
     ]
 
 
+def _gateway_widgets(metric: str, fallback_share: float | None) -> list[dict[str, Any]]:
+    return [
+        _chart(
+            "Gateway: answers by source",
+            [
+                {
+                    "timeSeriesQuery": {
+                        "timeSeriesFilter": _series(
+                            log_metric_filter(metric), "ALIGN_DELTA", "REDUCE_SUM", ["metric.label.source"],
+                            COUNT_WINDOW,
+                        )
+                    },
+                    "legendTemplate": "${metric.labels.source}",
+                }
+            ],
+            "answers",
+        ),
+        _chart(
+            "Gateway: fallback share (answers not from the model)",
+            [
+                {
+                    "timeSeriesQuery": {
+                        "timeSeriesFilterRatio": {
+                            "numerator": _series(
+                                fallback_answers_filter(metric), "ALIGN_DELTA", "REDUCE_SUM", [], COUNT_WINDOW
+                            ),
+                            "denominator": _series(
+                                log_metric_filter(metric), "ALIGN_DELTA", "REDUCE_SUM", [], COUNT_WINDOW
+                            ),
+                        }
+                    }
+                }
+            ],
+            "ratio",
+            fallback_share,
+        ),
+    ]
+
+
 def definition(
     *,
     display_name: str,
@@ -208,11 +249,15 @@ def definition(
     thresholds: AlertThresholds,
     quality_metrics: Mapping[str, Sequence[str]] | None = None,
     quality_thresholds: Mapping[str, float] | None = None,
+    gateway_metric: str | None = None,
+    gateway_fallback_share: float | None = None,
 ) -> dict[str, Any]:
     """The dashboard: endpoints sorted by served model name, subscriptions by logical name.
 
     quality_metrics: evaluation metric -> its log-based metrics (one per summary log shape); one chart each,
         with `quality_thresholds[metric]` (the release gate's bound) drawn when given. Default: no charts.
+    gateway_metric: the gateway's answers-by-source log metric; two charts (answers by source, fallback share
+        with `gateway_fallback_share` as threshold). Default: none (no gateway).
     """
     widgets: list[dict[str, Any]] = [
         {"title": "How to read this dashboard", "text": {"content": intro_markdown, "format": "MARKDOWN"}}
@@ -236,6 +281,8 @@ def definition(
             thresholds.failed_pipeline_runs,
         )
     )
+    if gateway_metric is not None:
+        widgets += _gateway_widgets(gateway_metric, gateway_fallback_share)
     for metric, log_metrics in sorted((quality_metrics or {}).items()):
         widgets.append(
             _chart(

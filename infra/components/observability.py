@@ -3,8 +3,9 @@
 E-mail channels for the on-call (plus a Pub/Sub channel automation can subscribe to), alert policies per
 endpoint (p99 latency, 5xx ratio), per dead-lettering subscription (dead letters, oldest unacked message),
 for failed pipeline runs (a log-based metric) and for evaluation quality (log-based metrics of the
-evaluation pipeline's summary line, against the environment's `release.evaluation_gates`); each alert
-carries a runbook. Thresholds come from the
+evaluation pipeline's summary line, against the environment's `release.evaluation_gates`) and for the
+serving gateway's fallback share (a log-based metric of its answer lines by `source`); each alert carries a
+runbook. Thresholds come from the
 environment config, per served model where the model overrides them. Conditions and runbooks live in
 `alerts.py`, the dashboard layout in `dashboard.py`.
 """
@@ -26,6 +27,8 @@ from infra.config.model import AlertThresholds, EnvironmentConfig
 from pipelines.lib.metrics import METRIC_NAMES
 
 COMPONENT = "observability"
+GATEWAY_SERVICE = "gateway"
+"""The gateway's service is `<app>-<env>-gateway`; its answer log lines are counted under that name."""
 CONSOLE = "https://console.cloud.google.com"
 
 
@@ -69,8 +72,11 @@ class Observability(pulumi.ComponentResource):
     """`email:<address>` per on-call address, plus `pubsub` for automation when enabled."""
     alert_policies: dict[str, gcp.monitoring.AlertPolicy]
     """Keys: `endpoint-latency:<model>`, `endpoint-errors:<model>`, `dead-letters:<sub>`,
-    `oldest-unacked:<sub>`, `pipeline-failures`, `evaluation-quality:<metric>-<min|max>`."""
+    `oldest-unacked:<sub>`, `pipeline-failures`, `evaluation-quality:<metric>-<min|max>`,
+    `gateway-fallback:<model>` (when `serving.gateway` is on)."""
     pipeline_failures_metric: gcp.logging.Metric
+    gateway_answers_metric: gcp.logging.Metric | None
+    """The gateway's answers by `source`; None without a gateway."""
     quality_metrics: dict[str, dict[str, gcp.logging.Metric]]
     """Evaluation metric -> summary log shape (`json`, `text`) -> log-based metric of its value per run."""
     dashboard: gcp.monitoring.Dashboard
@@ -109,6 +115,8 @@ class Observability(pulumi.ComponentResource):
             label_extractors={"pipeline_job_id": "EXTRACT(resource.labels.pipeline_job_id)"},
             opts=pulumi.ResourceOptions(parent=self, depends_on=self._api),
         )
+
+        self.gateway_answers_metric = self._gateway_metric()
 
         self.dashboard_name = f"{cfg.prefix} GenAI platform"
         endpoints = {model: pulumi.Output.from_input(e).apply(_last_segment) for model, e in args.endpoints.items()}
@@ -160,6 +168,20 @@ class Observability(pulumi.ComponentResource):
             depends_on=[self.pipeline_failures_metric],
         )
 
+        gateway_model = cfg.serving.gateway_model
+        if self.gateway_answers_metric is not None and gateway_model is not None:
+            share = cfg.serving.gateway.fallback_alert_share
+            self.alert_policies[f"gateway-fallback:{gateway_model}"] = self._policy(
+                f"{gateway_model}-gateway-fallback",
+                alerts.gateway_fallback_runbook(gateway_model, share, env_t),
+                self.gateway_answers_metric.name.apply(
+                    partial(alerts.gateway_fallback_condition, model=gateway_model, share=share, t=env_t)
+                ),
+                "WARNING",
+                channel_ids,
+                depends_on=[self.gateway_answers_metric],
+            )
+
         self.quality_metrics = {metric: self._quality_metrics(metric) for metric in METRIC_NAMES}
         self.alert_policies.update(self._quality_policies(channel_ids))
 
@@ -192,6 +214,33 @@ class Observability(pulumi.ComponentResource):
                     depends_on=list(log_metrics.values()),
                 )
         return policies
+
+    def _gateway_metric(self) -> gcp.logging.Metric | None:
+        """Counts the gateway's answers by the stage that gave them (its answer log line's `source`)."""
+        cfg = self._args.cfg
+        if cfg.serving.gateway_model is None:
+            return None
+        return gcp.logging.Metric(
+            f"{self._name}-gateway-answers",
+            name=self._args.naming.name("gateway-answers"),
+            project=self._args.project.project_id,
+            description="Answers of the serving gateway by source (model, previous, rules, canned).",
+            filter=alerts.gateway_answers_log_filter(self._args.naming.name(GATEWAY_SERVICE)),
+            metric_descriptor=gcp.logging.MetricMetricDescriptorArgs(
+                metric_kind="DELTA",
+                value_type="INT64",
+                unit="1",
+                display_name=f"{cfg.prefix} gateway answers",
+                labels=[
+                    gcp.logging.MetricMetricDescriptorLabelArgs(
+                        key="source", value_type="STRING", description="Which stage answered: model, previous, "
+                        "rules or canned."
+                    )
+                ],
+            ),
+            label_extractors={"source": alerts.GATEWAY_SOURCE_EXTRACTOR},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self._api),
+        )
 
     def _quality_metric_name(self, metric: str, shape: alerts.SummaryLogShape) -> str:
         return self._args.naming.name("evaluation", metric, shape.key)
@@ -280,6 +329,9 @@ class Observability(pulumi.ComponentResource):
         )
 
         quality_names = {m: [self._quality_metric_name(m, s) for s in alerts.SUMMARY_LOG_SHAPES] for m in METRIC_NAMES}
+        gateway_metric = (
+            self._args.naming.name("gateway-answers") if self.gateway_answers_metric is not None else None
+        )
         gates = cfg.release.evaluation_gates
         quality_gates: dict[str, float] = {}
         for m in METRIC_NAMES:
@@ -302,6 +354,8 @@ class Observability(pulumi.ComponentResource):
                     thresholds=cfg.observability.thresholds,
                     quality_metrics=quality_names,
                     quality_thresholds=quality_gates,
+                    gateway_metric=gateway_metric,
+                    gateway_fallback_share=cfg.serving.gateway.fallback_alert_share,
                 )
             )
 
