@@ -7,7 +7,7 @@ pipelines and models (only when the environment has a release manifest).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pulumi
@@ -25,6 +25,7 @@ from infra.components.serving import Serving, ServingArgs
 from infra.config.loader import PROJECT_ROOT
 from infra.config.model import EnvironmentConfig
 from infra.release.component import Release, ReleaseArgs
+from infra.release.endpoints import ServiceEndpoints
 from infra.release.manifest import ReleaseManifest
 
 
@@ -34,11 +35,16 @@ class EnvironmentArgs:
     release: its validated release manifest; None (default) when nothing has been released there yet, and
         then no pipeline or model is registered.
     source_dir: the source tree the manifest's compiled templates are relative to (the Pulumi root).
+    service_endpoints: where the release's Vertex AI and template-registry calls go; default Google's
+        (set only by a rehearsal against loopback servers).
+    working_dir: where the engine runs the release's providers; default this process's working directory.
     """
 
     cfg: EnvironmentConfig
     release: ReleaseManifest | None = None
     source_dir: Path = PROJECT_ROOT
+    service_endpoints: ServiceEndpoints = field(default_factory=ServiceEndpoints)
+    working_dir: Path | None = None
 
 
 class Environment(pulumi.ComponentResource):
@@ -98,7 +104,7 @@ class Environment(pulumi.ComponentResource):
                     cfg=cfg,
                     manifest=args.release,
                     project_id=project.project_id,
-                    kfp_host=self.registry.kfp_host,
+                    kfp_host=self._kfp_host(args.service_endpoints),
                     endpoint_ids={model: ep.name for model, ep in self.serving.endpoints.items()},
                     pipelines_service_account=project.pipelines_sa,
                     pipeline_root=self.data.buckets["pipeline_root"].url,
@@ -109,6 +115,8 @@ class Environment(pulumi.ComponentResource):
                         self.project, *project.services, *keys.grants, self.registry, self.serving, self.access
                     ],
                     source_dir=args.source_dir,
+                    api_endpoint=args.service_endpoints.vertex_api,
+                    working_dir=args.working_dir,
                 ),
                 child,
             )
@@ -116,6 +124,13 @@ class Environment(pulumi.ComponentResource):
             else None
         )
         self.register_outputs(self.outputs())
+
+    def _kfp_host(self, endpoints: ServiceEndpoints) -> pulumi.Output[str]:
+        if endpoints.kfp_registry is None:
+            return self.registry.kfp_host
+        return pulumi.Output.concat(
+            endpoints.kfp_registry, "/", self.project.refs.project_id, "/", self.registry.pipelines_repo.repository_id
+        )
 
     def outputs(self) -> dict[str, object]:
         """What a user needs after `pulumi up`; exported as stack outputs."""

@@ -1,13 +1,21 @@
-"""An Automation API workspace on the project directory that honours `stackConfigDir`.
+"""An Automation API workspace on the project directory that honours `stackConfigDir` and runs the program inline.
+
+The program runs through the Automation API's own language server, in this process (`infra.program.run`): the
+CLI is started with `--client` and needs no Python language host (the Go module proxy here does not serve one;
+with the official CLI the result is the same program, the same resources). The project's `Pulumi.yaml` is still
+what the CLI reads (`stackConfigDir`, backend), so stack files, config and secrets are the CLI's own.
 
 `LocalWorkspace.stack_settings()` / `save_stack_settings()` build the stack file path from `work_dir` and ignore
-`stackConfigDir` (pulumi#10305); this subclass points them at `<stackConfigDir>/Pulumi.<stack>.yaml`, the file
+`stackConfigDir` (pulumi#10305); the subclass points them at `<stackConfigDir>/Pulumi.<stack>.yaml`, the file
 the CLI itself reads.
 """
 
 from __future__ import annotations
 
 import os
+import runpy
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
@@ -15,6 +23,7 @@ from pulumi import automation as auto
 from pulumi.automation._stack_settings import StackSettings
 
 from infra.engine.settings import EngineSettings
+from infra.release.endpoints import ServiceEndpoints
 
 
 class StackConfigDirWorkspace(auto.LocalWorkspace):
@@ -40,18 +49,53 @@ class StackConfigDirWorkspace(auto.LocalWorkspace):
 
 
 def engine_env(settings: EngineSettings) -> dict[str, str]:
-    """Environment for the CLI: the chosen backend (a local file backend directory is created)."""
+    """Environment for the CLI: the chosen backend (a local file backend directory is created), and the
+    virtualenv the dynamic providers' `pulumi-resource-pulumi-python` launcher runs."""
     if settings.backend_url.startswith("file://"):
         Path(settings.backend_url[len("file://") :]).mkdir(parents=True, exist_ok=True)
-    return {"PULUMI_BACKEND_URL": settings.backend_url, "PULUMI_SKIP_UPDATE_CHECK": "true"}
+    return {
+        "PULUMI_BACKEND_URL": settings.backend_url,
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_RUNTIME_VIRTUALENV": sys.prefix,
+    }
 
 
-def open_stack(settings: EngineSettings) -> auto.Stack:
+def inline_program(settings: EngineSettings, service_endpoints: ServiceEndpoints | None = None) -> auto.PulumiFn:
+    """The project's program (`main` of its Pulumi.yaml), told its root as a language host would.
+
+    The platform's own program is called with the rehearsal's service endpoints; another `main` (a project
+    of its own) runs its `__main__.py`.
+    """
+    root, main = settings.project.root, settings.project.main.resolve()
+
+    def program() -> None:
+        from pulumi.runtime import settings as sdk_settings
+
+        from infra.program import SOURCE_DIR, run
+
+        sdk_settings.SETTINGS.root_directory = str(root)
+        if main == (SOURCE_DIR / "infra").resolve():
+            # the engine starts the providers in the program directory (`main`); templates are under the root
+            run(root, service_endpoints, source_dir=root, working_dir=main)
+        else:
+            runpy.run_path(str(main / "__main__.py"), run_name="__main__")
+
+    return program
+
+
+def open_stack(
+    settings: EngineSettings,
+    extra_env: Mapping[str, str] | None = None,
+    service_endpoints: ServiceEndpoints | None = None,
+) -> auto.Stack:
     """Select (or create) the stack in the chosen backend with the chosen secrets provider."""
+    env = {**engine_env(settings), **{k: v for k, v in os.environ.items() if k.startswith("PULUMI_CONFIG_")}}
+    env.update(extra_env or {})
     workspace = StackConfigDirWorkspace(
         settings.project.stack_config_dir,
         work_dir=str(settings.project.root),
-        env_vars={**engine_env(settings), **{k: v for k, v in os.environ.items() if k.startswith("PULUMI_CONFIG_")}},
+        program=inline_program(settings, service_endpoints),
+        env_vars=env,
         secrets_provider=settings.secrets_provider,
     )
     return auto.Stack.create_or_select(settings.stack, workspace)

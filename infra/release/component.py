@@ -60,6 +60,9 @@ class ReleaseArgs:
     retry: how hard the providers retry 429/5xx/timeouts; default `RetryPolicy()` (minutes in total).
     source_dir: the source tree holding the compiled templates (the manifest's `compiled` paths are relative
         to it); default this repository.
+    working_dir: the directory the engine starts the dynamic providers in, which template paths are relative
+        to; default None, this process's working directory (a language host runs program and providers in the
+        same directory; an inline program may run elsewhere).
     """
 
     cfg: EnvironmentConfig
@@ -75,6 +78,7 @@ class ReleaseArgs:
     depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
     retry: RetryPolicy | None = None
     source_dir: Path = PROJECT_ROOT
+    working_dir: Path | None = None
 
 
 class Release(pulumi.ComponentResource):
@@ -100,7 +104,7 @@ class Release(pulumi.ComponentResource):
         for pipeline_name, pipeline in sorted(manifest.pipelines.items()):
             # Relative to the working directory: Pulumi runs the program and its dynamic providers in the
             # program directory, and a relative path keeps the state free of checkout locations.
-            template_path = os.path.relpath(args.source_dir / pipeline.compiled)
+            template_path = os.path.relpath(args.source_dir / pipeline.compiled, args.working_dir)
             template = PipelineTemplate(
                 f"{name}-{pipeline_name}-template",
                 host=args.kfp_host,

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.fakes.kfp_registry_server import KfpRegistryServer
-from tests.fakes.vertex_server import VertexServer
+from infra.rehearsal.kfp_registry_server import KfpRegistryServer
+from infra.rehearsal.vertex_server import VertexServer
 
 
 @pytest.fixture

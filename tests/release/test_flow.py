@@ -29,8 +29,8 @@ from infra.release.promotion import (
     rollback,
 )
 from infra.release.providers.retry import RetriesExhausted, RetryPolicy
-from tests.fakes.kfp_registry_server import KfpRegistryServer
-from tests.fakes.vertex_server import SCHEDULE_ACTIVE, SCHEDULE_PAUSED, VertexServer
+from infra.rehearsal.kfp_registry_server import KfpRegistryServer
+from infra.rehearsal.vertex_server import SCHEDULE_ACTIVE, SCHEDULE_PAUSED, VertexServer
 from tests.release.apply_harness import StackState, Step, apply
 from tests.release.release_project import make_project
 

@@ -7,7 +7,7 @@ import pytest
 from infra.release.providers.base import ReleaseInputError
 from infra.release.providers.endpoint_deployment import Deployment, EndpointDeploymentProvider
 from infra.release.providers.model_version import ModelVersionProvider
-from tests.fakes.vertex_server import VertexServer
+from infra.rehearsal.vertex_server import VertexServer
 from tests.release.providers.conftest import FAST_RETRY, LATE, Engine
 
 PROJECT, LOCATION, ENDPOINT_ID = "acme-prod", "europe-west4", "support-bot"

@@ -7,7 +7,7 @@ import pytest
 from infra.release.providers.base import ReleaseInputError
 from infra.release.providers.model_version import CONTENT_KEY_LABEL, ModelVersionProvider
 from infra.release.providers.retry import RetriesExhausted
-from tests.fakes.vertex_server import VertexServer
+from infra.rehearsal.vertex_server import VertexServer
 from tests.release.providers.conftest import FAST_RETRY, LATE, Engine
 
 PROJECT, LOCATION, MODEL_ID = "acme-staging", "europe-west4", "support-bot"

@@ -10,8 +10,8 @@ import yaml
 from infra.release.providers.base import ReleaseInputError
 from infra.release.providers.pipeline_schedule import PipelineScheduleProvider
 from infra.release.providers.pipeline_template import PipelineTemplateProvider
-from tests.fakes.kfp_registry_server import KfpRegistryServer
-from tests.fakes.vertex_server import VertexServer
+from infra.rehearsal.kfp_registry_server import KfpRegistryServer
+from infra.rehearsal.vertex_server import VertexServer
 from tests.release.providers.conftest import FAST_RETRY, LATE, Engine, Template
 
 PROJECT, LOCATION = "acme-dev", "europe-west4"

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from tests.fakes.loopback import ApiError, LoopbackServer, Request, Response, now_rfc3339
+from infra.rehearsal.http_server import ApiError, LoopbackServer, Request, Response, now_rfc3339
 
 _PREFIX = r"/(?P<project>[^/]+)/(?P<repo>[^/]+)"
 _PACKAGE = _PREFIX + r"/packages/(?P<package>[^/]+)"
@@ -25,6 +25,8 @@ _PACKAGE = _PREFIX + r"/packages/(?P<package>[^/]+)"
 
 class KfpRegistryServer(LoopbackServer):
     """In-memory KFP repository `/{project}/{repo}`; `host(project, repo)` is what RegistryClient takes."""
+
+    STATE = ("packages",)
 
     def __init__(self) -> None:
         self.packages: dict[str, dict[str, Any]] = {}  # package -> {"versions": {v: {...}}, "tags": {t: v}}

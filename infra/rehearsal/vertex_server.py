@@ -16,11 +16,10 @@ polls.
 from __future__ import annotations
 
 import copy
-import itertools
 import re
 from typing import Any
 
-from tests.fakes.loopback import ApiError, LoopbackServer, Request, Response, now_rfc3339
+from infra.rehearsal.http_server import ApiError, LoopbackServer, Request, Response, now_rfc3339
 
 _V1 = "type.googleapis.com/google.cloud.aiplatform.v1."
 _EMPTY = "type.googleapis.com/google.protobuf.Empty"
@@ -42,6 +41,8 @@ def _mask(request: Request) -> set[str]:
 class VertexServer(LoopbackServer):
     """In-memory Vertex AI for one or more projects/locations."""
 
+    STATE = ("models", "endpoints", "endpoint_history", "schedules", "operations", "_next")
+
     def __init__(self) -> None:
         self.models: dict[str, dict[str, Any]] = {}  # model name -> {"versions": {id: Model}, "next": int}
         self.endpoints: dict[str, dict[str, Any]] = {}
@@ -50,7 +51,7 @@ class VertexServer(LoopbackServer):
         self.operations: dict[str, dict[str, Any]] = {}
         self.pending_polls = 0
         """How many polls of a new long-running operation answer "not done" before it completes."""
-        self._ids = itertools.count(1000)
+        self._next = 1000
         super().__init__()
 
     def routes(self) -> list[tuple[str, str, Any]]:
@@ -62,6 +63,8 @@ class VertexServer(LoopbackServer):
             ("GET", _MODEL, self._get_model),
             ("PATCH", _MODEL, self._update_model),
             ("DELETE", _MODEL, self._delete_model),
+            ("POST", _PARENT + r"/endpoints", self._create_endpoint),
+            ("DELETE", _ENDPOINT, self._delete_endpoint),
             ("GET", _ENDPOINT, self._get_endpoint),
             ("PATCH", _ENDPOINT, self._update_endpoint),
             ("POST", _ENDPOINT + r":deployModel", self._deploy_model),
@@ -78,13 +81,13 @@ class VertexServer(LoopbackServer):
         ]
 
     # -- seeding and inspection for tests ------------------------------------------------------------------
-    def add_endpoint(self, project: str, location: str, endpoint_id: str) -> str:
+    def add_endpoint(self, project: str, location: str, endpoint_id: str, display_name: str | None = None) -> str:
         """Create an empty endpoint (in a real environment pulumi-gcp's AiEndpoint does)."""
         name = f"projects/{project}/locations/{location}/endpoints/{endpoint_id}"
         with self._lock:
             self.endpoints[name] = {
                 "name": name,
-                "displayName": endpoint_id,
+                "displayName": display_name or endpoint_id,
                 "deployedModels": [],
                 "trafficSplit": {},
                 "createTime": now_rfc3339(),
@@ -107,7 +110,9 @@ class VertexServer(LoopbackServer):
 
     # -- helpers -------------------------------------------------------------------------------------------
     def _next_id(self) -> str:
-        return str(next(self._ids))
+        with self._lock:
+            self._next += 1
+            return str(self._next - 1)
 
     def _operation(self, parent: str, response: dict[str, Any]) -> Response:
         name = f"{parent}/operations/{self._next_id()}"
@@ -278,6 +283,26 @@ class VertexServer(LoopbackServer):
                 "split": dict(endpoint["trafficSplit"]),
             }
         )
+
+    def _create_endpoint(self, request: Request) -> Response:
+        """`endpoints.create` with a caller-chosen `endpointId` (what pulumi-gcp's AiEndpoint sends)."""
+        g = request.match.groupdict()
+        endpoint_id = request.param("endpointId") or self._next_id()
+        name = f"projects/{g['project']}/locations/{g['location']}/endpoints/{endpoint_id}"
+        with self._lock:
+            if name in self.endpoints:
+                raise ApiError(409, f"Endpoint {name} already exists.")
+            self.add_endpoint(g["project"], g["location"], endpoint_id, (request.json() or {}).get("displayName"))
+            return self._operation(name, {"@type": _V1 + "Endpoint", **self.endpoints[name]})
+
+    def _delete_endpoint(self, request: Request) -> Response:
+        """An endpoint with deployed models cannot be deleted (Vertex AI: FAILED_PRECONDITION)."""
+        endpoint = self._endpoint_record(request)
+        with self._lock:
+            if endpoint["deployedModels"]:
+                raise ApiError(400, f"Endpoint {endpoint['name']} has deployed models; undeploy them first.")
+            del self.endpoints[endpoint["name"]]
+            return self._operation(endpoint["name"], {"@type": _EMPTY})
 
     def _get_endpoint(self, request: Request) -> Response:
         return Response.of_json(self._endpoint_record(request))

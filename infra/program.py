@@ -1,0 +1,54 @@
+"""The Pulumi program's body: one stack = one environment, read from the project's files and validated first.
+
+Two callers: `infra/__main__.py` (a language host runs it, the Pulumi root is the project) and the engine's
+inline program (`infra.engine.workspace`: the Automation API's own language server runs it in-process, told
+the project root and, for a rehearsal, where the release's Google API calls go).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+
+from infra.components.environment import Environment, EnvironmentArgs
+from infra.config.program import load_program_environment
+from infra.errors import UserInputError
+from infra.release.endpoints import ServiceEndpoints
+from infra.release.manifest import find_manifest
+
+SOURCE_DIR = Path(__file__).resolve().parent.parent
+"""Compiled templates belong to the source tree of this program (a promotion gate's scratch copy holds only
+the stack files and points `main` back here)."""
+
+
+class ProgramInputError(UserInputError, pulumi.RunError):
+    """Invalid config under the real engine: Pulumi prints a RunError's message without a stack trace."""
+
+
+def run(root: Path, service_endpoints: ServiceEndpoints | None = None, source_dir: Path = SOURCE_DIR,
+        working_dir: Path | None = None) -> Environment:
+    """Declare the stack's environment from the stack config and the manifest found under `root`.
+
+    source_dir: where the manifest's compiled templates are (default this program's tree); working_dir: where
+    the engine runs the release providers (default this process's working directory).
+    """
+    try:
+        # The same validation as `mlops validate`: stack-key typos, the provider's project, the merged model.
+        cfg = load_program_environment(pulumi.get_stack(), root)
+        manifest = find_manifest(cfg.name, cfg, root)
+    except UserInputError as invalid:
+        raise ProgramInputError(invalid.problems, invalid.summary) from None
+    environment = Environment(
+        cfg.prefix,
+        EnvironmentArgs(
+            cfg,
+            release=manifest,
+            source_dir=source_dir,
+            service_endpoints=service_endpoints or ServiceEndpoints(),
+            working_dir=working_dir,
+        ),
+    )
+    for key, value in environment.outputs().items():
+        pulumi.export(key, value)
+    return environment

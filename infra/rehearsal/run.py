@@ -1,0 +1,202 @@
+"""`mlops rehearse`: the real Pulumi engine on one environment, against loopback clouds, before touching Google.
+
+What runs for real: the Pulumi CLI and engine (a `file://` backend in the state directory, the passphrase
+secrets provider), the program through the Automation API, the release's dynamic providers in the engine's
+provider process, the policy pack as the engine's analyzer. What is loopback: the `gcp` provider
+(`infra.rehearsal.gcp_provider`) and the Vertex AI / Artifact Registry (KFP) APIs the release providers call
+(`infra.rehearsal.vertex_server`, `infra.rehearsal.kfp_registry_server`), served from this process.
+
+A kept state directory (`--state-dir`) holds the backend, the loopback provider's state, the loopback servers'
+objects and their ports, so a second run sees what the first created (and reports only `same`); without one,
+a temporary directory is used and removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from infra.engine.settings import EngineSettings
+from infra.rehearsal.gcp_provider import FAULTS_ENV, STATE_ENV, VERTEX_API_ENV
+from infra.rehearsal.http_server import LoopbackServer
+from infra.rehearsal.kfp_registry_server import KfpRegistryServer
+from infra.rehearsal.plugins import write_gcp_plugin, write_policy_launcher
+from infra.rehearsal.vertex_server import VertexServer
+from infra.release.endpoints import ServiceEndpoints
+
+THROWAWAY_PASSPHRASE = "mlops-rehearsal"
+"""The passphrase of a rehearsal's own backend when PULUMI_CONFIG_PASSPHRASE is unset (the state holds
+loopback resources only); stack files with `secure:` values need the real passphrase in the environment."""
+PORTS_FILE = "loopback.json"
+
+
+@dataclass
+class Rehearsal:
+    """What a rehearsal did: the pinned JSON shape of `mlops rehearse --format json`, plus the failure."""
+
+    stack: str
+    steps: list[dict[str, str]] = field(default_factory=list)
+    change_summary: dict[str, int] = field(default_factory=dict)
+    policy: dict[str, int] = field(default_factory=lambda: {"mandatory": 0, "advisory": 0})
+    outputs: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "steps": self.steps,
+            "changeSummary": self.change_summary,
+            "policy": self.policy,
+            "outputs": self.outputs,
+        }
+
+
+@dataclass
+class LoopbackClouds:
+    """The loopback Vertex AI and KFP registry servers of one rehearsal, kept in its state directory."""
+
+    state_dir: Path
+    vertex: VertexServer = field(default_factory=VertexServer)
+    kfp: KfpRegistryServer = field(default_factory=KfpRegistryServer)
+
+    def _servers(self) -> dict[str, LoopbackServer]:
+        return {"vertex": self.vertex, "kfp": self.kfp}
+
+    def start(self) -> None:
+        ports_file = self.state_dir / PORTS_FILE
+        ports = json.loads(ports_file.read_text()) if ports_file.is_file() else {}
+        for name, server in self._servers().items():
+            server.load_state(self.state_dir / f"{name}.state")
+            try:
+                server.start(int(ports.get(name, 0)))
+            except OSError:  # the kept port is taken: a new one (inputs naming it will show as updates)
+                server.start(0)
+        ports_file.write_text(json.dumps({n: s.base_url.rsplit(":", 1)[1] for n, s in self._servers().items()}))
+
+    def stop(self) -> None:
+        for name, server in self._servers().items():
+            server.save_state(self.state_dir / f"{name}.state")
+            server.stop()
+
+    @property
+    def endpoints(self) -> ServiceEndpoints:
+        return ServiceEndpoints(vertex_api=self.vertex.base_url, kfp_registry=self.kfp.base_url)
+
+
+@contextlib.contextmanager
+def _state_dir(kept: Path | None) -> Iterator[Path]:
+    if kept is not None:
+        kept.mkdir(parents=True, exist_ok=True)
+        yield kept.resolve()
+        return
+    scratch = Path(tempfile.mkdtemp(prefix="mlops-rehearsal-"))
+    try:
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def rehearsal_env(state_dir: Path, clouds: LoopbackClouds, faults: list[dict[str, Any]] | None) -> dict[str, str]:
+    """The CLI's environment: loopback plugins first on PATH, the rehearsal's own backend and Pulumi home."""
+    bin_dir = state_dir / "bin"
+    write_gcp_plugin(bin_dir)
+    env = {
+        "PATH": os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")]),
+        "PULUMI_HOME": str(state_dir / "home"),
+        STATE_ENV: str(state_dir / "gcp-provider.json"),
+        VERTEX_API_ENV: clouds.vertex.base_url,
+        FAULTS_ENV: json.dumps(faults or []),
+    }
+    if os.environ.get("PULUMI_CONFIG_PASSPHRASE") is None and not os.environ.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
+        env["PULUMI_CONFIG_PASSPHRASE"] = THROWAWAY_PASSPHRASE
+    return env
+
+
+def _plain_output(value: Any, secret: bool) -> Any:
+    return "[secret]" if secret else value
+
+
+def rehearse(
+    settings: EngineSettings,
+    policy_pack: Path | None,
+    state_dir: Path | None = None,
+    operation: str = "up",
+    on_output: Callable[[str], None] | None = None,
+    faults: list[dict[str, Any]] | None = None,
+    clouds_hook: Callable[[LoopbackClouds], None] | None = None,
+) -> Rehearsal:
+    """Run `operation` (up | preview | destroy) of the stack against loopback clouds; never raises for an
+    engine failure (it is in `Rehearsal.error`). `clouds_hook` sees the started loopback servers (tests arm
+    their faults or read their state there)."""
+    from pulumi import automation as auto
+
+    from infra.engine.templates import prepare_templates
+    from infra.engine.workspace import open_stack
+
+    result = Rehearsal(settings.stack)
+    if operation != "destroy":
+        prepare_templates(settings, on_output)
+    with _state_dir(state_dir) as root:
+        backend = root / "backend"
+        backend.mkdir(exist_ok=True)
+        local = EngineSettings(settings.project, settings.stack, backend.as_uri(), "rehearsal state",
+                               settings.secrets_provider)
+        clouds = LoopbackClouds(root)
+        clouds.start()
+        try:
+            if clouds_hook is not None:
+                clouds_hook(clouds)
+            env = rehearsal_env(root, clouds, faults)
+            packs = [str(write_policy_launcher(root / "bin", policy_pack, settings.stack))] if policy_pack else None
+            stack = open_stack(local, env, clouds.endpoints)
+            events: list[Any] = []
+            kwargs: dict[str, Any] = {"on_event": events.append, "on_output": on_output or (lambda _line: None)}
+            try:
+                if operation == "up":
+                    up = stack.up(policy_packs=packs, **kwargs)
+                    result.outputs = {k: _plain_output(v.value, v.secret) for k, v in up.outputs.items()}
+                elif operation == "preview":
+                    stack.preview(policy_packs=packs, **kwargs)
+                else:
+                    stack.destroy(**kwargs)
+            except auto.errors.CommandError as exc:
+                result.error = _failure(events) or str(exc).strip().splitlines()[-1]
+            _collect(result, events, operation)
+        finally:
+            clouds.stop()
+    return result
+
+
+def _collect(result: Rehearsal, events: list[Any], operation: str) -> None:
+    """Steps (completed ones for up/destroy, planned ones for preview), policy findings, the change summary."""
+    for event in events:
+        step = event.res_outputs_event if operation != "preview" else event.resource_pre_event
+        if step is not None and step.metadata.type != "pulumi:pulumi:Stack":
+            meta = step.metadata
+            result.steps.append({"op": str(meta.op.value), "urn": meta.urn, "type": meta.type})
+        if event.policy_event is not None:
+            level = event.policy_event.enforcement_level.lower()
+            result.policy[level] = result.policy.get(level, 0) + 1
+        if event.summary_event is not None:
+            result.change_summary = {str(k.value if hasattr(k, "value") else k): v
+                                     for k, v in event.summary_event.resource_changes.items()}
+    if not result.change_summary:
+        result.change_summary = dict(Counter(s["op"] for s in result.steps))
+
+
+def _failure(events: list[Any]) -> str | None:
+    """The engine's own error diagnostics, joined (what `pulumi up` prints as the reason)."""
+    messages = [
+        e.diagnostic_event.message.strip()
+        for e in events
+        if e.diagnostic_event is not None and e.diagnostic_event.severity == "error"
+    ]
+    return "\n".join(m for m in messages if m) or None
