@@ -1,6 +1,7 @@
 """`mlops plan [--env ENV ...] [--base GITREF] [--format text|markdown|json]`: the main offline job.
 
-Exit 0, or 1 when any environment has a mandatory policy violation (2 on invalid input).
+Exit 0, or 1 when any environment has a mandatory policy violation or a dangerous change nobody acknowledged
+(2 on invalid input).
 """
 
 from __future__ import annotations
@@ -32,6 +33,14 @@ def register(app: typer.Typer) -> None:
         ] = None,
         fmt: Annotated[PlanFormat, typer.Option("--format", "-f", help="text, markdown or json.")] = PlanFormat.TEXT,
         out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the report here (atomically).")] = None,
+        full_out: Annotated[
+            Path | None, typer.Option("--full-out", help="Also write the uncut markdown report here (the PR "
+                                      "comment is shortened to GitHub's limit when needed).")
+        ] = None,
+        acknowledge: Annotated[
+            list[str] | None, typer.Option("--acknowledge", help="NAME=REASON: accept a dangerous change of "
+                                           "resource NAME (logical name or URN) for a written reason.")
+        ] = None,
         project_dir: ProjectDirOption = None,
     ) -> None:
         """Synth every environment, check policies, diff against the base and print one report."""
@@ -41,6 +50,7 @@ def register(app: typer.Typer) -> None:
 
         from infra.fsutil import atomic_write_text, canonical_json
         from infra.plan import build_plan, plan_json, plan_markdown, plan_text
+        from infra.plan.markdown import plan_full_markdown
 
         err = Console(stderr=True)
         with err.status("planning", spinner="dots") as status:
@@ -49,13 +59,16 @@ def register(app: typer.Typer) -> None:
                 status.update(message)
                 err.print(f"[dim]mlops plan:[/] {message}", highlight=False)
 
-            result = build_plan(env or None, base, project_dir, progress)
+            result = build_plan(env or None, base, project_dir, progress, acknowledge or ())
         if fmt is PlanFormat.JSON:
             report = canonical_json(plan_json(result))
         elif fmt is PlanFormat.MARKDOWN:
             report = plan_markdown(result)
         else:
             report = plan_text(result)
+        if full_out is not None:
+            atomic_write_text(full_out, plan_full_markdown(result))
+            err.print(f"wrote {full_out}")
         if out is not None:
             atomic_write_text(out, report)
             err.print(f"wrote {out}")

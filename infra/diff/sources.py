@@ -57,9 +57,12 @@ class PendingRefSynth:
 
 
 @contextlib.contextmanager
-def synth_at_ref_started(stacks: list[str], ref: str, project_dir: Path) -> Iterator[PendingRefSynth]:
-    """Check out `ref` into a temporary worktree and start synthesising `stacks` there; the caller can work
-    meanwhile and must call `.result()` inside the block (the worktree is removed when the block exits)."""
+def synth_at_ref_started(
+    stacks: list[str], ref: str, project_dir: Path, every_stack: bool = False
+) -> Iterator[PendingRefSynth]:
+    """Check out `ref` into a temporary worktree and start synthesising `stacks` there (with `every_stack`, also
+    every other stack that has a stack file there: deleted since); the caller can work meanwhile and must call
+    `.result()` inside the block (the worktree is removed when the block exits)."""
     project_dir = project_dir.resolve()
     repo = repo_root(project_dir)
     commit = resolve_commit(ref, repo)
@@ -70,6 +73,8 @@ def synth_at_ref_started(stacks: list[str], ref: str, project_dir: Path) -> Iter
         if (tree_project / "Pulumi.yaml").is_file():
             project = load_project(tree_project)
             if (project.main / "__main__.py").is_file():
+                if every_stack:
+                    stacks = [*stacks, *(s for s in project.stacks() if s not in stacks)]
                 present = [s for s in stacks if project.stack_file(s).is_file()]
         pending = PendingRefSynth(stacks, start_child_synth(present, tree_project) if present else None)
         try:

@@ -5,18 +5,21 @@ branch (`origin/HEAD`, `origin/main`, ...), else HEAD; with no commits at all (o
 base) every resource is a create. The base is synthesised from a temporary worktree in one child process that
 runs while the working tree's environments are synthesised and checked in this one; when the working tree has
 exactly the base commit's content (a fresh clone), the working tree's snapshots are the base and no worktree
-is made.
+is made. A stack whose file exists at the base but no longer in the working tree is planned as deleted (every
+resource a delete), never left out. Dangerous changes (`infra.diff.danger`) fail the plan unless acknowledged
+(`infra.plan.acknowledgements`).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from infra.diff import StackDiff, diff_snapshots
+from infra.diff.danger import Danger, dangers, home_project
 from infra.diff.gitref import (
     default_branch_ref,
     has_commits,
@@ -27,6 +30,7 @@ from infra.diff.gitref import (
 )
 from infra.diff.sources import synth_at_ref_started
 from infra.errors import UserInputError
+from infra.plan.acknowledgements import Acknowledgement, load_acknowledgements, parse_flag
 from infra.plan.policy import PolicyOutcome, check_policies
 from infra.synth import default_project_dir, synth_result
 from infra.synth.api import SynthError
@@ -42,16 +46,35 @@ class EnvPlan:
     diff: StackDiff
     policy: PolicyOutcome
     notes: list[str] = field(default_factory=list)
+    dangers: list[Danger] = field(default_factory=list)
+    base_document: dict[str, Any] | None = None
+    deleted: bool = False
+    """The stack file is gone: the diff deletes the whole environment."""
 
 
 @dataclass
 class Plan:
     base_label: str
     envs: list[EnvPlan]
+    acknowledgements: list[Acknowledgement] = field(default_factory=list)
+
+    def acknowledgement_for(self, danger: Danger) -> Acknowledgement | None:
+        return next((a for a in self.acknowledgements if a.covers(danger)), None)
+
+    @property
+    def unacknowledged(self) -> list[Danger]:
+        return [d for env in self.envs for d in env.dangers if self.acknowledgement_for(d) is None]
+
+    @property
+    def stale_acknowledgements(self) -> list[Acknowledgement]:
+        """Acknowledgements no dangerous change of this plan needs (remove them once merged)."""
+        every = [d for env in self.envs for d in env.dangers]
+        return [a for a in self.acknowledgements if not any(a.covers(d) for d in every)]
 
     @property
     def exit_code(self) -> int:
-        return 1 if any(env.policy.failed for env in self.envs) else 0
+        """1 on a mandatory policy violation or a dangerous change nobody acknowledged."""
+        return 1 if any(env.policy.failed for env in self.envs) or self.unacknowledged else 0
 
 
 @dataclass
@@ -82,38 +105,50 @@ def choose_base(project_dir: Path, base: str | None) -> BaseChoice:
     return BaseChoice(head, f"HEAD ({head[:12]})")
 
 
+def _no_resources(stack: str, base: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot of a stack whose stack file is gone: nothing left (what applying it would leave)."""
+    return {"version": 1, "project": base.get("project", ""), "stack": stack, "resources": [], "outputs": {}}
+
+
 def build_plan(
     envs: list[str] | None = None,
     base: str | None = None,
     project_dir: Path | None = None,
     progress: Progress | None = None,
+    acknowledge: Sequence[str] = (),
 ) -> Plan:
     say = progress or (lambda _msg: None)
     project_dir = Path(project_dir or default_project_dir()).resolve()
     project = load_project(project_dir)
+    acknowledgements = [*load_acknowledgements(project.stack_config_dir), *(parse_flag(a) for a in acknowledge)]
     stacks = envs or project.stacks()
-    if not stacks:
+    choice = choose_base(project_dir, base)
+    if not stacks and choice.ref is None:
         raise UserInputError.single(
             str(project.stack_config_dir), "", "no Pulumi.<stack>.yaml stack files found", summary="no environments"
         )
-    choice = choose_base(project_dir, base)
     same_as_base = choice.ref is not None and working_tree_matches(choice.ref, repo_root(project_dir))
+    gone = [s for s in stacks if not project.stack_file(s).is_file()] if choice.ref and not same_as_base else []
     with contextlib.ExitStack() as stack_of_contexts:
         pending = None
         if same_as_base:
             say(f"working tree equals {choice.label}: the base is the working tree's synth")
         elif choice.ref is not None:
-            say(f"synth base {choice.label}: {', '.join(stacks)} (in the background)")
-            pending = stack_of_contexts.enter_context(synth_at_ref_started(stacks, choice.ref, project_dir))
+            say(f"synth base {choice.label}: {', '.join(stacks) or 'every stack'} (in the background)")
+            pending = stack_of_contexts.enter_context(
+                synth_at_ref_started(list(stacks), choice.ref, project_dir, every_stack=not envs)
+            )
         heads = []
         for stack in stacks:
+            if stack in gone:
+                continue
             say(f"synth {stack}")
             result = synth_result(stack, project_dir)
             say(f"check policies {stack}")
-            heads.append((result, check_policies(result.document, stack, project_dir)))
+            heads.append((stack, result, check_policies(result.document, stack, project_dir)))
         base_docs: dict[str, dict[str, Any] | None] = dict.fromkeys(stacks)
         if same_as_base:
-            base_docs = {stack: result.document for stack, (result, _policy) in zip(stacks, heads, strict=True)}
+            base_docs = {stack: result.document for stack, result, _policy in heads}
         base_notes: dict[str, list[str]] = {s: [] for s in stacks}
         if pending is not None:
             say("wait for the base")
@@ -126,14 +161,30 @@ def build_plan(
                     base_notes[stack].append(
                         f"base could not be synthesised ({reason}): every resource shows as create"
                     )
+    for stack in gone:
+        if base_docs.get(stack) is None:
+            synth_result(stack, project_dir)  # raises the unknown-stack error, naming the stack file
+    deleted = [s for s, doc in base_docs.items() if doc is not None and not project.stack_file(s).is_file()]
     env_plans = []
-    for stack, (result, policy) in zip(stacks, heads, strict=True):
-        notes = list(base_notes[stack])
+    for stack, result, policy in heads:
+        notes = list(base_notes.get(stack, []))
         if choice.ref is not None and base_docs.get(stack) is None and not notes:
             notes.append(f"{stack} does not exist at the base: every resource shows as create")
         notes += [f"data source {t} has no offline answer (its fields are unset)" for t in result.unmocked_invokes]
         diff = diff_snapshots(base_docs.get(stack), result.document,
                               base_label=f"{stack}@{choice.label}" if choice.ref else choice.label,
                               head_label=f"{stack} (working tree)")
-        env_plans.append(EnvPlan(stack, result.document, diff, policy, notes))
-    return Plan(choice.label, env_plans)
+        base_doc = base_docs.get(stack)
+        env_plans.append(EnvPlan(stack, result.document, diff, policy, notes,
+                                 dangers(diff, home_project(result.document)), base_doc))
+    for stack in deleted:
+        base_doc = base_docs[stack]
+        assert base_doc is not None
+        diff = diff_snapshots(base_doc, _no_resources(stack, base_doc), base_label=f"{stack}@{choice.label}",
+                              head_label=f"{stack} (stack file deleted)")
+        note = (f"the stack file of {stack} was deleted: applying {stack} now would delete every resource of "
+                "the environment (run `pulumi destroy` deliberately instead, or restore the file)")
+        policy = PolicyOutcome(False, note="not checked: the stack file was deleted")
+        env_plans.append(EnvPlan(stack, _no_resources(stack, base_doc), diff, policy, [note],
+                                 dangers(diff, home_project(base_doc)), base_doc, deleted=True))
+    return Plan(choice.label, env_plans, acknowledgements)

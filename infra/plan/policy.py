@@ -50,3 +50,10 @@ def check_policies(document: dict[str, Any], stack: str, project_dir: Path | Non
         for use in report.exemptions
     ]
     return PolicyOutcome(True, [_line(v) for v in mandatory], [_line(v) for v in advisory], exemptions)
+
+
+def split_line(line: str) -> tuple[str, str, str]:
+    """(rule id, resource name, message) of a finding line as `_line` writes it."""
+    rule, _, rest = line.partition("] ")
+    where, _, message = rest.partition(": ")
+    return rule.lstrip("["), where, message

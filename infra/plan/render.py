@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from infra.diff import diff_json, render_markdown, render_text
+from infra.diff import diff_json, render_text
 from infra.plan.build import EnvPlan, Plan
 
 
@@ -24,51 +24,58 @@ def _policy_text(env: EnvPlan) -> list[str]:
     return lines
 
 
+def _danger_text(plan: Plan) -> list[str]:
+    every = [d for env in plan.envs for d in env.dangers]
+    if not every:
+        return ["Dangerous changes: none", ""]
+    lines = [f"Dangerous changes: {len(every)} ({len(plan.unacknowledged)} not acknowledged)"]
+    for danger in every:
+        ack = plan.acknowledgement_for(danger)
+        status = f"acknowledged: {ack.reason}" if ack else "NOT ACKNOWLEDGED"
+        lines.append(f"    {danger.change.upper()} {danger.stack}/{danger.name}: {danger.why} [{status}]")
+    lines += [f"    stale acknowledgement (matches nothing): {a.resource}" for a in plan.stale_acknowledgements]
+    return [*lines, ""]
+
+
 def plan_text(plan: Plan) -> str:
-    parts = []
+    parts = ["\n".join(_danger_text(plan)) + "\n"]
     for env in plan.envs:
         parts.append(render_text(env.diff))
         if env.notes:
             parts.append("\n".join(["", "Notes:", *[f"    {n}" for n in env.notes]]) + "\n")
         parts.append("\n" + "\n".join(_policy_text(env)) + "\n\n")
-    verdict = "FAIL: mandatory policy violations" if plan.exit_code else "ok"
+    reasons = (["mandatory policy violations"] if any(e.policy.failed for e in plan.envs) else []) + (
+        ["unacknowledged dangerous changes"] if plan.unacknowledged else [])
+    verdict = f"FAIL: {', '.join(reasons)}" if reasons else "ok"
     parts.append(f"plan against {plan.base_label}: {verdict}\n")
     return "".join(parts)
 
 
-def _policy_markdown(env: EnvPlan) -> list[str]:
-    """Mandatory findings visible, advisory ones collapsed (they can be many)."""
-    policy = env.policy
-    if not policy.available:
-        return [f"- policies: {policy.note}"]
-    icon = ":x:" if policy.mandatory else ":white_check_mark:"
-    lines = [f"- {icon} policies: {len(policy.mandatory)} mandatory, {len(policy.advisory)} advisory violation(s)"]
-    lines += [f"  - **MANDATORY** {item}" for item in policy.mandatory]
-    if policy.advisory:
-        lines += ["", f"<details><summary>{len(policy.advisory)} advisory finding(s)</summary>", ""]
-        lines += [f"- {item}" for item in policy.advisory]
-        lines += ["", "</details>"]
-    if policy.exemptions:
-        lines += ["", f"<details><summary>{len(policy.exemptions)} exemption(s) with their reasons</summary>", ""]
-        lines += [f"- {item}" for item in policy.exemptions]
-        lines += ["", "</details>"]
-    return lines
-
-
 def plan_markdown(plan: Plan) -> str:
-    notes = {env.stack: [*(f"- {n}" for n in env.notes), *_policy_markdown(env)] for env in plan.envs}
-    verdict = " — :x: mandatory policy violations" if plan.exit_code else ""
-    return render_markdown([env.diff for env in plan.envs], notes,
-                           title=f"Infrastructure plan against {plan.base_label}{verdict}")
+    """The pull-request comment (`infra.plan.markdown`), within GitHub's size limit."""
+    from infra.plan.markdown import plan_comment
+
+    return plan_comment(plan)
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
     return {
         "base": plan.base_label,
         "exitCode": plan.exit_code,
+        "dangers": [
+            {"stack": d.stack, "urn": d.urn, "name": d.name, "type": d.type, "change": d.change, "why": d.why,
+             "acknowledged": (ack.reason if (ack := plan.acknowledgement_for(d)) else None)}
+            for env in plan.envs for d in env.dangers
+        ],
+        "acknowledgements": [
+            {"resource": a.resource, "change": a.change, "stacks": list(a.stacks), "reason": a.reason,
+             "source": a.source, "stale": a in plan.stale_acknowledgements}
+            for a in plan.acknowledgements
+        ],
         "stacks": [
             {
                 **diff_json(env.diff),
+                "deleted": env.deleted,
                 "notes": env.notes,
                 "policy": {"available": env.policy.available, "mandatory": env.policy.mandatory,
                            "advisory": env.policy.advisory, "exemptions": env.policy.exemptions,

@@ -113,3 +113,28 @@ def test_clean_checkout_reuses_its_own_synth_as_the_base(tmp_path: Path) -> None
     messages.clear()
     build_plan(["dev"], project_dir=repo, progress=messages.append)
     assert messages[0].startswith("synth base")
+
+
+def test_a_deleted_stack_file_shows_the_whole_environment_deleted(tmp_path: Path) -> None:
+    repo = fixture_repo(tmp_path)
+    (repo / "stacks" / "Pulumi.broken.yaml").unlink()
+    git(repo, "commit", "--quiet", "-am", "no broken stack")
+    (repo / "stacks" / "Pulumi.dev.yaml").unlink()
+    plan = build_plan(project_dir=repo)
+    dev = next(env for env in plan.envs if env.stack == "dev")
+    assert dev.deleted and set(dev.diff.change_summary()) == {"delete"}
+    assert "stack file of dev was deleted" in dev.notes[0]
+    assert "stack file deleted" in plan_markdown(plan)
+
+
+def test_moving_prod_data_fails_the_plan_until_acknowledged(tmp_path: Path) -> None:
+    repo = fixture_repo(tmp_path)
+    prod_file = repo / "stacks" / "Pulumi.prod.yaml"
+    prod_file.write_text(prod_file.read_text().replace("location: EU", "location: US"))
+    plan = build_plan(["prod"], project_dir=repo)
+    replaced = {(d.name, d.change) for d in plan.envs[0].dangers}
+    assert replaced and all(change == "replace" for _, change in replaced)
+    assert plan.unacknowledged and plan.exit_code == 1
+    names = [name for name, _ in replaced]
+    flags = [f"{name}=The data was copied to the new location first." for name in names]
+    assert build_plan(["prod"], project_dir=repo, acknowledge=flags).unacknowledged == []
