@@ -1,14 +1,23 @@
-"""`mlops validate --env ENV`: load and validate an environment's config and release manifest."""
+"""`mlops validate --env ENV`: load and validate an environment's config and release manifest.
+
+The checks are the program's own (`infra.config.loader.validate_stack_config`, `infra.release.manifest`), so
+what `validate` refuses, `synth`, `check`, `diff`, `plan`, the promotion gates and `pulumi up` refuse too.
+"""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+
+from infra.cli.synth import ProjectDirOption
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def validate(
-        env: str = typer.Option(..., "--env", "-e", help="Environment (stack) name: dev, staging, prod."),
+        env: Annotated[str, typer.Option("--env", "-e", help="Environment (stack) name: dev, staging, prod.")],
+        project_dir: ProjectDirOption = None,
     ) -> None:
         """Validate ENV's config and release manifest (exit 2 naming the file and key path when invalid)."""
         from rich.console import Console
@@ -16,10 +25,11 @@ def register(app: typer.Typer) -> None:
         from infra.config.loader import load_environment
         from infra.release.manifest import artifact_source_problems, find_manifest, manifest_path
 
-        cfg = load_environment(env)
-        manifest = find_manifest(env, cfg)
+        cfg = load_environment(env, project_dir)
+        manifest = find_manifest(env, cfg, project_dir)
         release = f"release {manifest.release}" if manifest else "no release manifest"
         console = Console()
         console.print(f"[green]ok[/] {env}: project {cfg.project.id}, region {cfg.region}, {release}", soft_wrap=True)
-        for problem in artifact_source_problems(manifest, cfg, manifest_path(env)) if manifest else []:
+        path = manifest_path(env, project_dir)
+        for problem in artifact_source_problems(manifest, cfg, path) if manifest else []:
             console.print(f"[yellow]warning:[/] {problem.render()} (a promotion would refuse it)", soft_wrap=True)

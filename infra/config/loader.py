@@ -377,10 +377,15 @@ def _problem(error: Any, sources: _Sources) -> Problem:
     missing = error["type"] == "missing"
     file, key_path = sources.locate(loc, missing=missing)
     message = _message(error, loc)
+    if missing and not sources.defaults:
+        state = "is empty" if sources.defaults_exist else "is missing"
+        return Problem(
+            str(sources.defaults_path), _render_path(loc),
+            f"{message}: {DEFAULTS_FILE} {state}; it holds the settings every environment shares (restore it), "
+            f"or set the key in {sources.stack_path.name} under {CONFIG_KEY}",
+        )
     if missing:
-        where = "here or in defaults.yaml (shared by every environment)"
-        empty = " (defaults.yaml is empty or missing)" if not sources.defaults else ""
-        message = f"{message}: set it {where}{empty}"
+        message = f"{message}: set it here or in {DEFAULTS_FILE} (shared by every environment)"
     return Problem(file, key_path, message)
 
 
