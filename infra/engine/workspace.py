@@ -16,6 +16,7 @@ import os
 import runpy
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -48,6 +49,15 @@ class StackConfigDirWorkspace(auto.LocalWorkspace):
         path.write_text(yaml.safe_dump(settings._serialize(), sort_keys=False), encoding="utf-8")
 
 
+@dataclass(frozen=True)
+class CliProject:
+    """Where the CLI runs: the directory of the Pulumi.yaml it reads, its stackConfigDir, its `main`."""
+
+    work_dir: Path
+    stack_config_dir: Path
+    provider_dir: Path
+
+
 def engine_env(settings: EngineSettings) -> dict[str, str]:
     """Environment for the CLI: the chosen backend (a local file backend directory is created), and the
     virtualenv the dynamic providers' `pulumi-resource-pulumi-python` launcher runs."""
@@ -60,11 +70,13 @@ def engine_env(settings: EngineSettings) -> dict[str, str]:
     }
 
 
-def inline_program(settings: EngineSettings, service_endpoints: ServiceEndpoints | None = None) -> auto.PulumiFn:
+def inline_program(
+    settings: EngineSettings, provider_dir: Path, service_endpoints: ServiceEndpoints | None = None
+) -> auto.PulumiFn:
     """The project's program (`main` of its Pulumi.yaml), told its root as a language host would.
 
-    The platform's own program is called with the rehearsal's service endpoints; another `main` (a project
-    of its own) runs its `__main__.py`.
+    The platform's own program is called with the rehearsal's service endpoints and the directory the engine
+    starts providers in (`provider_dir`); another `main` (a project of its own) runs its `__main__.py`.
     """
     root, main = settings.project.root, settings.project.main.resolve()
 
@@ -75,8 +87,7 @@ def inline_program(settings: EngineSettings, service_endpoints: ServiceEndpoints
 
         sdk_settings.SETTINGS.root_directory = str(root)
         if main == (SOURCE_DIR / "infra").resolve():
-            # the engine starts the providers in the program directory (`main`); templates are under the root
-            run(root, service_endpoints, source_dir=root, working_dir=main)
+            run(root, service_endpoints, source_dir=root, working_dir=provider_dir)
         else:
             runpy.run_path(str(main / "__main__.py"), run_name="__main__")
 
@@ -87,14 +98,21 @@ def open_stack(
     settings: EngineSettings,
     extra_env: Mapping[str, str] | None = None,
     service_endpoints: ServiceEndpoints | None = None,
+    cli_project: CliProject | None = None,
 ) -> auto.Stack:
-    """Select (or create) the stack in the chosen backend with the chosen secrets provider."""
+    """Select (or create) the stack in the chosen backend with the chosen secrets provider.
+
+    cli_project: the Pulumi.yaml and stack file the CLI reads; default the project's own (a rehearsal gives
+    a scratch copy, so the CLI's `encryptionsalt` never lands in the real stack file).
+    """
     env = {**engine_env(settings), **{k: v for k, v in os.environ.items() if k.startswith("PULUMI_CONFIG_")}}
     env.update(extra_env or {})
+    # The engine starts providers in the program directory (`main` of the Pulumi.yaml the CLI reads).
+    cli = cli_project or CliProject(settings.project.root, settings.project.stack_config_dir, settings.project.main)
     workspace = StackConfigDirWorkspace(
-        settings.project.stack_config_dir,
-        work_dir=str(settings.project.root),
-        program=inline_program(settings, service_endpoints),
+        cli.stack_config_dir,
+        work_dir=str(cli.work_dir),
+        program=inline_program(settings, cli.provider_dir, service_endpoints),
         env_vars=env,
         secrets_provider=settings.secrets_provider,
     )

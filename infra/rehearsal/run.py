@@ -24,7 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from infra.engine.settings import EngineSettings
+from infra.engine.workspace import CliProject
 from infra.rehearsal.gcp_provider import FAULTS_ENV, STATE_ENV, VERTEX_API_ENV
 from infra.rehearsal.http_server import LoopbackServer
 from infra.rehearsal.kfp_registry_server import KfpRegistryServer
@@ -120,6 +123,25 @@ def rehearsal_env(state_dir: Path, clouds: LoopbackClouds, faults: list[dict[str
     return env
 
 
+def scratch_cli_project(settings: EngineSettings, scratch: Path) -> CliProject:
+    """A Pulumi.yaml and stack file for the CLI in `scratch`: the same project and config, so the rehearsal's
+    backend salt is written there, never into the project's stack file (kept across runs of a state dir)."""
+    document = yaml.safe_load((settings.project.root / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+    document.pop("main", None)
+    document.pop("backend", None)
+    document["stackConfigDir"] = "environments"
+    stacks = scratch / "environments"
+    stacks.mkdir(parents=True, exist_ok=True)
+    (scratch / "Pulumi.yaml").write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    target = stacks / settings.project.stack_file(settings.stack).name
+    kept = yaml.safe_load(target.read_text(encoding="utf-8")) if target.is_file() else None
+    stack_doc = yaml.safe_load(settings.project.stack_file(settings.stack).read_text(encoding="utf-8")) or {}
+    if isinstance(kept, dict) and "encryptionsalt" in kept and "encryptionsalt" not in stack_doc:
+        stack_doc["encryptionsalt"] = kept["encryptionsalt"]
+    target.write_text(yaml.safe_dump(stack_doc, sort_keys=False), encoding="utf-8")
+    return CliProject(scratch, stacks, scratch)
+
+
 def _plain_output(value: Any, secret: bool) -> Any:
     return "[secret]" if secret else value
 
@@ -156,7 +178,7 @@ def rehearse(
                 clouds_hook(clouds)
             env = rehearsal_env(root, clouds, faults)
             packs = [str(write_policy_launcher(root / "bin", policy_pack, settings.stack))] if policy_pack else None
-            stack = open_stack(local, env, clouds.endpoints)
+            stack = open_stack(local, env, clouds.endpoints, scratch_cli_project(settings, root / "project"))
             events: list[Any] = []
             kwargs: dict[str, Any] = {"on_event": events.append, "on_output": on_output or (lambda _line: None)}
             try:
