@@ -255,3 +255,67 @@ def test_other_lists_of_named_items_replace() -> None:
     assert deep_merge(base, {"observability": {"channels": [{"name": "b"}]}}) == {
         "observability": {"channels": [{"name": "b"}]}
     }
+
+
+def test_merged_models_are_blamed_on_their_own_file_and_index(tmp_path: Path) -> None:
+    """Merged by name, the stack's item 1 may be merged item 0: a message names the index in the file."""
+    stack = {**VALID, "serving": {"models": [
+        {"name": "summarizer", "min_replicas": 0},
+        {"name": "assistant", "logging_sampling_rate": 2},
+    ]}}
+    found = problems(tmp_path, stack)
+    prefix = "Pulumi.dev.yaml: config.genai-mlops:environment.serving.models"
+    assert any(m.startswith(f"{prefix}[1].logging_sampling_rate: Input should be less than or equal to 1")
+               for m in found)
+    assert any(m.startswith(f"{prefix}[0].min_replicas: Input should be greater than or equal to 1") for m in found)
+
+
+def test_a_defaults_value_is_blamed_on_defaults_at_its_index(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {**VALID, "serving": {"models": [{"name": "summarizer"}, {"name": "assistant"}]}})
+    defaults = project / "environments" / "defaults.yaml"
+    defaults.write_text(defaults.read_text().replace("logging_sampling_rate: 1.0", "logging_sampling_rate: 1.5"))
+    with pytest.raises(UserInputError) as caught:
+        load_environment("dev", project)
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.key_path) == (str(defaults), "serving.models[0].logging_sampling_rate")
+
+
+def test_an_evaluation_gate_metric_typo_is_refused(tmp_path: Path) -> None:
+    stack = {**VALID, "release": {"evaluation_gates": {"groundness": {"min": 0.9}}}}
+    assert problems(tmp_path, stack) == [
+        "Pulumi.dev.yaml: config.genai-mlops:environment.release.evaluation_gates.groundness: 'groundness' is not a "
+        "metric the evaluation pipeline reports; did you mean 'groundedness'? (metrics: groundedness, toxicity, "
+        "relevance, fluency)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "key_path", "message"),
+    [
+        ({"encryption": {"rotation_days": "30"}}, "encryption.rotation_days",
+         "expected a whole number, found '30' (text); write 30 without quotes (quoted values are text)"),
+        ({"protection": {"force_destroy": "off"}}, "protection.force_destroy",
+         "expected true or false, found 'off' (text); write false without quotes (YAML 1.2 reads yes/no/on/off as "
+         "words, like the Pulumi engine)"),
+        ({"encryption": {"cmek": 1}}, "encryption.cmek", "expected true or false, found 1 (a number)"),
+        ({"app": 42}, "app", "expected text, found 42 (a number); quote it to keep it text: '42'"),
+        ({"serving": {"models": [{"name": "assistant", "min_replicas": 1.0}]}}, "serving.models[0].min_replicas",
+         "expected a whole number, found 1.0 (a number); write 1"),
+        ({"serving": {"models": ["assistant"]}}, "serving.models[0]",
+         "expected a mapping (key: value lines), found 'assistant' (text)"),
+        ({"release": {"promote_from": "dev"}}, "release.promote_from",
+         "found 'dev', the environment itself; name the environment releases come from (none) or remove the key"),
+    ],
+)
+def test_no_silent_coercion(tmp_path: Path, change: dict[str, Any], key_path: str, message: str) -> None:
+    assert problems(tmp_path, {**VALID, **change}) == [
+        f"Pulumi.dev.yaml: config.genai-mlops:environment.{key_path}: {message}"
+    ]
+
+
+def test_removing_a_model_defaults_lacks_is_refused(tmp_path: Path) -> None:
+    stack = {**VALID, "serving": {"models": [{"name": "asistant", "remove": True}]}}
+    assert problems(tmp_path, stack) == [
+        "Pulumi.dev.yaml: config.genai-mlops:environment.serving.models[0].name: `remove: true` names 'asistant', "
+        "which defaults.yaml does not define; did you mean 'assistant'? (defined: assistant)"
+    ]

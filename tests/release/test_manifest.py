@@ -380,3 +380,55 @@ def test_missing_manifest_is_reported_or_absent(tmp_path: Path, dev) -> None:
         load_manifest("dev", dev, tmp_path)
     assert caught.value.problems[0].file == str(tmp_path / "environments" / "release.dev.yaml")
     assert "no release manifest for environment 'dev'" in caught.value.problems[0].message
+
+
+def test_pipeline_names_are_the_catalogs() -> None:
+    from infra.release.manifest import PIPELINE_NAMES
+    from pipelines.catalog import PIPELINES
+
+    assert tuple(PIPELINES) == PIPELINE_NAMES
+
+
+def test_a_pipeline_name_typo_is_named_with_a_suggestion(dev) -> None:
+    document = copy.deepcopy(valid_document())
+    document["pipelines"]["tunning"] = document["pipelines"].pop("tuning")
+    assert problems_of(document, dev) == [
+        "environments/release.dev.yaml: pipelines.tunning: 'tunning' is not a pipeline of this project; did you "
+        "mean 'tuning'? (pipelines: tuning, evaluation)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("qa", "found 'qa', which is not another environment of this project (environments: staging, prod)"),
+        ("dev", "found 'dev' (the environment itself), which is not another environment of this project "
+                "(environments: staging, prod)"),
+        ("stagin", "found 'stagin', which is not another environment of this project; did you mean 'staging'? "
+                   "(environments: staging, prod)"),
+    ],
+)
+def test_promoted_from_names_another_environment(dev, source: str, expected: str) -> None:
+    assert problems_of(with_change("provenance.promoted_from", source), dev) == [
+        f"environments/release.dev.yaml: provenance.promoted_from: {expected}"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        ("models.assistant.deployment.min_replicas", "1",
+         "expected a whole number, found '1' (text); write 1 without quotes (quoted values are text)"),
+        ("pipelines.tuning.schedule.paused", "no",
+         "expected true or false, found 'no' (text); write false without quotes (YAML 1.2 reads yes/no/on/off as "
+         "words, like the Pulumi engine)"),
+        ("evaluation.metrics.groundedness", "0.9", "expected a number, found '0.9' (text); write 0.9 without quotes"),
+        ("provenance.promoted_at", 1764061920,
+         "expected an ISO 8601 timestamp with a time zone, e.g. '2026-11-26T03:00:00Z'; found 1764061920"),
+        ("models.assistant.deployment.max_replicas", 2**31,
+         "Input should be less than or equal to 2147483647; found 2147483648"),
+    ],
+)
+def test_types_are_strict(dev, path: str, value: Any, expected: str) -> None:
+    (message,) = problems_of(with_change(path, value), dev)
+    assert message.startswith(f"environments/release.dev.yaml: {path}: {expected}"), message
