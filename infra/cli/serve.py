@@ -34,8 +34,8 @@ def endpoint_resource(cfg: EnvironmentConfig) -> str:
     model = cfg.serving.gateway_model
     if model is None:
         raise UserInputError.single(
-            "environments", "serving.gateway", f"environment {cfg.name!r} has no gateway: it serves no model or "
-            "serving.gateway.enabled is false", summary="nothing to serve",
+            f"environments/Pulumi.{cfg.name}.yaml", "serving.gateway", f"environment {cfg.name!r} has no gateway: "
+            "it serves no model or serving.gateway.enabled is false", summary="nothing to serve",
         )
     return f"projects/{cfg.project.id}/locations/{cfg.region}/endpoints/{endpoint_id(cfg.prefix, model)}"
 

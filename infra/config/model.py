@@ -264,6 +264,7 @@ class GatewayConfig(Strict):
     )
     """What the gateway answers when every other stage failed."""
     breaker: BreakerConfig = Field(default_factory=BreakerConfig)
+    """The circuit breaker in front of the model (both model stages while no canary runs)."""
     fallback_alert_share: Fraction = 0.05
     """Share of answers not from the model (previous, rules, canned) above which the fallback alert fires."""
 
