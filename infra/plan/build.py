@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infra.cost import CostChange, cost_change
 from infra.diff import StackDiff, diff_snapshots
 from infra.diff.danger import Danger, dangers, home_project
 from infra.diff.gitref import (
@@ -50,6 +51,7 @@ class EnvPlan:
     base_document: dict[str, Any] | None = None
     deleted: bool = False
     """The stack file is gone: the diff deletes the whole environment."""
+    cost: CostChange | None = None
 
 
 @dataclass
@@ -108,6 +110,14 @@ def choose_base(project_dir: Path, base: str | None) -> BaseChoice:
 def _no_resources(stack: str, base: dict[str, Any]) -> dict[str, Any]:
     """The snapshot of a stack whose stack file is gone: nothing left (what applying it would leave)."""
     return {"version": 1, "project": base.get("project", ""), "stack": stack, "resources": [], "outputs": {}}
+
+
+def _cost(head: dict[str, Any], base: dict[str, Any] | None, notes: list[str]) -> CostChange | None:
+    try:
+        return cost_change(head, base)
+    except UserInputError as exc:
+        notes.append(f"cost not estimated: {exc.problems[0].render() if exc.problems else exc.summary}")
+        return None
 
 
 def build_plan(
@@ -176,7 +186,8 @@ def build_plan(
                               head_label=f"{stack} (working tree)")
         base_doc = base_docs.get(stack)
         env_plans.append(EnvPlan(stack, result.document, diff, policy, notes,
-                                 dangers(diff, home_project(result.document)), base_doc))
+                                 dangers(diff, home_project(result.document)), base_doc,
+                                 cost=_cost(result.document, base_doc, notes)))
     for stack in deleted:
         base_doc = base_docs[stack]
         assert base_doc is not None
@@ -185,6 +196,8 @@ def build_plan(
         note = (f"the stack file of {stack} was deleted: applying {stack} now would delete every resource of "
                 "the environment (run `pulumi destroy` deliberately instead, or restore the file)")
         policy = PolicyOutcome(False, note="not checked: the stack file was deleted")
-        env_plans.append(EnvPlan(stack, _no_resources(stack, base_doc), diff, policy, [note],
-                                 dangers(diff, home_project(base_doc)), base_doc, deleted=True))
+        notes = [note]
+        env_plans.append(EnvPlan(stack, _no_resources(stack, base_doc), diff, policy, notes,
+                                 dangers(diff, home_project(base_doc)), base_doc, deleted=True,
+                                 cost=_cost(_no_resources(stack, base_doc), base_doc, notes)))
     return Plan(choice.label, env_plans, acknowledgements)

@@ -56,7 +56,7 @@ def _money(value: float) -> str:
 
 
 def _cost_cell(env: EnvPlan) -> str:
-    cost = getattr(env, "cost", None)
+    cost = env.cost
     if cost is None:
         return "-"
     low, high = cost.delta_usd

@@ -76,6 +76,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             {
                 **diff_json(env.diff),
                 "deleted": env.deleted,
+                "cost": env.cost.to_json() if env.cost else None,
                 "notes": env.notes,
                 "policy": {"available": env.policy.available, "mandatory": env.policy.mandatory,
                            "advisory": env.policy.advisory, "exemptions": env.policy.exemptions,

@@ -1,0 +1,62 @@
+"""`mlops cost --env ENV [--base REF] [--format text|json]`: monthly cost of an environment and of the change.
+
+The base defaults to the plan's (merge-base with the default branch); JSON is the pinned shape
+`{env, monthly_usd{min,max}, delta_usd{min,max}, items[{urn, type, monthly_usd_min, monthly_usd_max, basis}]}`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from infra.cli.synth import ProjectDirOption
+
+
+class CostFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def cost(
+        env: Annotated[str, typer.Option("--env", "-e", help="Environment to estimate.")],
+        base: Annotated[
+            str | None, typer.Option("--base", help="Git ref the change is measured against (default: the "
+                                     "merge-base with the default branch).")
+        ] = None,
+        fmt: Annotated[CostFormat, typer.Option("--format", "-f", help="text or json.")] = CostFormat.TEXT,
+        project_dir: ProjectDirOption = None,
+    ) -> None:
+        """Estimate ENV's monthly cost (min..max) and how much the change adds or saves."""
+        import sys
+
+        from infra.cost import cost_change
+        from infra.cost.estimate import PRICES_FILE, load_prices
+        from infra.diff.sources import synth_at_ref
+        from infra.fsutil import canonical_json
+        from infra.plan import choose_base
+        from infra.synth import default_project_dir, synth_stack
+
+        root = Path(project_dir or default_project_dir()).resolve()
+        head = synth_stack(env, root)
+        choice = choose_base(root, base)
+        base_doc = synth_at_ref([env], choice.ref, root)[env] if choice.ref else None
+        change = cost_change(head, base_doc)
+        if fmt is CostFormat.JSON:
+            sys.stdout.write(canonical_json(change.to_json()))
+            return
+        prices = load_prices()
+        low, high = change.head.monthly_usd
+        delta_low, delta_high = change.delta_usd
+        lines = [f"monthly cost of {env}: ${low:,.2f} .. ${high:,.2f}",
+                 f"change against {choice.label}: {delta_low:+,.2f} .. {delta_high:+,.2f} USD/month"]
+        for item in sorted(change.head.items, key=lambda i: -i.monthly_usd_max):
+            lines.append(f"  {item.monthly_usd_min:>10,.2f} .. {item.monthly_usd_max:>10,.2f}  "
+                         f"{item.urn.rsplit('::', 1)[-1]}: {item.basis}")
+        lines.append(f"prices: {PRICES_FILE.name} as of {prices['as_of']} (list prices; sources in the file); "
+                     "not priced: requests, logging, egress, pipeline runs")
+        sys.stdout.write("\n".join(lines) + "\n")
