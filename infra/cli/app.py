@@ -28,6 +28,8 @@ def _register_commands() -> None:
 
     for module in (validate, synth, check, diff, release, pipelines, plan, engine, rehearse, serve):
         module.register(app)
+    from infra.cli import cost  # the cost estimator
+    cost.register(app)
 
 
 @app.callback()
