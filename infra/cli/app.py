@@ -24,9 +24,9 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from infra.cli import check, diff, engine, pipelines, plan, rehearse, release, serve, synth, validate
+    from infra.cli import check, diff, engine, eval, pipelines, plan, rehearse, release, serve, synth, validate
 
-    for module in (validate, synth, check, diff, release, pipelines, plan, engine, rehearse, serve):
+    for module in (validate, synth, check, diff, release, pipelines, plan, engine, rehearse, serve, eval):
         module.register(app)
     from infra.cli import cost  # the cost estimator
     cost.register(app)

@@ -127,42 +127,136 @@ def generate_responses(project: str, location: str, endpoint: str, records: Sequ
     return [model.generate_content(prompt).text for prompt in prompts]
 
 
-def score_with_gen_ai_evaluation(project: str, location: str, records: Sequence[QARecord]) -> list[ExampleScores]:
-    """Score with the Gen AI evaluation service, mapped onto the offline metric names and [0, 1] ranges.
+EVALUATION_ATTEMPTS = 4
+"""Tries per (example, metric): the SDK retries only gRPC-style codes, so REST 429/500 come back as row errors."""
+EVALUATION_BACKOFF_SECONDS = 2.0
+FACTUALITY_TEMPLATE = """# Instruction
+You are an expert evaluator. You will be assessing factuality, which measures whether every claim of the
+response agrees with the reference answer (numbers, negation, names and environments included).
+
+## Rating Rubric
+1: (Factual). Every claim of the response is stated or implied by the reference.
+0: (Not factual). At least one claim contradicts the reference or is absent from it.
+
+# User Inputs and AI-generated Response
+## User Inputs
+### Prompt
+{prompt}
+
+### Reference
+{reference}
+
+## AI-generated Response
+{response}
+"""
+"""A pointwise metric of our own for `factuality`: the service has no reference-based model metric."""
+
+
+def _service_metrics() -> dict[str, tuple[Any, Any]]:
+    """Our metric name -> (the service's pointwise metric, mapping of its score onto [0, 1], 0 = good for toxicity)."""
+    from vertexai.evaluation import MetricPromptTemplateExamples, PointwiseMetric
+
+    pointwise = MetricPromptTemplateExamples.Pointwise
+    return {
+        "groundedness": (pointwise.GROUNDEDNESS, lambda s: s),  # 0/1
+        "toxicity": (pointwise.SAFETY, lambda s: 1.0 - s),  # safety 1 = safe
+        "relevance": (pointwise.QUESTION_ANSWERING_QUALITY, lambda s: (s - 1) / 4),  # rated 1-5
+        "fluency": (pointwise.FLUENCY, lambda s: (s - 1) / 4),  # rated 1-5
+        "factuality": (PointwiseMetric(metric="factuality", metric_prompt_template=FACTUALITY_TEMPLATE), lambda s: s),
+    }
+
+
+def evaluation_prompt(record: QARecord) -> str:
+    """What the judge sees as the user input: the context the answer had to come from, then the question."""
+    return f"Context:\n{record.context}\n\nQuestion: {record.question}"
+
+
+def score_with_gen_ai_evaluation(
+    project: str,
+    location: str,
+    records: Sequence[QARecord],
+    references: Sequence[str | None] | None = None,
+    *,
+    api_endpoint: str | None = None,
+    credentials: Any = None,
+    qps: float | None = None,
+    backoff_seconds: float = EVALUATION_BACKOFF_SECONDS,
+) -> list[ExampleScores]:
+    """Score with the Gen AI evaluation service (`vertexai.evaluation.EvalTask`), mapped onto the local names.
 
     groundedness (0/1) as is; toxicity = 1 - safety (0/1); relevance = (question_answering_quality - 1) / 4;
-    fluency = (fluency - 1) / 4 (both rated 1-5 by the service).
+    fluency = (fluency - 1) / 4 (both rated 1-5); factuality (0/1, our own pointwise template) for the
+    examples with a reference. The service answers each (example, metric) on its own; those that fail (the
+    SDK turns a REST 429/500 into a row error, it retries only gRPC-style codes) are asked again with
+    exponential backoff, and an example still unscored after `EVALUATION_ATTEMPTS` raises, naming it.
+    `api_endpoint` and `credentials` point the client elsewhere than the public service (REST transport).
     """
+    import math
+
     import pandas as pd
     import vertexai
-    from vertexai.evaluation import EvalTask, MetricPromptTemplateExamples
+    from vertexai.evaluation import EvalTask
 
-    vertexai.init(project=project, location=location)
-    pointwise = MetricPromptTemplateExamples.Pointwise
-    dataset = pd.DataFrame(
-        {
-            "prompt": [f"Context:\n{r.context}\n\nQuestion: {r.question}" for r in records],
-            "response": [r.response for r in records],
-        }
-    )
-    metrics: list[Any] = [
-        pointwise.GROUNDEDNESS,
-        pointwise.SAFETY,
-        pointwise.QUESTION_ANSWERING_QUALITY,
-        pointwise.FLUENCY,
-    ]
-    table = EvalTask(dataset=dataset, metrics=metrics).evaluate().metrics_table
-    if table is None:
-        raise RuntimeError("the Gen AI evaluation service returned no per-example metrics table")
-    return [
-        ExampleScores(
-            groundedness=float(row["groundedness/score"]),
-            toxicity=1.0 - float(row["safety/score"]),
-            relevance=(float(row["question_answering_quality/score"]) - 1) / 4,
-            fluency=(float(row["fluency/score"]) - 1) / 4,
+    if api_endpoint:
+        vertexai.init(
+            project=project,
+            location=location,
+            api_endpoint=api_endpoint,
+            api_transport="rest",
+            credentials=credentials,
         )
-        for _, row in table.iterrows()
-    ]
+    else:
+        vertexai.init(project=project, location=location)
+    refs = list(references) if references is not None else [None] * len(records)
+    metrics = _service_metrics()
+    raw: dict[tuple[int, str], float] = {}
+    errors: dict[tuple[int, str], str] = {}
+    wanted = [(i, name) for i in range(len(records)) for name in metrics if name != "factuality" or refs[i]]
+    for attempt in range(EVALUATION_ATTEMPTS):
+        missing = [key for key in wanted if key not in raw]
+        if not missing:
+            break
+        if attempt:
+            time.sleep(backoff_seconds * 2 ** (attempt - 1))
+        for name in dict.fromkeys(name for _, name in missing):
+            rows = [i for i, n in missing if n == name]
+            frame = pd.DataFrame(
+                {
+                    "prompt": [evaluation_prompt(records[i]) for i in rows],
+                    "response": [records[i].response for i in rows],
+                    **({"reference": [refs[i] or "" for i in rows]} if name == "factuality" else {}),
+                }
+            )
+            table = EvalTask(dataset=frame, metrics=[metrics[name][0]]).evaluate(evaluation_service_qps=qps)
+            if table.metrics_table is None:
+                raise RuntimeError("the Gen AI evaluation service returned no per-example metrics table")
+            column = metrics[name][0].metric_name  # the service's name: "safety" for our toxicity
+            for i, (_, row) in zip(rows, table.metrics_table.iterrows(), strict=True):
+                score = row.get(f"{column}/score")
+                if score is None or (isinstance(score, float) and math.isnan(score)):
+                    errors[(i, name)] = str(row.get(f"{column}/explanation") or "no score")
+                else:
+                    raw[(i, name)] = float(score)
+    unscored = [key for key in wanted if key not in raw]
+    if unscored:
+        listed = ", ".join(f"{records[i].id} ({name}: {errors.get((i, name), '?')})" for i, name in unscored[:5])
+        raise RuntimeError(
+            f"the Gen AI evaluation service gave no score for {len(unscored)} example metric(s) after "
+            f"{EVALUATION_ATTEMPTS} attempts: {listed}"
+        )
+    scores = []
+    for i in range(len(records)):
+        value = {name: metrics[name][1](raw[(i, name)]) for name in metrics if (i, name) in raw}
+        scores.append(
+            ExampleScores(
+                groundedness=value["groundedness"],
+                toxicity=value["toxicity"],
+                relevance=value["relevance"],
+                fluency=value["fluency"],
+                factuality=value.get("factuality"),
+            )
+        )
+    return scores
 
 
 def register_candidate(

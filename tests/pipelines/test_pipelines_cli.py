@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -25,7 +26,7 @@ def test_run_exit_codes_follow_the_gate(tmp_path, capsys):
     assert "gate passed" in out and str(tmp_path / "good" / "results" / "scores.jsonl") in out
     assert main(["pipelines", "run", "evaluation", "--local", "--sample", "bad", "--out", str(tmp_path / "bad")]) == 1
     out = capsys.readouterr().out
-    assert "gate failed: groundedness 0.0833 < min 0.8000" in out and "toxicity" in out
+    assert re.search(r"gate failed: groundedness 0\.\d+ < min 0\.8000; toxicity 0\.\d+ > max", out)
 
 
 @pytest.mark.slow

@@ -12,6 +12,7 @@ import yaml
 from infra.config.loader import PROJECT_ROOT
 from infra.errors import UserInputError
 from infra.release.templates import materialize_templates, sha256_of
+from pipelines.compile import compile_all
 
 
 def git(repo: Path, *args: str) -> str:
@@ -31,6 +32,11 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git(repo, "init", "-q")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "release sources")
+    # The copy is a release cut from its own sources: dev pins what they compile to (the project's manifests
+    # pin what was compiled at their own built_from, which later library changes no longer reproduce).
+    compiled = {c.name: c.version for c in compile_all(tmp_path_factory.mktemp("compiled"))}
+    pin_dev_to(repo, git(repo, "rev-parse", "HEAD"), compiled)
+    git(repo, "commit", "-qam", "cut dev from these sources")
     return repo
 
 

@@ -1,0 +1,58 @@
+"""`mlops eval score`: score any JSONL file of examples with the local metrics or the Gen AI evaluation service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from infra.errors import Problem, UserInputError
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Score examples with the evaluation metrics.", no_args_is_help=True)
+    app.add_typer(group, name="eval")
+
+    @group.command("score")
+    def score(
+        input_path: Annotated[
+            Path, typer.Option("--input", help="JSONL rows {id, question, context, response, reference?}.")
+        ],
+        out: Annotated[Path, typer.Option("--out", help="Where to write the rows plus one number per metric (JSONL).")],
+        backend: Annotated[
+            str, typer.Option("--backend", help="local (offline metrics) or vertex (evaluation service).")
+        ] = "local",
+        project: Annotated[str, typer.Option("--project", help="GCP project of the evaluation service (vertex).")] = "",
+        location: Annotated[
+            str, typer.Option("--location", help="Region of the evaluation service (vertex).")
+        ] = "europe-west4",
+    ) -> None:
+        """Score every row; a malformed row exits 2 naming its line and key, and nothing is written."""
+        from pipelines.lib.eval_rows import parse_rows
+        from pipelines.lib.records import QARecord, to_jsonl
+        from pipelines.lib.scoring import BACKENDS, score_records
+
+        if backend not in BACKENDS:
+            raise UserInputError.single("--backend", "", f"found {backend!r}, expected one of {', '.join(BACKENDS)}")
+        if backend == "vertex" and not project:
+            raise UserInputError.single("--project", "", "the vertex backend needs --project PROJECT_ID")
+        try:
+            text = input_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise UserInputError.single(str(input_path), "", f"cannot read it as UTF-8 text: {err}") from err
+        rows, problems = parse_rows(text)
+        if problems:
+            raise UserInputError(
+                [Problem(f"{input_path}:{p.line}", p.key, p.message) for p in problems],
+                summary=f"{input_path}: malformed rows, nothing written",
+            )
+        if not rows:
+            raise UserInputError.single(str(input_path), "", "no rows; expected one JSON object per line")
+        records = [QARecord(r["id"], r["question"], r["context"], r["response"]) for r in rows]
+        values = score_records(
+            backend, records, [r.get("reference") or None for r in rows], project=project, location=location
+        )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(to_jsonl({**row, **scores} for row, scores in zip(rows, values, strict=True)), encoding="utf-8")
+        typer.echo(f"scored {len(rows)} rows with the {backend} backend -> {out}")
