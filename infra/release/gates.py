@@ -1,8 +1,8 @@
 """The four gates a release passes before it enters an environment; each says why it failed.
 
-1. evaluation: the bundle's metrics meet the target environment's `release.evaluation_gates`, and, when the
-   report is a local file, the file matches `evaluation.report_digest` and its metrics are the manifest's
-   (a `gs://` report cannot be fetched offline: the gate says so and judges the recorded metrics).
+1. evaluation: the bundle's metrics meet the target environment's `release.evaluation_gates`, and the report
+   (a local file, or a `gs://` object read with google-cloud-storage) matches `evaluation.report_digest` and
+   its metrics are the manifest's; a report that cannot be read fails the gate with the reason.
 2. policy: the target, synthesized offline with the candidate manifest, has no mandatory policy violation.
 3. lineage: the bundle comes from the environment the target accepts (`release.promote_from`), unchanged
    since it passed that environment's own gates, and is exactly what the source runs (digests and versions).
@@ -105,7 +105,7 @@ METRIC_TOLERANCE = 5e-5
 
 
 def report_file(report: str, project_dir: Path) -> Path | None:
-    """The local file of a report reference, or None for a `gs://` report (not reachable offline)."""
+    """The local file of a report reference, or None for a `gs://` report (read from Cloud Storage)."""
     if report.startswith("gs://"):
         return None
     if report.startswith("file://"):
@@ -114,29 +114,31 @@ def report_file(report: str, project_dir: Path) -> Path | None:
 
 
 def check_report(evaluation: Evaluation, project_dir: Path) -> tuple[list[str], str]:
-    """(failures, note): a local report must exist, match `report_digest` and hold exactly the manifest's metrics."""
+    """(failures, note): the report (a local file, or a `gs://` object fetched from Cloud Storage) must be
+    readable, match `report_digest` and hold exactly the manifest's metrics."""
     path = report_file(evaluation.report, project_dir)
     if path is None:
-        pinned = (
-            f"; report_digest {evaluation.report_digest} recorded, not verified" if evaluation.report_digest else ""
-        )
-        return [], (
-            f"report {evaluation.report} was not fetched (Cloud Storage is not read offline): the metrics above are "
-            f"the manifest's, not checked against the report{pinned}"
-        )
-    if not path.is_file():
+        from infra.release.report_store import ReportUnreadable, read_gcs
+
+        try:
+            data = read_gcs(evaluation.report)
+        except ReportUnreadable as exc:
+            return [f"report {evaluation.report} could not be read ({exc}); the evaluation cannot be verified"], ""
+    elif not path.is_file():
         return [f"report {evaluation.report} not found ({path}); the evaluation cannot be verified"], ""
-    data = path.read_bytes()
+    else:
+        data = path.read_bytes()
     actual = "sha256:" + hashlib.sha256(data).hexdigest()
     if evaluation.report_digest is None:
         return [
-            f"report {evaluation.report} is local but evaluation.report_digest is not set; pin the report with "
+            f"report {evaluation.report} has no evaluation.report_digest; pin the report with "
             f"report_digest: {actual} (after checking it is the evaluation run's report)"
         ], ""
     if evaluation.report_digest != actual:
         return [
             f"report {evaluation.report} does not match evaluation.report_digest ({evaluation.report_digest} "
-            f"recorded, {actual} on disk): the report changed after the release was cut"
+            f"recorded, {actual} {'on disk' if path else 'in Cloud Storage'}): the report changed after the release "
+            "was cut"
         ], ""
     try:
         document = json.loads(data)

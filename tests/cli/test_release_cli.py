@@ -11,6 +11,8 @@ from infra.cli.app import main
 from infra.release.manifest import manifest_path
 from tests.release.release_project import make_project, tree_bytes
 
+pytestmark = pytest.mark.usefixtures("release_reports")  # the fixtures' gs:// reports, on a loopback server
+
 COMMIT = "465d4733e8c2a1f09b7d6e5c4b3a29180f7e6d5c"
 
 

@@ -13,7 +13,7 @@ from infra.release.manifest import manifest_path
 from tests.release.cut_project import IMAGE, SHARED_BUCKET, make_cut_project
 from tests.release.release_project import tree_bytes
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("release_reports")]
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,11 @@ from infra.release.history import History
 from infra.release.manifest import artifact_source_problems, bundle_digest, load_manifest, manifest_path
 from infra.release.promotion import PromotionRequest, promote
 from infra.release.templates import sha256_of
+from tests.fakes.gcs_server import GcsServer
 from tests.release.cut_project import IMAGE, SHARED_BUCKET, git, make_cut_project, write_record
 from tests.release.release_project import tree_bytes
+
+pytestmark = pytest.mark.usefixtures("release_reports")  # the fixtures' gs:// reports, on a loopback server
 
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 
@@ -203,3 +206,20 @@ def test_a_release_id_dev_already_ran_is_refused(project: Path, digests: dict[st
         cut_release(request(record, release="r2026-11-25-1"), project)
     assert "dev already ran release r2026-11-25-1" in str(caught.value)
     assert yaml.safe_load(manifest_path("dev", project).read_text())["release"] == "r2026-11-25-1"
+
+
+def test_a_cloud_storage_report_is_fetched_and_verified(
+    project: Path, digests: dict[str, str], tmp_path: Path, release_reports: GcsServer
+) -> None:
+    record = write_record(tmp_path / "run", digests["tuning"])
+    document = json.loads(record.read_text())
+    uri = f"gs://{SHARED_BUCKET}/evaluation/run-20261201/report.json"
+    data = (tmp_path / "run" / "report.json").read_bytes()
+    release_reports.put(SHARED_BUCKET, "evaluation/run-20261201/report.json", data)
+    document["evaluation"]["report"] = uri
+    record.write_text(json.dumps(document))
+    outcome = cut_release(request(record, dry_run=True), project)
+    assert outcome.status == "would-cut", [g.render() for g in outcome.gates]
+    assert f"report {uri} verified: digest {document['evaluation']['report_digest']}" in outcome.gates[1].render()
+    release_reports.put(SHARED_BUCKET, "evaluation/run-20261201/report.json", b'{"metrics": {}}')
+    assert cut_release(request(record, dry_run=True), project).failed[0].gate == "evaluation"

@@ -9,6 +9,7 @@ the engine drives them, state kept between runs). Promotions use the real gates,
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,8 +32,11 @@ from infra.release.promotion import (
 from infra.release.providers.retry import RetriesExhausted, RetryPolicy
 from infra.rehearsal.kfp_registry_server import KfpRegistryServer
 from infra.rehearsal.vertex_server import SCHEDULE_ACTIVE, SCHEDULE_PAUSED, VertexServer
+from tests.conftest import REPORTS
 from tests.release.apply_harness import StackState, Step, apply
 from tests.release.release_project import make_project
+
+pytestmark = pytest.mark.usefixtures("release_reports")  # the fixtures' gs:// reports, on a loopback server
 
 FAST = RetryPolicy(max_attempts=4, base_delay=0.005, max_delay=0.02, call_timeout=0.5, operation_timeout=10)
 ENDPOINT_IDS = {"dev": "1001", "staging": "2001", "prod": "3001"}
@@ -126,6 +130,9 @@ def cut_release(project: Path, release: str, image_hex: str, digests: dict[str, 
     model["serving_image"] = IMAGE + image_hex
     model["description"] = f"Assistant of release {release}."
     document["evaluation"]["report"] = f"gs://acme-genai-dev-pipeline-root/evaluation/{release}/report.json"
+    report = (REPORTS / "acme-genai-dev-pipeline-root" / "evaluation" / release / "report.json").read_bytes()
+    document["evaluation"]["report_digest"] = "sha256:" + hashlib.sha256(report).hexdigest()
+    document["evaluation"]["metrics"] = json.loads(report)["metrics"]
     document["provenance"]["promoted_at"] = datetime.now(UTC).isoformat()
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
 

@@ -30,15 +30,17 @@ from infra.release.promotion import (
     promote,
     rollback,
 )
+from infra.release.templates import sha256_of
+from tests.fakes.gcs_server import GcsServer
 from tests.release.release_project import BROKEN_PROGRAM, add_stack_config, make_project, tree_bytes
 
 COMMIT = "465d4733e8c2a1f09b7d6e5c4b3a29180f7e6d5c"
 NOW = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
 SKIP = "policy gate covered by its own tests"
-NOT_FETCHED = (
-    "report gs://acme-genai-dev-pipeline-root/evaluation/r2026-11-25-1/report.json was not fetched (Cloud Storage "
-    "is not read offline): the metrics above are the manifest's, not checked against the report"
-)
+DEV_REPORT = "gs://acme-genai-dev-pipeline-root/evaluation/r2026-11-25-1/report.json"
+DEV_REPORT_DIGEST = "sha256:3fdbaacd835ad98f3236aa01e27616ddde6bc921afd085cb5e75e1c997069145"
+VERIFIED = f"report {DEV_REPORT} verified: digest {DEV_REPORT_DIGEST}, metrics equal the manifest's"
+pytestmark = pytest.mark.usefixtures("release_reports")  # the fixtures' gs:// reports, on a loopback server
 
 
 def request(source: str, target: str, **extra: object) -> PromotionRequest:
@@ -141,7 +143,8 @@ def test_evaluation_below_the_targets_bounds_blocks_and_changes_nothing(project:
     assert reasons(outcome, "evaluation") == (
         "groundedness 0.6100 is below staging's minimum 0.8000",
         "toxicity 0.0200 is above staging's maximum 0.0000",
-        NOT_FETCHED,
+        f"evaluation.metrics differ from the report {DEV_REPORT}: groundedness: manifest 0.61, report 0.9134; "
+        "toxicity: manifest 0.02, report 0.0",
     )
     assert tree_bytes(project) == snapshot
 
@@ -154,17 +157,24 @@ def test_evaluation_without_a_bounded_metric_blocks(project: Path) -> None:
         "metric 'fluency' is required by staging's gates but missing from the evaluation "
         "(gs://acme-genai-dev-pipeline-root/evaluation/r2026-11-25-1/report.json); metrics present: "
         "groundedness, relevance, toxicity",
-        NOT_FETCHED,
+        f"evaluation.metrics differ from the report {DEV_REPORT}: fluency: manifest missing, report 0.8862",
     )
 
 
-def test_prod_bounds_are_stricter_than_stagings(project: Path) -> None:
+def test_prod_bounds_are_stricter_than_stagings(project: Path, release_reports: GcsServer) -> None:
     # 0.82 passes staging's 0.80 but not prod's 0.85 (Pulumi.prod.yaml release.evaluation_gates).
+    data = json.dumps({"metrics": {**DEV_METRICS, "groundedness": 0.82}, "passed": True}).encode()
+    release_reports.put("acme-genai-releases", "evaluation/r2026-11-25-1/report.json", data)
+    report, digest = "gs://acme-genai-releases/evaluation/r2026-11-25-1/report.json", sha256_of(data)
+    edit_manifest(project, "dev", lambda d: d["evaluation"].update(report=report, report_digest=digest))
     edit_manifest(project, "dev", lambda d: d["evaluation"]["metrics"].update(groundedness=0.82))
     assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
     outcome = promote(request("staging", "prod", approve_by="lee@acme.example"), project)
     assert outcome.status == "blocked"
-    assert reasons(outcome, "evaluation") == ("groundedness 0.8200 is below prod's minimum 0.8500", NOT_FETCHED)
+    assert reasons(outcome, "evaluation") == (
+        "groundedness 0.8200 is below prod's minimum 0.8500",
+        f"report {report} verified: digest {digest}, metrics equal the manifest's",
+    )
 
 
 DEV_METRICS = {"groundedness": 0.9134, "toxicity": 0.0, "relevance": 0.8431, "fluency": 0.8862}
@@ -251,18 +261,39 @@ def test_a_local_report_must_exist_and_be_pinned(project: Path) -> None:
     use_report(project, "reports/unpinned.json", None)
     unpinned = promote(request("dev", "staging", skip_policy_check=SKIP), project)
     assert reasons(unpinned, "evaluation") == (
-        "report reports/unpinned.json is local but evaluation.report_digest is not set; pin the report with "
+        "report reports/unpinned.json has no evaluation.report_digest; pin the report with "
         f"report_digest: {digest} (after checking it is the evaluation run's report)",
     )
 
 
-def test_a_cloud_storage_report_is_not_fetched_and_says_so(project: Path) -> None:
-    edit_manifest(project, "dev", lambda d: d["evaluation"].update(report_digest="sha256:" + "a" * 64))
+def test_a_cloud_storage_report_is_read_and_verified(project: Path) -> None:
     outcome = promote(request("dev", "staging", skip_policy_check=SKIP, dry_run=True), project)
     assert outcome.status == "would-promote"
-    assert (
-        reasons(outcome, "evaluation")[1] == NOT_FETCHED + f"; report_digest sha256:{'a' * 64} recorded, not verified"
+    assert reasons(outcome, "evaluation")[1] == VERIFIED
+
+
+def test_a_cloud_storage_report_that_differs_from_its_digest_blocks(project: Path) -> None:
+    edit_manifest(project, "dev", lambda d: d["evaluation"].update(report_digest="sha256:" + "a" * 64))
+    outcome = promote(request("dev", "staging", skip_policy_check=SKIP, dry_run=True), project)
+    assert outcome.status == "blocked"
+    assert reasons(outcome, "evaluation") == (
+        f"report {DEV_REPORT} does not match evaluation.report_digest (sha256:{'a' * 64} recorded, "
+        f"{DEV_REPORT_DIGEST} in Cloud Storage): the report changed after the release was cut",
     )
+
+
+def test_a_cloud_storage_report_that_cannot_be_read_blocks_with_the_reason(
+    project: Path, release_reports: GcsServer
+) -> None:
+    release_reports.objects.clear()
+    outcome = promote(request("dev", "staging", skip_policy_check=SKIP, dry_run=True), project)
+    assert outcome.status == "blocked"
+    [reason] = reasons(outcome, "evaluation")
+    assert reason.startswith(f"report {DEV_REPORT} could not be read (NotFound: 404 GET ")
+    assert reason.endswith("the evaluation cannot be verified")
+    release_reports.faults.fail(403, match="report.json")
+    forbidden = promote(request("dev", "staging", skip_policy_check=SKIP, dry_run=True), project)
+    assert "could not be read (Forbidden: 403 GET " in reasons(forbidden, "evaluation")[0]
 
 
 # --- gate 2: policy -----------------------------------------------------------------------------------------------

@@ -1,0 +1,34 @@
+"""Shared fixtures: the release fixtures' evaluation reports, served by a loopback Cloud Storage server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.gcs_server import GcsServer
+
+REPORTS = Path(__file__).resolve().parent / "release" / "fixtures" / "gcs"
+"""`<bucket>/<object name>` of every report the release fixture manifests name."""
+
+
+@pytest.fixture(scope="session")
+def gcs_server() -> Iterator[GcsServer]:
+    server = GcsServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def release_reports(gcs_server: GcsServer, monkeypatch: pytest.MonkeyPatch) -> GcsServer:
+    """The fixture manifests' `gs://` reports, readable through google-cloud-storage (STORAGE_EMULATOR_HOST)."""
+    gcs_server.objects.clear()
+    for path in sorted(p for p in REPORTS.rglob("*") if p.is_file()):
+        bucket, name = path.relative_to(REPORTS).as_posix().split("/", 1)
+        gcs_server.put(bucket, name, path.read_bytes())
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_server.base_url)
+    return gcs_server
