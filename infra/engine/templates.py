@@ -8,14 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from infra.config.loader import load_environment
 from infra.engine.settings import EngineSettings
-from infra.release.manifest import manifest_path
-from infra.release.templates import materialize_templates
+from infra.release.manifest import find_manifest, manifest_path
+from infra.release.templates import materialize_templates, sha256_of
 
 
 def prepare_templates(settings: EngineSettings, on_output: Callable[[str], None] | None = None) -> None:
-    """Write the pinned templates (nothing to do for an environment without a manifest)."""
-    if not manifest_path(settings.stack, settings.project.root).is_file():
+    """Write the pinned templates; nothing to do without a manifest or when every file already matches."""
+    root = settings.project.root
+    if not manifest_path(settings.stack, root).is_file():
+        return
+    manifest = find_manifest(settings.stack, load_environment(settings.stack, root), root)
+    if manifest is not None and all(
+        (root / spec.compiled).is_file() and sha256_of((root / spec.compiled).read_bytes()) == spec.digest
+        for spec in manifest.pipelines.values()
+    ):
         return
     for template in materialize_templates(settings.stack, settings.project.root):
         if on_output is not None:

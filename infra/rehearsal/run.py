@@ -51,6 +51,8 @@ class Rehearsal:
     policy: dict[str, int] = field(default_factory=lambda: {"mandatory": 0, "advisory": 0})
     outputs: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    resources: list[dict[str, Any]] = field(default_factory=list)
+    """The stack's state after the run (`pulumi stack export` resources), for tests and reviews."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -192,6 +194,7 @@ def rehearse(
             except auto.errors.CommandError as exc:
                 result.error = _failure(events) or str(exc).strip().splitlines()[-1]
             _collect(result, events, operation)
+            result.resources = list(stack.export_stack().deployment.get("resources") or [])
         finally:
             clouds.stop()
     return result
@@ -201,7 +204,7 @@ def _collect(result: Rehearsal, events: list[Any], operation: str) -> None:
     """Steps (completed ones for up/destroy, planned ones for preview), policy findings, the change summary."""
     for event in events:
         step = event.res_outputs_event if operation != "preview" else event.resource_pre_event
-        if step is not None and step.metadata.type != "pulumi:pulumi:Stack":
+        if step is not None:
             meta = step.metadata
             result.steps.append({"op": str(meta.op.value), "urn": meta.urn, "type": meta.type})
         if event.policy_event is not None:
