@@ -154,7 +154,8 @@ def register(app: typer.Typer) -> None:
             return
         saved = f"; previous manifest kept at {outcome.history_path}" if outcome.history_path else ""
         out.print(
-            f"promoted release {outcome.candidate.release} {source} -> {target}: wrote {outcome.manifest_path}{saved}",
+            f"promoted release {outcome.candidate.release} {source} -> {target}: wrote {outcome.manifest_path}{saved}; "
+            f"release record {outcome.record_path}",
             markup=False,
         )
 
@@ -184,7 +185,7 @@ def register(app: typer.Typer) -> None:
         out.print(outcome.diff, markup=False, end="")
         out.print(
             f"rolled back {env}: {outcome.replaced_release} -> {outcome.restored_release}; "
-            f"replaced manifest archived at {outcome.archived_path}",
+            f"replaced manifest archived at {outcome.archived_path}; release record {outcome.record_path}",
             markup=False,
         )
 
@@ -240,7 +241,9 @@ def register(app: typer.Typer) -> None:
             return
         saved = f"; previous manifest kept at {outcome.history_path}" if outcome.history_path else ""
         out.print(
-            f"cut release {outcome.candidate.release} into {env}: wrote {outcome.manifest_path}{saved}", markup=False
+            f"cut release {outcome.candidate.release} into {env}: wrote {outcome.manifest_path}{saved}; "
+            f"release record {outcome.record_path}",
+            markup=False,
         )
 
     canary_group = typer.Typer(
@@ -252,6 +255,7 @@ def register(app: typer.Typer) -> None:
     @canary_group.command("finish")
     def canary_finish(
         env: Annotated[str, typer.Option("--env", "-e", help="Environment whose canary ends.")],
+        by: By = None,
         project_dir: ProjectDir = None,
     ) -> None:
         """Move all traffic to the release's new model versions and drop the previous ones; print the diff.
@@ -267,7 +271,7 @@ def register(app: typer.Typer) -> None:
         root = (project_dir or PROJECT_ROOT).resolve()
         out = Console(highlight=False, soft_wrap=True)
         try:
-            outcome = finish_canary(env, root)
+            outcome = finish_canary(env, root, _who(root, by))
         except CanaryRefused as exc:
             out.print(f"canary finish refused: {exc}", markup=False)
             raise typer.Exit(EXIT_BLOCKED) from None
@@ -275,7 +279,8 @@ def register(app: typer.Typer) -> None:
         dropped = ", ".join(f"{model} (previous {release})" for model, release in outcome.finished.items())
         out.print(
             f"finished the canary of release {outcome.release} in {env}: 100% to the new version of {dropped}; "
-            f"wrote {outcome.manifest_path}; canary manifest kept at {outcome.history_path}",
+            f"wrote {outcome.manifest_path}; canary manifest kept at {outcome.history_path}; "
+            f"release record {outcome.record_path}",
             markup=False,
         )
 
@@ -305,6 +310,6 @@ def register(app: typer.Typer) -> None:
         out.print(outcome.diff, markup=False, end="")
         out.print(
             f"aborted the canary in {env}: {outcome.replaced_release} -> {outcome.restored_release} (100%); "
-            f"canary manifest archived at {outcome.archived_path}",
+            f"canary manifest archived at {outcome.archived_path}; release record {outcome.record_path}",
             markup=False,
         )

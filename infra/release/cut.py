@@ -50,6 +50,7 @@ from infra.release.manifest import (
     release_id_rule,
 )
 from infra.release.promotion import _model_for_target, _refuse_during_canary, manifest_diff, resource_diff
+from infra.release.records import ReleaseEvent, next_record_path, render_record
 from infra.release.templates import _compile_tree, sha256_of
 
 CANDIDATE = "candidate"
@@ -147,6 +148,8 @@ class CutOutcome:
     history_path: Path | None = None
     diff: str = ""
     previous: ReleaseManifest | None = None
+    record_path: Path | None = None
+    """The release record written with the manifest (environments/releases/<env>/records/)."""
 
     @property
     def failed(self) -> list[GateResult]:
@@ -202,11 +205,17 @@ def cut_release(
     diff = manifest_diff(old_text, new_text, target_path) + resource_diff(policy, request.env, root, current)
     if request.dry_run:
         return CutOutcome("would-cut", results, target_path, manifest, None, diff, current)
+    event = ReleaseEvent(
+        "cut", request.env, manifest, request.cut_by, manifest.provenance.promoted_at, current, results,
+        candidate=record_summary(record),
+    )
+    record_path = next_record_path(event, root)
     with FileTransaction() as tx:
         if history_path is not None:
             tx.write(history_path, old_text)
         tx.write(target_path, new_text)
-    return CutOutcome("cut", results, target_path, manifest, history_path, diff, current)
+        tx.write(record_path, render_record(event, cfg, root))
+    return CutOutcome("cut", results, target_path, manifest, history_path, diff, current, record_path)
 
 
 # --- checks -------------------------------------------------------------------------------------------------

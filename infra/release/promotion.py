@@ -42,6 +42,7 @@ from infra.release.manifest import (
     manifest_path,
     parse_manifest,
 )
+from infra.release.records import ReleaseEvent, latest_record_of, next_record_path, render_record
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class PromotionOutcome:
     candidate: ReleaseManifest | None = None
     history_path: Path | None = None
     diff: str = ""
+    record_path: Path | None = None
+    """The release record written with the manifest (environments/releases/<env>/records/)."""
 
     @property
     def failed(self) -> list[GateResult]:
@@ -92,6 +95,7 @@ class RollbackOutcome:
     replaced_release: str
     archived_path: Path
     diff: str = ""
+    record_path: Path | None = None
 
 
 class RollbackRefused(RuntimeError):
@@ -113,6 +117,7 @@ class CanaryOutcome:
     finished: dict[str, str]
     """model name -> the previous release it no longer serves."""
     diff: str = ""
+    record_path: Path | None = None
 
 
 @dataclass
@@ -182,11 +187,17 @@ def promote(
     diff = manifest_diff(old_text, new_text, target_path) + resource_diff(policy, request.target_env, root, ctx.current)
     if request.dry_run:
         return PromotionOutcome("would-promote", results, target_path, candidate, None, diff)
+    event = ReleaseEvent(
+        "promotion", request.target_env, candidate, request.promoted_by, candidate.provenance.promoted_at,
+        ctx.current, results, source_record=latest_record_of(request.source_env, candidate.release, root),
+    )
+    record_path = next_record_path(event, root)
     with FileTransaction() as tx:
         if history_path is not None:
             tx.write(history_path, old_text)
         tx.write(target_path, new_text)
-    return PromotionOutcome("promoted", results, target_path, candidate, history_path, diff)
+        tx.write(record_path, render_record(event, ctx.target_cfg, root))
+    return PromotionOutcome("promoted", results, target_path, candidate, history_path, diff, record_path)
 
 
 def resource_diff(policy: GateResult, env: str, root: Path, current: ReleaseManifest | None) -> str:
@@ -308,7 +319,9 @@ def _refuse_during_canary(env: str, current: ReleaseManifest | None, path: Path)
     )
 
 
-def finish_canary(env: str, project_dir: Path | None = None) -> CanaryOutcome:
+def finish_canary(
+    env: str, project_dir: Path | None = None, finished_by: str = "unknown", now: datetime | None = None
+) -> CanaryOutcome:
     """End `env`'s canary: the release's versions take 100% of traffic and the previous versions are dropped.
 
     The canary manifest goes to the history byte for byte (a rollback returns to the canary); both files are
@@ -342,9 +355,12 @@ def finish_canary(env: str, project_dir: Path | None = None) -> CanaryOutcome:
     old_text = target_path.read_text(encoding="utf-8")
     new_text = dump_manifest(finished)
     history_path = History.of(env, root).next_path(current.release)
+    event = ReleaseEvent("canary-finish", env, finished, finished_by, now or datetime.now(UTC), current)
+    record_path = next_record_path(event, root)
     with FileTransaction() as tx:
         tx.write(history_path, old_text)
         tx.write(target_path, new_text)
+        tx.write(record_path, render_record(event, cfg, root))
     return CanaryOutcome(
         env,
         current.release,
@@ -352,6 +368,7 @@ def finish_canary(env: str, project_dir: Path | None = None) -> CanaryOutcome:
         history_path,
         {name: model.previous.release if model.previous else "?" for name, model in running.items()},
         manifest_diff(old_text, new_text, target_path),
+        record_path,
     )
 
 
@@ -376,13 +393,16 @@ def abort_canary(
             f"{env}'s canary replaced release {', '.join(sorted(expected)) or '?'} but {found}; "
             "restore that manifest by hand (environments/releases/) or finish the canary"
         )
-    return rollback(env, aborted_by, root, now)
+    return rollback(env, aborted_by, root, now, action="canary-abort")
 
 
 def rollback(
-    env: str, rolled_back_by: str, project_dir: Path | None = None, now: datetime | None = None
+    env: str, rolled_back_by: str, project_dir: Path | None = None, now: datetime | None = None,
+    action: str = "rollback",
 ) -> RollbackOutcome:
-    """Restore the release `env` ran before its current one; the current manifest is archived."""
+    """Restore the release `env` ran before its current one; the current manifest is archived.
+
+    `action` names the event in the release record (`rollback`, or `canary-abort` from abort_canary)."""
     root = project_dir or PROJECT_ROOT
     cfg = load_environment(env, root)
     target_path = manifest_path(env, root)
@@ -397,13 +417,20 @@ def rollback(
     restored_text = entry.path.read_text(encoding="utf-8")
     restored = parse_manifest(read_yaml(entry.path), entry.path, cfg)
     current_text = target_path.read_text(encoding="utf-8")
-    stamp = (now or datetime.now(UTC)).isoformat()
+    when = now or datetime.now(UTC)
+    stamp = when.isoformat()
     archived_path = history.next_rolled_back_path(current.release)
     archived_text = f"# Rolled back by {rolled_back_by} at {stamp}; {env} returned to {restored.release}.\n"
+    event = ReleaseEvent(
+        action, env, restored, rolled_back_by, when, current,
+        notes=(f"release {current.release} archived at {archived_path.relative_to(root).as_posix()}",),
+    )
+    record_path = next_record_path(event, root)
     with FileTransaction() as tx:
         tx.write(archived_path, archived_text + current_text)
         tx.write(target_path, restored_text)
         tx.remove(entry.path)
+        tx.write(record_path, render_record(event, cfg, root))
     return RollbackOutcome(
         env,
         target_path,
@@ -411,6 +438,7 @@ def rollback(
         current.release,
         archived_path,
         manifest_diff(current_text, restored_text, target_path),
+        record_path,
     )
 
 

@@ -75,12 +75,22 @@ def test_cut_writes_dev_from_the_record_and_staging_takes_it(
     [entry] = History.of("dev", project).entries()
     assert entry.release == "r2026-11-25-1" and entry.path.read_text() == before
     assert "+release: r2026-12-01-1" in outcome.diff
+    assert outcome.record_path == project / "environments/releases/dev/records/0001-cut-r2026-12-01-1.md"
+    record_text = outcome.record_path.read_text()
+    assert record_text.startswith("# Release r2026-12-01-1 cut into dev\n")
+    assert "| tuning run | genai-tuning-20261201-0300 |" in record_text
+    assert "| dataset | `gs://acme-genai-dev-datasets/tuning/train.jsonl` |" in record_text
+    assert "| prompt template | context-question-v1 (`sha256:" in record_text
+    assert "- **candidate**: passed" in record_text and "| previous release | r2026-11-25-1 |" in record_text
 
     promoted = promote(
         PromotionRequest("dev", "staging", "sam@acme.example", "0" * 40, now=NOW), project
     )
     assert promoted.status == "promoted", [g.render() for g in promoted.gates]
     assert load_manifest("staging", load_environment("staging", project), project).release == "r2026-12-01-1"
+    assert promoted.record_path is not None
+    link = "[0001-cut-r2026-12-01-1.md](../../dev/records/0001-cut-r2026-12-01-1.md)"
+    assert link in promoted.record_path.read_text()
 
 
 def test_a_report_that_does_not_match_its_digest_is_refused_with_nothing_written(
