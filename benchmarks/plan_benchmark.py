@@ -1,11 +1,16 @@
-"""Benchmarks of the offline plan (run by hand; no test asserts timings).
+"""Benchmarks of the offline plan (run by hand; no test asserts timings). Everything is measured side by side.
 
-1. `mlops plan` over every environment of a project against the floor of importing what it needs (pulumi and the
-   pulumi_gcp modules the program uses), each in a fresh process, several repeats; prints medians and the ratio.
-2. Synth scaling: a generated program serving N models (endpoint, model version, alert policy, log metric, IAM
-   grant per model, plus shared resources), synthesised in-process; prints resources, seconds, seconds/resource.
+1. `mlops plan` over every environment of a project against the floor of importing what it needs, each in a
+   fresh process, interleaved, several repeats; prints medians and the ratio. The floor *executes* every module
+   it names: `pulumi_gcp` loads its modules lazily, so `import pulumi_gcp.vertex` alone runs nothing; the floor
+   touches each resource class the program registers (and the wider floor lists each module's names).
+2. Synth scaling: the generated program of `scaling_program.py` serving N models (6 N + 5 resources), synthesised
+   in-process with the SDK adaptations (`infra/synth/sdk_compat.py`) and, interleaved, on the SDK's stock path;
+   prints seconds, the speed-up, whether both snapshots are byte-identical, the marginal cost per resource at N
+   (between N/2 and N models) and its growth from the smallest to the largest N.
 
-    .venv/bin/python benchmarks/plan_benchmark.py [--project-dir DIR] [--repeats 5] [--sizes 10 100 500]
+    .venv/bin/python benchmarks/plan_benchmark.py [--project-dir DIR] [--repeats 5] [--sizes 100 500 1000]
+        [--no-stock] [--skip-plan] [--skip-scaling]
 
 `mlops plan` diffs against the merge-base with the default branch through a temporary `git worktree`; point
 `--project-dir` at a copy of the repository if you do not want that bookkeeping in your checkout.
@@ -14,16 +19,18 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from benchmarks.scaling_program import stack_name, write_scaling_project  # noqa: E402
 
 
 def timed_process(cmd: list[str], cwd: Path) -> float:
@@ -35,141 +42,145 @@ def timed_process(cmd: list[str], cwd: Path) -> float:
     return elapsed
 
 
-def gcp_modules(project_dir: Path, stacks: list[str]) -> tuple[list[str], list[str]]:
-    """The pulumi_gcp modules the program registers resources from (from its snapshots), and every installed
-    module the synth loads (the program's other libraries too, e.g. google-cloud-aiplatform for dynamic
-    providers, plus the policy pack's), for a second, wider floor."""
+def used_classes(project_dir: Path, stacks: list[str]) -> tuple[list[str], list[str]]:
+    """`module.Class` of every pulumi_gcp resource the program registers (from its snapshots), and every installed
+    module the synth and the policy check load (the program's other libraries too), for a second, wider floor."""
     import site
 
     from infra.plan.policy import check_policies
     from infra.synth import synth_stack
 
     before = set(sys.modules)
-    modules = set()
+    classes = set()
     for stack in stacks:
         document = synth_stack(stack, project_dir)
         check_policies(document, stack)
         for resource in document["resources"]:
             package, _, rest = resource["type"].partition(":")
             if package == "gcp" and "/" in rest:
-                modules.add(f"pulumi_gcp.{rest.split('/')[0]}")
+                module, _, class_name = rest.partition("/")
+                classes.add(f"pulumi_gcp.{module}.{class_name.rpartition(':')[2]}")
     libraries = tuple(site.getsitepackages())
     loaded = sorted(
         name for name in set(sys.modules) - before
         if str(getattr(sys.modules[name], "__file__", "") or "").startswith(libraries) and not name.startswith("_")
     )
-    return sorted(modules), loaded
+    return sorted(classes), loaded
+
+
+FLOOR_TEMPLATE = """\
+import importlib, sys
+import pulumi, pulumi.runtime, pulumi.dynamic, pulumi_gcp
+for path in {classes!r}:
+    module, _, name = path.rpartition(".")
+    getattr(importlib.import_module(module), name)  # executes the lazily loaded module
+for module in {wider!r}:
+    try:
+        dir(importlib.import_module(module))  # dir() executes a lazy module too
+    except Exception:
+        pass
+lazy = [n for n, m in list(sys.modules.items()) if type(m).__name__ == "_LazyModule" and n in {touched!r}]
+assert not lazy, lazy
+"""
+
+
+def floor_script(classes: list[str], wider: list[str], name: str) -> list[str]:
+    touched = sorted({c.rpartition(".")[0] for c in classes} | set(wider))
+    script = Path(tempfile.gettempdir()) / f"mlops-plan-bench-{name}.py"
+    script.write_text(FLOOR_TEMPLATE.format(classes=classes, wider=wider, touched=touched))
+    return [sys.executable, str(script)]
 
 
 def bench_plan(project_dir: Path, repeats: int) -> None:
     from infra.synth.project import load_project
 
     stacks = load_project(project_dir).stacks()
-    modules, loaded = gcp_modules(project_dir, stacks)
-    floor_code = "import pulumi, pulumi.runtime, pulumi_gcp" + "".join(f", {m}" for m in modules)
-    floor_cmd = [sys.executable, "-c", floor_code]
-    wide_script = Path(tempfile.gettempdir()) / "mlops-plan-bench-imports.py"
-    wide_script.write_text(
-        f"{floor_code}\nimport importlib\nfor name in {loaded!r}:\n    try:\n"
-        "        importlib.import_module(name)\n    except Exception:\n        pass\n"
-    )
-    wide_cmd = [sys.executable, str(wide_script)]
+    classes, loaded = used_classes(project_dir, stacks)
+    floor_cmd = floor_script(classes, [], "floor")
+    wide_cmd = floor_script(classes, loaded, "wide")
     plan_cmd = [sys.executable, "-m", "infra.cli.app", "plan", "--project-dir", str(project_dir),
                 "--format", "json", "--out", str(Path(tempfile.gettempdir()) / "mlops-plan-bench.json")]
-    floors, wides, plans = [], [], []
+    bare_cmd = [sys.executable, "-c", "pass"]
+    bares: list[float] = []
+    floors: list[float] = []
+    wides: list[float] = []
+    plans: list[float] = []
     for _ in range(repeats):
+        bares.append(timed_process(bare_cmd, REPO))
         floors.append(timed_process(floor_cmd, REPO))
         wides.append(timed_process(wide_cmd, REPO))
         plans.append(timed_process(plan_cmd, REPO))
-    floor, wide, plan = statistics.median(floors), statistics.median(wides), statistics.median(plans)
+    bare, floor, wide, plan = (statistics.median(t) for t in (bares, floors, wides, plans))
 
     def runs(times: list[float]) -> str:
         return ", ".join(f"{t:.3f}" for t in times)
 
-    print(f"project {project_dir} stacks {', '.join(stacks)}; gcp modules: {', '.join(modules)}")
-    print(f"import floor (pulumi + gcp modules)    median {floor:.3f}s  (runs: {runs(floors)})")
+    modules = sorted({c.rpartition(".")[0] for c in classes})
+    print(f"project {project_dir} stacks {', '.join(stacks)}; {len(classes)} resource classes from "
+          f"{', '.join(m.removeprefix('pulumi_gcp.') for m in modules)}")
+    print(f"interpreter start                       median {bare:.3f}s  (runs: {runs(bares)})")
+    print(f"import floor (pulumi + used gcp classes) median {floor:.3f}s  (runs: {runs(floors)})")
     print(f"import floor (+ all {len(loaded)} library modules) median {wide:.3f}s  (runs: {runs(wides)})")
-    print(f"mlops plan                             median {plan:.3f}s  (runs: {runs(plans)})")
-    print(f"ratio plan/import floor: {plan / floor:.2f}x  (plan/wider floor: {plan / wide:.2f}x)")
+    print(f"mlops plan                              median {plan:.3f}s  (runs: {runs(plans)})")
+    print(f"ratio plan/import floor: {plan / floor:.2f}x  (plan/wider floor: {plan / wide:.2f}x); "
+          f"above the wider floor: {plan - wide:.3f}s")
 
 
-SCALING_PROVIDERS = textwrap.dedent('''
-    from pulumi import dynamic
-
-    class ModelVersionProvider(dynamic.ResourceProvider):
-        def create(self, props):
-            return dynamic.CreateResult(id_=props["model"], outs=props)
-
-    class ModelVersion(dynamic.Resource):
-        def __init__(self, name, model, opts=None):
-            super().__init__(ModelVersionProvider(), name, {"model": model, "alias": "live"}, opts)
-''')
-
-SCALING_MAIN = textwrap.dedent('''
-    import pulumi
-    import pulumi_gcp as gcp
-    from providers import ModelVersion
-
-    class ServedModel(pulumi.ComponentResource):
-        def __init__(self, name, dataset, opts=None):
-            super().__init__("bench:serving:ServedModel", name, None, opts)
-            child = pulumi.ResourceOptions(parent=self)
-            endpoint = gcp.vertex.AiEndpoint(f"{name}-endpoint", name=name, display_name=name,
-                location="europe-west4", labels={"model": name}, opts=child)
-            ModelVersion(f"{name}-version", name, opts=child)
-            gcp.logging.Metric(f"{name}-errors", name=f"{name}-errors",
-                filter=f'resource.labels.endpoint_id="{name}" severity>=ERROR', opts=child)
-            gcp.monitoring.AlertPolicy(f"{name}-latency", display_name=f"{name} p99", combiner="OR",
-                conditions=[{"display_name": "p99", "condition_threshold": {
-                    "filter": 'metric.type="aiplatform.googleapis.com/prediction/online/prediction_latencies"',
-                    "comparison": "COMPARISON_GT", "threshold_value": 2000, "duration": "300s"}}], opts=child)
-            gcp.bigquery.DatasetIamMember(f"{name}-logs-writer", dataset_id=dataset.dataset_id,
-                role="roles/bigquery.dataEditor", member=f"serviceAccount:{name}@example.iam.gserviceaccount.com",
-                opts=child)
-            self.register_outputs({"endpoint": endpoint.name})
-
-    count = pulumi.Config().require_int("models")
-    bucket = gcp.storage.Bucket("artifacts", location="EU", uniform_bucket_level_access=True)
-    dataset = gcp.bigquery.Dataset("logs", dataset_id="logs", location="EU")
-    for index in range(count):
-        ServedModel(f"model-{index:04d}", dataset)
-    pulumi.export("bucket", bucket.name)
-''')
-
-
-def bench_scaling(sizes: list[int]) -> None:
+def _synth_once(stack: str, root: Path, adapt_sdk: bool) -> tuple[float, int, str]:
+    from infra.fsutil import canonical_json
     from infra.synth import synth_result
 
+    started = time.perf_counter()
+    result = synth_result(stack, root, adapt_sdk=adapt_sdk)
+    elapsed = time.perf_counter() - started
+    text = canonical_json(result.document)
+    return elapsed, len(result.document["resources"]), hashlib.sha256(text.encode()).hexdigest()
+
+
+def bench_scaling(sizes: list[int], stock: bool) -> None:
+    halves = sorted({max(1, size // 2) for size in sizes} | set(sizes))
+    ways = (True, False) if stock else (True,)
     with tempfile.TemporaryDirectory(prefix="mlops-scaling-") as tmp:
-        root = Path(tmp)
-        (root / "program").mkdir()
-        (root / "program" / "__main__.py").write_text(SCALING_MAIN)
-        (root / "program" / "providers.py").write_text(SCALING_PROVIDERS)  # dynamic providers live in modules
-        (root / "Pulumi.yaml").write_text("name: bench\nruntime: python\nmain: program/\n")
-        (root / "Pulumi.warmup.yaml").write_text("config:\n  gcp:project: bench\n  bench:models: 1\n")
-        synth_result("warmup", root)  # imports and first-use costs out of the measurement
-        print(f"{'models':>7} {'resources':>10} {'seconds':>9} {'s/resource':>11}")
-        for size in sizes:
-            (root / f"Pulumi.n{size}.yaml").write_text(f"config:\n  gcp:project: bench\n  bench:models: {size}\n")
-            started = time.perf_counter()
-            result = synth_result(f"n{size}", root)
-            elapsed = time.perf_counter() - started
-            count = len(result.document["resources"])
-            print(f"{size:>7} {count:>10} {elapsed:>9.3f} {elapsed / count:>11.5f}")
+        root = write_scaling_project(Path(tmp), [1, *halves])
+        for adapt in ways:
+            _synth_once(stack_name(1), root, adapt)  # imports and first-use costs out of the measurement
+        seconds: dict[tuple[int, bool], float] = {}
+        counts: dict[int, int] = {}
+        print(f"{'models':>7} {'resources':>10} {'adapted s':>10} {'stock s':>9} {'speed-up':>9} {'identical':>10}")
+        for size in halves:
+            digests = {}
+            for adapt in ways:
+                seconds[size, adapt], counts[size], digests[adapt] = _synth_once(stack_name(size), root, adapt)
+            stock_cell = f"{seconds[size, False]:>9.3f} {seconds[size, False] / seconds[size, True]:>8.1f}x" \
+                if stock else f"{'-':>9} {'-':>9}"
+            same = ("yes" if len(set(digests.values())) == 1 else "NO") if stock else "-"
+            print(f"{size:>7} {counts[size]:>10} {seconds[size, True]:>10.3f} {stock_cell} {same:>10}")
+
+    def marginal_ms(size: int, adapt: bool) -> float:
+        half = max(1, size // 2)
+        return 1000 * (seconds[size, adapt] - seconds[half, adapt]) / (counts[size] - counts[half])
+
+    print("marginal ms per resource (between N/2 and N models):")
+    for adapt in ways:
+        label = "adapted" if adapt else "stock"
+        cells = "  ".join(f"N={size}: {marginal_ms(size, adapt):.2f}" for size in sizes)
+        growth = marginal_ms(sizes[-1], adapt) / marginal_ms(sizes[0], adapt)
+        print(f"  {label:>7}  {cells}  growth {sizes[0]}->{sizes[-1]}: {growth:.2f}x")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--project-dir", type=Path, default=REPO)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 500])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 1000])
+    parser.add_argument("--no-stock", action="store_true", help="skip the SDK's stock path (it is slow at scale)")
     parser.add_argument("--skip-plan", action="store_true")
     parser.add_argument("--skip-scaling", action="store_true")
     args = parser.parse_args()
+    if not args.skip_scaling:
+        bench_scaling(sorted(args.sizes), stock=not args.no_stock)
     if not args.skip_plan:
         bench_plan(args.project_dir.resolve(), args.repeats)
-    if not args.skip_scaling:
-        bench_scaling(args.sizes)
     return 0
 
 

@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextvars
 import pickletools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.protobuf import empty_pb2, json_format
-from pulumi.runtime import mocks
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime import mocks, rpc
 from pulumi.runtime.proto import resource_pb2
 
 from infra.errors import UserInputError
 from infra.synth import urns
 from infra.synth.derived import derive_outputs
 from infra.synth.invokes import answer_invoke
+from infra.synth.sdk_compat import complete_now, in_inline_call
 from infra.synth.values import SECRET_SIG, SIG_KEY, struct_to_json
 
 DYNAMIC_TYPE_PREFIX = "pulumi-python:dynamic"
@@ -128,6 +130,50 @@ def _with_private_event_loop(call: Callable[[Any], Any], request: Any) -> Any:
         loop.close()
 
 
+def _on_worker_thread(call: Callable[[Any], Any], request: Any) -> Any:
+    """`_with_private_event_loop` on a thread of its own, waited for: a stock monitor method called inline on the
+    loop thread (`sdk_compat.InlineCallsLoop`) sees what it would on an executor thread, never the running loop."""
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["value"] = _with_private_event_loop(call, request)
+        except BaseException as exc:  # re-raised on the calling thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=contextvars.copy_context().run, args=(work,), name="synth-monitor-call")
+    worker.start()
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def _off_loop(call: Callable[[Any], Any], request: Any) -> Any:
+    """Run a stock monitor method (it may `_sync_await`) where no running event loop is in its way."""
+    if in_inline_call():
+        return _on_worker_thread(call, request)
+    return _with_private_event_loop(call, request)
+
+
+def _holds_live_values(struct: struct_pb2.Struct) -> bool:
+    """Whether a property Struct holds anything that deserializes to a live object (resource reference, output
+    value, asset, archive) rather than plain data (secrets of plain data are plain)."""
+    pending: list[Any] = list(struct.fields.values())
+    while pending:
+        value = pending.pop()
+        kind = value.WhichOneof("kind")
+        if kind == "struct_value":
+            fields = value.struct_value.fields
+            sig = fields.get(SIG_KEY)
+            if sig is not None and sig.string_value != SECRET_SIG:
+                return True
+            pending.extend(fields.values())
+        elif kind == "list_value":
+            pending.extend(value.list_value.values)
+    return False
+
+
 class OfflineMocks(mocks.Mocks):
     """Answers like a preview: outputs echo the inputs plus what GCP derives from them (`derived.py`); other
     ids and outputs stay unknown; data sources come from the table in `invokes.py`."""
@@ -195,7 +241,9 @@ class RecordingMonitor(mocks.MockMonitor):
         if request.type == urns.STACK_TYPE:
             self._record(urn, request, inputs={})
             return resource_pb2.RegisterResourceResponse(urn=urn)
-        response = _with_private_event_loop(super().RegisterResource, request)
+        response = self._register_inline(urn, request) if in_inline_call() else None
+        if response is None:
+            response = _off_loop(super().RegisterResource, request)
         inputs = struct_to_json(request.object)
         if request.type.startswith(DYNAMIC_TYPE_PREFIX) and DYNAMIC_PROVIDER_KEY in request.object.fields:
             inputs[DYNAMIC_PROVIDER_KEY] = dynamic_provider_marker(
@@ -203,6 +251,28 @@ class RecordingMonitor(mocks.MockMonitor):
             )
         self._record(urn, request, inputs=inputs)
         return response
+
+    def _register_inline(self, urn: str, request: Any) -> Any:
+        """`MockMonitor.RegisterResource` (pulumi 3.272.0, `runtime/mocks.py`) for plain-data inputs, without an
+        event loop, on the loop thread (`sdk_compat` adaptation 4); None when the inputs hold live values."""
+        if _holds_live_values(request.object):
+            return None
+        resource_args = mocks.MockResourceArgs(
+            typ=request.type,
+            name=request.name,
+            inputs=rpc.deserialize_properties(request.object),
+            provider=request.provider,
+            resource_id=request.importId,
+            custom=request.custom or False,
+            transforms=mocks._resolve_callbacks(request.transforms),
+        )
+        id_, state = self.mocks.new_resource(resource_args)
+        obj_proto = complete_now(rpc.serialize_properties(state, {}))
+        # A None id stays None (unset in the response), exactly as the stock method passes it on.
+        registration: Any = mocks.MockMonitor.ResourceRegistration
+        self.resources[urn] = registration(urn, id_, state)
+        response: Any = resource_pb2.RegisterResourceResponse
+        return response(urn=urn, id=id_, object=obj_proto)
 
     def _record(self, urn: str, request: Any, inputs: dict[str, Any]) -> None:
         is_provider = request.type.startswith(urns.PROVIDER_TYPE_PREFIX)
@@ -239,10 +309,10 @@ class RecordingMonitor(mocks.MockMonitor):
             self.registrations[urn] = registration
 
     def Invoke(self, request: Any) -> Any:
-        return _with_private_event_loop(super().Invoke, request)
+        return _off_loop(super().Invoke, request)
 
     def ReadResource(self, request: Any) -> Any:
-        return _with_private_event_loop(super().ReadResource, request)
+        return _off_loop(super().ReadResource, request)
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
         if request.urn == self.stack_urn:

@@ -35,7 +35,7 @@ from pulumi.runtime.stack import run_in_stack
 from infra.errors import Problem, UserInputError
 from infra.synth.monitor import OfflineMocks, RecordingMonitor
 from infra.synth.project import ProjectSpec, StackConfig
-from infra.synth.sdk_compat import settle_outputs, synth_adaptations
+from infra.synth.sdk_compat import InlineCallsLoop, settle_outputs, synth_adaptations
 
 KEEP_PACKAGES = ("infra", "pipelines", "policies")
 """This repository's own packages are never evicted: other code in the process (tests, the CLI, the promotion
@@ -133,7 +133,7 @@ def _run_in_fresh_context(project: ProjectSpec, stack: str, config: StackConfig,
         # Awaited by `run_in_stack` before the stack finishes: the SDK's own wait then finds nothing pending.
         return settle_outputs() if adapted else None
 
-    loop = asyncio.new_event_loop()
+    loop = InlineCallsLoop() if adapted else asyncio.new_event_loop()
     try:
         loop.run_until_complete(run_in_stack(program))
     finally:
@@ -147,17 +147,24 @@ def _run_in_fresh_context(project: ProjectSpec, stack: str, config: StackConfig,
 
 
 @contextlib.contextmanager
-def _quiet_unobserved_futures() -> Iterator[None]:
+def _quiet_unobserved_futures(collect_after_success: bool = True) -> Iterator[None]:
     """When the program fails, sibling futures fail too and asyncio logs each one ("Future exception was never
     retrieved", with a traceback) when it is collected. The language host silences the `asyncio` logger for the
-    same reason; here only for the run, collecting the dead futures before the level is restored."""
+    same reason; here only for the run, collecting the dead futures before the level is restored.
+
+    A successful run leaves no failed future behind (the SDK awaited every one), so with
+    `collect_after_success=False` its garbage is left to the collector's normal schedule (a full collection
+    costs ~0.1 s per synth of a shipped stack)."""
     logger = logging.getLogger("asyncio")
     level = logger.level
     logger.setLevel(logging.CRITICAL)
+    failed = True
     try:
         yield
+        failed = False
     finally:
-        gc.collect()
+        if failed or collect_after_success:
+            gc.collect()
         logger.setLevel(level)
 
 
@@ -185,9 +192,11 @@ def run_program(project: ProjectSpec, stack: str, config: StackConfig, *, adapt_
     A user error leaves without the SDK's traceback (the CLI prints only its message), which also frees the
     failed futures that traceback kept alive, so they are collected while asyncio's logger is quiet.
     """
+    # The adaptations enclose the final collection of `_quiet_unobserved_futures`: with what existed before the
+    # run still frozen, that collection scans only the run's own objects.
     with (
-        _program_environment(project), _quiet_unobserved_futures(), pulumi_pickler_restored(),
-        synth_adaptations(adapt_sdk) as adapted,
+        _program_environment(project), synth_adaptations(adapt_sdk) as adapted,
+        _quiet_unobserved_futures(collect_after_success=not adapted), pulumi_pickler_restored(),
     ):
         try:
             return contextvars.copy_context().run(_run_in_fresh_context, project, stack, config, adapted)

@@ -78,3 +78,19 @@ def test_disabled_takes_the_stock_path_silently(capsys: pytest.CaptureFixture[st
     with synth_adaptations(enabled=False) as adapted:
         assert not adapted
     assert capsys.readouterr().err == ""
+
+
+def test_live_values_and_invokes_take_the_stock_calls_and_record_the_same(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: small\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  gcp:project: small-dev\n  gcp:region: europe-west4\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi\nimport pulumi_gcp as gcp\n"
+        "project = gcp.organizations.get_project_output(project_id='small-dev')\n"
+        "bucket = gcp.storage.Bucket('b', location='EU', labels={'number': project.number})\n"
+        "gcp.storage.BucketObject('readme', bucket=bucket.name, name='README',\n"
+        "                         source=pulumi.StringAsset('hello'))\n"
+        "pulumi.export('secret', pulumi.Output.secret('s3cr3t'))\n"
+    )
+    adapted, stock = both_ways("dev", tmp_path)
+    assert adapted == stock
+    assert '"[asset]"' in adapted and "s3cr3t" not in adapted
