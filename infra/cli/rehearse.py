@@ -26,7 +26,9 @@ SYMBOLS = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same":
 def _text(report: dict[str, object], error: str | None) -> str:
     steps = [s for s in report["steps"] if isinstance(s, dict) and s["op"] != "same"]  # type: ignore[attr-defined]
     lines = [f"rehearsal of {report['stack']} (real engine, loopback clouds)"]
-    lines += [f"  {SYMBOLS.get(s['op'], s['op'])} {s['type']} {s['urn'].rsplit('::', 1)[-1]} ({s['op']})" for s in steps]
+    lines += [
+        f"  {SYMBOLS.get(s['op'], s['op'])} {s['type']} {s['urn'].rsplit('::', 1)[-1]} ({s['op']})" for s in steps
+    ]
     summary = ", ".join(f"{n} {op}" for op, n in sorted(report["changeSummary"].items()))  # type: ignore[attr-defined]
     policy = report["policy"]
     lines.append(f"Resources: {summary or 'none'}")

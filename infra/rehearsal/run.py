@@ -183,18 +183,23 @@ def rehearse(
             stack = open_stack(local, env, clouds.endpoints, scratch_cli_project(settings, root / "project"))
             events: list[Any] = []
             kwargs: dict[str, Any] = {"on_event": events.append, "on_output": on_output or (lambda _line: None)}
+            phase = operation
             try:
+                if operation in ("up", "preview"):
+                    # as `pulumi up` does: a preview with the pack first, so a mandatory finding creates nothing
+                    phase = "preview"
+                    stack.preview(policy_packs=packs, **kwargs)
                 if operation == "up":
+                    events.clear()
+                    phase = "up"
                     up = stack.up(policy_packs=packs, **kwargs)
                     result.outputs = {k: _plain_output(v.value, v.secret) for k, v in up.outputs.items()}
-                elif operation == "preview":
-                    stack.preview(policy_packs=packs, **kwargs)
-                else:
+                elif operation == "destroy":
                     stack.destroy(**kwargs)
             except auto.errors.CommandError as exc:
                 result.error = _failure(events) or str(exc).strip().splitlines()[-1]
-            _collect(result, events, operation)
-            result.resources = list(stack.export_stack().deployment.get("resources") or [])
+            _collect(result, events, phase)
+            result.resources = list((stack.export_stack().deployment or {}).get("resources") or [])
         finally:
             clouds.stop()
     return result
@@ -218,8 +223,14 @@ def _collect(result: Rehearsal, events: list[Any], operation: str) -> None:
 
 
 def _failure(events: list[Any]) -> str | None:
-    """The engine's own error diagnostics, joined (what `pulumi up` prints as the reason)."""
+    """Why the engine stopped: mandatory policy findings, then its own error diagnostics."""
     messages = [
+        f"mandatory policy violation [{e.policy_event.policy_name}] {e.policy_event.resource_urn}: "
+        f"{e.policy_event.message.strip()}"
+        for e in events
+        if e.policy_event is not None and e.policy_event.enforcement_level.lower() == "mandatory"
+    ]
+    messages += [
         e.diagnostic_event.message.strip()
         for e in events
         if e.diagnostic_event is not None and e.diagnostic_event.severity == "error"

@@ -32,7 +32,9 @@ def applied(
 
 def counted(resources: list[dict[str, Any]]) -> int:
     """What the engine's change summary counts: every resource but the default providers."""
-    return sum(1 for r in resources if not (r["type"].startswith("pulumi:providers:") and r["name"].startswith("default")))
+    return sum(
+        1 for r in resources if not (r["type"].startswith("pulumi:providers:") and r["name"].startswith("default"))
+    )
 
 
 def _engine_view(resources: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
