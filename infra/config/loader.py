@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from infra.config.model import EnvironmentConfig
-from infra.config.yamlfile import YAML11_BOOLEAN_WORDS, describe, read_yaml_mapping
+from infra.config.yamlfile import EMPTY_VALUE, YAML11_BOOLEAN_WORDS, describe, read_yaml_mapping, string_keys
 from infra.errors import Problem, UserInputError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -153,7 +153,8 @@ def load_environment(env: str, project_dir: Path | None = None) -> EnvironmentCo
             summary=f"invalid stack file for environment {env!r}",
         )
     project_name = str(read_yaml(_project_root(project_dir) / "Pulumi.yaml").get("name") or CONFIG_NAMESPACE)
-    qualified = {(str(k) if ":" in str(k) else f"{project_name}:{k}"): v for k, v in config.items()}
+    # Keys become text as the engine passes them (JSON), so the program and this check read the same data.
+    qualified = {(k if ":" in k else f"{project_name}:{k}"): v for k, v in string_keys(config).items()}
     return validate_stack_config(env, qualified, project_dir, stack_path=path)
 
 
@@ -172,6 +173,7 @@ def validate_stack_config(
     `secret_keys` are the keys the engine marks secret."""
     path = stack_path or stack_file(env, project_dir)
     problems = check_stack_keys(config, path)
+    problems += [Problem(str(path), f"config.{k}", EMPTY_VALUE) for k, v in config.items() if v is None]
     block = config.get(CONFIG_KEY)
     secure = [f"config.{CONFIG_KEY}{'.' + p if p else ''}" for p in secure_paths(block)]
     if CONFIG_KEY in secret_keys and not secure:
@@ -183,7 +185,7 @@ def validate_stack_config(
                     "in their own config key)")
             for where in secure
         ]
-    elif block is None:
+    elif block is None and CONFIG_KEY not in config:
         hint = difflib.get_close_matches(CONFIG_KEY, [str(k) for k in config], n=1, cutoff=0.7)
         typo = f"; found {hint[0]!r}: rename it to {CONFIG_KEY!r}" if hint else ""
         problems.append(Problem(
@@ -197,7 +199,7 @@ def validate_stack_config(
         ))
     if problems:
         raise UserInputError(problems, summary=f"invalid stack file for environment {env!r}")
-    assert isinstance(block, Mapping)
+    assert isinstance(block, Mapping)  # None and every other kind were reported above
     cfg = build_environment(env, block, project_dir, stack_path=path)
     mismatches = check_provider_matches(config, cfg, path)
     if mismatches:

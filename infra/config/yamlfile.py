@@ -35,8 +35,16 @@ NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 YAML11_BOOLEAN_WORDS = frozenset({"yes", "no", "on", "off", "y", "n"})
 """Words YAML 1.1 (and older tools) read as booleans; here they are text, and messages say so."""
 
+EMPTY_VALUE = (
+    "is empty (null): give it a value or remove the key (an empty setting would silently fall back to a default)"
+)
+"""The message for a stack-file config key without a value (the engine has no null config value)."""
 
-class StrictLoader(yaml.SafeLoader):
+
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster
+
+
+class StrictLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """SafeLoader with the YAML 1.2 core schema's implicit types (see the module docstring)."""
 
     yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
@@ -127,7 +135,10 @@ def _structure_problems(root: yaml.Node, file: str) -> list[Problem]:
 
 def parse_yaml(text: str, file: str) -> Any:
     """Parse one YAML document strictly (see the module docstring); None for an empty document."""
-    loader = StrictLoader(text)
+    try:
+        loader = StrictLoader(text)  # the reader already refuses control characters
+    except yaml.YAMLError as exc:
+        raise UserInputError.single(file, "", f"not valid YAML: {exc}", summary="invalid YAML") from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -175,6 +186,23 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
             summary="invalid YAML",
         )
     return data
+
+
+def string_keys(value: Any) -> Any:
+    """Mapping keys as the engine passes config to a program, in JSON: text (`1: x` becomes `"1": x`)."""
+    if isinstance(value, dict):
+        return {_key_text(k): string_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [string_keys(v) for v in value]
+    return value
+
+
+def _key_text(key: Any) -> str:
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return str(key).lower()
+    return str(key)
 
 
 def describe(value: Any) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import functools
 import hashlib
 import re
 from collections.abc import Mapping
@@ -143,12 +144,17 @@ def cron_rule(value: str) -> str | None:
     return None
 
 
-def time_zone_rule(value: str) -> str | None:
+@functools.cache
+def _time_zones() -> frozenset[str]:
     import zoneinfo
 
-    if value in zoneinfo.available_timezones():
+    return frozenset(zoneinfo.available_timezones())  # walks the tz database on every call: read it once
+
+
+def time_zone_rule(value: str) -> str | None:
+    if value in _time_zones():
         return None
-    hint = difflib.get_close_matches(value, sorted(zoneinfo.available_timezones()), n=1)
+    hint = difflib.get_close_matches(value, sorted(_time_zones()), n=1)
     suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
     return f"time zone {value!r} is not an IANA time zone name (e.g. 'UTC', 'Europe/Amsterdam'){suggestion}"
 

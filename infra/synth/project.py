@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from infra.config.yamlfile import describe, read_yaml_mapping
-from infra.errors import UserInputError
+from infra.config.yamlfile import EMPTY_VALUE, describe, read_yaml_mapping, string_keys
+from infra.errors import Problem, UserInputError
 
 PROJECT_FILE = "Pulumi.yaml"
 SECRET_PLACEHOLDER = "[secret]"
@@ -108,17 +108,7 @@ def _as_config_string(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return json.dumps(value)
-    return json.dumps(_string_keys(value), sort_keys=True, separators=(",", ":"))
-
-
-def _string_keys(value: Any) -> Any:
-    """Mapping keys as the engine passes them in JSON: strings (`1: x` becomes `"1": x`)."""
-    if isinstance(value, dict):
-        return {("null" if k is None else str(k).lower() if isinstance(k, bool) else str(k)): _string_keys(v)
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [_string_keys(v) for v in value]
-    return value
+    return json.dumps(string_keys(value), sort_keys=True, separators=(",", ":"))
 
 
 def _project_defaults(project: ProjectSpec) -> dict[str, Any]:
@@ -147,14 +137,19 @@ def load_stack_config(project: ProjectSpec, stack: str) -> StackConfig:
             summary="unknown stack",
         )
     doc = read_yaml_mapping(path)
-    raw = doc.get("config") or {}
+    raw = doc.get("config")
+    raw = {} if raw is None else raw
     if not isinstance(raw, dict):
         raise UserInputError.single(
             str(path), "config", f"expected a mapping of config keys (`ns:key: value`), found {describe(raw)}",
             summary=f"invalid stack file for stack {stack!r}",
         )
+    qualified = {_qualify(str(k), project.name): v for k, v in raw.items()}
+    empty = [Problem(str(path), f"config.{k}", EMPTY_VALUE) for k, v in qualified.items() if v is None]
+    if empty:
+        raise UserInputError(empty, summary=f"invalid stack file for stack {stack!r}")
     merged = _project_defaults(project)
-    merged.update({_qualify(str(k), project.name): v for k, v in raw.items()})
+    merged.update(qualified)
     values: dict[str, str] = {}
     secret_keys: set[str] = set()
     for key, value in merged.items():
