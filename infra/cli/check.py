@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -25,7 +25,10 @@ class OutputFormat(StrEnum):
 def register(app: typer.Typer) -> None:
     @app.command()
     def check(
-        env: Annotated[str, typer.Option("--env", "-e", help="Environment (stack) whose levels apply.")],
+        env: Annotated[
+            str | None, typer.Option("--env", "-e", help="Environment (stack) whose levels apply (required unless "
+                                     "--list-rules).")
+        ] = None,
         snapshot: Annotated[
             Path | None, typer.Option("--snapshot", help="Snapshot file from `mlops synth` (default: synth ENV now).")
         ] = None,
@@ -49,11 +52,15 @@ def register(app: typer.Typer) -> None:
         rules = discover_rules()
         levels = load_levels(levels_file, rules, project_dir)
         if list_rules:
-            for rule in rules:
-                typer.echo(
-                    f"{rule.id}\t{levels.level(rule, env).value}\t{rule.severity.value}\t{rule.source_id or '-'}"
-                )
+            _list_rules(rules, levels, env, project_dir)
             return
+        if env is None:
+            from infra.errors import UserInputError
+
+            raise UserInputError.single(
+                "--env", "", "missing: name the environment whose snapshot and levels to check, e.g. --env dev "
+                "(only --list-rules works without it)", summary="missing option",
+            )
         resources, source = _resources(env, snapshot, project_dir)
         report = evaluate(resources, env, levels, rules)
         if output_format is OutputFormat.JSON:
@@ -61,6 +68,18 @@ def register(app: typer.Typer) -> None:
         else:
             typer.echo(render_text(report, source))
         raise typer.Exit(report.exit_code)
+
+
+def _list_rules(rules: Any, levels: Any, env: str | None, project_dir: Path | None) -> None:
+    """One line per rule: id, level (for ENV, or `env=level` for every environment), severity, source."""
+    from infra.config.loader import available_environments
+
+    for rule in rules:
+        if env is not None:
+            level = levels.level(rule, env).value
+        else:
+            level = " ".join(f"{e}={levels.level(rule, e).value}" for e in available_environments(project_dir))
+        typer.echo(f"{rule.id}\t{level}\t{rule.severity.value}\t{rule.source_id or '-'}")
 
 
 def _resources(env: str, snapshot: Path | None, project_dir: Path | None) -> tuple[tuple[Resource, ...], str]:

@@ -161,3 +161,15 @@ def test_unknown_values_are_grouped_as_not_verifiable(tmp_path: Path, capsys: py
     assert code == 0
     assert "not verifiable offline, checked again by the pack at apply (1):" in out
     assert "[storage-bucket-cmek] 1 finding(s): models" in out
+
+
+def test_list_rules_without_env_shows_every_environments_level(capsys: pytest.CaptureFixture[str]) -> None:
+    """The levels file's messages suggest `mlops check --list-rules`; it works without --env."""
+    code, out, _ = _run(capsys, "--list-rules")
+    lines = dict(line.split("\t")[:2] for line in out.splitlines())
+    assert code == 0 and lines["kms-key-rotation"] == "dev=advisory staging=advisory prod=mandatory"
+
+
+def test_check_without_env_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys)
+    assert code == 2 and "--env: missing: name the environment" in err and "Traceback" not in err
