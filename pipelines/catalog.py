@@ -75,6 +75,12 @@ def _evaluation_rules(values: Mapping[str, Any]) -> list[tuple[str, str]]:
         found.append(("seed", f"must be 0 or more, found {values['seed']}"))
     if values["window_hours"] < 0:
         found.append(("window_hours", f"must be 0 (no window) or more, found {values['window_hours']}"))
+    reference = str(values["reference_uri"])
+    if reference and values["backend"] == "local":
+        found += local_file(values, "reference_uri")
+    elif reference and not reference.startswith(("gs://", "bq://")):
+        found.append(("reference_uri", f"on Vertex must be gs://BUCKET/PATH.jsonl or bq://PROJECT.DATASET.TABLE (the "
+                      f"release's evaluation set) or empty, found {reference!r}"))
     if values["backend"] == "local":
         found += local_file(values, "logs_uri")
         found += non_empty(values, "results_uri", because="with the local backend (a local directory)")
@@ -117,6 +123,8 @@ class PipelineEntry:
             "backend": "local",
             "logs_uri": str(DATA_DIR / "evaluation" / f"{sample}.jsonl"),
             "results_uri": str(out_dir / "results"),
+            # the release's evaluation set: the tuning examples the sample windows are compared with for drift
+            "reference_uri": str(DATA_DIR / "tuning" / "good.jsonl"),
         }
 
 

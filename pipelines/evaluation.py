@@ -1,7 +1,8 @@
 """The evaluation pipeline (continuous quality monitoring of an endpoint's answers).
 
 read a sample of prediction logs -> score groundedness, toxicity, relevance, fluency -> write results ->
-flag problematic examples for review -> write the summary metrics the monitoring alerts watch. The pipeline
+flag problematic examples for review -> write the summary metrics the monitoring alerts watch; the same
+window is checked for input drift against `reference_uri` (the release's evaluation set). The pipeline
 returns whether the mean metrics meet the thresholds; a run that misses them still succeeds (the summary is
 the signal) and `mlops pipelines run evaluation --local` turns a miss into exit code 1. No step reuses cached
 results: the logs table changes between runs.
@@ -11,6 +12,7 @@ from typing import NamedTuple
 
 from kfp import dsl
 
+from pipelines.components.drift import check_input_drift
 from pipelines.components.flag import flag_examples
 from pipelines.components.read_logs import read_prediction_logs
 from pipelines.components.runtime import step
@@ -40,12 +42,22 @@ def evaluation_pipeline(
     max_toxicity: float = 0.05,
     min_relevance: float = 0.5,
     min_fluency: float = 0.6,
+    reference_uri: str = "",
+    drift_bounds: dict = {},  # noqa: B006 - a KFP parameter default, never mutated
 ) -> EvaluationOutputs:
     sampled = step(
         read_prediction_logs(
             backend=backend, logs_uri=logs_uri, sample_size=sample_size, seed=seed, window_hours=window_hours
         ),
         "read-prediction-logs",
+        cache=False,
+    )
+    # Input drift of the same window against the release's evaluation set (pipelines.lib.drift).
+    step(
+        check_input_drift(
+            backend=backend, sampled=sampled.outputs["sampled"], reference_uri=reference_uri, drift_bounds=drift_bounds
+        ),
+        "check-input-drift",
         cache=False,
     )
     scored = step(

@@ -93,6 +93,9 @@ def _outputs(name: str, values: Mapping[str, Any], passed: bool, pipeline_root: 
             path = destination("local", values["results_uri"], table)
             if Path(path).exists():
                 outputs[f"{table} rows"] = path
+        drift = sorted(pipeline_root.glob("*/check-input-drift/report"), key=lambda p: p.stat().st_mtime)
+        if drift:
+            outputs["input drift report"] = str(drift[-1])
     return outputs
 
 

@@ -7,6 +7,7 @@ the values a schedule passes. Every problem is reported at once as a `UserInputE
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ _PYTHON_TYPES: dict[str, tuple[type, ...]] = {
     "Integer": (int,),
     "Float": (float, int),
     "Boolean": (bool,),
+    "Dict": (dict,),
 }
 BQ_TABLE = re.compile(r"^bq://[a-z][a-z0-9-]{4,28}[a-z0-9]\.[A-Za-z0-9_]{1,1024}\.[A-Za-z0-9_-]{1,1024}$")
 PUBSUB_TOPIC = re.compile(r"^projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/topics/[A-Za-z][A-Za-z0-9._~%+-]{2,254}$")
@@ -30,7 +32,7 @@ PUBSUB_TOPIC = re.compile(r"^projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/topics/[A-Za-
 
 @dataclass(frozen=True)
 class ParameterSpec:
-    """One input of a pipeline: KFP type name (String, Integer, Float, Boolean) and default (None = required)."""
+    """One input of a pipeline: KFP type name (String, Integer, Float, Boolean, Dict) and default (None = required)."""
 
     name: str
     type: str
@@ -61,6 +63,14 @@ def _coerce(spec: ParameterSpec, value: Any) -> Any:
             if text.lower() not in ("true", "false"):
                 raise ValueError(f"expected true or false, found {value!r}")
             return text.lower() == "true"
+        if spec.type == "Dict":
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                parsed = None
+            if not isinstance(parsed, dict):
+                raise ValueError(f'expected a JSON object (e.g. {{"max_token_js": 0.8}}), found {value!r}')
+            return parsed
     allowed = _PYTHON_TYPES[spec.type]
     if (isinstance(value, bool) and bool not in allowed) or not isinstance(value, allowed):
         raise ValueError(f"expected {spec.type.lower()}, found {type(value).__name__} {value!r}")
