@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import resource as rusage
 import statistics
 import subprocess
 import sys
@@ -33,13 +34,19 @@ sys.path.insert(0, str(REPO))
 from benchmarks.scaling_program import stack_name, write_scaling_project  # noqa: E402
 
 
-def timed_process(cmd: list[str], cwd: Path) -> float:
-    started = time.perf_counter()
+def _children_cpu() -> float:
+    usage = rusage.getrusage(rusage.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_process(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (the process and its own children, e.g. the base synth) of one run."""
+    started, started_cpu = time.perf_counter(), _children_cpu()
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, _children_cpu() - started_cpu
     if proc.returncode not in (0, 1):  # 1 = mandatory policy violation, still a complete plan
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return elapsed
+    return elapsed, cpu
 
 
 def used_classes(project_dir: Path, stacks: list[str]) -> tuple[list[str], list[str]]:
@@ -101,19 +108,20 @@ def bench_plan(project_dir: Path, repeats: int) -> None:
     plan_cmd = [sys.executable, "-m", "infra.cli.app", "plan", "--project-dir", str(project_dir),
                 "--format", "json", "--out", str(Path(tempfile.gettempdir()) / "mlops-plan-bench.json")]
     bare_cmd = [sys.executable, "-c", "pass"]
-    bares: list[float] = []
-    floors: list[float] = []
-    wides: list[float] = []
-    plans: list[float] = []
+    bares: list[tuple[float, float]] = []
+    floors: list[tuple[float, float]] = []
+    wides: list[tuple[float, float]] = []
+    plans: list[tuple[float, float]] = []
     for _ in range(repeats):
         bares.append(timed_process(bare_cmd, REPO))
         floors.append(timed_process(floor_cmd, REPO))
         wides.append(timed_process(wide_cmd, REPO))
         plans.append(timed_process(plan_cmd, REPO))
-    bare, floor, wide, plan = (statistics.median(t) for t in (bares, floors, wides, plans))
+    bare, floor, wide, plan = (statistics.median(w for w, _ in t) for t in (bares, floors, wides, plans))
+    cpu_floor, cpu_wide, cpu_plan = (statistics.median(c for _, c in t) for t in (floors, wides, plans))
 
-    def runs(times: list[float]) -> str:
-        return ", ".join(f"{t:.3f}" for t in times)
+    def runs(times: list[tuple[float, float]]) -> str:
+        return ", ".join(f"{w:.3f}" for w, _ in times) + f"; CPU median {statistics.median(c for _, c in times):.3f}s"
 
     modules = sorted({c.rpartition(".")[0] for c in classes})
     print(f"project {project_dir} stacks {', '.join(stacks)}; {len(classes)} resource classes from "
@@ -124,17 +132,20 @@ def bench_plan(project_dir: Path, repeats: int) -> None:
     print(f"mlops plan                              median {plan:.3f}s  (runs: {runs(plans)})")
     print(f"ratio plan/import floor: {plan / floor:.2f}x  (plan/wider floor: {plan / wide:.2f}x); "
           f"above the wider floor: {plan - wide:.3f}s")
+    print(f"CPU ratio plan/import floor: {cpu_plan / cpu_floor:.2f}x  (plan/wider floor: {cpu_plan / cpu_wide:.2f}x; "
+          "plan's CPU includes the base synth's child process, which runs alongside)")
 
 
-def _synth_once(stack: str, root: Path, adapt_sdk: bool) -> tuple[float, int, str]:
+def _synth_once(stack: str, root: Path, adapt_sdk: bool) -> tuple[float, float, int, str]:
+    """Wall and CPU seconds of one synth (CPU time is steadier on shared cores), resources, snapshot sha256."""
     from infra.fsutil import canonical_json
     from infra.synth import synth_result
 
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     result = synth_result(stack, root, adapt_sdk=adapt_sdk)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - started_cpu
     text = canonical_json(result.document)
-    return elapsed, len(result.document["resources"]), hashlib.sha256(text.encode()).hexdigest()
+    return elapsed, cpu, len(result.document["resources"]), hashlib.sha256(text.encode()).hexdigest()
 
 
 def bench_scaling(sizes: list[int], stock: bool) -> None:
@@ -144,28 +155,37 @@ def bench_scaling(sizes: list[int], stock: bool) -> None:
         root = write_scaling_project(Path(tmp), [1, *halves])
         for adapt in ways:
             _synth_once(stack_name(1), root, adapt)  # imports and first-use costs out of the measurement
-        seconds: dict[tuple[int, bool], float] = {}
+        wall: dict[tuple[int, bool], float] = {}
+        cpu: dict[tuple[int, bool], float] = {}
         counts: dict[int, int] = {}
-        print(f"{'models':>7} {'resources':>10} {'adapted s':>10} {'stock s':>9} {'speed-up':>9} {'identical':>10}")
+        print("seconds of one synth, wall (CPU):")
+        print(f"{'models':>7} {'resources':>10} {'adapted':>16} {'stock':>16} {'speed-up':>9} {'identical':>10}")
         for size in halves:
             digests = {}
             for adapt in ways:
-                seconds[size, adapt], counts[size], digests[adapt] = _synth_once(stack_name(size), root, adapt)
-            stock_cell = f"{seconds[size, False]:>9.3f} {seconds[size, False] / seconds[size, True]:>8.1f}x" \
-                if stock else f"{'-':>9} {'-':>9}"
-            same = ("yes" if len(set(digests.values())) == 1 else "NO") if stock else "-"
-            print(f"{size:>7} {counts[size]:>10} {seconds[size, True]:>10.3f} {stock_cell} {same:>10}")
+                wall[size, adapt], cpu[size, adapt], counts[size], digests[adapt] = _synth_once(
+                    stack_name(size), root, adapt
+                )
 
-    def marginal_ms(size: int, adapt: bool) -> float:
+            def cell(size: int, adapt: bool) -> str:
+                return f"{wall[size, adapt]:.3f} ({cpu[size, adapt]:.3f})"
+
+            stock_cell = f"{cell(size, False):>16} {wall[size, False] / wall[size, True]:>8.1f}x" \
+                if stock else f"{'-':>16} {'-':>9}"
+            same = ("yes" if len(set(digests.values())) == 1 else "NO") if stock else "-"
+            print(f"{size:>7} {counts[size]:>10} {cell(size, True):>16} {stock_cell} {same:>10}")
+
+    def marginal_ms(seconds: dict[tuple[int, bool], float], size: int, adapt: bool) -> float:
         half = max(1, size // 2)
         return 1000 * (seconds[size, adapt] - seconds[half, adapt]) / (counts[size] - counts[half])
 
     print("marginal ms per resource (between N/2 and N models):")
     for adapt in ways:
-        label = "adapted" if adapt else "stock"
-        cells = "  ".join(f"N={size}: {marginal_ms(size, adapt):.2f}" for size in sizes)
-        growth = marginal_ms(sizes[-1], adapt) / marginal_ms(sizes[0], adapt)
-        print(f"  {label:>7}  {cells}  growth {sizes[0]}->{sizes[-1]}: {growth:.2f}x")
+        for clock, seconds in (("wall", wall), ("CPU", cpu)):
+            label = f"{'adapted' if adapt else 'stock'} {clock}"
+            cells = "  ".join(f"N={size}: {marginal_ms(seconds, size, adapt):.2f}" for size in sizes)
+            growth = marginal_ms(seconds, sizes[-1], adapt) / marginal_ms(seconds, sizes[0], adapt)
+            print(f"  {label:>12}  {cells}  growth {sizes[0]}->{sizes[-1]}: {growth:.2f}x")
 
 
 def main() -> int:
