@@ -12,6 +12,8 @@ it nothing it is no longer declared, and Pulumi undeploys (through the deploymen
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ from infra.config.model import EnvironmentConfig
 from infra.errors import UserInputError
 from infra.release.manifest import (
     ModelRelease,
+    PreviousVersion,
     ReleaseManifest,
     manifest_path,
     previous_alias,
@@ -153,7 +156,10 @@ class Release(pulumi.ComponentResource):
                     "traffic_percent": deployment.current_percent,
                 }
             ]
-            if model.previous is not None and deployment.previous_percent > 0:
+            same_content = model.previous is not None and (
+                model_version_name(name, model_name, model.previous) == model_version_name(name, model_name, model)
+            )
+            if model.previous is not None and deployment.previous_percent > 0 and not same_content:
                 # Depends on the new version: the environment alias moves to the new version (once it is
                 # uploaded) before this one's alias changes to `<env>-previous`.
                 kept = ModelRelease(
@@ -204,9 +210,15 @@ class Release(pulumi.ComponentResource):
         alias: str,
         opts: pulumi.ResourceOptions,
     ) -> ModelVersion:
-        """One model version, named after the release that introduced it (stable while it stays declared)."""
+        """One model version, named after its content (artifact and serving image), not the release.
+
+        A release that keeps the model (only a pipeline changed) therefore keeps the same resource: naming it
+        after the release made the engine create a second resource for the same Vertex version (found by
+        content key) and then delete the first, and that delete hit the shared, deployed version. The
+        release-named resource of earlier stacks is adopted through an alias.
+        """
         return ModelVersion(
-            f"{name}-{model_name}-{release}",
+            model_version_name(name, model_name, model),
             project=args.project_id,
             location=args.cfg.region,
             model_id=naming.name(model_name),
@@ -217,7 +229,9 @@ class Release(pulumi.ComponentResource):
             env_alias=alias,
             labels=naming.labels("release", {"release": release}),
             api_endpoint=args.api_endpoint,
-            opts=opts,
+            opts=pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(name=f"{name}-{model_name}-{release}")])
+            ),
             kms_key_name=args.kms_key_name,
             retry=args.retry,
         )
@@ -231,6 +245,17 @@ class Release(pulumi.ComponentResource):
             "model_versions": {k: v.version_resource_name for k, v in self.model_versions.items()},
             "traffic_splits": {k: d.traffic_split for k, d in self.deployments.items()},
         }
+
+
+def model_version_name(release_name: str, model_name: str, model: ModelRelease | PreviousVersion) -> str:
+    """`<release component>-<model>-<10 hex of sha256(artifact, serving image)>`: one name per content."""
+    return content_name(release_name, model_name, model.artifact_uri, model.serving_image)
+
+
+def content_name(release_name: str, model_name: str, artifact_uri: str, serving_image: str) -> str:
+    """The name `model_version_name` gives a model version with this artifact and serving image."""
+    material = json.dumps([artifact_uri, serving_image], separators=(",", ":"))
+    return f"{release_name}-{model_name}-{hashlib.sha256(material.encode()).hexdigest()[:10]}"
 
 
 def _require_endpoints(args: ReleaseArgs) -> None:

@@ -12,7 +12,7 @@ from pulumi.runtime import mocks
 
 from infra.config.loader import PROJECT_ROOT, load_environment, read_yaml
 from infra.errors import UserInputError
-from infra.release.component import Release, ReleaseArgs
+from infra.release.component import Release, ReleaseArgs, model_version_name
 from infra.release.manifest import PreviousVersion, ReleaseManifest, TrafficSplit, parse_manifest
 from tests.components.mocks import Recorded, RecordingMocks, RecordingMonitor
 from tests.release.release_project import FIXTURES
@@ -94,6 +94,13 @@ def named(records: list[Recorded], name: str) -> Recorded:
     return found[0]
 
 
+def version_of(env: str, manifest: ReleaseManifest | None = None, previous: bool = False) -> str:
+    """The ModelVersion's resource name: after its content (artifact, image), not its release."""
+    model = (manifest or fixture_manifest(env)).models["assistant"]
+    content = model.previous if previous and model.previous is not None else model
+    return model_version_name(f"genai-{env}-release", "assistant", content)
+
+
 def declared(records: list[Recorded], inputs: dict[str, Any]) -> dict[str, Any]:
     """The declared inputs without the serialized provider."""
     return {k: v for k, v in inputs.items() if k != "__provider"}
@@ -104,14 +111,14 @@ def test_dev_manifest_declares_templates_schedules_version_and_deployment() -> N
     component = named(records, "genai-dev-release")
     assert component.type == COMPONENT and not component.custom
     children = sorted(r.name for r in records if r.parent == component.urn)
-    assert children == [
+    assert children == sorted([
         "genai-dev-release-assistant-deployment",
-        "genai-dev-release-assistant-r2026-11-25-1",
+        version_of("dev"),
         "genai-dev-release-evaluation-schedule",
         "genai-dev-release-evaluation-template",
         "genai-dev-release-tuning-schedule",
         "genai-dev-release-tuning-template",
-    ]
+    ])
     for record in records:
         if record.custom:
             assert record.type.startswith("pulumi-python:dynamic"), record.urn
@@ -143,7 +150,8 @@ def test_dev_manifest_declares_templates_schedules_version_and_deployment() -> N
     assert inputs["pipeline_root"] == "gs://acme-genai-dev-pipeline-root"
     assert template.urn in schedule.dependencies, schedule.urn
 
-    version = named(records, "genai-dev-release-assistant-r2026-11-25-1")
+    version = named(records, version_of("dev"))
+    dev_id = version_of("dev").rsplit("-", 1)[-1]  # the mocks number a version after its resource name
     inputs = declared(records, version.inputs)
     assert inputs["model_id"] == inputs["display_name"] == "genai-dev-assistant", version.urn
     assert inputs["env_alias"] == "dev"
@@ -159,7 +167,7 @@ def test_dev_manifest_declares_templates_schedules_version_and_deployment() -> N
     assert inputs["endpoint_id"] == "1234567890", deployment.urn
     assert inputs["deployments"] == [
         {
-            "model_version": "projects/acme-genai-dev/locations/europe-west4/models/genai-dev-assistant@1",
+            "model_version": f"projects/acme-genai-dev/locations/europe-west4/models/genai-dev-assistant@{dev_id}",
             "machine_type": "n1-standard-4",
             "min_replicas": 1,
             "max_replicas": 1,
@@ -170,7 +178,7 @@ def test_dev_manifest_declares_templates_schedules_version_and_deployment() -> N
 
     assert outputs["release"] == "r2026-11-25-1"
     assert outputs["model_versions"] == {
-        "assistant": "projects/acme-genai-dev/locations/europe-west4/models/genai-dev-assistant@1"
+        "assistant": f"projects/acme-genai-dev/locations/europe-west4/models/genai-dev-assistant@{dev_id}"
     }
     assert set(outputs["pipeline_schedules"]) == {"tuning", "evaluation"}
 
@@ -192,8 +200,8 @@ def canary_manifest() -> ReleaseManifest:
 
 def test_canary_keeps_the_previous_version_declared_with_its_own_alias() -> None:
     records, _ = declare("prod", canary_manifest())
-    current = named(records, "genai-prod-release-assistant-r2026-11-18-1")
-    previous = named(records, "genai-prod-release-assistant-r2026-11-11-2")
+    current = named(records, version_of("prod", canary_manifest()))
+    previous = named(records, version_of("prod", canary_manifest(), previous=True))
     assert declared(records, current.inputs)["env_alias"] == "prod"
     assert declared(records, previous.inputs)["env_alias"] == "prod-previous", previous.urn
     assert declared(records, previous.inputs)["artifact_uri"].endswith("/r2026-11-11-2")
@@ -204,9 +212,10 @@ def test_canary_keeps_the_previous_version_declared_with_its_own_alias() -> None
     deployment = named(records, "genai-prod-release-assistant-deployment")
     split = declared(records, deployment.inputs)["deployments"]
     model = "projects/acme-genai-prod/locations/europe-west4/models/genai-prod-assistant"
-    assert [(d["model_version"], d["traffic_percent"]) for d in split] == [(f"{model}@1", 90), (f"{model}@2", 10)], (
-        deployment.urn
-    )
+    ids = [version_of("prod", canary_manifest(), previous=p).rsplit("-", 1)[-1] for p in (False, True)]
+    assert [(d["model_version"], d["traffic_percent"]) for d in split] == [
+        (f"{model}@{ids[0]}", 90), (f"{model}@{ids[1]}", 10)
+    ], deployment.urn
     assert {(d["machine_type"], d["min_replicas"], d["max_replicas"]) for d in split} == {("n1-standard-4", 2, 6)}
     assert {current.urn, previous.urn} <= set(deployment.dependencies)
 
@@ -217,7 +226,7 @@ def test_a_finished_canary_no_longer_declares_the_previous_version() -> None:
     done = model.deployment.model_copy(update={"traffic_split": TrafficSplit(current=100, previous=0)})
     manifest = manifest.model_copy(update={"models": {"assistant": model.model_copy(update={"deployment": done})}})
     records, _ = declare("prod", manifest)
-    assert [r.name for r in records if "r2026-11-11-2" in r.name] == []
+    assert version_of("prod", canary_manifest(), previous=True) not in [r.name for r in records]
     deployment = named(records, "genai-prod-release-assistant-deployment")
     assert [d["traffic_percent"] for d in declared(records, deployment.inputs)["deployments"]] == [100]
 

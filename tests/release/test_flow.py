@@ -19,7 +19,9 @@ import pytest
 import yaml
 
 from infra.config.loader import load_environment
-from infra.release.component import Release, ReleaseArgs
+from infra.rehearsal.kfp_registry_server import KfpRegistryServer
+from infra.rehearsal.vertex_server import SCHEDULE_ACTIVE, SCHEDULE_PAUSED, VertexServer
+from infra.release.component import Release, ReleaseArgs, content_name
 from infra.release.manifest import find_manifest, manifest_path
 from infra.release.promotion import (
     PromotionOutcome,
@@ -30,8 +32,6 @@ from infra.release.promotion import (
     rollback,
 )
 from infra.release.providers.retry import RetriesExhausted, RetryPolicy
-from infra.rehearsal.kfp_registry_server import KfpRegistryServer
-from infra.rehearsal.vertex_server import SCHEDULE_ACTIVE, SCHEDULE_PAUSED, VertexServer
 from tests.conftest import REPORTS
 from tests.release.apply_harness import StackState, Step, apply
 from tests.release.release_project import make_project
@@ -113,6 +113,13 @@ class World:
 
     def digest(self, pipeline: str) -> str:
         return str(yaml.safe_load(manifest_path("dev", self.project).read_text())["pipelines"][pipeline]["digest"])
+
+    def version_name(self, env: str, release: str) -> str:
+        """The ModelVersion resource holding `release`'s version (named after its artifact and image)."""
+        (version,) = [v for v in self.vertex.versions(self.model(env)) if v["labels"]["release"] == release]
+        return content_name(
+            f"genai-{env}-release", "assistant", version["artifactUri"], version["containerSpec"]["imageUri"]
+        )
 
     def uploads(self, env: str) -> int:
         return self.vertex.count(rf"POST /v1/projects/acme-genai-{env}/locations/europe-west4/models:upload")
@@ -241,12 +248,13 @@ def test_release_flows_to_prod_and_a_fault_midway_leaves_the_previous_release_se
     aliases = world.aliases("prod")
     assert "prod" in aliases[R2] and "prod-previous" in aliases[R1], aliases
     assert world.traffic("prod") == {R2: 10, R1: 90}
-    assert ("create", f"genai-prod-release-assistant-{R2}") in {(s.op, s.name) for s in steps}
+    created = world.version_name("prod", R2)
+    assert ("create", created) in {(s.op, s.name) for s in steps}
 
     # Rollback: prod returns to release 1 alone.
     assert rollback("prod", "sam@acme.example", world.project).restored_release == R1
     steps = world.apply("prod")
-    assert ("delete", f"genai-prod-release-assistant-{R2}") in {(s.op, s.name) for s in steps}
+    assert ("delete", created) in {(s.op, s.name) for s in steps}
     assert world.traffic("prod") == {R1: 100}
     assert world.aliases("prod") == {R1: ["prod"]}
 
@@ -275,8 +283,9 @@ def test_a_canary_keeps_the_previous_version_serving_until_it_ends(world: World)
 
     # Ending the canary: the previous version leaves the split, is undeployed, then deleted.
     assert finish_canary("staging", world.project).finished == {"assistant": R1}
+    previous = world.version_name("staging", R1)
     steps = world.apply("staging")
-    assert ("delete", f"genai-staging-release-assistant-{R1}") in {(s.op, s.name) for s in steps}
+    assert ("delete", previous) in {(s.op, s.name) for s in steps}
     assert world.traffic("staging") == {R2: 100}
     assert world.aliases("staging") == {R2: ["staging"]}
 
@@ -292,8 +301,9 @@ def test_an_aborted_canary_serves_the_previous_release_alone(world: World) -> No
     assert world.traffic("staging") == {R2: 25, R1: 75}
 
     assert abort_canary("staging", "sam@acme.example", world.project).restored_release == R1
+    canary = world.version_name("staging", R2)
     steps = world.apply("staging")
-    assert ("delete", f"genai-staging-release-assistant-{R2}") in {(s.op, s.name) for s in steps}
+    assert ("delete", canary) in {(s.op, s.name) for s in steps}
     assert world.traffic("staging") == {R1: 100}
     assert world.aliases("staging") == {R1: ["staging"]}
 

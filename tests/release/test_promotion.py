@@ -19,6 +19,7 @@ import yaml
 
 from infra.config.loader import load_environment
 from infra.errors import UserInputError
+from infra.release.component import content_name
 from infra.release.history import History
 from infra.release.manifest import bundle_digest, dump_manifest, load_manifest, manifest_path
 from infra.release.promotion import (
@@ -94,8 +95,11 @@ def test_dev_to_staging_passes_every_gate_and_keeps_history(project: Path) -> No
     assert outcome.history_path == project / "environments/releases/staging/0001-r2026-11-18-1.yaml"
     assert outcome.history_path.read_text(encoding="utf-8") == before
     assert "-release: r2026-11-18-1\n+release: r2026-11-25-1" in outcome.diff
-    assert "ModelVersion: (create)" in outcome.diff and "genai-staging-release-assistant-r2026-11-25-1" in outcome.diff
-    assert "ModelVersion: (delete)" in outcome.diff and "genai-staging-release-assistant-r2026-11-18-1" in outcome.diff
+    old, new = yaml.safe_load(before)["models"]["assistant"], staging.models["assistant"]
+    created = content_name("genai-staging-release", "assistant", new.artifact_uri, new.serving_image)
+    deleted = content_name("genai-staging-release", "assistant", old["artifact_uri"], old["serving_image"])
+    assert "ModelVersion: (create)" in outcome.diff and created in outcome.diff
+    assert "ModelVersion: (delete)" in outcome.diff and deleted in outcome.diff
 
 
 def test_schedules_and_deployments_stay_the_targets_own(project: Path) -> None:

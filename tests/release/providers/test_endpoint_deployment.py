@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from infra.rehearsal.vertex_server import VertexServer
 from infra.release.providers.base import ReleaseInputError
 from infra.release.providers.endpoint_deployment import Deployment, EndpointDeploymentProvider
 from infra.release.providers.model_version import ModelVersionProvider
-from infra.rehearsal.vertex_server import VertexServer
 from tests.release.providers.conftest import FAST_RETRY, LATE, Engine
 
 PROJECT, LOCATION, ENDPOINT_ID = "acme-prod", "europe-west4", "support-bot"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from infra.rehearsal.vertex_server import VertexServer
 from infra.release.providers.base import ReleaseInputError
 from infra.release.providers.model_version import CONTENT_KEY_LABEL, ModelVersionProvider
 from infra.release.providers.retry import RetriesExhausted
-from infra.rehearsal.vertex_server import VertexServer
 from tests.release.providers.conftest import FAST_RETRY, LATE, Engine
 
 PROJECT, LOCATION, MODEL_ID = "acme-staging", "europe-west4", "support-bot"

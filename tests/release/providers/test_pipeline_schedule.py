@@ -7,11 +7,11 @@ import json
 import pytest
 import yaml
 
+from infra.rehearsal.kfp_registry_server import KfpRegistryServer
+from infra.rehearsal.vertex_server import VertexServer
 from infra.release.providers.base import ReleaseInputError
 from infra.release.providers.pipeline_schedule import PipelineScheduleProvider
 from infra.release.providers.pipeline_template import PipelineTemplateProvider
-from infra.rehearsal.kfp_registry_server import KfpRegistryServer
-from infra.rehearsal.vertex_server import VertexServer
 from tests.release.providers.conftest import FAST_RETRY, LATE, Engine, Template
 
 PROJECT, LOCATION = "acme-dev", "europe-west4"

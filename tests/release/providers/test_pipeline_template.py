@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from infra.rehearsal.kfp_registry_server import KfpRegistryServer
 from infra.release.providers.base import ReleaseInputError
 from infra.release.providers.pipeline_template import PipelineTemplateProvider
 from infra.release.providers.retry import RetriesExhausted
-from infra.rehearsal.kfp_registry_server import KfpRegistryServer
 from tests.release.providers.conftest import FAST_RETRY, Engine, Template
 
 PACKAGE = "train-pipeline"
