@@ -15,6 +15,7 @@ from typing import Any
 
 from infra.config.loader import CONFIG_KEY, read_yaml, stack_file, validate_stack_config
 from infra.config.model import EnvironmentConfig
+from infra.config.yamlfile import string_keys
 from infra.errors import UserInputError
 
 
@@ -50,7 +51,7 @@ def _block_from_file(stack_path: Path) -> Any:
     except UserInputError:
         return None
     section = document.get("config")
-    return section.get(CONFIG_KEY) if isinstance(section, dict) else None
+    return string_keys(section.get(CONFIG_KEY)) if isinstance(section, dict) else None
 
 
 def load_program_environment(env: str, project_dir: Path) -> EnvironmentConfig:
