@@ -1,0 +1,1 @@
+"""Retraining on feedback and quality loss: the subscriber that turns retraining requests into tuning runs."""
