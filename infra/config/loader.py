@@ -252,7 +252,7 @@ def build_environment(
     try:
         cfg = EnvironmentConfig.model_validate(merged)
     except ValidationError as exc:
-        problems = [_problem(error, sources) for error in exc.errors(include_url=False)]
+        problems = [_problem(error, sources) for error in collapse_unions(exc.errors(include_url=False), merged)]
         raise UserInputError(problems, summary=f"invalid configuration for environment {env!r}") from None
     problems = _known_environments(cfg, sources, project_dir)
     if problems:
@@ -391,7 +391,56 @@ def _problem(error: Any, sources: _Sources) -> Problem:
     return Problem(file, key_path, message)
 
 
+UNION_MEMBER = re.compile(r"^(?:str|bool|int|float|none|(?:list|dict|set|tuple|literal|function-\w+|is-instance)\[.*\]|"
+                          r"[A-Z]\w*)$")
+"""How pydantic names the member of a union in an error's location (`parameters.x.int`, `...ServedModel`)."""
+
+
+def collapse_unions(errors: list[Any], data: Any) -> list[dict[str, Any]]:
+    """Pydantic reports a value that fits no member of a union once per member, with the member's type in
+    the location; the user wrote one value: one error at the value's own key path, naming every kind that
+    would fit (`expected one of: text; a whole number; ..., found null`)."""
+    grouped: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for error in errors:
+        loc = _data_loc(tuple(error["loc"]), data)
+        grouped.setdefault(loc, []).append({**error, "loc": loc})
+    collapsed: list[dict[str, Any]] = []
+    for loc, group in grouped.items():
+        if len(group) > 1 and all(e["type"].endswith(("_type", "_parsing")) for e in group):
+            kinds = list(dict.fromkeys(_expected(e) for e in group))
+            collapsed.append({"type": "union_type", "loc": loc, "input": group[0].get("input"),
+                              "msg": "one of: " + "; ".join(kinds), "kinds": kinds})
+        else:
+            collapsed += group
+    return collapsed
+
+
+def _data_loc(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
+    """`loc` without the union-member segments: a segment is kept when the data has it (a key or an index),
+    or when it is not a member name (a missing field)."""
+    kept: list[Any] = []
+    node: Any = data
+    for part in loc:
+        child, found = _child(node, part)
+        if found or part == "[key]":
+            kept.append(part)
+            node = child if found else node
+        elif isinstance(part, str) and UNION_MEMBER.match(part):
+            continue
+        else:
+            kept.append(part)
+            node = None
+    return tuple(kept)
+
+
+def _expected(error: Any) -> str:
+    family = error["type"].split("_", 1)[0]
+    return _KIND_EXPECTED.get(family, str(error["msg"]).removeprefix("Input should be "))
+
+
 _KIND_EXPECTED = {
+    "datetime": "an ISO 8601 timestamp with a time zone, e.g. '2026-11-26T03:00:00Z'",
+    "date": "an ISO 8601 date, e.g. '2026-11-26'",
     "bool": "true or false",
     "int": "a whole number",
     "float": "a number",
@@ -417,9 +466,12 @@ def _message(error: Any, loc: tuple[Any, ...], root: type[BaseModel] = Environme
     if kind == "missing":
         return "required key is missing"
     family = kind.split("_", 1)[0]
+    if kind == "union_type":
+        return f"expected {error['msg']}, found {describe(found)}"
     if kind.endswith(("_type", "_parsing")):
-        expected = _KIND_EXPECTED.get(family, str(error["msg"]).removeprefix("Input should be "))
-        return f"expected {expected}, found {describe(found)}{_fix(family, found)}"
+        return f"expected {_expected(error)}, found {describe(found)}{_fix(family, found)}"
+    if kind == "timezone_aware":
+        return f"the timestamp needs a time zone ('Z' or an offset such as '+01:00'), found {describe(found)}"
     message = str(error["msg"]).removeprefix("Value error, ")
     if kind.startswith(("greater", "less", "too_", "literal", "string_pattern", "multiple_of", "finite")):
         return f"{message}; found {found!r}"

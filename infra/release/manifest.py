@@ -35,7 +35,14 @@ from pydantic import (
 )
 
 from infra.config import rules
-from infra.config.loader import _message, _render_path, available_environments, environments_dir, read_yaml
+from infra.config.loader import (
+    _message,
+    _render_path,
+    available_environments,
+    collapse_unions,
+    environments_dir,
+    read_yaml,
+)
 from infra.config.model import EnvironmentConfig, ServedModel, rule_validator
 from infra.errors import Problem, UserInputError
 from infra.fsutil import canonical_json
@@ -526,7 +533,7 @@ def parse_manifest(data: Mapping[str, Any], path: Path, cfg: EnvironmentConfig) 
     try:
         manifest = ReleaseManifest.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem(error, path) for error in exc.errors(include_url=False)]
+        problems = [_problem(error, path) for error in collapse_unions(exc.errors(include_url=False), data)]
         raise UserInputError(problems, summary=f"invalid release manifest for environment {cfg.name!r}") from None
     problems = check_against_environment(manifest, cfg, path)
     if problems:

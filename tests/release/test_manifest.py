@@ -216,7 +216,8 @@ def test_valid_manifest_round_trips_through_yaml(dev) -> None:
         (
             "provenance.promoted_at",
             "2026-11-25T09:12:00",
-            "provenance.promoted_at: Input should have timezone info",
+            "provenance.promoted_at: the timestamp needs a time zone ('Z' or an offset such as '+01:00'), found "
+            "'2026-11-25T09:12:00' (text)",
         ),
         (
             "release",
@@ -432,3 +433,22 @@ def test_promoted_from_names_another_environment(dev, source: str, expected: str
 def test_types_are_strict(dev, path: str, value: Any, expected: str) -> None:
     (message,) = problems_of(with_change(path, value), dev)
     assert message.startswith(f"environments/release.dev.yaml: {path}: {expected}"), message
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        ("pipelines.tuning.schedule.parameters", {"epochs": None},
+         "pipelines.tuning.schedule.parameters.epochs: expected one of: text; true or false; a whole number; a "
+         "number; a list (`- item` lines); a mapping (key: value lines), found null (an empty value)"),
+        ("provenance.promoted_at", "2026-11-26T03:00:00",
+         "provenance.promoted_at: the timestamp needs a time zone ('Z' or an offset such as '+01:00'), found "
+         "'2026-11-26T03:00:00' (text)"),
+        ("provenance.promoted_at", "yesterday",
+         "provenance.promoted_at: expected an ISO 8601 timestamp with a time zone, e.g. '2026-11-26T03:00:00Z', "
+         "found 'yesterday' (text)"),
+    ],
+)
+def test_one_message_per_value_in_the_users_terms(dev, path: str, value: Any, expected: str) -> None:
+    """A value fitting no member of a union is one problem at its own key path, without pydantic's type names."""
+    assert problems_of(with_change(path, value), dev) == [f"environments/release.dev.yaml: {expected}"]
