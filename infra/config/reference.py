@@ -22,6 +22,12 @@ def render_reference() -> str:
         "`serving.models`, whose items merge by `name`; `{name: x, remove: true}` drops one).",
         "Unknown keys are rejected with a suggestion.",
         "",
+        "The files are read as YAML 1.2, like the Pulumi engine reads them: only `true` / `false` are booleans",
+        "(`yes`, `no`, `on`, `off` are words), a key repeated in one mapping is an error, and types are strict:",
+        "`\"3\"` is text, not a number, so write numbers and booleans without quotes. `mlops validate --env ENV`",
+        "runs the same checks as the Pulumi program (and so `synth`, `check`, `diff`, `plan`, the promotion gates",
+        "and `pulumi up`): every problem names the file, the key path, the value found and what is expected.",
+        "",
     ]
     seen: set[type[BaseModel]] = set()
     _section(EnvironmentConfig, "", lines, seen)
