@@ -1,7 +1,7 @@
 """Realistic configuration mistakes, each run through every command that reads the config.
 
-Every case edits one file of a copy of the project, then `validate`, `synth`, `check`, `diff` and `plan` must
-all exit 2 with the same message: the file, the key path, the value found, what is expected and the fix,
+Every case edits one file of a copy of the project, then `validate`, `synth`, `check`, `diff`, `plan` and
+`promote` (its gates) must all exit 2 with the same message: the file, the key path, the value found, what is expected and the fix,
 and never a traceback. The program and the CLI share one validation path, so no command goes further on input
 `validate` refuses.
 """
@@ -128,6 +128,8 @@ COMMANDS = {
     "check": ["check", "--env", "dev"],
     "diff": ["diff", "dev", "dev"],
     "plan": ["plan", "--env", "dev"],
+    "promote": ["promote", "--from", "dev", "--to", "staging", "--dry-run", "--by", "dana@acme.example",
+                "--commit", "465d4733e8c2a1f09b7d6e5c4b3a29180f7e6d5c"],
 }
 
 
