@@ -1,9 +1,9 @@
 """Realistic configuration mistakes, each run through every command that reads the config.
 
 Every case edits one file of a copy of the project, then `validate`, `synth`, `check`, `diff`, `plan` and
-`promote` (its gates) must all exit 2 with the same message: the file, the key path, the value found, what is expected and the fix,
-and never a traceback. The program and the CLI share one validation path, so no command goes further on input
-`validate` refuses.
+`promote` (its gates) must all exit 2 with the same message: the file, the key path, the value found, what
+is expected and the fix, and never a traceback. The program and the CLI share one validation path, so no
+command goes further on input `validate` refuses.
 """
 
 from __future__ import annotations
