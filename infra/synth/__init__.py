@@ -6,6 +6,10 @@ Public API:
 - `write_snapshot(document, path)`: canonical JSON, written atomically.
 - `start_child_synth(stacks, project_dir)` / `synth_stacks_in_subprocess(...)`: synth another source tree (e.g.
   a git worktree) in a child process, so its `infra` package is the one that runs.
+
+Speed: `sdk_compat` steps around SDK bookkeeping that dominated large synths (each adaptation documented and
+pinned to the checked pulumi version); `synth_result(..., adapt_sdk=False)` runs the stock path, and the tests
+assert both give byte-identical snapshots.
 """
 
 from __future__ import annotations

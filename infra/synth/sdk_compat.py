@@ -100,14 +100,16 @@ def _stack_traces_skipped() -> Iterator[None]:
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     was_enabled = gc.isenabled()
-    gc.freeze()  # what exists before the run (imports, the caller's objects) is never scanned again
+    caller_froze = gc.get_freeze_count() > 0
+    gc.freeze()  # what exists before the run (imports, the caller's objects) is not scanned during it
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
             gc.enable()
-        gc.unfreeze()
+        if not caller_froze:  # a caller that froze objects itself keeps them (and ours) frozen
+            gc.unfreeze()
 
 
 @contextlib.contextmanager
