@@ -400,6 +400,26 @@ class ReleaseConfig(Strict):
     manifest's model artifacts and images must come from it. Default: unchecked, no grants."""
 
 
+class RetrainingConfig(Strict):
+    """When the scheduled evaluation asks for retraining, and how often at most.
+
+    pipelines.lib.retraining decides; a request goes to the retraining-requests topic and the retraining
+    subscriber starts the tuning run the manifest pins."""
+
+    enabled: bool = False
+    """Publish retraining requests at all. Default false (no request is published)."""
+    max_negative_feedback_share: Fraction | None = 0.15
+    """Ask when more than this share of the window's user feedback is negative; null turns it off. Default 0.15."""
+    min_feedback: int = Field(default=20, ge=1)
+    """Feedback items a window needs before its share is judged. Default 20."""
+    below_gate_runs: int | None = Field(default=3, ge=1)
+    """Ask when this many consecutive evaluation runs miss the quality gate; null turns it off. Default 3."""
+    on_input_drift: bool = True
+    """Ask when the evaluated window drifted from the release's evaluation set. Default true."""
+    cooldown_hours: float = Field(default=72.0, ge=0.0)
+    """No new request within this many hours of the last one. Default 72."""
+
+
 class EnvironmentConfig(Strict):
     """One environment (= one Pulumi stack = one GCP project)."""
 
@@ -430,6 +450,8 @@ class EnvironmentConfig(Strict):
     pipelines: PipelinesConfig = Field(default_factory=PipelinesConfig)
     """Pipeline run settings."""
     release: ReleaseConfig = Field(default_factory=ReleaseConfig)
+    retraining: RetrainingConfig = Field(default_factory=RetrainingConfig)
+    """Retraining triggers and cool-down; off by default."""
 
     @model_validator(mode="after")
     def _production_is_protected(self) -> EnvironmentConfig:

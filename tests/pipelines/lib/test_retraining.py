@@ -59,3 +59,12 @@ def test_the_request_is_what_the_subscriber_reads_and_is_stable_for_a_rerun():
 
     parsed = RetrainingRequest.from_json(json.dumps(first).encode())
     assert parsed.job_id() == "retrain-dev-drift-genai-evaluation-20261201-0500" and parsed.env == "dev"
+
+
+def test_the_environment_config_carries_the_policy_field_for_field():
+    from infra.config.model import RetrainingConfig
+
+    config = RetrainingConfig(below_gate_runs=2, cooldown_hours=24.0)
+    policy = RetrainingPolicy(**config.model_dump(exclude={"enabled"}))
+    assert policy == RetrainingPolicy(below_gate_runs=2, cooldown_hours=24.0)
+    assert RetrainingPolicy(**RetrainingConfig().model_dump(exclude={"enabled"})) == RetrainingPolicy()
