@@ -182,7 +182,7 @@ def test_dry_run_passes_every_gate_and_writes_nothing(project: Path, digests: di
 @pytest.mark.parametrize(
     ("changes", "key", "message"),
     [
-        ({"created": "2026-12-01T09:00:00"}, "created", "timezone"),
+        ({"created": "2026-12-01T09:00:00"}, "created", "zone"),
         ({"pipeline_digest": "sha256:abc"}, "pipeline_digest", "is not a sha256 digest"),
         ({"model": "summariser"}, "model", "'summariser' is not a served model of environment 'dev'"),
         ({"version": 2}, "version", "Input should be 1"),
