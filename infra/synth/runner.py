@@ -168,16 +168,30 @@ def _quiet_unobserved_futures(collect_after_success: bool = True) -> Iterator[No
         logger.setLevel(level)
 
 
+def _unwrapped_batch_setitems(method: Any) -> Any:
+    """pickle's own `_batch_setitems` under any number of pulumi's sorting wrappers (each a closure over the
+    method it wrapped); `method` itself when the chain has another shape. Sorting is idempotent, so one
+    wrapper (added by the run's first dynamic resource) pickles exactly what many would."""
+    while getattr(method, "__module__", None) != "pickle":
+        inner = [c.cell_contents for c in (getattr(method, "__closure__", None) or ()) if callable(c.cell_contents)]
+        if len(inner) != 1:
+            return method
+        method = inner[0]
+    return method
+
+
 @contextlib.contextmanager
 def pulumi_pickler_restored() -> Iterator[None]:
     """Undo what pulumi's `serialize_provider` leaves behind on the pure-Python pickler.
 
     Every dynamic resource serialized wraps `pickle._Pickler._batch_setitems` once more and never restores it
-    (pulumi 3.272): a process that synthesizes many times (plan, promotion gates, tests) would eventually
-    overflow the stack while pickling. Each run restores the pickler it started with.
+    (pulumi 3.272): a process that serializes providers many times (plan, promotion gates, tests, inline engine
+    programs) eventually overflows the stack while pickling. Each run starts from pickle's own method, so
+    wrappers left by code outside a synth cannot pile up inside it, and restores the pickler it found.
     """
     pickler: Any = pickle._Pickler
     saved = pickler._batch_setitems, pickler.save_dict
+    pickler._batch_setitems = _unwrapped_batch_setitems(saved[0])
     try:
         yield
     finally:
