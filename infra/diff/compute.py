@@ -246,19 +246,35 @@ def _compare(old: dict[str, Any], new: dict[str, Any]) -> Step:
                 replace_reasons, options)
 
 
+DYNAMIC_PREFIX = "pulumi-python:dynamic"
+CAUSE_WORDS = {"replace": "replaced", "create": "new", "update": "updated"}
+
+
+def _unknown_at_preview(step: Step) -> bool:
+    """Whether the engine's preview leaves this resource's outputs unknown: it is created or replaced, or it is
+    a dynamic resource being updated (the Python dynamic-provider host has no preview of an update)."""
+    return step.op in ("replace", "create") or (step.op == "update" and step.type.startswith(DYNAMIC_PREFIX))
+
+
 def _follow_replacements(steps: list[Step]) -> None:
-    """Mark what the engine does to dependents of a replaced resource: an input still unknown offline (an output
-    of the replaced resource) is unknown again at preview, so the provider sees it change — a replace when it
-    is a force-new input (a schedule of a replaced pipeline template), an update otherwise."""
+    """Mark what the engine does to dependents of a resource whose outputs are unknown at preview (see
+    `_unknown_at_preview`): an input still unknown offline (such an output) is unknown again at preview, so the
+    provider sees it change — a replace when it is a force-new input, an update otherwise. Checked against the
+    real engine's preview in tests/engine/test_preview_agreement.py."""
     by_urn = {s.urn: s for s in steps}
     changed = True
     while changed:
         changed = False
-        replaced = {s.urn for s in steps if s.op == "replace"}
+        replaced = {s.urn for s in steps if _unknown_at_preview(s)}
+        deleted = {s.urn for s in steps if s.op == "delete"}
         for step in steps:
             if step.op not in ("same", "update") or step.new is None or step.old is None:
                 continue
             causes = [u for u in step.new.get("dependencies") or [] if u in replaced]
+            # A new dependency explains an unknown input only where it took the place of a deleted one (a model
+            # version named after new content): a mere extra dependency (a new served model) changes nothing.
+            swapped = any(u in deleted for u in step.old.get("dependencies") or [])
+            causes = [u for u in causes if by_urn[u].op != "create" or swapped]
             if not causes:
                 continue
             cause = by_urn[causes[0]].name
@@ -272,7 +288,8 @@ def _follow_replacements(steps: list[Step]) -> None:
                 forces = any(overlaps(p, (key,)) for p in replace_on)
                 step.detailed_diff.append(PropertyDiff(
                     format_path((key,)), "update-replace" if forces else "update",
-                    (step.old.get("inputs") or {}).get(key), value, because=f"output of replaced {cause}",
+                    (step.old.get("inputs") or {}).get(key), value,
+                    because=f"output of {CAUSE_WORDS[by_urn[causes[0]].op]} {cause}",
                 ))
                 if forces and key not in step.replace_reasons:
                     step.replace_reasons.append(key)

@@ -53,6 +53,8 @@ class Rehearsal:
     error: str | None = None
     resources: list[dict[str, Any]] = field(default_factory=list)
     """The stack's state after the run (`pulumi stack export` resources), for tests and reviews."""
+    changes: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    """URN -> {"diffs": changed top-level properties, "replaces": the ones that force a replace} per step."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -212,6 +214,8 @@ def _collect(result: Rehearsal, events: list[Any], operation: str) -> None:
         if step is not None:
             meta = step.metadata
             result.steps.append({"op": str(meta.op.value), "urn": meta.urn, "type": meta.type})
+            if meta.op.value in ("update", "replace"):  # not the create-replacement / delete-replaced halves
+                result.changes[meta.urn] = {"diffs": sorted(meta.diffs or []), "replaces": sorted(meta.keys or [])}
         if event.policy_event is not None:
             level = event.policy_event.enforcement_level.lower()
             result.policy[level] = result.policy.get(level, 0) + 1

@@ -38,7 +38,7 @@ from infra.release.manifest import (
 from infra.release.providers.endpoint_deployment import EndpointDeployment
 from infra.release.providers.model_version import ModelVersion
 from infra.release.providers.pipeline_schedule import PipelineSchedule
-from infra.release.providers.pipeline_template import PipelineTemplate
+from infra.release.providers.pipeline_template import PipelineTemplate, template_uri
 from infra.release.providers.retry import RetryPolicy
 
 
@@ -127,7 +127,11 @@ class Release(pulumi.ComponentResource):
                 project=args.project_id,
                 location=cfg.region,
                 display_name=naming.name(pipeline_name),
-                template_uri=template.template_uri,
+                # Known from the template's inputs (the provider's own template_uri output is this same URI), so a
+                # preview never sees it unknown after a mere tag update and plans a needless schedule replace.
+                template_uri=pulumi.Output.all(args.kfp_host, pipeline.package, pipeline.digest).apply(
+                    lambda parts: template_uri(*parts)
+                ),
                 template_path=template_path,
                 cron=schedule.cron,
                 time_zone=schedule.time_zone,
@@ -136,7 +140,7 @@ class Release(pulumi.ComponentResource):
                 pipeline_root=args.pipeline_root,
                 paused=schedule.paused,
                 api_endpoint=args.api_endpoint,
-                opts=child,
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[template])),
                 kms_key_name=args.kms_key_name,
                 retry=args.retry,
             )
