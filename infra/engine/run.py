@@ -32,23 +32,32 @@ def run_operation(
     require_passphrase(settings)
     require_gcp_credentials()
 
+    import tempfile
+
     from pulumi.automation import errors
 
+    from infra.engine.templates import prepare_templates
     from infra.engine.workspace import open_stack
+    from infra.rehearsal.plugins import write_policy_launcher
 
+    if operation != "destroy":
+        prepare_templates(settings, on_output)
     try:
         stack = open_stack(settings)
     except FileNotFoundError as exc:  # the Automation API's bare "pulumi" not found
         raise UserInputError.single("pulumi", "", f"cannot start the Pulumi CLI ({exc}): {INSTALL_HINT}") from None
-    packs = [str(policy_pack)] if policy_pack else None
-    try:
-        if operation == "preview":
-            stack.preview(on_output=on_output, diff=True, policy_packs=packs)
-        elif operation == "up":
-            stack.up(on_output=on_output, policy_packs=packs)
-        else:
-            stack.destroy(on_output=on_output)
-    except errors.CommandError as exc:
-        on_output(f"pulumi {operation} failed on {settings.stack}")
-        return _exit_code(exc)
+    with tempfile.TemporaryDirectory(prefix="mlops-engine-") as scratch:
+        # The pack runs as an executable analyzer: the same rules, without needing the Python language host.
+        packs = [str(write_policy_launcher(Path(scratch), policy_pack, settings.stack))] if policy_pack else None
+        try:
+            if operation in ("preview", "up"):
+                # `up` previews first, as `pulumi up` does: a mandatory finding stops it before any change.
+                stack.preview(on_output=on_output, diff=True, policy_packs=packs)
+            if operation == "up":
+                stack.up(on_output=on_output, policy_packs=packs)
+            elif operation == "destroy":
+                stack.destroy(on_output=on_output)
+        except errors.CommandError as exc:
+            on_output(f"pulumi {operation} failed on {settings.stack}")
+            return _exit_code(exc)
     return 0
