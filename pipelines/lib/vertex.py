@@ -338,7 +338,7 @@ def read_bigquery_sample(table: str, sample_size: int, seed: int, window_hours: 
 
 def read_gcs_text(uri: str) -> str:
     """The text of a `gs://bucket/object` file."""
-    from google.cloud import storage  # type: ignore[attr-defined]
+    from google.cloud import storage  # type: ignore[attr-defined, unused-ignore]
 
     bucket, _, name = uri.removeprefix("gs://").partition("/")
     return storage.Client().bucket(bucket).blob(name).download_as_text()
