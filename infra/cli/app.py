@@ -24,12 +24,24 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from infra.cli import check, diff, engine, eval, pipelines, plan, rehearse, release, serve, synth, validate
+    from infra.cli import (
+        check,
+        cost,
+        diff,
+        drift,
+        engine,
+        eval,
+        pipelines,
+        plan,
+        rehearse,
+        release,
+        serve,
+        synth,
+        validate,
+    )
 
-    for module in (validate, synth, check, diff, release, pipelines, plan, engine, rehearse, serve, eval):
+    for module in (validate, synth, check, diff, release, pipelines, plan, engine, rehearse, drift, serve, eval, cost):
         module.register(app)
-    from infra.cli import cost  # the cost estimator
-    cost.register(app)
 
 
 @app.callback()

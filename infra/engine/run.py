@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from infra.engine.preflight import INSTALL_HINT, require_cli, require_gcp_credentials, require_passphrase
 from infra.engine.settings import EngineSettings
@@ -61,3 +62,30 @@ def run_operation(
             on_output(f"pulumi {operation} failed on {settings.stack}")
             return _exit_code(exc)
     return 0
+
+
+def detect_drift(settings: EngineSettings, on_output: Callable[[str], None]) -> list[dict[str, Any]]:
+    """`pulumi refresh --preview-only` of the stack: the resources whose live state differs from the recorded
+    one, with the properties that differ (nothing is written)."""
+    require_cli()
+    require_passphrase(settings)
+    require_gcp_credentials()
+
+    from pulumi.automation import errors
+
+    from infra.engine.workspace import open_stack
+
+    events: list[Any] = []
+    try:
+        open_stack(settings).refresh(preview_only=True, on_output=on_output, on_event=events.append)
+    except errors.CommandError as exc:
+        raise UserInputError.single("pulumi refresh", "", f"the refresh preview failed: {exc}") from None
+    found = []
+    for event in events:
+        step = event.res_outputs_event
+        if step is not None and step.metadata.op.value in ("update", "delete"):
+            meta = step.metadata
+            found.append(
+                {"urn": meta.urn, "type": meta.type, "op": meta.op.value, "properties": sorted(meta.diffs or [])}
+            )
+    return found

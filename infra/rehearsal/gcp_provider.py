@@ -21,7 +21,8 @@ What a real provider does that this one does not (it echoes inputs; it is not an
 - outputs are the inputs plus the derived ids above; server-generated fields (etags, create times, numbers
   other than the documented project-number stand-in) are absent;
 - list diffs are positional like the Terraform bridge's, without its schema-aware set handling;
-- no drift: Read returns what this provider last wrote, unless a test edits the state file;
+- no drift of its own: Read returns what this provider last wrote; an edit of its state file (what a change
+  made by hand in the console would be) is what `pulumi refresh` then finds;
 - secret inputs are kept in its state file as a digest only, so Read cannot return their values;
 - IAM, quotas, eventual consistency and API enablement order are not modelled.
 """
@@ -231,8 +232,10 @@ class LoopbackGcpProvider(provider_pb2_grpc.ResourceProviderServicer):
             entry = data["resources"].get(request.urn)
         if entry is None or entry["id"] != request.id:
             return provider_pb2.ReadResponse(id="")  # gone
+        # The live inputs are what the resource's outputs now say (an edit made by hand shows as drift).
+        inputs = {key: entry["outputs"].get(key, value) for key, value in entry["inputs"].items()}
         return provider_pb2.ReadResponse(
-            id=entry["id"], properties=to_struct(entry["outputs"]), inputs=to_struct(entry["inputs"])
+            id=entry["id"], properties=to_struct(entry["outputs"]), inputs=to_struct(inputs)
         )
 
     def Update(self, request: provider_pb2.UpdateRequest, context: grpc.ServicerContext) -> provider_pb2.UpdateResponse:

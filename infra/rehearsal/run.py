@@ -53,6 +53,8 @@ class Rehearsal:
     error: str | None = None
     resources: list[dict[str, Any]] = field(default_factory=list)
     """The stack's state after the run (`pulumi stack export` resources), for tests and reviews."""
+    drifted: list[str] = field(default_factory=list)
+    """URNs whose live state differs from the recorded state (a refresh preview: `mlops drift`)."""
     changes: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     """URN -> {"diffs": changed top-level properties, "replaces": the ones that force a replace} per step."""
 
@@ -168,7 +170,7 @@ def rehearse(
     from infra.engine.workspace import open_stack
 
     result = Rehearsal(settings.stack)
-    if operation != "destroy":
+    if operation in ("up", "preview"):
         prepare_templates(settings, on_output)
     with _state_dir(state_dir) as root:
         backend = root / "backend"
@@ -198,6 +200,8 @@ def rehearse(
                     result.outputs = {k: _plain_output(v.value, v.secret) for k, v in up.outputs.items()}
                 elif operation == "destroy":
                     stack.destroy(**kwargs)
+                elif operation == "drift":  # read-only: the refresh a `pulumi refresh --preview-only` shows
+                    stack.refresh(preview_only=True, **kwargs)
             except auto.errors.CommandError as exc:
                 result.error = _failure(events) or str(exc).strip().splitlines()[-1]
             _collect(result, events, phase)
@@ -216,6 +220,9 @@ def _collect(result: Rehearsal, events: list[Any], operation: str) -> None:
             result.steps.append({"op": str(meta.op.value), "urn": meta.urn, "type": meta.type})
             if meta.op.value in ("update", "replace"):  # not the create-replacement / delete-replaced halves
                 result.changes[meta.urn] = {"diffs": sorted(meta.diffs or []), "replaces": sorted(meta.keys or [])}
+        drift = event.res_outputs_event if operation == "drift" else None
+        if drift is not None and drift.metadata.op.value in ("update", "delete"):
+            result.drifted.append(drift.metadata.urn)
         if event.policy_event is not None:
             level = event.policy_event.enforcement_level.lower()
             result.policy[level] = result.policy.get(level, 0) + 1

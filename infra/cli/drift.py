@@ -1,0 +1,82 @@
+"""`mlops drift --env ENV`: read-only drift detection through the real engine (a refresh preview).
+
+Against the environment's real backend and Google Cloud (credentials needed), or, with `--state-dir`, against a
+rehearsal's loopback state (`mlops rehearse --state-dir`). Nothing is written to the stack's state.
+
+Exit code: 0 no drift, 1 drift (each drifted resource and property listed), 2 no CLI or invalid input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+
+def _report(stack: str, drifted: list[dict[str, Any]], output_format: str) -> str:
+    if output_format == "json":
+        return json.dumps({"stack": stack, "drifted": drifted}, indent=2, sort_keys=True)
+    if not drifted:
+        return f"{stack}: no drift (the live resources match the recorded state)"
+    lines = [f"{stack}: {len(drifted)} resource(s) drifted from the recorded state"]
+    lines += [f"  ~ {d['type']} {d['urn'].rsplit('::', 1)[-1]} ({d['op']}: {', '.join(d['properties']) or '-'})"
+              for d in drifted]
+    lines.append("review each change: adopt it in the code, or run `mlops up` to put the declared state back")
+    return "\n".join(lines)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def drift(
+        env: Annotated[str, typer.Option("--env", "-e", help="Environment (stack) name: dev, staging, prod.")],
+        state_dir: Annotated[
+            Path | None,
+            typer.Option("--state-dir", help="Check a rehearsal's loopback state (mlops rehearse --state-dir)."),
+        ] = None,
+        output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+        project_dir: Annotated[
+            Path | None, typer.Option("--project-dir", help="Directory holding Pulumi.yaml (default: this repository).")
+        ] = None,
+        backend_url: Annotated[str | None, typer.Option("--backend-url", help="State backend (real engine).")] = None,
+    ) -> None:
+        """Read-only drift detection: a refresh preview through the real engine (exit 1 when anything drifted)."""
+        from infra.engine import resolve_settings
+        from infra.engine.preflight import require_cli
+        from infra.errors import UserInputError
+        from infra.synth import default_project_dir
+
+        if output_format not in ("text", "json"):
+            raise UserInputError.single("--format", "", f"found {output_format!r}; expected text or json")
+        settings = resolve_settings(env, Path(project_dir or default_project_dir()), backend_url)
+        require_cli()
+
+        def progress(line: str) -> None:
+            sys.stderr.write(line if line.endswith("\n") else line + "\n")
+
+        if state_dir is not None:
+            from infra.rehearsal.run import rehearse
+
+            if not (state_dir / "backend").is_dir():
+                raise UserInputError.single(
+                    "--state-dir", str(state_dir),
+                    "holds no rehearsal; run `mlops rehearse --env ENV --state-dir DIR` first",
+                )
+            result = rehearse(settings, None, state_dir, operation="drift", on_output=progress)
+            if result.error:
+                print(f"error: {result.error}", file=sys.stderr)
+                raise typer.Exit(1)
+            types = {s["urn"]: s["type"] for s in result.steps}
+            drifted = [
+                {"urn": urn, "type": types.get(urn, ""), "op": "update" if urn in result.changes else "delete",
+                 "properties": result.changes.get(urn, {}).get("diffs", [])}
+                for urn in result.drifted
+            ]
+        else:
+            from infra.engine.run import detect_drift
+
+            drifted = detect_drift(settings, progress)
+        print(_report(env, drifted, output_format))
+        raise typer.Exit(1 if drifted else 0)
