@@ -43,7 +43,7 @@ ALL = sorted(p.name for p in WORKFLOWS.glob("*.yml"))
 
 
 def test_expected_workflows_exist() -> None:
-    assert ALL == ["deploy.yml", "pr-comment.yml", "pr.yml", "preview.yml"]
+    assert ALL == ["deploy.yml", "drift.yml", "pr-comment.yml", "pr.yml", "preview.yml"]
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -81,6 +81,14 @@ def test_preview_runs_per_stack_only_with_credentials() -> None:
     job = load("preview.yml")["jobs"]["preview"]
     assert job["strategy"]["matrix"]["stack"] == ["dev", "staging", "prod"]
     assert "vars.GCP_WORKLOAD_IDENTITY_PROVIDER != ''" in job["if"]
+
+
+def test_drift_runs_daily_per_stack_as_the_read_only_previewer() -> None:
+    document = load("drift.yml")
+    job = document["jobs"]["drift"]
+    assert document["on"]["schedule"] and job["strategy"]["matrix"]["stack"] == ["dev", "staging", "prod"]
+    assert job["environment"] == "preview-${{ matrix.stack }}", "never the deployer's environment"
+    assert document["permissions"] == {"contents": "read", "id-token": "write"}
 
 
 def test_deploy_goes_dev_then_staging_then_prod_behind_environments() -> None:
