@@ -40,6 +40,7 @@ def run_operation(
     from infra.engine.templates import prepare_templates
     from infra.engine.workspace import open_stack
     from infra.rehearsal.plugins import write_policy_launcher
+    from infra.synth.runner import pulumi_pickler_restored
 
     if operation != "destroy":
         prepare_templates(settings, on_output)
@@ -47,7 +48,8 @@ def run_operation(
         stack = open_stack(settings)
     except FileNotFoundError as exc:  # the Automation API's bare "pulumi" not found
         raise UserInputError.single("pulumi", "", f"cannot start the Pulumi CLI ({exc}): {INSTALL_HINT}") from None
-    with tempfile.TemporaryDirectory(prefix="mlops-engine-") as scratch:
+    # The inline program serializes dynamic providers in this process: leave the pickler as it was.
+    with tempfile.TemporaryDirectory(prefix="mlops-engine-") as scratch, pulumi_pickler_restored():
         # The pack runs as an executable analyzer: the same rules, without needing the Python language host.
         packs = [str(write_policy_launcher(Path(scratch), policy_pack, settings.stack))] if policy_pack else None
         try:
@@ -74,10 +76,12 @@ def detect_drift(settings: EngineSettings, on_output: Callable[[str], None]) -> 
     from pulumi.automation import errors
 
     from infra.engine.workspace import open_stack
+    from infra.synth.runner import pulumi_pickler_restored
 
     events: list[Any] = []
     try:
-        open_stack(settings).refresh(preview_only=True, on_output=on_output, on_event=events.append)
+        with pulumi_pickler_restored():
+            open_stack(settings).refresh(preview_only=True, on_output=on_output, on_event=events.append)
     except errors.CommandError as exc:
         raise UserInputError.single("pulumi refresh", "", f"the refresh preview failed: {exc}") from None
     found = []

@@ -168,6 +168,7 @@ def rehearse(
 
     from infra.engine.templates import prepare_templates
     from infra.engine.workspace import open_stack
+    from infra.synth.runner import pulumi_pickler_restored
 
     result = Rehearsal(settings.stack)
     if operation in ("up", "preview"):
@@ -188,22 +189,24 @@ def rehearse(
             events: list[Any] = []
             kwargs: dict[str, Any] = {"on_event": events.append, "on_output": on_output or (lambda _line: None)}
             phase = operation
-            try:
-                if operation in ("up", "preview"):
-                    # as `pulumi up` does: a preview with the pack first, so a mandatory finding creates nothing
-                    phase = "preview"
-                    stack.preview(policy_packs=packs, **kwargs)
-                if operation == "up":
-                    events.clear()
-                    phase = "up"
-                    up = stack.up(policy_packs=packs, **kwargs)
-                    result.outputs = {k: _plain_output(v.value, v.secret) for k, v in up.outputs.items()}
-                elif operation == "destroy":
-                    stack.destroy(**kwargs)
-                elif operation == "drift":  # read-only: the refresh a `pulumi refresh --preview-only` shows
-                    stack.refresh(preview_only=True, **kwargs)
-            except auto.errors.CommandError as exc:
-                result.error = _failure(events) or str(exc).strip().splitlines()[-1]
+            # The inline program serializes dynamic providers in this process: leave the pickler as it was.
+            with pulumi_pickler_restored():
+                try:
+                    if operation in ("up", "preview"):
+                        # as `pulumi up` does: a preview with the pack first, so a mandatory finding creates nothing
+                        phase = "preview"
+                        stack.preview(policy_packs=packs, **kwargs)
+                    if operation == "up":
+                        events.clear()
+                        phase = "up"
+                        up = stack.up(policy_packs=packs, **kwargs)
+                        result.outputs = {k: _plain_output(v.value, v.secret) for k, v in up.outputs.items()}
+                    elif operation == "destroy":
+                        stack.destroy(**kwargs)
+                    elif operation == "drift":  # read-only: the refresh a `pulumi refresh --preview-only` shows
+                        stack.refresh(preview_only=True, **kwargs)
+                except auto.errors.CommandError as exc:
+                    result.error = _failure(events) or str(exc).strip().splitlines()[-1]
             _collect(result, events, phase)
             result.resources = list((stack.export_stack().deployment or {}).get("resources") or [])
         finally:
