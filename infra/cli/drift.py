@@ -15,6 +15,9 @@ from typing import Annotated, Any
 
 import typer
 
+from infra.cli.rehearse import EnvOption, FormatOption, check_format
+from infra.cli.synth import ProjectDirOption
+
 
 def _report(stack: str, drifted: list[dict[str, Any]], output_format: str) -> str:
     if output_format == "json":
@@ -31,15 +34,13 @@ def _report(stack: str, drifted: list[dict[str, Any]], output_format: str) -> st
 def register(app: typer.Typer) -> None:
     @app.command()
     def drift(
-        env: Annotated[str, typer.Option("--env", "-e", help="Environment (stack) name: dev, staging, prod.")],
+        env: EnvOption,
         state_dir: Annotated[
             Path | None,
             typer.Option("--state-dir", help="Check a rehearsal's loopback state (mlops rehearse --state-dir)."),
         ] = None,
-        output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
-        project_dir: Annotated[
-            Path | None, typer.Option("--project-dir", help="Directory holding Pulumi.yaml (default: this repository).")
-        ] = None,
+        output_format: FormatOption = "text",
+        project_dir: ProjectDirOption = None,
         backend_url: Annotated[str | None, typer.Option("--backend-url", help="State backend (real engine).")] = None,
     ) -> None:
         """Read-only drift detection: a refresh preview through the real engine (exit 1 when anything drifted)."""
@@ -48,8 +49,7 @@ def register(app: typer.Typer) -> None:
         from infra.errors import UserInputError
         from infra.synth import default_project_dir
 
-        if output_format not in ("text", "json"):
-            raise UserInputError.single("--format", "", f"found {output_format!r}; expected text or json")
+        check_format(output_format)
         settings = resolve_settings(env, Path(project_dir or default_project_dir()), backend_url)
         require_cli()
 

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from infra.cli.synth import ProjectDirOption
 from infra.engine.preflight import require_cli
 
 REHEARSAL_CLI_HINT = (
@@ -21,6 +22,16 @@ REHEARSAL_CLI_HINT = (
 )
 
 SYMBOLS = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " "}
+EnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment (stack) name: dev, staging, prod.")]
+FormatOption = Annotated[str, typer.Option("--format", help="text or json.")]
+
+
+def check_format(output_format: str) -> None:
+    """`--format` of the engine commands: text or json (exit 2 otherwise)."""
+    from infra.errors import UserInputError
+
+    if output_format not in ("text", "json"):
+        raise UserInputError.single("--format", "", f"found {output_format!r}; expected text or json")
 
 
 def _text(report: dict[str, object], error: str | None) -> str:
@@ -41,15 +52,13 @@ def _text(report: dict[str, object], error: str | None) -> str:
 def register(app: typer.Typer) -> None:
     @app.command()
     def rehearse(
-        env: Annotated[str, typer.Option("--env", "-e", help="Environment (stack) name: dev, staging, prod.")],
+        env: EnvOption,
         state_dir: Annotated[
             Path | None,
             typer.Option("--state-dir", help="Keep the rehearsal's backend and loopback state here between runs."),
         ] = None,
-        output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
-        project_dir: Annotated[
-            Path | None, typer.Option("--project-dir", help="Directory holding Pulumi.yaml (default: this repository).")
-        ] = None,
+        output_format: FormatOption = "text",
+        project_dir: ProjectDirOption = None,
     ) -> None:
         """Real `pulumi up` of ENV on a throwaway backend against loopback clouds: what would happen, in order."""
         from infra.engine import resolve_settings
@@ -58,8 +67,7 @@ def register(app: typer.Typer) -> None:
         from infra.rehearsal.run import rehearse as run_rehearsal
         from infra.synth import default_project_dir
 
-        if output_format not in ("text", "json"):
-            raise UserInputError.single("--format", "", f"found {output_format!r}; expected text or json")
+        check_format(output_format)
         settings = resolve_settings(env, Path(project_dir or default_project_dir()))
         pack = resolve_policy_pack(settings, stack_tier(settings), None, False)
         try:
