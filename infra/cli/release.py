@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import getpass
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -49,6 +50,29 @@ ProjectDir = Annotated[
     Path | None, typer.Option("--project-dir", help="Directory holding Pulumi.yaml (default: this repository).")
 ]
 By = Annotated[str | None, typer.Option("--by", help="Who acts (default: git user.email, else the login name).")]
+
+
+def _print_gated(
+    out: Any, outcome: Any, *, dry_status: str, target: str, blocked: Callable[[str], str], done: Callable[[str], str]
+) -> None:
+    """What a gated release change prints: each gate, then blocked (exit 1), the dry run, or what was written.
+
+    `blocked` gets the failed gates, `done` the candidate's release id.
+    """
+    for result in outcome.gates:
+        out.print(result.render(), markup=False)
+    if outcome.status == "blocked":
+        out.print(blocked(", ".join(g.gate for g in outcome.failed)), markup=False)
+        raise typer.Exit(EXIT_BLOCKED)
+    assert outcome.candidate is not None
+    out.print(outcome.diff, markup=False, end="")
+    if outcome.status == dry_status:
+        out.print(
+            f"dry run: release {outcome.candidate.release} passes every gate into {target}; nothing was written",
+            markup=False,
+        )
+        return
+    out.print(done(outcome.candidate.release), markup=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -136,27 +160,14 @@ def register(app: typer.Typer) -> None:
                 "nothing to promote"
             )
             return
-        for result in outcome.gates:
-            out.print(result.render(), markup=False)
-        if outcome.status == "blocked":
-            failed = ", ".join(g.gate for g in outcome.failed)
-            out.print(
-                f"promotion of {source} -> {target} blocked by gate(s): {failed}; nothing was changed", markup=False
-            )
-            raise typer.Exit(EXIT_BLOCKED)
-        assert outcome.candidate is not None
-        out.print(outcome.diff, markup=False, end="")
-        if outcome.status == "would-promote":
-            out.print(
-                f"dry run: release {outcome.candidate.release} passes every gate into {target}; nothing was written",
-                markup=False,
-            )
-            return
         saved = f"; previous manifest kept at {outcome.history_path}" if outcome.history_path else ""
-        out.print(
-            f"promoted release {outcome.candidate.release} {source} -> {target}: wrote {outcome.manifest_path}{saved}; "
-            f"release record {outcome.record_path}",
-            markup=False,
+        _print_gated(
+            out, outcome, dry_status="would-promote", target=target,
+            blocked=lambda failed: (
+                f"promotion of {source} -> {target} blocked by gate(s): {failed}; nothing was changed"
+            ),
+            done=lambda release: (f"promoted release {release} {source} -> {target}: wrote {outcome.manifest_path}"
+                                  f"{saved}; release record {outcome.record_path}"),
         )
 
     @app.command()
@@ -225,25 +236,12 @@ def register(app: typer.Typer) -> None:
         request = CutRequest(env, candidate, _who(root, by), release, commit, dry_run)
         outcome = cut_release(request, root)
         out = Console(highlight=False, soft_wrap=True)
-        for result in outcome.gates:
-            out.print(result.render(), markup=False)
-        if outcome.status == "blocked":
-            failed = ", ".join(g.gate for g in outcome.failed)
-            out.print(f"release cut into {env} blocked by gate(s): {failed}; nothing was written", markup=False)
-            raise typer.Exit(EXIT_BLOCKED)
-        assert outcome.candidate is not None
-        out.print(outcome.diff, markup=False, end="")
-        if outcome.status == "would-cut":
-            out.print(
-                f"dry run: release {outcome.candidate.release} passes every gate into {env}; nothing was written",
-                markup=False,
-            )
-            return
         saved = f"; previous manifest kept at {outcome.history_path}" if outcome.history_path else ""
-        out.print(
-            f"cut release {outcome.candidate.release} into {env}: wrote {outcome.manifest_path}{saved}; "
-            f"release record {outcome.record_path}",
-            markup=False,
+        _print_gated(
+            out, outcome, dry_status="would-cut", target=env,
+            blocked=lambda failed: f"release cut into {env} blocked by gate(s): {failed}; nothing was written",
+            done=lambda release: (f"cut release {release} into {env}: wrote {outcome.manifest_path}{saved}; "
+                                  f"release record {outcome.record_path}"),
         )
 
     canary_group = typer.Typer(
