@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pulumi
 
+from contracts.errors import UserInputError
 from infra.components.environment import Environment, EnvironmentArgs
 from infra.config.program import load_program_environment
-from infra.errors import UserInputError
 from infra.release.endpoints import ServiceEndpoints
 from infra.release.manifest import find_manifest
 

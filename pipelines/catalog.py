@@ -13,7 +13,7 @@ from typing import Any
 
 from kfp.dsl.graph_component import GraphComponent
 
-from infra.errors import UserInputError
+from contracts.errors import UserInputError
 from pipelines.evaluation import evaluation_pipeline
 from pipelines.parameters import (
     BQ_TABLE,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from kfp import compiler
 
-from infra.fsutil import atomic_write_bytes, atomic_write_text, canonical_json
+from contracts.fsutil import atomic_write_bytes, atomic_write_text, canonical_json
 from pipelines.catalog import PIPELINES, PipelineEntry
 from pipelines.parameters import parameter_specs
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from infra.errors import UserInputError
-from infra.fsutil import atomic_write_bytes
+from contracts.errors import UserInputError
+from contracts.fsutil import atomic_write_bytes
 from pipelines.catalog import PipelineEntry, get
 from pipelines.lib import local_registry
 from pipelines.lib.candidate import CANDIDATE_FILE, REPORT_FILE

@@ -16,7 +16,7 @@ from typing import Any
 
 from kfp.dsl.graph_component import GraphComponent
 
-from infra.errors import Problem, UserInputError
+from contracts.errors import Problem, UserInputError
 
 # KFP's type names in a pipeline's interface, and the Python types a value may have for each.
 _PYTHON_TYPES: dict[str, tuple[type, ...]] = {

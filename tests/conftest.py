@@ -9,7 +9,7 @@ import pytest
 
 from tests.fakes.gcs_server import GcsServer
 
-REPORTS = Path(__file__).resolve().parent / "release" / "fixtures" / "gcs"
+REPORTS = Path(__file__).resolve().parent / "infra" / "release" / "fixtures" / "gcs"
 """`<bucket>/<object name>` of every report the release fixture manifests name."""
 
 

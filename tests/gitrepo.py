@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-FIXTURE = Path(__file__).parent / "synth" / "fixtures" / "platform"
+FIXTURE = Path(__file__).parent / "infra" / "synth" / "fixtures" / "platform"
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
     "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",

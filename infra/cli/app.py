@@ -10,7 +10,7 @@ import sys
 import typer
 from rich.console import Console
 
-from infra.errors import UserInputError
+from contracts.errors import UserInputError
 
 EXIT_INVALID = 2
 

@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
             _list_rules(rules, levels, env, project_dir)
             return
         if env is None:
-            from infra.errors import UserInputError
+            from contracts.errors import UserInputError
 
             raise UserInputError.single(
                 "--env", "", "missing: name the environment whose snapshot and levels to check, e.g. --env dev "
@@ -83,7 +83,7 @@ def _list_rules(rules: Any, levels: Any, env: str | None, project_dir: Path | No
 
 
 def _resources(env: str, snapshot: Path | None, project_dir: Path | None) -> tuple[tuple[Resource, ...], str]:
-    from infra.errors import UserInputError
+    from contracts.errors import UserInputError
     from policies.snapshot import load_snapshot, parse_snapshot
 
     if snapshot is not None:

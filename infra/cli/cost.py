@@ -34,10 +34,10 @@ def register(app: typer.Typer) -> None:
         """Estimate ENV's monthly cost (min..max) and how much the change adds or saves."""
         import sys
 
+        from contracts.fsutil import canonical_json
         from infra.cost import cost_change
         from infra.cost.estimate import PRICES_FILE, load_prices
         from infra.diff.sources import synth_at_ref
-        from infra.fsutil import canonical_json
         from infra.plan import choose_base
         from infra.synth import default_project_dir, synth_stack
 

@@ -30,9 +30,9 @@ def register(app: typer.Typer) -> None:
         """Diff two snapshots like `pulumi preview --diff` (e.g. `mlops diff prod@origin/main prod`)."""
         import sys
 
+        from contracts.fsutil import canonical_json
         from infra.diff import diff_json, diff_snapshots, render_markdown, render_text
         from infra.diff.sources import resolve_operand
-        from infra.fsutil import canonical_json
 
         old = resolve_operand(base, project_dir)
         new = resolve_operand(head, project_dir)

@@ -44,9 +44,9 @@ def register(app: typer.Typer) -> None:
         backend_url: Annotated[str | None, typer.Option("--backend-url", help="State backend (real engine).")] = None,
     ) -> None:
         """Read-only drift detection: a refresh preview through the real engine (exit 1 when anything drifted)."""
+        from contracts.errors import UserInputError
         from infra.engine import resolve_settings
         from infra.engine.preflight import require_cli
-        from infra.errors import UserInputError
         from infra.synth import default_project_dir
 
         check_format(output_format)

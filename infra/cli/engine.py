@@ -107,7 +107,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Real `pulumi destroy` of ENV (requires --yes; protected resources stop it, as in the CLI)."""
         if not yes:
-            from infra.errors import UserInputError
+            from contracts.errors import UserInputError
 
             raise UserInputError.single(
                 "--yes",

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from infra.errors import Problem, UserInputError
+from contracts.errors import Problem, UserInputError
 
 
 def register(app: typer.Typer) -> None:

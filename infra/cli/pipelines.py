@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from infra.errors import UserInputError
+from contracts.errors import UserInputError
 
 EXIT_GATE_FAILED = 1
 

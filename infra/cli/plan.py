@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
 
         from rich.console import Console
 
-        from infra.fsutil import atomic_write_text, canonical_json
+        from contracts.fsutil import atomic_write_text, canonical_json
         from infra.plan import build_plan, plan_json, plan_markdown, plan_text
         from infra.plan.markdown import plan_full_markdown
 

@@ -28,7 +28,7 @@ FormatOption = Annotated[str, typer.Option("--format", help="text or json.")]
 
 def check_format(output_format: str) -> None:
     """`--format` of the engine commands: text or json (exit 2 otherwise)."""
-    from infra.errors import UserInputError
+    from contracts.errors import UserInputError
 
     if output_format not in ("text", "json"):
         raise UserInputError.single("--format", "", f"found {output_format!r}; expected text or json")
@@ -61,9 +61,9 @@ def register(app: typer.Typer) -> None:
         project_dir: ProjectDirOption = None,
     ) -> None:
         """Real `pulumi up` of ENV on a throwaway backend against loopback clouds: what would happen, in order."""
+        from contracts.errors import UserInputError
         from infra.engine import resolve_settings
         from infra.engine.safety import resolve_policy_pack, stack_tier
-        from infra.errors import UserInputError
         from infra.rehearsal.run import rehearse as run_rehearsal
         from infra.synth import default_project_dir
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from infra.errors import UserInputError
+from contracts.errors import UserInputError
 
 EXIT_BLOCKED = 1
 

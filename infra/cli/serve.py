@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from infra.errors import UserInputError
+from contracts.errors import UserInputError
 from serving.breaker import BreakerSettings
 from serving.gateway import GatewaySettings
 from serving.predict import TokenSource
@@ -124,7 +124,7 @@ def register(app: typer.Typer) -> None:
             try:
                 rules = load_rules(rules_path)
             except RulesError as exc:
-                from infra.errors import Problem
+                from contracts.errors import Problem
 
                 raise UserInputError(
                     [Problem(str(exc.path), "", p) for p in exc.problems], summary="invalid gateway rules file"

@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
 
         from rich.console import Console
 
-        from infra.fsutil import canonical_json
+        from contracts.fsutil import canonical_json
         from infra.synth import synth_result, write_snapshot
 
         result = synth_result(env, project_dir)

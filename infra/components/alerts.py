@@ -13,8 +13,8 @@ from typing import Literal
 
 import pulumi_gcp as gcp
 
+from contracts.summary import SUMMARY_LOG_KEY
 from infra.config.model import AlertThresholds
-from pipelines.lib.summary import SUMMARY_LOG_KEY
 from serving.answer_log import ANSWER_LOG_KEY
 from serving.contract import SOURCES
 

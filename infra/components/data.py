@@ -1,7 +1,7 @@
 """Data: the environment's Cloud Storage buckets and BigQuery datasets and tables.
 
 Buckets hold the pipeline root, training/evaluation datasets and model artifacts. BigQuery holds evaluation
-results (the tables the evaluation pipeline writes, defined in `pipelines.lib.bigquery_schema`), the
+results (the tables the evaluation pipeline writes, defined in `contracts.bigquery_schema`), the
 endpoints' request/response logs with the view the evaluation pipeline reads them through, and user
 feedback. Everything is private (uniform bucket-level access, public access prevention enforced, no public
 dataset access), labelled, encrypted with the environment's keys when CMEK is on, and protected where the

@@ -20,11 +20,11 @@ from functools import partial
 import pulumi
 import pulumi_gcp as gcp
 
+from contracts.metrics import METRIC_NAMES
 from infra.components import alerts, dashboard
 from infra.components.naming import Naming, type_token
 from infra.components.refs import ProjectRefs
 from infra.config.model import AlertThresholds, EnvironmentConfig
-from pipelines.lib.metrics import METRIC_NAMES
 
 COMPONENT = "observability"
 GATEWAY_SERVICE = "gateway"

@@ -3,12 +3,12 @@
 Each table is described once (columns, partition column, clustering) so the Data component, the Pub/Sub
 BigQuery subscription and the code that writes rows agree on one definition. The evaluation tables and the
 prediction-log view are the evaluation pipeline's contract and are defined where the pipeline image can read
-them, `pipelines.lib.bigquery_schema`; this module adds the tables that other writers fill.
+them, `contracts.bigquery_schema`; this module adds the tables that other writers fill.
 """
 
 from __future__ import annotations
 
-from pipelines.lib.bigquery_schema import (
+from contracts.bigquery_schema import (
     PREDICTION_EXAMPLES,
     REVIEW,
     SCORES,

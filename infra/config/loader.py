@@ -17,9 +17,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from contracts.errors import Problem, UserInputError
 from infra.config.model import EnvironmentConfig
 from infra.config.yamlfile import EMPTY_VALUE, YAML11_BOOLEAN_WORDS, describe, read_yaml_mapping, string_keys
-from infra.errors import Problem, UserInputError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_NAMESPACE = "genai-mlops"

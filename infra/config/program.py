@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from contracts.errors import UserInputError
 from infra.config.loader import CONFIG_KEY, read_yaml, stack_file, validate_stack_config
 from infra.config.model import EnvironmentConfig
 from infra.config.yamlfile import string_keys
-from infra.errors import UserInputError
 
 
 def runtime_config() -> tuple[dict[str, str], frozenset[str]]:

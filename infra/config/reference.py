@@ -85,7 +85,7 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
 if __name__ == "__main__":
     from pathlib import Path
 
-    from infra.fsutil import atomic_write_text
+    from contracts.fsutil import atomic_write_text
 
     target = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
     atomic_write_text(target, render_reference())

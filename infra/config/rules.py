@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from pipelines.lib.metrics import METRIC_NAMES
+from contracts.metrics import METRIC_NAMES
 
 PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from infra.errors import Problem, UserInputError
+from contracts.errors import Problem, UserInputError
 
 MAX_NODES = 200_000
 """Nodes one document may expand to through aliases (a guard against "billion laughs" documents)."""

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from infra.errors import UserInputError
+from contracts.errors import UserInputError
 
 PRICES_FILE = Path(__file__).with_name("prices.yaml")
 ENDPOINT_DEPLOYMENT = "pulumi-python:dynamic/release:EndpointDeployment"

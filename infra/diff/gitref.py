@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from infra.errors import UserInputError
+from contracts.errors import UserInputError
 
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from contracts.errors import UserInputError
 from infra.diff.gitref import repo_root, resolve_commit, worktree_at
-from infra.errors import UserInputError
 from infra.synth import default_project_dir, synth_stack
 from infra.synth.api import ChildSynth, start_child_synth
 from infra.synth.project import load_project

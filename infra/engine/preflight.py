@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 
+from contracts.errors import UserInputError
 from infra.engine.settings import EngineSettings
-from infra.errors import UserInputError
 
 INSTALL_HINT = (
     "install the Pulumi CLI (https://www.pulumi.com/docs/install/: `curl -fsSL https://get.pulumi.com | sh` "

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from contracts.errors import UserInputError
 from infra.engine.preflight import INSTALL_HINT, require_cli, require_gcp_credentials, require_passphrase
 from infra.engine.settings import EngineSettings
-from infra.errors import UserInputError
 
 OPERATIONS = ("preview", "up", "destroy")
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from contracts.errors import UserInputError
 from infra.config.loader import CONFIG_KEY, load_environment
 from infra.engine.settings import EngineSettings
-from infra.errors import UserInputError
 from infra.synth.project import load_stack_config
 
 PRODUCTION = "production"

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.errors import UserInputError
+from contracts.errors import UserInputError
 from infra.synth.project import ProjectSpec, load_project, load_stack_config
 
 LOCAL_STATE_DIR = ".pulumi-state"

@@ -23,8 +23,8 @@ from typing import Any, Final
 
 import yaml
 
+from contracts.errors import Problem, UserInputError
 from infra.diff.danger import Danger
-from infra.errors import Problem, UserInputError
 
 FILE_NAME: Final = "acknowledgements.yaml"
 CHANGES: Final = ("replace", "delete", "grant")

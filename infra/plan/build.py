@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from contracts.errors import UserInputError
 from infra.cost import CostChange, cost_change
 from infra.diff import StackDiff, diff_snapshots
 from infra.diff.danger import Danger, dangers, home_project
@@ -30,7 +31,6 @@ from infra.diff.gitref import (
     working_tree_matches,
 )
 from infra.diff.sources import synth_at_ref_started
-from infra.errors import UserInputError
 from infra.plan.acknowledgements import Acknowledgement, load_acknowledgements, parse_flag
 from infra.plan.policy import PolicyOutcome, check_policies
 from infra.synth import default_project_dir, synth_result

@@ -22,10 +22,10 @@ from typing import Any
 
 import pulumi
 
+from contracts.errors import UserInputError
 from infra.components.naming import Naming, type_token
 from infra.config.loader import PROJECT_ROOT
 from infra.config.model import EnvironmentConfig
-from infra.errors import UserInputError
 from infra.release.manifest import (
     ModelRelease,
     PreviousVersion,

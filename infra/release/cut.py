@@ -23,9 +23,9 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from contracts.errors import Problem, UserInputError
 from infra.config.loader import PROJECT_ROOT, _message, _render_path, load_environment
 from infra.config.model import EnvironmentConfig
-from infra.errors import Problem, UserInputError
 from infra.release import gates
 from infra.release.gates import GateResult
 from infra.release.history import FileTransaction, History

@@ -26,9 +26,9 @@ from urllib.request import url2pathname
 
 import yaml
 
+from contracts.errors import UserInputError
 from infra.config.loader import PROJECT_ROOT, environments_dir, read_yaml
 from infra.config.model import EnvironmentConfig
-from infra.errors import UserInputError
 from infra.release.manifest import (
     MANIFEST_PREFIX,
     Evaluation,

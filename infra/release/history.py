@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from contracts.fsutil import atomic_write_bytes, atomic_write_text
 from infra.config.loader import environments_dir
-from infra.fsutil import atomic_write_bytes, atomic_write_text
 
 HISTORY_DIR = "releases"
 ROLLED_BACK_DIR = "rolled-back"

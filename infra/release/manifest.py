@@ -34,6 +34,8 @@ from pydantic import (
     model_validator,
 )
 
+from contracts.errors import Problem, UserInputError
+from contracts.fsutil import canonical_json
 from infra.config import rules
 from infra.config.loader import (
     _message,
@@ -44,8 +46,6 @@ from infra.config.loader import (
     read_yaml,
 )
 from infra.config.model import EnvironmentConfig, ServedModel, rule_validator
-from infra.errors import Problem, UserInputError
-from infra.fsutil import canonical_json
 
 MANIFEST_PREFIX = "release."
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from contracts.errors import Problem, UserInputError
 from infra.config.loader import PROJECT_ROOT, load_environment, read_yaml
 from infra.config.model import EnvironmentConfig
-from infra.errors import Problem, UserInputError
 from infra.release import gates
 from infra.release.gates import GateResult
 from infra.release.history import FileTransaction, History

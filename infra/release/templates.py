@@ -18,10 +18,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from contracts.errors import Problem, UserInputError
+from contracts.fsutil import atomic_write_bytes
 from infra.config.loader import PROJECT_ROOT, load_environment
 from infra.diff.gitref import repo_root, resolve_commit, worktree_at
-from infra.errors import Problem, UserInputError
-from infra.fsutil import atomic_write_bytes
 from infra.release.manifest import find_manifest, manifest_path
 
 # Compiles the pipelines of the tree in the current directory (first on sys.path) into argv[1].

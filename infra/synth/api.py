@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from infra.errors import Problem, UserInputError
-from infra.fsutil import atomic_write_text, canonical_json
+from contracts.errors import Problem, UserInputError
+from contracts.fsutil import atomic_write_text, canonical_json
 from infra.synth.project import load_project, load_stack_config
 from infra.synth.runner import run_program
 from infra.synth.snapshot import build_snapshot

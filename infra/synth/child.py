@@ -30,7 +30,7 @@ def main() -> int:
     for name in [n for n in sys.modules if n == "infra" or n.startswith("infra.")]:
         del sys.modules[name]
     sys.path[0] = args.project_dir
-    sys.path.append(args.tool_root)  # last: a tree without its own `infra` still finds infra.errors
+    sys.path.append(args.tool_root)  # last: a tree without its own `infra` still finds contracts.errors
 
     payload: dict[str, object]
     try:

@@ -21,7 +21,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import mocks, rpc
 from pulumi.runtime.proto import resource_pb2
 
-from infra.errors import UserInputError
+from contracts.errors import UserInputError
 from infra.synth import urns
 from infra.synth.derived import derive_outputs
 from infra.synth.invokes import answer_invoke

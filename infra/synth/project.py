@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from contracts.errors import Problem, UserInputError
 from infra.config.yamlfile import EMPTY_VALUE, describe, read_yaml_mapping, string_keys
-from infra.errors import Problem, UserInputError
 
 PROJECT_FILE = "Pulumi.yaml"
 SECRET_PLACEHOLDER = "[secret]"

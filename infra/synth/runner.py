@@ -7,7 +7,7 @@ and output before returning and re-raises the program's own exception (original 
 
 Isolation: the whole run happens inside a copy of the caller's `contextvars` context (the SDK keeps its settings,
 config and root resource in context variables), and the program's own modules (except the tooling that must keep
-its identity, such as `infra.errors`) are evicted from `sys.modules` before and after (see
+its identity, such as `contracts.errors`) are evicted from `sys.modules` before and after (see
 `_program_environment`), so a second run re-executes them from scratch. Measured on the platform's program:
 re-executing its modules costs ~0.14 s per stack, against ~1.5 s for a fresh process per stack.
 """
@@ -32,7 +32,7 @@ from pulumi.runtime import mocks, settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_in_stack
 
-from infra.errors import Problem, UserInputError
+from contracts.errors import Problem, UserInputError
 from infra.synth.monitor import OfflineMocks, RecordingMonitor
 from infra.synth.project import ProjectSpec, StackConfig
 from infra.synth.sdk_compat import InlineCallsLoop, settle_outputs, synth_adaptations
@@ -100,7 +100,7 @@ def _program_environment(project: ProjectSpec) -> Iterator[None]:
 
 
 def _as_user_input_error(exc: BaseException) -> UserInputError | None:
-    """A UserInputError raised by the program, even when it comes from another copy of `infra.errors`."""
+    """A UserInputError raised by the program, even when it comes from another copy of `contracts.errors`."""
     if isinstance(exc, UserInputError):
         return exc
     if type(exc).__name__ == "UserInputError" and hasattr(exc, "problems"):

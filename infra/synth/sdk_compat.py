@@ -3,7 +3,7 @@
 The SDK is built for a program talking to the engine over gRPC; under the in-process mock monitor some of its
 bookkeeping dominates the run and grows faster than the program (measured on `benchmarks/plan_benchmark.py`).
 Every adaptation below keeps what the program sees and what the monitor records unchanged (the snapshots are
-byte-identical either way, asserted by `tests/synth/test_sdk_compat.py`). They were checked against
+byte-identical either way, asserted by `tests/infra/synth/test_sdk_compat.py`). They were checked against
 `CHECKED_SDK_VERSION`; on another SDK version the stock path runs and one line says so on stderr.
 
 1. `settle_outputs` (replaces the work of `pulumi.runtime.stack.wait_for_rpcs`' outputs loop). When the program

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from infra.fsutil import atomic_write_bytes, atomic_write_text
+from contracts.fsutil import atomic_write_bytes, atomic_write_text
 from pipelines.lib.prompt import PROMPT_NAME, prompt_digest
 
 RECORD_VERSION = 1

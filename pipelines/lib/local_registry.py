@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from infra.fsutil import atomic_write_text, canonical_json
+from contracts.fsutil import atomic_write_text, canonical_json
 
 
 def register(

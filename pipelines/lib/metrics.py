@@ -11,14 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 
+from contracts.metrics import METRIC_NAMES, REFERENCE_METRIC
 from pipelines.lib.fluency import fluency
 from pipelines.lib.groundedness import factuality, groundedness
 from pipelines.lib.relevance import relevance
 from pipelines.lib.toxicity import toxicity
-
-METRIC_NAMES = ("groundedness", "toxicity", "relevance", "fluency")
-"""The metrics every example gets (and the gates judge); `factuality` is added where a reference exists."""
-REFERENCE_METRIC = "factuality"
 
 __all__ = [
     "METRIC_NAMES",

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-REQUIRED_FIELDS = ("id", "question", "context", "response")
+from contracts.records import REQUIRED_FIELDS
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 One results location names a family of tables: `bq://p.d.results` holds the scores and gets the siblings
 `results_review` (flagged examples) and `results_summary` (one row per run); locally the directory gets
 `scores.jsonl`, `review.jsonl` and `summary.jsonl`. Rows are appended, like streaming inserts, stamped with
-`evaluated_at` and checked against the table's schema (`pipelines.lib.bigquery_schema`) first, on both
+`evaluated_at` and checked against the table's schema (`contracts.bigquery_schema`) first, on both
 backends, so a local run proves its rows fit the tables the infrastructure creates.
 """
 
@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines.lib.bigquery_schema import EVALUATED_AT, RESULT_TABLES, row_problems, table_suffix
+from contracts.bigquery_schema import EVALUATED_AT, RESULT_TABLES, row_problems, table_suffix
 
 TABLES = tuple(RESULT_TABLES)
 

@@ -10,11 +10,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from contracts.summary import SUMMARY_LOG_KEY
 from pipelines.lib.gate import Thresholds, decide
 from pipelines.lib.metrics import summarize
-
-SUMMARY_LOG_KEY = "quality_summary"
-"""Top-level key of the structured summary log line; the alerting log metrics filter on it."""
 
 
 def summary_log_line(document: Mapping[str, Any]) -> str:

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from contracts.errors import UserInputError
 from infra.cli.app import main
 from infra.config.loader import PROJECT_ROOT
 from infra.engine import resolve_settings
 from infra.engine.preflight import require_cli, require_gcp_credentials, require_passphrase
-from infra.errors import UserInputError
 from tests.gitrepo import FIXTURE
-from tests.release.release_project import make_project
+from tests.infra.release.release_project import make_project
 
 
 @pytest.fixture()

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from infra.errors import UserInputError
+from contracts.errors import UserInputError
 from pipelines.lib import local_registry
 from pipelines.local_run import PipelineRunFailed, run_local
 

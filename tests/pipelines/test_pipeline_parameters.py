@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.errors import UserInputError
+from contracts.errors import UserInputError
 from pipelines.catalog import DATA_DIR, PIPELINES, get
 from pipelines.parameters import parameter_specs
 

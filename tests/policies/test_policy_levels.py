@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.errors import UserInputError
+from contracts.errors import UserInputError
 from policies.discovery import discover_rules
 from policies.levels import DEFAULT_LEVELS_FILE, load_levels, parse_levels
 from policies.model import Level

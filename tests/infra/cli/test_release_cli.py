@@ -1,0 +1,164 @@
+"""`mlops promote` / `mlops rollback`: exit 0 on success, 1 when a gate blocks (nothing changed), 2 on bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from infra.cli.app import main
+from infra.release.manifest import manifest_path
+from tests.infra.release.release_project import make_project, tree_bytes
+
+pytestmark = pytest.mark.usefixtures("release_reports")  # the fixtures' gs:// reports, on a loopback server
+
+COMMIT = "465d4733e8c2a1f09b7d6e5c4b3a29180f7e6d5c"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "project")
+
+
+def promote(project: Path, *extra: str) -> int:
+    return main(["promote", "--project-dir", str(project), "--commit", COMMIT, "--by", "dana@acme.example", *extra])
+
+
+def test_promote_prints_gates_and_diff_and_writes_the_target(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert promote(project, "--from", "dev", "--to", "staging") == 0
+    out = capsys.readouterr().out
+    for gate in ("evaluation", "policy", "lineage", "approval"):
+        assert f"gate {gate}: passed" in out
+    assert "-release: r2026-11-18-1\n+release: r2026-11-25-1" in out
+    assert "Previewing update (genai-mlops/staging)" in out
+    assert "promoted release r2026-11-25-1 dev -> staging" in out
+    assert yaml.safe_load(manifest_path("staging", project).read_text())["release"] == "r2026-11-25-1"
+
+
+def test_a_blocked_promotion_exits_1_and_names_the_gate(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert promote(project, "--from", "dev", "--to", "staging") == 0
+    capsys.readouterr()
+    snapshot = tree_bytes(project)
+    assert promote(project, "--from", "staging", "--to", "prod") == 1
+    out = capsys.readouterr().out
+    assert "gate approval: FAILED" in out
+    assert "pass --approve-by NAME of the approver" in out
+    assert "blocked by gate(s): approval; nothing was changed" in out
+    assert tree_bytes(project) == snapshot
+
+
+def test_approved_promotion_to_prod(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert promote(project, "--from", "dev", "--to", "staging") == 0
+    assert (
+        promote(project, "--from", "staging", "--to", "prod", "--approve-by", "lee@acme.example", "--canary", "20") == 0
+    )
+    prod = yaml.safe_load(manifest_path("prod", project).read_text())
+    assert prod["approval"]["approved_by"] == "lee@acme.example"
+    assert prod["models"]["assistant"]["deployment"]["traffic_split"] == {"current": 20, "previous": 80}
+
+
+def test_dry_run_runs_the_gates_and_writes_nothing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    snapshot = tree_bytes(project)
+    assert promote(project, "--from", "dev", "--to", "staging", "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "gate policy: passed" in out and "+release: r2026-11-25-1" in out
+    assert "dry run: release r2026-11-25-1 passes every gate into staging; nothing was written" in out
+    assert tree_bytes(project) == snapshot
+    assert promote(project, "--from", "dev", "--to", "prod", "--dry-run") == 1
+    assert "blocked by gate(s): lineage, approval" in capsys.readouterr().out
+    assert tree_bytes(project) == snapshot
+
+
+def test_nothing_to_promote_exits_0(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert promote(project, "--from", "staging", "--to", "prod", "--approve-by", "lee@acme.example") == 0
+    assert "prod already runs release r2026-11-18-1; nothing to promote" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "dev", "--to", "qa"], "no stack file for environment 'qa'"),
+        (["--from", "dev", "--to", "dev"], "source and target are both 'dev'"),
+        (["--from", "dev", "--to", "staging", "--skip-policy-check", " "], "give the reason for skipping"),
+        (["--from", "dev", "--to", "staging", "--canary", "60"], "--canary"),
+    ],
+)
+def test_invalid_input_exits_2(
+    project: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    snapshot = tree_bytes(project)
+    assert promote(project, *args) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+    assert tree_bytes(project) == snapshot
+
+
+def test_an_invalid_source_manifest_exits_2_with_the_key_path(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = manifest_path("dev", project)
+    document = yaml.safe_load(path.read_text())
+    document["models"]["assistant"]["serving_image"] = "europe-docker.pkg.dev/acme/images/server:latest"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    assert promote(project, "--from", "dev", "--to", "staging") == 2
+    err = capsys.readouterr().err
+    assert f"{path}: models.assistant.serving_image: serving image" in err
+    assert "uses the tag ':latest'" in err
+
+
+def test_rollback_restores_the_previous_release(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = manifest_path("staging", project).read_text()
+    assert promote(project, "--from", "dev", "--to", "staging") == 0
+    capsys.readouterr()
+    assert main(["rollback", "--env", "staging", "--by", "sam@acme.example", "--project-dir", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert "rolled back staging: r2026-11-25-1 -> r2026-11-18-1" in out
+    assert manifest_path("staging", project).read_text() == before
+
+
+def test_rollback_without_history_exits_1(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rollback", "--env", "prod", "--project-dir", str(project)]) == 1
+    assert "rollback refused: prod has no earlier release recorded" in capsys.readouterr().out
+
+
+def test_canary_finish_prints_the_diff_and_ends_the_split(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert promote(project, "--from", "dev", "--to", "staging") == 0
+    assert promote(project, "--from", "staging", "--to", "prod", "--approve-by", "lee@acme.example") == 0
+    capsys.readouterr()
+    assert main(["canary", "finish", "--env", "prod", "--project-dir", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert "+        current: 100\n+        previous: 0" in out
+    assert "finished the canary of release r2026-11-25-1 in prod: 100% to the new version of assistant " in out
+    prod = yaml.safe_load(manifest_path("prod", project).read_text())
+    assert prod["models"]["assistant"]["deployment"]["traffic_split"] == {"current": 100, "previous": 0}
+    assert "previous" not in prod["models"]["assistant"]
+    snapshot = tree_bytes(project)
+    assert main(["canary", "finish", "--env", "prod", "--project-dir", str(project)]) == 1
+    assert "canary finish refused: prod is not in a canary" in capsys.readouterr().out
+    assert tree_bytes(project) == snapshot
+
+
+def test_canary_abort_returns_to_the_previous_release(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = manifest_path("prod", project).read_text()
+    assert main(["canary", "abort", "--env", "prod", "--project-dir", str(project)]) == 1
+    assert "canary abort refused: prod is not in a canary" in capsys.readouterr().out
+    assert promote(project, "--from", "dev", "--to", "staging") == 0
+    assert promote(project, "--from", "staging", "--to", "prod", "--approve-by", "lee@acme.example") == 0
+    capsys.readouterr()
+    assert main(["canary", "abort", "--env", "prod", "--by", "sam@acme.example", "--project-dir", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert "aborted the canary in prod: r2026-11-25-1 -> r2026-11-18-1 (100%)" in out
+    assert manifest_path("prod", project).read_text() == before
+
+
+def test_skipping_the_policy_gate_into_prod_exits_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert promote(project, "--from", "dev", "--to", "staging") == 0
+    capsys.readouterr()
+    snapshot = tree_bytes(project)
+    args = ("--from", "staging", "--to", "prod", "--approve-by", "lee@acme.example", "--skip-policy-check", "hurry")
+    assert promote(project, *args) == 2
+    err = capsys.readouterr().err
+    assert "policy gate required in production" in err and "cannot be skipped" in err and "Traceback" not in err
+    assert tree_bytes(project) == snapshot

@@ -1,0 +1,96 @@
+"""The SDK adaptations change nothing that is recorded, and leave nothing behind after the run."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import pytest
+from pulumi.runtime import resource as sdk_resource
+
+from benchmarks.scaling_program import resources_for, stack_name, write_scaling_project
+from contracts.fsutil import canonical_json
+from infra.synth import default_project_dir, synth_stack
+from infra.synth.project import load_project
+from infra.synth.sdk_compat import CHECKED_SDK_VERSION, installed_sdk_version, sdk_matches, synth_adaptations
+
+
+def both_ways(stack: str, project_dir: Path) -> tuple[str, str]:
+    adapted = canonical_json(synth_stack(stack, project_dir))
+    stock = canonical_json(synth_stack(stack, project_dir, adapt_sdk=False))
+    return adapted, stock
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stack", load_project(default_project_dir()).stacks())
+def test_every_shipped_stack_is_byte_identical_either_way(stack: str) -> None:
+    adapted, stock = both_ways(stack, default_project_dir())
+    assert adapted == stock, f"{stack}: the adapted synth recorded something the stock SDK path did not"
+
+
+@pytest.mark.slow
+def test_benchmark_program_is_byte_identical_either_way(tmp_path: Path) -> None:
+    models = 40
+    write_scaling_project(tmp_path, [models])
+    adapted, stock = both_ways(stack_name(models), tmp_path)
+    assert adapted == stock
+    assert adapted.count('"urn":') == resources_for(models)
+
+
+def test_the_installed_sdk_is_the_checked_one() -> None:
+    assert sdk_matches(), f"pulumi {installed_sdk_version()} installed; adaptations were read against "\
+        f"{CHECKED_SDK_VERSION}: re-check sdk_compat.py against the new SDK and update CHECKED_SDK_VERSION"
+
+
+def test_adaptations_are_restored_after_the_block() -> None:
+    stock_trace = sdk_resource._get_stack_trace
+    collecting = gc.isenabled()
+    with synth_adaptations() as adapted:
+        assert adapted
+        assert sdk_resource._get_stack_trace is not stock_trace
+        assert not gc.isenabled()
+        assert gc.get_freeze_count() > 0
+    assert sdk_resource._get_stack_trace is stock_trace
+    assert gc.isenabled() == collecting
+    assert gc.get_freeze_count() == 0
+
+
+def test_adaptations_are_restored_when_the_block_fails() -> None:
+    stock_trace = sdk_resource._get_stack_trace
+    with pytest.raises(RuntimeError, match="program failed"), synth_adaptations():
+        raise RuntimeError("program failed")
+    assert sdk_resource._get_stack_trace is stock_trace
+    assert gc.isenabled()
+
+
+def test_another_sdk_version_takes_the_stock_path_with_one_notice(capsys: pytest.CaptureFixture[str]) -> None:
+    stock_trace = sdk_resource._get_stack_trace
+    for _ in range(2):
+        with synth_adaptations(sdk_version="3.999.0") as adapted:
+            assert not adapted
+            assert sdk_resource._get_stack_trace is stock_trace
+            assert gc.isenabled()
+    notice = capsys.readouterr().err.splitlines()
+    assert notice == [notice[0]] and "3.999.0" in notice[0] and CHECKED_SDK_VERSION in notice[0]
+
+
+def test_disabled_takes_the_stock_path_silently(capsys: pytest.CaptureFixture[str]) -> None:
+    with synth_adaptations(enabled=False) as adapted:
+        assert not adapted
+    assert capsys.readouterr().err == ""
+
+
+def test_live_values_and_invokes_take_the_stock_calls_and_record_the_same(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: small\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  gcp:project: small-dev\n  gcp:region: europe-west4\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi\nimport pulumi_gcp as gcp\n"
+        "project = gcp.organizations.get_project_output(project_id='small-dev')\n"
+        "bucket = gcp.storage.Bucket('b', location='EU', labels={'number': project.number})\n"
+        "gcp.storage.BucketObject('readme', bucket=bucket.name, name='README',\n"
+        "                         source=pulumi.StringAsset('hello'))\n"
+        "pulumi.export('secret', pulumi.Output.secret('s3cr3t'))\n"
+    )
+    adapted, stock = both_ways("dev", tmp_path)
+    assert adapted == stock
+    assert '"[asset]"' in adapted and "s3cr3t" not in adapted
