@@ -138,7 +138,7 @@ def bench_plan(project_dir: Path, repeats: int) -> None:
 
 def _synth_once(stack: str, root: Path, adapt_sdk: bool) -> tuple[float, float, int, str]:
     """Wall and CPU seconds of one synth (CPU time is steadier on shared cores), resources, snapshot sha256."""
-    from infra.fsutil import canonical_json
+    from contracts.fsutil import canonical_json
     from infra.synth import synth_result
 
     started, started_cpu = time.perf_counter(), time.process_time()

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: `policies`, `infra.errors`
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: `policies`, `contracts.errors`
 
 from pulumi_policy import PolicyPack
 

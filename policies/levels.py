@@ -15,7 +15,7 @@ from typing import Any, Final
 
 import yaml
 
-from infra.errors import Problem, UserInputError
+from contracts.errors import Problem, UserInputError
 from policies.model import Level, Rule
 from policies.tier import production_stacks
 

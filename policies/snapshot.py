@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infra.errors import Problem, UserInputError
+from contracts.errors import Problem, UserInputError
 from policies.model import Resource, ResourceOptions
 
 SUPPORTED_VERSION = 1
