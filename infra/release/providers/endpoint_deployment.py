@@ -15,6 +15,7 @@ refresh` sees a manual undeploy or re-split.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -24,7 +25,7 @@ from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
 from infra.release.providers.base import ReleaseProvider, inputs_only
 from infra.release.providers.clients import VertexTarget
-from infra.release.providers.retry import RetryPolicy, call_with_retry, wait_for
+from infra.release.providers.retry import InFlight, RetryPolicy, call_with_retry
 
 VERSION_NAME = re.compile(r"^projects/[^/]+/locations/[^/]+/models/[^/@]+@\d+$")
 SERVICE_ACCOUNT = re.compile(r"^[^@\s]+@[^@\s]+\.gserviceaccount\.com$")
@@ -274,16 +275,20 @@ class EndpointDeploymentProvider(ReleaseProvider):
         from google.cloud import aiplatform_v1 as v1
 
         version = item["model_version"]
+        in_flight = InFlight()
 
         def unit() -> str:
             client = self._client(props)
+            if in_flight.operation is not None:  # a deployment that outlived the timeout: wait on it again
+                return str(in_flight.run(lambda: None, self.retry).deployed_model.id)
             endpoint = client.get_endpoint(name=endpoint_name(props), timeout=self.retry.call_timeout, retry=None)
             for deployed in endpoint.deployed_models:
                 if _serves(deployed, item, props.get("service_account")):
                     return str(deployed.id)
             serving = dict(endpoint.traffic_split)
             split = {**serving, "0": 0} if sum(serving.values()) == 100 else {"0": 100}
-            operation = client.deploy_model(
+            start = functools.partial(
+                client.deploy_model,
                 endpoint=endpoint_name(props),
                 deployed_model=v1.DeployedModel(
                     model=version,
@@ -298,15 +303,18 @@ class EndpointDeploymentProvider(ReleaseProvider):
                 timeout=self.retry.call_timeout,
                 retry=None,
             )
-            return str(wait_for(operation, self.retry).deployed_model.id)
+            return str(in_flight.run(start, self.retry).deployed_model.id)
 
         return call_with_retry(unit, self.retry, f"deploy {version} to {endpoint_name(props)}")
 
     def _resize(self, props: Mapping[str, Any], deployed_id: str, item: Mapping[str, Any]) -> None:
         from google.cloud import aiplatform_v1 as v1
 
+        in_flight = InFlight()
+
         def unit() -> None:
-            operation = self._client(props).mutate_deployed_model(
+            start = functools.partial(
+                self._client(props).mutate_deployed_model,
                 endpoint=endpoint_name(props),
                 deployed_model=v1.DeployedModel(
                     id=deployed_id,
@@ -320,7 +328,7 @@ class EndpointDeploymentProvider(ReleaseProvider):
                 timeout=self.retry.call_timeout,
                 retry=None,
             )
-            wait_for(operation, self.retry)
+            in_flight.run(start, self.retry)
 
         call_with_retry(unit, self.retry, f"resize deployed model {deployed_id}")
 
@@ -342,16 +350,19 @@ class EndpointDeploymentProvider(ReleaseProvider):
     def _undeploy(self, props: Mapping[str, Any], deployed_id: str, split: dict[str, int] | None = None) -> None:
         from google.api_core import exceptions as gexc
 
+        in_flight = InFlight()
+
         def unit() -> None:
             try:
-                operation = self._client(props).undeploy_model(
+                start = functools.partial(
+                    self._client(props).undeploy_model,
                     endpoint=endpoint_name(props),
                     deployed_model_id=deployed_id,
                     traffic_split=split,
                     timeout=self.retry.call_timeout,
                     retry=None,
                 )
-                wait_for(operation, self.retry)
+                in_flight.run(start, self.retry)
             except gexc.NotFound:
                 return  # already gone (an earlier attempt's response was lost)
 

@@ -30,7 +30,7 @@ from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
 from infra.release.providers.base import ReleaseProvider, changed, inputs_only
 from infra.release.providers.clients import VertexTarget
-from infra.release.providers.retry import RetryPolicy, call_with_retry, wait_for
+from infra.release.providers.retry import InFlight, RetryPolicy, call_with_retry
 
 if TYPE_CHECKING:
     from google.cloud.aiplatform_v1 import Model
@@ -130,7 +130,7 @@ class ModelVersionProvider(ReleaseProvider):
         news = self.require_valid(props)
         key = content_key(news)
         model_name, version_id = call_with_retry(
-            functools.partial(self._find_or_upload, news, key),
+            functools.partial(self._find_or_upload, news, key, InFlight()),
             self.retry,
             f"upload model {news['model_id']} ({news['artifact_uri']})",
         )
@@ -186,9 +186,13 @@ class ModelVersionProvider(ReleaseProvider):
         from google.api_core import exceptions as gexc
 
         model_name, _, version_id = id_.partition("@")
+        in_flight = InFlight()
 
         def unit() -> None:
             client = self._models(props)
+            if in_flight.operation is not None:  # a deletion that outlived the timeout: wait on it again
+                in_flight.run(lambda: None, self.retry)
+                return
             try:
                 versions = list(
                     client.list_model_versions(name=model_name, timeout=self.retry.call_timeout, retry=None)
@@ -198,13 +202,17 @@ class ModelVersionProvider(ReleaseProvider):
                     return
                 others = sorted((v for v in versions if v is not this), key=lambda v: int(v.version_id or 0))
                 if not others:
-                    operation = client.delete_model(name=model_name, timeout=self.retry.call_timeout, retry=None)
+                    start = functools.partial(
+                        client.delete_model, name=model_name, timeout=self.retry.call_timeout, retry=None
+                    )
                 else:
                     if DEFAULT_ALIAS in this.version_aliases:
                         heir = ([v for v in others if v.version_aliases] or others)[-1]
-                        self._move_aliases(props, f"{model_name}@{heir.version_id}", [DEFAULT_ALIAS])
-                    operation = client.delete_model_version(name=id_, timeout=self.retry.call_timeout, retry=None)
-                wait_for(operation, self.retry)
+                        self._merge_aliases(props, f"{model_name}@{heir.version_id}", [DEFAULT_ALIAS])
+                    start = functools.partial(
+                        client.delete_model_version, name=id_, timeout=self.retry.call_timeout, retry=None
+                    )
+                in_flight.run(start, self.retry)
             except gexc.NotFound:
                 return
             except (gexc.FailedPrecondition, gexc.BadRequest) as exc:
@@ -221,13 +229,17 @@ class ModelVersionProvider(ReleaseProvider):
 
         return model_service(_target(props))
 
-    def _find_or_upload(self, props: Mapping[str, Any], key: str) -> tuple[str, str]:
-        """One idempotent unit: reuse a version with this content key, else upload one and wait for it."""
+    def _find_or_upload(self, props: Mapping[str, Any], key: str, in_flight: InFlight) -> tuple[str, str]:
+        """One idempotent unit: reuse a version with this content key, else upload one and wait for it (an
+        upload still running after a timeout is waited on again, never started twice)."""
         from google.cloud import aiplatform_v1 as v1
 
         client = self._models(props)
         target = _target(props)
         model_name = f"{target.parent}/models/{props['model_id']}"
+        if in_flight.operation is not None:
+            response = in_flight.run(lambda: None, self.retry)
+            return response.model, response.model_version_id
         try:
             versions = list(client.list_model_versions(name=model_name, timeout=self.retry.call_timeout, retry=None))
         except Exception as exc:
@@ -244,8 +256,9 @@ class ModelVersionProvider(ReleaseProvider):
             request.model_id = props["model_id"]
         else:
             request.parent_model = model_name
-        operation = client.upload_model(request=request, timeout=self.retry.call_timeout, retry=None)
-        response = wait_for(operation, self.retry)
+        response = in_flight.run(
+            lambda: client.upload_model(request=request, timeout=self.retry.call_timeout, retry=None), self.retry
+        )
         return response.model, response.model_version_id
 
     @staticmethod
@@ -266,16 +279,20 @@ class ModelVersionProvider(ReleaseProvider):
 
     def _move_aliases(self, props: Mapping[str, Any], version_name: str, aliases: list[str]) -> None:
         """mergeVersionAliases: an alias belongs to one version, so adding it here takes it from the other."""
+        call_with_retry(
+            functools.partial(self._merge_aliases, props, version_name, aliases),
+            self.retry,
+            f"move aliases {aliases} to {version_name}",
+        )
 
-        def unit() -> None:
-            model = self._models(props).merge_version_aliases(
-                name=version_name, version_aliases=aliases, timeout=self.retry.call_timeout, retry=None
-            )
-            missing = [a for a in aliases if not a.startswith("-") and a not in model.version_aliases]
-            if missing:
-                raise RuntimeError(f"{version_name} did not take aliases {missing}")
-
-        call_with_retry(unit, self.retry, f"move aliases {aliases} to {version_name}")
+    def _merge_aliases(self, props: Mapping[str, Any], version_name: str, aliases: list[str]) -> None:
+        """One call, no retry of its own: callers inside another retried unit use it so budgets never nest."""
+        model = self._models(props).merge_version_aliases(
+            name=version_name, version_aliases=aliases, timeout=self.retry.call_timeout, retry=None
+        )
+        missing = [a for a in aliases if not a.startswith("-") and a not in model.version_aliases]
+        if missing:
+            raise RuntimeError(f"{version_name} did not take aliases {missing}")
 
     def _aliases_of(self, props: Mapping[str, Any], version_name: str) -> list[str]:
         model = call_with_retry(

@@ -27,7 +27,7 @@ from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 from infra.release.providers.base import ReleaseInputError, ReleaseProvider, changed, inputs_only
 from infra.release.providers.clients import VertexTarget
 from infra.release.providers.pipeline_template import split_template_uri
-from infra.release.providers.retry import RetryPolicy, call_with_retry, wait_for
+from infra.release.providers.retry import InFlight, RetryPolicy, call_with_retry
 
 if TYPE_CHECKING:
     from google.cloud.aiplatform_v1 import Schedule
@@ -202,12 +202,14 @@ class PipelineScheduleProvider(ReleaseProvider):
         return ReadResult(id_, outs, inputs_only(outs, self.INPUTS))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        in_flight = InFlight()
+
         def unit() -> None:
             try:
-                operation = self._schedules(props).delete_schedule(
-                    name=id_, timeout=self.retry.call_timeout, retry=None
+                start = functools.partial(
+                    self._schedules(props).delete_schedule, name=id_, timeout=self.retry.call_timeout, retry=None
                 )
-                wait_for(operation, self.retry)
+                in_flight.run(start, self.retry)
             except Exception as exc:
                 if not _not_found(exc):
                     raise

@@ -110,6 +110,37 @@ def call_with_retry(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+class InFlight:
+    """The long-running operation a retried unit started, kept across its attempts.
+
+    A slow operation that outlives `operation_timeout` raises a retryable timeout, but it has not failed: the
+    next attempt must wait on the *same* operation rather than upload or deploy a second time. A unit calls
+    `run(start)`; the first attempt starts the operation, later attempts resume polling it, so the unit's one
+    retry budget covers the whole remote operation.
+    """
+
+    def __init__(self) -> None:
+        self.operation: Any = None
+
+    def run(self, start: Callable[[], Any], policy: RetryPolicy) -> Any:
+        if self.operation is None:
+            self.operation = start()
+        try:
+            result = wait_for(self.operation, policy)
+        except Exception:
+            if self._finished():  # it failed rather than ran long: the next attempt starts afresh
+                self.operation = None
+            raise
+        self.operation = None
+        return result
+
+    def _finished(self) -> bool:
+        try:
+            return bool(self.operation.done(retry=None))
+        except Exception:  # could not even ask: keep it, the next attempt polls it again
+            return False
+
+
 def wait_for(operation: Any, policy: RetryPolicy) -> Any:
     """The result of a long-running operation, polled with the policy's backoff (not api_core's 1 s start).
 

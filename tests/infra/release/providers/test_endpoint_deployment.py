@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from infra.rehearsal.vertex_server import VertexServer
@@ -419,3 +421,17 @@ def test_read_of_a_deleted_endpoint_is_gone(vertex_server, versions):
     provider = EndpointDeploymentProvider(FAST_RETRY)
     props = inputs(vertex_server, (v1, 100))
     assert provider.read(ENDPOINT, {**props, "endpoint_id": "missing"}).id is None
+
+
+def test_a_deployment_outliving_the_operation_timeout_is_waited_on_not_repeated(vertex_server, versions):
+    v1, v2 = versions
+    engine = Engine(EndpointDeploymentProvider(FAST_RETRY))
+    engine.up(inputs(vertex_server, (v1, 100)))
+    vertex_server.pending_polls = 40  # "not done" across many attempts' 50 ms timeouts
+    slow = dataclasses.replace(FAST_RETRY, max_attempts=30, operation_timeout=0.05)
+    engine.provider = EndpointDeploymentProvider(slow)
+    engine.up(inputs(vertex_server, (v1, 90), (v2, 10)))
+
+    assert vertex_server.count(DEPLOY) == 2  # one per version, the slow one not repeated
+    assert len(vertex_server.endpoint(ENDPOINT)["deployedModels"]) == 2
+    assert served(vertex_server) == {v1: 90, v2: 10}

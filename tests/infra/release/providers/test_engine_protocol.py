@@ -88,7 +88,8 @@ def test_model_version_lifecycle_through_the_provider_host(vertex_server, host):
     created = host.Create(provider_pb2.CreateRequest(urn=urn, properties=checked.inputs))
     state = unwire(created.properties)
     assert created.id == f"{MODEL}@1"
-    assert state["version_resource_name"] == f"{MODEL}@1" and state["__provider"] == blob
+    assert state["version_resource_name"] == f"{MODEL}@1"
+    assert state["__provider"] == blob
 
     same = host.Diff(provider_pb2.DiffRequest(id=created.id, urn=urn, olds=created.properties, news=wire(news)))
     assert same.changes == provider_pb2.DiffResponse.DIFF_NONE

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from infra.rehearsal.vertex_server import VertexServer
@@ -289,3 +291,35 @@ def test_refresh_sees_labels_changed_by_hand(vertex_server):
     )
     read = engine.provider.read(engine.id, engine.state)
     assert read.inputs is not None and read.inputs["labels"] == {"release": "edited"}
+
+
+SLOW_OPERATIONS = dataclasses.replace(FAST_RETRY, max_attempts=30, operation_timeout=0.05)
+"""An operation still running after 50 ms counts as timed out (the real default is an hour); one attempt
+polls it at most about four times in that window."""
+
+
+def test_an_upload_outliving_the_operation_timeout_is_waited_on_not_repeated(vertex_server):
+    vertex_server.pending_polls = 40  # "not done" across many attempts' timeouts
+    outs = ModelVersionProvider(SLOW_OPERATIONS).create(inputs(vertex_server)).outs or {}
+
+    assert outs["version_id"] == "1"
+    calls = [str(c) for c in vertex_server.calls]
+    upload = next(i for i, c in enumerate(calls) if c.endswith("models:upload"))
+    polls = [i for i, c in enumerate(calls) if "/operations/" in c]
+    assert len(polls) > 4, calls  # the operation outlived several attempts
+    assert vertex_server.count(UPLOAD) == 1, calls
+    assert set(calls[upload + 1 : polls[-1] + 1]) == {calls[polls[0]]}, calls  # only ever this one operation
+    assert vertex_server.aliases(MODEL) == {"1": ["default", "staging"]}
+
+
+def test_retries_never_nest_one_budget_per_remote_call(vertex_server):
+    provider = ModelVersionProvider(FAST_RETRY)
+    previous, current = Engine(provider), Engine(provider)
+    previous.up(inputs(vertex_server, "gs://acme-models/bot/1"))
+    current.up(inputs(vertex_server, "gs://acme-models/bot/2"))
+    vertex_server.faults.fail(503, times=100, match=MERGE)  # moving `default` off the retiring version fails
+
+    with pytest.raises(RetriesExhausted, match="after 4 attempts"):
+        previous.destroy()
+    assert vertex_server.count(MERGE, outcome="injected 503") == FAST_RETRY.max_attempts  # not 4 x 4
+    assert vertex_server.aliases(MODEL) == {"1": ["default"], "2": ["staging"]}  # nothing half-done

@@ -62,11 +62,13 @@ def test_create_pins_the_template_version(vertex_server, kfp_registry, templates
     outs = engine.up(inputs(vertex_server, uri, v1))
 
     assert outs["state"] == "ACTIVE"
-    assert outs["schedule_name"] == engine.id and engine.id.startswith(f"projects/{PROJECT}/locations/{LOCATION}/")
+    assert outs["schedule_name"] == engine.id
+    assert engine.id.startswith(f"projects/{PROJECT}/locations/{LOCATION}/")
     schedule = stored(vertex_server, engine.id)
     assert schedule["cron"] == "TZ=Europe/Amsterdam 0 3 * * *"
     job = schedule["createPipelineJobRequest"]["pipelineJob"]
-    assert job["templateUri"] == uri and uri.endswith(v1.digest)
+    assert job["templateUri"] == uri
+    assert uri.endswith(v1.digest)
     with open(v1.path) as handle:
         assert job["pipelineSpec"] == yaml.safe_load(handle)
     assert job["runtimeConfig"] == {
@@ -107,7 +109,8 @@ def test_new_template_version_replaces_the_schedule(vertex_server, kfp_registry,
     engine.up(inputs(vertex_server, uri2, v2))
 
     assert engine.operations == ["create", "replace"]
-    assert engine.id != first and list(vertex_server.schedules) == [engine.id]
+    assert engine.id != first
+    assert list(vertex_server.schedules) == [engine.id]
     job = stored(vertex_server, engine.id)["createPipelineJobRequest"]["pipelineJob"]
     assert job["templateUri"] == uri2
 
@@ -120,7 +123,8 @@ def test_cron_and_parameters_are_patched_in_place(vertex_server, kfp_registry, t
     first = engine.id
     engine.up(inputs(vertex_server, uri, v1, cron="30 4 * * 1", parameter_values={"name": "acme", "times": 3}))
 
-    assert engine.operations == ["create", "update"] and engine.id == first
+    assert engine.operations == ["create", "update"]
+    assert engine.id == first
     schedule = stored(vertex_server, first)
     assert schedule["cron"] == "TZ=Europe/Amsterdam 30 4 * * 1"
     assert schedule["createPipelineJobRequest"]["pipelineJob"]["runtimeConfig"]["parameterValues"]["times"] == 3.0
@@ -137,7 +141,8 @@ def test_pause_and_resume_follow_the_manifest(vertex_server, kfp_registry, templ
     assert engine.up(inputs(vertex_server, uri, v1, paused=False))["state"] == "ACTIVE"
     assert engine.up(inputs(vertex_server, uri, v1, paused=True))["state"] == "PAUSED"
     assert engine.operations == ["create", "update", "update"]
-    assert vertex_server.count(r":pause$") == 2 and vertex_server.count(r":resume$") == 1
+    assert vertex_server.count(r":pause$") == 2
+    assert vertex_server.count(r":resume$") == 1
     assert vertex_server.count(r"^PATCH ") == 0  # pausing is not a patch
 
 
@@ -148,7 +153,8 @@ def test_rerun_adopts_the_schedule_a_lost_response_created(vertex_server, kfp_re
     outs = PipelineScheduleProvider(FAST_RETRY).create(inputs(vertex_server, uri, v1)).outs or {}
 
     assert list(vertex_server.schedules) == [outs["schedule_name"]]
-    assert vertex_server.count(CREATE, outcome="delayed") == 1 and vertex_server.count(CREATE) == 0
+    assert vertex_server.count(CREATE, outcome="delayed") == 1
+    assert vertex_server.count(CREATE) == 0
 
 
 @pytest.mark.parametrize("status", [500, 503, 429])
@@ -159,7 +165,8 @@ def test_transient_errors_are_retried(vertex_server, kfp_registry, templates, st
     vertex_server.faults.fail(status, times=2, match=step)
     outs = PipelineScheduleProvider(FAST_RETRY).create(inputs(vertex_server, uri, v1, paused=True)).outs or {}
 
-    assert outs["state"] == "PAUSED" and len(vertex_server.schedules) == 1
+    assert outs["state"] == "PAUSED"
+    assert len(vertex_server.schedules) == 1
     assert vertex_server.count(step, outcome=f"injected {status}") == 2
 
 
@@ -216,7 +223,8 @@ def test_a_new_key_is_patched_for_the_runs_to_come(vertex_server, kfp_registry, 
     assert engine.provider.diff(first, engine.state, inputs(vertex_server, uri, v1, kms_key_name=KEY)).replaces == []
     engine.up(inputs(vertex_server, uri, v1, kms_key_name=KEY))
 
-    assert engine.operations == ["create", "update"] and engine.id == first
+    assert engine.operations == ["create", "update"]
+    assert engine.id == first
     job = stored(vertex_server, first)["createPipelineJobRequest"]["pipelineJob"]
     assert job["encryptionSpec"] == {"kmsKeyName": KEY}
     assert vertex_server.count(r"^PATCH /v1/.*/schedules/") == 1
@@ -237,6 +245,8 @@ def test_read_reports_the_key_the_schedule_runs_with(vertex_server, kfp_registry
         del vertex_server.schedules[created.id]["createPipelineJobRequest"]["pipelineJob"]["encryptionSpec"]
 
     read = provider.read(created.id, created.outs or {})
-    assert read.outs is not None and read.inputs is not None
-    assert read.outs["kms_key_name"] is None and read.inputs["kms_key_name"] is None
+    assert read.outs is not None
+    assert read.inputs is not None
+    assert read.outs["kms_key_name"] is None
+    assert read.inputs["kms_key_name"] is None
     assert provider.diff(created.id, read.outs, props).changes is True

@@ -37,7 +37,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
 def mocks():
     recording = RecordingMocks()
     pulumi.runtime.set_mocks(recording, project="genai", stack="dev", preview=False)
-    yield recording
+    return recording
 
 
 def unwrap_secret(value):
