@@ -62,6 +62,11 @@ class EndpointTarget:
 
 
 TokenSource = Callable[[], str]
+"""Returns a bearer token; raises TokenUnavailable when it cannot (the call then fails as `connection`)."""
+
+
+class TokenUnavailable(Exception):
+    """No token to call the endpoint with (the identity's token source failed)."""
 
 
 class PredictClient:
@@ -86,7 +91,10 @@ class PredictClient:
         body = json.dumps({"instances": [instance]}).encode()
         headers = {"Content-Type": "application/json"}
         if self._token is not None:
-            headers["Authorization"] = f"Bearer {self._token()}"
+            try:
+                headers["Authorization"] = f"Bearer {self._token()}"
+            except TokenUnavailable as exc:
+                return failed("connection", f"no access token: {exc}")
         conn_type = http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
         conn = conn_type(self._host, self._port, timeout=max(timeout, 0.001))
         try:

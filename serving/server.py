@@ -73,7 +73,7 @@ def _handler_for(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         server_version = "genai-gateway"
 
-        def log_message(self, format: str, *args: Any) -> None:  # the answer log is the access log
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: ARG002 - the answer log is the access log
             return
 
         def _send(self, status: int, payload: dict[str, Any], request_id: str | None = None) -> None:
