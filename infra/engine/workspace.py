@@ -21,10 +21,38 @@ from pathlib import Path
 
 import yaml
 from pulumi import automation as auto
-from pulumi.automation._stack_settings import StackSettings
+from pulumi.automation import StackSettings
 
 from infra.engine.settings import EngineSettings
 from infra.release.endpoints import ServiceEndpoints
+
+_SETTINGS_KEYS = (
+    ("secrets_provider", "secretsprovider"),
+    ("encrypted_key", "encryptedkey"),
+    ("encryption_salt", "encryptionsalt"),
+)
+"""StackSettings attribute -> stack file key, as the CLI writes them."""
+
+
+def settings_from_document(document: Mapping[str, object]) -> StackSettings:
+    """A stack file's settings through StackSettings' public constructor (a `secure:` value stays a mapping)."""
+    config = document.get("config")
+    return StackSettings(
+        **{attribute: document.get(key) for attribute, key in _SETTINGS_KEYS},  # type: ignore[arg-type]
+        config=dict(config) if isinstance(config, Mapping) else None,
+    )
+
+
+def settings_document(settings: StackSettings) -> dict[str, object]:
+    """The stack file document of `settings` (the CLI's keys; secure values written back as `{secure: ...}`)."""
+    document: dict[str, object] = {key: getattr(settings, attribute) for attribute, key in _SETTINGS_KEYS}
+    document = {key: value for key, value in document.items() if value}
+    if settings.config:
+        document["config"] = {
+            key: {"secure": value.secure} if hasattr(value, "secure") else value
+            for key, value in settings.config.items()
+        }
+    return document
 
 
 class StackConfigDirWorkspace(auto.LocalWorkspace):
@@ -41,12 +69,12 @@ class StackConfigDirWorkspace(auto.LocalWorkspace):
         path = self._stack_file(stack_name)
         if not path.is_file():
             raise FileNotFoundError(f"no stack settings file {path}")
-        return StackSettings._deserialize(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        return settings_from_document(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
 
     def save_stack_settings(self, stack_name: str, settings: StackSettings) -> None:
         path = self._stack_file(stack_name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(settings._serialize(), sort_keys=False), encoding="utf-8")
+        path.write_text(yaml.safe_dump(settings_document(settings), sort_keys=False), encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -83,11 +111,12 @@ def inline_program(
     def program() -> None:
         from pulumi.runtime import settings as sdk_settings
 
+        from infra.layout import Project
         from infra.program import SOURCE_DIR, run
 
         sdk_settings.SETTINGS.root_directory = str(root)
         if main == (SOURCE_DIR / "infra").resolve():
-            run(root, service_endpoints, source_dir=root, working_dir=provider_dir)
+            run(Project(root), service_endpoints, source_dir=root, working_dir=provider_dir)
         else:
             runpy.run_path(str(main / "__main__.py"), run_name="__main__")
 

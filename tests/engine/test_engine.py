@@ -10,14 +10,14 @@ import pytest
 
 from contracts.errors import UserInputError
 from infra.cli.app import main
-from infra.config.loader import PROJECT_ROOT
 from infra.engine import resolve_settings
 from infra.engine.preflight import require_cli, require_gcp_credentials, require_passphrase
+from tests.checkout import ROOT
 from tests.gitrepo import FIXTURE
 from tests.infra.release.release_project import make_project
 
 
-@pytest.fixture()
+@pytest.fixture
 def no_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     empty = tmp_path / "empty-bin"
     empty.mkdir()
@@ -75,12 +75,12 @@ def test_missing_passphrase_and_credentials(monkeypatch: pytest.MonkeyPatch, tmp
     assert "gcloud auth application-default login" in caught.value.problems[0].message
 
 
-@pytest.fixture()
+@pytest.fixture
 def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the platform's stacks (dev, staging, prod tiers) with the project's own policy pack."""
     monkeypatch.delenv("PULUMI_BACKEND_URL", raising=False)
     project = make_project(tmp_path / "platform")
-    (project / "policies").symlink_to(PROJECT_ROOT / "policies", target_is_directory=True)
+    (project / "policies").symlink_to(ROOT / "policies", target_is_directory=True)
     return project
 
 
@@ -95,9 +95,10 @@ def test_cli_without_pulumi_exits_2_after_choosing_the_policy_pack(
 ) -> None:
     assert engine(operation, "dev", platform) == 2
     err = capsys.readouterr().err
-    assert "Pulumi CLI not found" in err and "Traceback" not in err
+    assert "Pulumi CLI not found" in err
+    assert "Traceback" not in err
     assert f"(development tier; backend {(platform / '.pulumi-state').resolve().as_uri()}" in err
-    assert f"policy pack {(PROJECT_ROOT / 'policies').resolve()})" in err  # by default, without --policy-pack
+    assert f"policy pack {(ROOT / 'policies').resolve()})" in err  # by default, without --policy-pack
     assert not (platform / ".pulumi-state").exists()
 
 
@@ -109,14 +110,17 @@ def test_up_of_production_needs_yes_and_never_prompts(
     monkeypatch.setattr(sys, "stdin", stdin)
     assert engine("up", "prod", platform) == 2
     err = capsys.readouterr().err
-    assert "confirmation required" in err and "re-run with --yes" in err and "Pulumi CLI not found" not in err
+    assert "confirmation required" in err
+    assert "re-run with --yes" in err
+    assert "Pulumi CLI not found" not in err
     assert "changes a production-tier environment" in err
     assert stdin.tell() == 0  # nothing was read: no prompt
     assert engine("up", "prod", platform, "--yes") == 2
     assert "Pulumi CLI not found" in capsys.readouterr().err  # confirmed: on to the preflight
     assert engine("destroy", "prod", platform, "--yes") == 2
     err = capsys.readouterr().err
-    assert "policy packs do not run on destroy" in err and "Pulumi CLI not found" in err
+    assert "policy packs do not run on destroy" in err
+    assert "Pulumi CLI not found" in err
 
 
 @pytest.mark.usefixtures("no_cli")
@@ -132,12 +136,14 @@ def test_opting_out_of_the_policy_pack_only_below_production(
 ) -> None:
     assert engine("preview", "prod", platform, "--no-policy-pack") == 2
     err = capsys.readouterr().err
-    assert "policy pack required in production" in err and "drop --no-policy-pack" in err
+    assert "policy pack required in production" in err
+    assert "drop --no-policy-pack" in err
     assert engine("up", "prod", platform, "--yes", "--no-policy-pack") == 2
     assert "policy pack required in production" in capsys.readouterr().err
     assert engine("preview", "dev", platform, "--no-policy-pack") == 2
     err = capsys.readouterr().err
-    assert "no policy pack)" in err and "Pulumi CLI not found" in err
+    assert "no policy pack)" in err
+    assert "Pulumi CLI not found" in err
     assert engine("preview", "dev", platform, "--no-policy-pack", "--policy-pack", "policies") == 2
     assert "conflicts with --policy-pack" in capsys.readouterr().err
 
@@ -151,17 +157,19 @@ def test_a_missing_policy_pack_stops_the_run(platform: Path, capsys: pytest.Capt
     assert "--no-policy-pack to run without one (non-production only)" in err
     assert engine("up", "prod", platform, "--yes") == 2
     err = capsys.readouterr().err
-    assert "policy pack not found" in err and "--no-policy-pack" not in err
+    assert "policy pack not found" in err
+    assert "--no-policy-pack" not in err
     assert engine("preview", "dev", platform, "--policy-pack", str(platform)) == 2
     assert "--policy-pack: " in capsys.readouterr().err
-    assert engine("preview", "dev", platform, "--policy-pack", str(PROJECT_ROOT / "policies")) == 2
+    assert engine("preview", "dev", platform, "--policy-pack", str(ROOT / "policies")) == 2
     assert "Pulumi CLI not found" in capsys.readouterr().err
 
 
 def test_a_stack_without_platform_config_gets_the_production_safeguards(capsys: pytest.CaptureFixture[str]) -> None:
     assert engine("up", "dev", FIXTURE) == 2
     err = capsys.readouterr().err
-    assert "has no genai-mlops:environment: tier unknown, treated as production" in err and "--yes" in err
+    assert "has no genai-mlops:environment: tier unknown, treated as production" in err
+    assert "--yes" in err
     assert engine("preview", "dev", FIXTURE, "--no-policy-pack") == 2
     assert "policy pack required in production" in capsys.readouterr().err
 
@@ -177,7 +185,7 @@ def test_workspace_reads_and_writes_stack_settings_in_stack_config_dir(tmp_path:
     """The override the Automation API needs for `stackConfigDir` (pulumi#10305), checked without the CLI."""
     from pulumi import automation as auto
 
-    from infra.engine.workspace import StackConfigDirWorkspace
+    from infra.engine.workspace import StackConfigDirWorkspace, settings_document
 
     stock = object.__new__(auto.LocalWorkspace)
     stock.work_dir = str(FIXTURE)
@@ -188,12 +196,13 @@ def test_workspace_reads_and_writes_stack_settings_in_stack_config_dir(tmp_path:
     workspace.work_dir = str(FIXTURE)
     workspace._stack_config_dir = FIXTURE / "stacks"
     settings = workspace.stack_settings("dev")
-    assert settings.config is not None and settings.config["gcp:project"] == "fixture-dev"
+    assert settings.config is not None
+    assert settings.config["gcp:project"] == "fixture-dev"
 
     workspace._stack_config_dir = tmp_path / "envs"
     workspace.save_stack_settings("organization/demo/qa", settings)
     assert "fixture-dev" in (tmp_path / "envs" / "Pulumi.qa.yaml").read_text()
-    assert workspace.stack_settings("qa")._serialize() == settings._serialize()
+    assert settings_document(workspace.stack_settings("qa")) == settings_document(settings)
 
 
 @pytest.mark.usefixtures("no_cli")
@@ -205,6 +214,7 @@ def test_production_runs_only_the_projects_own_pack(
     (lenient / "PulumiPolicy.yaml").write_text("runtime: python\n")
     assert engine("preview", "prod", platform, "--policy-pack", str(lenient)) == 2
     err = capsys.readouterr().err
-    assert "policy pack fixed in production" in err and "only the project's own pack" in err
+    assert "policy pack fixed in production" in err
+    assert "only the project's own pack" in err
     assert engine("preview", "dev", platform, "--policy-pack", str(lenient)) == 2
     assert "Pulumi CLI not found" in capsys.readouterr().err, "below production another pack may run"

@@ -19,7 +19,9 @@ from typing import Any
 import dill
 import pulumi
 from pulumi.dynamic import ResourceProvider
-from pulumi.runtime import mocks, rpc
+from pulumi.runtime import mocks
+
+from infra.synth.values import SECRET_SIG, SIG_KEY  # the protocol's secret signature
 
 PROVIDER_KEY = "__provider"
 
@@ -53,7 +55,7 @@ class Step:
 def provider_of(outputs_or_inputs: dict[str, Any]) -> ResourceProvider:
     """The provider the engine would run: the resource's serialized `__provider` (a secret by default)."""
     blob = outputs_or_inputs[PROVIDER_KEY]
-    if isinstance(blob, dict) and blob.get(rpc._special_sig_key) == rpc._special_secret_sig:
+    if isinstance(blob, dict) and blob.get(SIG_KEY) == SECRET_SIG:
         blob = blob["value"]
     provider = dill.loads(base64.b64decode(blob))
     assert isinstance(provider, ResourceProvider)

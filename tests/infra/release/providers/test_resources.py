@@ -42,9 +42,9 @@ def mocks():
 
 def unwrap_secret(value):
     """The mock monitor hands secrets over in their wire form: {<secret signature>: ..., "value": v}."""
-    from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key
+    from infra.synth.values import SECRET_SIG, SIG_KEY  # the protocol's constants
 
-    if isinstance(value, dict) and value.get(_special_sig_key) == _special_secret_sig:
+    if isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG:
         return value["value"]
     return value
 
