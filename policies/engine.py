@@ -35,19 +35,52 @@ class ExemptionUse:
 
 @dataclass(frozen=True)
 class Report:
+    """What the pack found on one snapshot at one stack's levels: the one outcome every caller reads."""
+
     environment: str
     rules_evaluated: int
     resources_evaluated: int
     violations: tuple[Violation, ...]
     exemptions: tuple[ExemptionUse, ...] = field(default_factory=tuple)
+    source: str = ""
+    """What was checked (a snapshot file, `synth of ENV`), as reports name it."""
 
     @property
     def mandatory(self) -> tuple[Violation, ...]:
         return tuple(v for v in self.violations if v.level is Level.MANDATORY)
 
     @property
+    def advisory(self) -> tuple[Violation, ...]:
+        return tuple(v for v in self.violations if v.level is not Level.MANDATORY)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.mandatory)
+
+    @property
     def exit_code(self) -> int:
         return 1 if self.mandatory else 0
+
+    def exemption_lines(self) -> list[str]:
+        """Each exemption in scope with its written reason and how many findings it waived."""
+        return [
+            f"[{use.exemption.rule_id}] {use.exemption.resource}: {use.exemption.reason} "
+            f"({len(use.suppressed)} finding(s) waived)"
+            for use in self.exemptions
+        ]
+
+
+def finding_line(violation: Violation) -> str:
+    """`[rule] resource-name: message`, the one-line form plans and gates list."""
+    where = violation.urn.rsplit("::", 1)[-1] if violation.urn else "<stack>"
+    return f"[{violation.rule_id}] {where}: {violation.message}"
+
+
+def split_finding_line(line: str) -> tuple[str, str, str]:
+    """(rule id, resource name, message) of a line written by `finding_line` (or `exemption_lines`)."""
+    rule, _, rest = line.partition("] ")
+    where, _, message = rest.partition(": ")
+    return rule.lstrip("["), where, message
 
 
 def rule_findings(rule: Rule, resources: Sequence[Resource]) -> list[tuple[Finding, Resource | None]]:
@@ -65,8 +98,13 @@ def rule_findings(rule: Rule, resources: Sequence[Resource]) -> list[tuple[Findi
 
 
 def evaluate(
-    resources: Sequence[Resource], environment: str, levels: LevelConfig, rules: Sequence[Rule] | None = None
+    resources: Sequence[Resource],
+    environment: str,
+    levels: LevelConfig,
+    rules: Sequence[Rule] | None = None,
+    source: str = "",
 ) -> Report:
+    """Every rule at `environment`'s level on `resources` (callers go through `policies.check.check`)."""
     active_rules = discover_rules() if rules is None else rules
     violations: list[Violation] = []
     suppressed: dict[Exemption, list[Violation]] = {}
@@ -100,4 +138,4 @@ def evaluate(
         if not e.environments or environment in e.environments
     )
     violations.sort(key=lambda v: (v.level is not Level.MANDATORY, v.rule_id, v.urn or ""))
-    return Report(environment, evaluated, len(resources), tuple(violations), uses)
+    return Report(environment, evaluated, len(resources), tuple(violations), uses, source)

@@ -11,16 +11,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
-
-import yaml
+from typing import TYPE_CHECKING, Any, Final
 
 from contracts.errors import Problem, UserInputError
+from infra.config.yamlfile import describe, read_yaml_mapping  # YAML 1.2 core, no duplicate keys
 from policies.model import Level, Rule
 from policies.tier import production_stacks
 
+if TYPE_CHECKING:
+    from infra.layout import Project
+
 DEFAULT_LEVELS_FILE: Final = Path(__file__).with_name("levels.yaml")
 MIN_REASON_WORDS: Final = 4
+TOP_LEVEL_KEYS: Final = ("levels", "exemptions")
+EXEMPTION_KEYS: Final = ("rule", "resource", "reason", "environments")
+LEVEL_VALUES: Final = frozenset(level.value for level in Level)
 
 
 @dataclass(frozen=True)
@@ -45,8 +50,9 @@ class LevelConfig:
     overrides: Mapping[str, Mapping[str, Level]] = field(default_factory=dict)
     exemptions: tuple[Exemption, ...] = ()
     source: str = "<defaults>"
-    production: frozenset[str] = field(default_factory=production_stacks)
-    """Stacks of tier production (`policies.tier.production_stacks`; default: this repository's)."""
+    production: frozenset[str] = field(kw_only=True)
+    """Stacks of tier production (`policies.tier.production_stacks` of the project being checked): always
+    given, so no caller falls back to "nothing is production"."""
 
     def level(self, rule: Rule, environment: str) -> Level:
         override = self.overrides.get(environment, {}).get(rule.id)
@@ -60,97 +66,139 @@ class LevelConfig:
         return next((e for e in self.exemptions if e.matches(rule_id, urn, name, environment)), None)
 
 
-def load_levels(path: Path | None, rules: Iterable[Rule], project_dir: Path | None = None) -> LevelConfig:
+def load_levels(path: Path | None, rules: Iterable[Rule], project: Project) -> LevelConfig:
     """Read and validate the levels file (a missing default file means defaults only), with the production
-    stacks of the project at `project_dir` (default: the repository holding this pack)."""
+    stacks of `project`."""
     file = path or DEFAULT_LEVELS_FILE
-    production = production_stacks(project_dir)
+    production = production_stacks(project)
     if not file.exists():
         if path is not None:
             raise UserInputError.single(str(file), "", "file not found; pass an existing levels file")
         return LevelConfig(production=production)
-    try:
-        document = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise UserInputError.single(str(file), "", f"not valid YAML ({exc}); fix the syntax") from None
-    return parse_levels(document, {rule.id for rule in rules}, str(file), production)
+    return parse_levels(read_yaml_mapping(file), {rule.id for rule in rules}, str(file), production)
 
 
-def parse_levels(
-    document: Any, rule_ids: set[str], source: str, production: frozenset[str] | None = None
-) -> LevelConfig:
-    """Validate a levels document; `production` defaults to the production stacks of this repository."""
-    problems: list[Problem] = []
+def parse_levels(document: Any, rule_ids: set[str], source: str, production: frozenset[str]) -> LevelConfig:
+    """Validate a levels document; every problem is reported at once with its key path."""
     if not isinstance(document, dict):
-        raise UserInputError.single(source, "", "expected a mapping with 'levels' and/or 'exemptions'")
-    for key in document:
-        if key not in ("levels", "exemptions"):
-            problems.append(Problem(source, str(key), "unknown key; allowed: levels, exemptions"))
-    overrides: dict[str, dict[str, Level]] = {}
-    levels_doc = document.get("levels") or {}
+        raise UserInputError.single(
+            source, "", f"found {describe(document)}; expected a mapping with 'levels' and/or 'exemptions'"
+        )
+    problems = [
+        Problem(source, str(key), f"unknown key; allowed: {', '.join(TOP_LEVEL_KEYS)}")
+        for key in document
+        if key not in TOP_LEVEL_KEYS
+    ]
+    overrides = _parse_overrides(document.get("levels"), rule_ids, source, problems)
+    exemptions = _parse_exemptions(document.get("exemptions"), rule_ids, source, problems)
+    if problems:
+        raise UserInputError(problems, "invalid policy levels file")
+    return LevelConfig(overrides, exemptions, source, production=production)
+
+
+def _parse_overrides(
+    levels_doc: Any, rule_ids: set[str], source: str, problems: list[Problem]
+) -> dict[str, dict[str, Level]]:
+    if levels_doc is None:
+        return {}
     if not isinstance(levels_doc, dict):
-        problems.append(Problem(source, "levels", "expected a mapping of environment -> {rule id: level}"))
-        levels_doc = {}
-    allowed_levels = ", ".join(level.value for level in Level)
+        problems.append(
+            Problem(
+                source,
+                "levels",
+                f"found {describe(levels_doc)}; expected a mapping of environment -> {{rule id: level}}",
+            )
+        )
+        return {}
+    overrides: dict[str, dict[str, Level]] = {}
     for env, entries in levels_doc.items():
+        if entries is None:
+            continue
         if not isinstance(entries, dict):
-            problems.append(Problem(source, f"levels.{env}", "expected a mapping of rule id -> level"))
+            problems.append(
+                Problem(source, f"levels.{env}", f"found {describe(entries)}; expected a mapping of rule id -> level")
+            )
             continue
         for rule_id, level in entries.items():
             where = f"levels.{env}.{rule_id}"
             if rule_id not in rule_ids:
                 problems.append(Problem(source, where, "unknown rule id; run `mlops check --list-rules` for ids"))
-            elif level not in {lv.value for lv in Level}:
-                problems.append(Problem(source, where, f"level {level!r} is not one of {allowed_levels}"))
+            elif not isinstance(level, str) or level not in LEVEL_VALUES:
+                problems.append(
+                    Problem(
+                        source, where, f"found {describe(level)}; expected one of {', '.join(lv.value for lv in Level)}"
+                    )
+                )
             else:
                 overrides.setdefault(str(env), {})[rule_id] = Level(level)
-    exemptions: list[Exemption] = []
-    entries = document.get("exemptions") or []
+    return overrides
+
+
+def _parse_exemptions(entries: Any, rule_ids: set[str], source: str, problems: list[Problem]) -> tuple[Exemption, ...]:
+    if entries is None:
+        return ()
     if not isinstance(entries, list):
-        problems.append(Problem(source, "exemptions", "expected a list of {rule, resource, reason}"))
-        entries = []
-    for index, entry in enumerate(entries):
-        where = f"exemptions[{index}]"
-        exemption = _parse_exemption(entry, where, rule_ids, source, problems)
-        if exemption is not None:
-            exemptions.append(exemption)
-    if problems:
-        raise UserInputError(problems, "invalid policy levels file")
-    return LevelConfig(overrides, tuple(exemptions), source,
-                       production_stacks() if production is None else production)
+        problems.append(
+            Problem(source, "exemptions", f"found {describe(entries)}; expected a list of {{rule, resource, reason}}")
+        )
+        return ()
+    parsed = (
+        _parse_exemption(entry, f"exemptions[{index}]", rule_ids, source, problems)
+        for index, entry in enumerate(entries)
+    )
+    return tuple(exemption for exemption in parsed if exemption is not None)
 
 
 def _parse_exemption(
     entry: Any, where: str, rule_ids: set[str], source: str, problems: list[Problem]
 ) -> Exemption | None:
     if not isinstance(entry, dict):
-        problems.append(Problem(source, where, "expected a mapping with rule, resource and reason"))
+        problems.append(
+            Problem(source, where, f"found {describe(entry)}; expected a mapping with rule, resource and reason")
+        )
         return None
     before = len(problems)
-    unknown_keys = set(entry) - {"rule", "resource", "reason", "environments"}
+    unknown_keys = sorted(str(key) for key in entry if key not in EXEMPTION_KEYS)
     if unknown_keys:
+        problems.append(Problem(source, where, f"unknown keys {unknown_keys}; allowed: {', '.join(EXEMPTION_KEYS)}"))
+    rule_id, resource, reason = entry.get("rule"), entry.get("resource"), entry.get("reason")
+    if not isinstance(rule_id, str) or rule_id not in rule_ids:
         problems.append(
             Problem(
-                source, where, f"unknown keys {sorted(unknown_keys)}; allowed: rule, resource, reason, environments"
+                source,
+                f"{where}.rule",
+                f"unknown rule id: found {describe(rule_id)}; run `mlops check --list-rules` for ids",
             )
         )
-    rule_id, resource, reason = entry.get("rule"), entry.get("resource"), entry.get("reason")
-    if rule_id not in rule_ids:
-        problems.append(Problem(source, f"{where}.rule", f"unknown rule id {rule_id!r}"))
     if not isinstance(resource, str) or not resource.strip():
-        problems.append(Problem(source, f"{where}.resource", "expected the resource's URN or logical name"))
-    if not isinstance(reason, str) or len(reason.split()) < MIN_REASON_WORDS or not reason.strip().endswith("."):
+        problems.append(
+            Problem(
+                source, f"{where}.resource", f"found {describe(resource)}; expected the resource's URN or logical name"
+            )
+        )
+    if not _is_written_reason(reason):
         problems.append(
             Problem(
                 source,
                 f"{where}.reason",
-                f"expected a written reason: at least one sentence of {MIN_REASON_WORDS}+ words ending with a period",
+                f"found {describe(reason)}; expected a written reason: "
+                f"at least one sentence of {MIN_REASON_WORDS}+ words ending with a period",
             )
         )
-    environments = entry.get("environments") or []
-    if not isinstance(environments, list) or not all(isinstance(e, str) for e in environments):
-        problems.append(Problem(source, f"{where}.environments", "expected a list of environment names"))
-        environments = []
+    environments = _environments(entry.get("environments"), f"{where}.environments", source, problems)
     if len(problems) > before:
         return None
-    return Exemption(str(rule_id), str(resource), str(reason).strip(), tuple(environments))
+    return Exemption(str(rule_id), str(resource), str(reason).strip(), environments)
+
+
+def _is_written_reason(reason: Any) -> bool:
+    return isinstance(reason, str) and len(reason.split()) >= MIN_REASON_WORDS and reason.strip().endswith(".")
+
+
+def _environments(value: Any, where: str, source: str, problems: list[Problem]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(e, str) for e in value):
+        problems.append(Problem(source, where, f"found {describe(value)}; expected a list of environment names"))
+        return ()
+    return tuple(value)

@@ -24,6 +24,11 @@ class Snapshot:
 
 def load_snapshot(path: Path) -> Snapshot:
     """Read and validate a snapshot file; every problem is a UserInputError naming the file and key path."""
+    return parse_snapshot(read_snapshot_document(path), str(path))
+
+
+def read_snapshot_document(path: Path) -> Any:
+    """The JSON document of a snapshot file, unvalidated (`parse_snapshot` or `policies.check` validate it)."""
     source = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -42,7 +47,7 @@ def load_snapshot(path: Path) -> Snapshot:
             f"not valid JSON at line {exc.lineno} column {exc.colno} ({exc.msg}){hint}; "
             "re-run `mlops synth --env ENV --out FILE`",
         ) from None
-    return parse_snapshot(document, source)
+    return document
 
 
 def parse_snapshot(document: Any, source: str) -> Snapshot:

@@ -1,54 +1,63 @@
-"""Which stacks are production: the one definition the pack's levels use (by `tier`, never by stack name).
+"""Which stacks are production, for the pack's levels: by the stack's `tier` (`contracts.tier`), never its name.
 
 The tier is read from the stack file the engine reads too (`<stackConfigDir>/Pulumi.<stack>.yaml`): the
 project's `<project>:environment` object's `tier` (a `<project>:tier` key also counts), else the shared
-`defaults.yaml` `tier`. Plain YAML, so the CrossGuard pack reads it in its own environment, exactly as
-`mlops check` and `mlops plan` do offline; a staging-tier stack named `prod-eu` is not production, a
-production-tier stack named `live` is.
+`defaults.yaml` `tier`. Only that key is read, so `mlops check`, `mlops plan`, the release gate and the
+CrossGuard pack agree on the levels without loading the whole environment config; a staging-tier stack named
+`prod-eu` is not production, a production-tier stack named `live` is. A malformed file is an error naming
+the file and key path, never a silent "not production".
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any
 
-import yaml
+from contracts.errors import UserInputError
+from contracts.tier import TIERS, is_production
+from infra.config.yamlfile import describe, read_yaml_mapping  # YAML 1.2 core, no duplicate keys
 
-PRODUCTION_TIER: Final = "production"
-REPOSITORY_ROOT: Final = Path(__file__).resolve().parent.parent
+if TYPE_CHECKING:
+    from infra.layout import Project
+
+DEFAULTS_FILE = "defaults.yaml"
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return {}
-    return document if isinstance(document, dict) else {}
+def _tier(value: Any, file: Path, key_path: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in TIERS:
+        raise UserInputError.single(
+            str(file), key_path, f"found {describe(value)}; expected one of {', '.join(TIERS)}", summary="invalid tier"
+        )
+    return value
 
 
 def stack_tier(stack_file: Path, project_name: str, default: str | None = None) -> str | None:
-    config = _read(stack_file).get("config") or {}
+    """The tier `stack_file` declares (else `default`)."""
+    config = read_yaml_mapping(stack_file).get("config") or {}
     if not isinstance(config, dict):
-        return default
-    environment = config.get(f"{project_name}:environment")
-    if isinstance(environment, dict) and isinstance(environment.get("tier"), str):
-        return str(environment["tier"])
-    tier = config.get(f"{project_name}:tier")
-    return str(tier) if isinstance(tier, str) else default
+        raise UserInputError.single(
+            str(stack_file),
+            "config",
+            f"found {describe(config)}; expected a mapping of `namespace:key: value` settings",
+            summary="invalid stack file",
+        )
+    environment_key = f"{project_name}:environment"
+    environment = config.get(environment_key)
+    if isinstance(environment, dict) and environment.get("tier") is not None:
+        return _tier(environment["tier"], stack_file, f"config.{environment_key}.tier")
+    tier_key = f"{project_name}:tier"
+    return _tier(config.get(tier_key), stack_file, f"config.{tier_key}") or default
 
 
-def production_stacks(project_dir: Path | None = None) -> frozenset[str]:
-    """Names of the project's stacks whose tier is production (empty when there is no project there)."""
-    root = project_dir or REPOSITORY_ROOT
-    project = _read(root / "Pulumi.yaml")
-    name = str(project.get("name") or "")
-    config_dir = root / str(project.get("stackConfigDir") or ".")
-    if not name or not config_dir.is_dir():
+def production_stacks(project: Project) -> frozenset[str]:
+    """Names of the project's stacks whose tier is production."""
+    name = str(read_yaml_mapping(project.pulumi_yaml).get("name") or "")
+    if not name or not project.environments_dir.is_dir():
         return frozenset()
-    default = _read(config_dir / "defaults.yaml").get("tier")
-    default_tier = str(default) if isinstance(default, str) else None
+    defaults = project.environments_dir / DEFAULTS_FILE
+    default_tier = _tier(read_yaml_mapping(defaults).get("tier"), defaults, "tier") if defaults.is_file() else None
     return frozenset(
-        path.name[len("Pulumi.") : -len(".yaml")]
-        for path in sorted(config_dir.glob("Pulumi.*.yaml"))
-        if stack_tier(path, name, default_tier) == PRODUCTION_TIER
+        env for env in project.environments() if is_production(stack_tier(project.stack_file(env), name, default_tier))
     )

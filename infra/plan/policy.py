@@ -1,4 +1,4 @@
-"""The policy pack, evaluated offline on a snapshot, when the pack is present (`policies/`, `mlops check`).
+"""The policy pack's report inside the plan, when the pack is present (`policies/`, `mlops check`).
 
 Imported lazily: the plan still works (and says so) in a checkout without the pack.
 """
@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from infra.layout import Project
 
 
 @dataclass
@@ -24,36 +26,25 @@ class PolicyOutcome:
         return bool(self.mandatory)
 
 
-def _line(violation: Any) -> str:
-    where = violation.urn.rsplit("::", 1)[-1] if violation.urn else "<stack>"
-    return f"[{violation.rule_id}] {where}: {violation.message}"
-
-
 def check_policies(document: dict[str, Any], stack: str, project_dir: Path | None = None) -> PolicyOutcome:
-    """Run every rule of the pack at `stack`'s levels (production by the tier in `project_dir`'s stack files);
-    `available=False` when the pack cannot be imported."""
+    """Run every rule of the pack at `stack`'s levels (`policies.check`); `available=False` when the pack
+    cannot be imported."""
     try:
-        from policies.discovery import discover_rules
-        from policies.engine import evaluate
-        from policies.levels import load_levels
-        from policies.snapshot import parse_snapshot
+        from policies.check import check, finding_line
     except ImportError as exc:
         return PolicyOutcome(False, note=f"policy pack not available ({exc}); policies were not checked")
-    rules = discover_rules()
-    levels = load_levels(None, rules, project_dir)
-    report = evaluate(parse_snapshot(document, f"synth of {stack}").resources, stack, levels, rules)
-    mandatory = list(report.mandatory)
-    advisory = [v for v in report.violations if v not in mandatory]
-    exemptions = [
-        f"[{use.exemption.rule_id}] {use.exemption.resource}: {use.exemption.reason} "
-        f"({len(use.suppressed)} finding(s) waived)"
-        for use in report.exemptions
-    ]
-    return PolicyOutcome(True, [_line(v) for v in mandatory], [_line(v) for v in advisory], exemptions)
+    project = Project(project_dir) if project_dir is not None else Project.find()
+    report = check(document, stack, project=project)
+    return PolicyOutcome(
+        True,
+        [finding_line(v) for v in report.mandatory],
+        [finding_line(v) for v in report.advisory],
+        report.exemption_lines(),
+    )
 
 
 def split_line(line: str) -> tuple[str, str, str]:
-    """(rule id, resource name, message) of a finding line as `_line` writes it."""
-    rule, _, rest = line.partition("] ")
-    where, _, message = rest.partition(": ")
-    return rule.lstrip("["), where, message
+    """(rule id, resource name, message) of a finding line as `policies.check.finding_line` writes it."""
+    from policies.check import split_finding_line
+
+    return split_finding_line(line)

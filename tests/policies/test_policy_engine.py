@@ -6,6 +6,8 @@ from policies.engine import evaluate
 from policies.levels import Exemption, LevelConfig
 from policies.model import Category, Finding, Level, Resource, ResourceOptions, ResourceRule, Severity, StackRule
 
+PRODUCTION = frozenset({"prod"})  # the stacks of tier production in these tests
+
 BUCKET = "gcp:storage/bucket:Bucket"
 
 
@@ -43,7 +45,7 @@ def _levels(report_violations: tuple) -> list[tuple[str, str | None, Level]]:
 
 
 def test_prod_levels_and_exit_code() -> None:
-    report = evaluate(RESOURCES, "prod", LevelConfig(), [SECURITY, HYGIENE, UNKNOWN, STACK])
+    report = evaluate(RESOURCES, "prod", LevelConfig(production=PRODUCTION), [SECURITY, HYGIENE, UNKNOWN, STACK])
     assert report.exit_code == 1
     assert {(v.rule_id, v.level) for v in report.violations} == {
         ("sec", Level.MANDATORY),
@@ -56,12 +58,12 @@ def test_prod_levels_and_exit_code() -> None:
 
 
 def test_undetermined_never_blocks_and_dev_is_advisory() -> None:
-    assert evaluate(RESOURCES, "prod", LevelConfig(), [UNKNOWN]).exit_code == 0
-    assert evaluate(RESOURCES, "dev", LevelConfig(), [SECURITY]).exit_code == 0
+    assert evaluate(RESOURCES, "prod", LevelConfig(production=PRODUCTION), [UNKNOWN]).exit_code == 0
+    assert evaluate(RESOURCES, "dev", LevelConfig(production=PRODUCTION), [SECURITY]).exit_code == 0
 
 
 def test_disabled_rule_is_not_run() -> None:
-    config = LevelConfig(overrides={"prod": {"sec": Level.DISABLED}})
+    config = LevelConfig(overrides={"prod": {"sec": Level.DISABLED}}, production=PRODUCTION)
     report = evaluate(RESOURCES, "prod", config, [SECURITY, HYGIENE])
     assert report.rules_evaluated == 1 and {v.rule_id for v in report.violations} == {"hyg"}
 
@@ -70,7 +72,7 @@ def test_exemption_moves_one_finding_to_the_report_and_lists_unused_ones() -> No
     used = Exemption("sec", "a", "Bucket a is a public website by design.")
     unused = Exemption("hyg", "zzz", "Resource zzz is managed by another team.")
     other_env = Exemption("sec", "b", "Only waived in dev for a migration.", environments=("dev",))
-    report = evaluate(RESOURCES, "prod", LevelConfig(exemptions=(used, unused, other_env)), [SECURITY, HYGIENE])
+    report = evaluate(RESOURCES, "prod", LevelConfig(exemptions=(used, unused, other_env), production=PRODUCTION), [SECURITY, HYGIENE])
     assert [(v.rule_id, v.urn) for v in report.mandatory] == [("sec", RESOURCES[1].urn)]
     assert [(u.exemption, [v.urn for v in u.suppressed]) for u in report.exemptions] == [
         (used, [RESOURCES[0].urn]),

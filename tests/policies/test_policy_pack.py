@@ -30,6 +30,8 @@ from policies.levels import Exemption, LevelConfig
 from policies.model import Level
 from policies.pack import EXEMPTIONS_POLICY, build_policies
 
+PRODUCTION = frozenset({"prod"})  # the stacks of tier production in these tests
+
 PROD_MANDATORY = {
     "artifactregistry-docker-immutable-tags",
     "artifactregistry-iam-no-public",
@@ -127,7 +129,7 @@ URN = f"urn:pulumi:prod::genai-mlops::{BUCKET}::models"
 
 
 def levels_of(environment: str, config: LevelConfig | None = None) -> dict[str, str]:
-    policies = build_policies(environment, config or LevelConfig())
+    policies = build_policies(environment, config or LevelConfig(production=PRODUCTION))
     return {p.name: p.enforcement_level.value for p in policies if p.enforcement_level is not None}
 
 
@@ -147,7 +149,7 @@ def test_every_rule_is_advisory_outside_prod(environment: str) -> None:
 
 
 def test_a_level_override_reaches_the_pack() -> None:
-    config = LevelConfig(overrides={"dev": {"storage-bucket-versioning": Level.DISABLED}})
+    config = LevelConfig(overrides={"dev": {"storage-bucket-versioning": Level.DISABLED}}, production=PRODUCTION)
     assert levels_of("dev", config)["storage-bucket-versioning"] == "disabled"
 
 
@@ -162,7 +164,7 @@ def _opts(protect: bool) -> PolicyResourceOptions:
 
 
 def _policy(name: str, environment: str = "prod", config: LevelConfig | None = None) -> Any:
-    return next(p for p in build_policies(environment, config or LevelConfig()) if p.name == name)
+    return next(p for p in build_policies(environment, config or LevelConfig(production=PRODUCTION)) if p.name == name)
 
 
 def _validate(policy: Any, args: Any) -> list[tuple[str, str | None]]:
@@ -197,7 +199,7 @@ def test_unknown_preview_value_raises_unknown_value_error_like_crossguard_expect
 
 def test_exempted_resource_is_skipped_in_the_pack_and_listed_by_the_exemptions_policy() -> None:
     exemption = Exemption("storage-bucket-versioning", "models", "Model artefacts are immutable and content-addressed.")
-    config = LevelConfig(exemptions=(exemption,))
+    config = LevelConfig(exemptions=(exemption,), production=PRODUCTION)
     props = _engine_props(gcp.storage.BucketArgs, location="EU")
     args = ResourceValidationArgs(BUCKET, props, URN, "models", _opts(True), None)
     assert _validate(_policy("storage-bucket-versioning", config=config), args) == []
@@ -227,7 +229,7 @@ def test_stack_rule_runs_on_stack_validation_args() -> None:
 
 def test_analyzer_servicer_reports_a_mandatory_violation_for_an_engine_request() -> None:
     """The full CrossGuard path short of gRPC: the engine's AnalyzeRequest through pulumi-policy's servicer."""
-    policies = build_policies("prod", LevelConfig())
+    policies = build_policies("prod", LevelConfig(production=PRODUCTION))
     servicer = _PolicyAnalyzerServicer("genai-mlops-guardrails", "0.1.0", policies, EnforcementLevel.ADVISORY)
     properties = asyncio.run(
         rpc.serialize_properties(

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from contracts.errors import UserInputError
+from contracts.tier import is_production
+from infra.layout import Project
 from policies.discovery import discover_rules
 from policies.levels import load_levels
 from policies.model import Level
@@ -12,7 +17,7 @@ from policies.tier import production_stacks
 RULES = {r.id: r for r in discover_rules()}
 
 
-def project(tmp_path: Path, stacks: dict[str, str | None], default_tier: str | None = None) -> Path:
+def project(tmp_path: Path, stacks: dict[str, str | None], default_tier: str | None = None) -> Project:
     (tmp_path / "Pulumi.yaml").write_text("name: shop\nruntime: python\nstackConfigDir: envs\n")
     envs = tmp_path / "envs"
     envs.mkdir()
@@ -21,7 +26,7 @@ def project(tmp_path: Path, stacks: dict[str, str | None], default_tier: str | N
     for name, tier in stacks.items():
         body = f"config:\n  shop:environment:\n    tier: {tier}\n" if tier else "config:\n  gcp:project: x\n"
         (envs / f"Pulumi.{name}.yaml").write_text(body)
-    return tmp_path
+    return Project.at(tmp_path)
 
 
 def test_tier_not_name_makes_a_stack_production(tmp_path: Path) -> None:
@@ -40,5 +45,49 @@ def test_shared_default_tier_applies_where_a_stack_sets_none(tmp_path: Path) -> 
 
 
 def test_the_repository_s_own_prod_is_production_by_its_tier() -> None:
-    assert "prod" in production_stacks()
-    assert "dev" not in production_stacks()
+    stacks = production_stacks(Project.at(Path(__file__).resolve().parents[2]))
+    assert "prod" in stacks
+    assert "dev" not in stacks
+
+
+def test_only_the_production_tier_is_production() -> None:
+    assert is_production("production")
+    assert not any(is_production(tier) for tier in ("staging", "development", "prod", None))
+
+
+@pytest.mark.parametrize(
+    ("body", "key_path", "found"),
+    [
+        ("config:\n  shop:environment:\n    tier: prod\n", "config.shop:environment.tier", "'prod' (text)"),
+        ("config:\n  shop:environment:\n    tier: []\n", "config.shop:environment.tier", "a list"),
+        ("config:\n  shop:tier: true\n", "config.shop:tier", "true (a boolean)"),
+        ("config: [a]\n", "config", "a list"),
+    ],
+)
+def test_a_malformed_tier_is_an_error_naming_file_key_and_value(
+    tmp_path: Path, body: str, key_path: str, found: str
+) -> None:
+    root = project(tmp_path, {"dev": "development"})
+    (root.environments_dir / "Pulumi.live.yaml").write_text(body)
+    with pytest.raises(UserInputError) as caught:
+        production_stacks(root)
+    [problem] = caught.value.problems
+    assert problem.file.endswith("Pulumi.live.yaml"), problem
+    assert problem.key_path == key_path, problem
+    assert found in problem.message, problem.message
+
+
+def test_a_repeated_key_in_a_stack_file_is_refused_not_last_wins(tmp_path: Path) -> None:
+    root = project(tmp_path, {"dev": "development"})
+    (root.environments_dir / "Pulumi.live.yaml").write_text(
+        "config:\n  shop:environment:\n    tier: production\n    tier: staging\n"
+    )
+    with pytest.raises(UserInputError, match="appears twice"):
+        production_stacks(root)
+
+
+def test_yaml_1_1_words_are_text_not_tiers(tmp_path: Path) -> None:
+    root = project(tmp_path, {"dev": "development"}, default_tier="off")
+    with pytest.raises(UserInputError) as caught:
+        production_stacks(root)
+    assert "'off' (text)" in str(caught.value)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from infra.layout import Project
 from infra.plan.policy import check_policies
 from infra.synth import synth_stack
 
+PROJECT = Project.at(Path(__file__).resolve().parents[3])
+
 
 def test_prod_passes_and_lists_exemptions_with_reasons() -> None:
-    outcome = check_policies(synth_stack("prod"), "prod")
+    outcome = check_policies(synth_stack("prod", PROJECT), "prod", PROJECT.root)
     assert outcome.available
     assert outcome.mandatory == [], outcome.mandatory
     assert any(
@@ -18,6 +23,6 @@ def test_prod_passes_and_lists_exemptions_with_reasons() -> None:
 
 
 def test_exemptions_are_scoped_to_their_environment() -> None:
-    outcome = check_policies(synth_stack("dev"), "dev")
+    outcome = check_policies(synth_stack("dev", PROJECT), "dev", PROJECT.root)
     assert outcome.exemptions == []
     assert any(item.startswith("[iam-no-admin-roles-for-service-accounts]") for item in outcome.advisory)

@@ -22,6 +22,8 @@ from policies.model import Finding, Level, Resource, ResourceOptions, ResourceRu
 from policies.testing import engine_inputs
 from policies.values import UNKNOWN
 
+PRODUCTION = frozenset({"prod"})  # the stacks of tier production in these tests
+
 KEY = "projects/acme-prod/locations/europe-west4/keyRings/platform/cryptoKeys/data"
 LABELS = {"env": "prod", "app": "genai", "component": "data", "managed-by": "pulumi"}
 SA = "serviceAccount:trainer@acme-prod.iam.gserviceaccount.com"
@@ -1108,7 +1110,7 @@ def test_unknown_value_is_reported_as_undetermined_and_never_blocks(key: str, pa
         inputs,
         ResourceOptions(protect=baseline.protect),
     )
-    report = evaluate([resource], "prod", LevelConfig(), RESOURCE_RULES)
+    report = evaluate([resource], "prod", LevelConfig(production=PRODUCTION), RESOURCE_RULES)
     assert {v.level for v in report.violations if v.rule_id == rule_id} == {Level.ADVISORY}
     assert report.exit_code == 0 or any(not v.undetermined for v in report.mandatory)
 
