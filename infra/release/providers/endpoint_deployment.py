@@ -114,6 +114,30 @@ def live_state(endpoint: Any, declared: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+
+def _deployment_problems(item: Mapping[str, Any], where: str, seen: set[str]) -> tuple[list[tuple[str, str]], int]:
+    """What is wrong with one deployment (`seen` collects versions across the list), and its traffic share."""
+    missing = [k for k in DEPLOYMENT_KEYS if item.get(k) is None]
+    if missing:
+        return [(where, f"missing {', '.join(missing)}")], 0
+    problems: list[tuple[str, str]] = []
+    version = str(item["model_version"])
+    if not VERSION_NAME.match(version):
+        expected = "expected projects/.../models/ID@<version number> (not an alias)"
+        problems.append((f"{where}.model_version", f"{expected}, got {version!r}"))
+    if version in seen:
+        problems.append((f"{where}.model_version", f"{version} appears twice"))
+    seen.add(version)
+    share, low, high = item["traffic_percent"], item["min_replicas"], item["max_replicas"]
+    if not all(_integral(v) for v in (share, low, high)):
+        return [*problems, (where, "traffic_percent, min_replicas and max_replicas must be integers")], 0
+    share, low, high = int(share), int(low), int(high)
+    if not 0 <= share <= 100:
+        problems.append((f"{where}.traffic_percent", f"expected 0..100, got {share}"))
+    if low < 1 or high < low:
+        problems.append((where, f"expected 1 <= min_replicas <= max_replicas, got {low}..{high}"))
+    return problems, share
+
 class EndpointDeploymentProvider(ReleaseProvider):
     """Deploy, re-split, resize and undeploy model versions on one Vertex AI endpoint."""
 
@@ -141,32 +165,8 @@ class EndpointDeploymentProvider(ReleaseProvider):
         seen: set[str] = set()
         total = 0
         for index, raw in enumerate(deployments):
-            item = _as_mapping(raw)
-            where = f"deployments[{index}]"
-            missing = [k for k in DEPLOYMENT_KEYS if item.get(k) is None]
-            if missing:
-                problems.append((where, f"missing {', '.join(missing)}"))
-                continue
-            version = str(item["model_version"])
-            if not VERSION_NAME.match(version):
-                problems.append(
-                    (
-                        f"{where}.model_version",
-                        f"expected projects/.../models/ID@<version number> (not an alias), got {version!r}",
-                    )
-                )
-            if version in seen:
-                problems.append((f"{where}.model_version", f"{version} appears twice"))
-            seen.add(version)
-            share, low, high = item["traffic_percent"], item["min_replicas"], item["max_replicas"]
-            if not all(_integral(v) for v in (share, low, high)):
-                problems.append((where, "traffic_percent, min_replicas and max_replicas must be integers"))
-                continue
-            share, low, high = int(share), int(low), int(high)
-            if not 0 <= share <= 100:
-                problems.append((f"{where}.traffic_percent", f"expected 0..100, got {share}"))
-            if low < 1 or high < low:
-                problems.append((where, f"expected 1 <= min_replicas <= max_replicas, got {low}..{high}"))
+            item_problems, share = _deployment_problems(_as_mapping(raw), f"deployments[{index}]", seen)
+            problems += item_problems
             total += share
         if not problems and total != 100:
             shares = [int(_as_mapping(d)["traffic_percent"]) for d in deployments]
