@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from contracts.tier import is_production
 from infra.config import rules
 
 
@@ -455,7 +456,7 @@ class EnvironmentConfig(Strict):
 
     @model_validator(mode="after")
     def _production_is_protected(self) -> EnvironmentConfig:
-        if self.tier != "production":
+        if not self.is_production:
             return self
         missing = []
         if not self.protection.protect_stateful:
@@ -482,10 +483,15 @@ class EnvironmentConfig(Strict):
         return self
 
     @property
+    def is_production(self) -> bool:
+        """Production tier (`contracts.tier.is_production`): by tier, never by the environment's name."""
+        return is_production(self.tier)
+
+    @property
     def approval_required(self) -> bool:
         """Whether promotion into this environment needs a recorded approval (see ReleaseConfig)."""
         if self.release.require_approval is None:
-            return self.tier == "production"
+            return self.is_production
         return self.release.require_approval
 
     @property
