@@ -1,21 +1,19 @@
 """Submit the tuning pipeline for a retraining request, once per request id, and record the run.
 
 The template is the one the environment's manifest pins, fetched from the KFP registry by digest and checked
-against it (`load_pipeline_spec`). The job id comes from the request id, so a redelivered request meets
-ALREADY_EXISTS and is answered with the run it started the first time: one run per request id, with no
-state kept by the subscriber. Each new run is announced on the model-events topic.
+against it. The job id comes from the request id, so a redelivered request meets ALREADY_EXISTS and is
+answered with the run it started the first time: one run per request id, with no state kept by the
+subscriber. Each new run is announced on the model-events topic. Every call of one delivery shares one
+time budget (`budget.py`).
 """
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from infra.release.providers.clients import VertexTarget, _client_kwargs, _with_credentials
-from infra.release.providers.pipeline_schedule import load_pipeline_spec
-from infra.release.providers.retry import RetryPolicy
+from infra.retraining import clients
+from infra.retraining.budget import Deadline
 from infra.retraining.request import JOB_PREFIX, InvalidRequest, RetrainingRequest, SubscriberSettings
 
 RUN_EVENT = "retraining_submitted"
@@ -29,16 +27,11 @@ class Submission:
     """True when the request had already started this job (a redelivery)."""
 
 
-def submit(request: RetrainingRequest, settings: SubscriberSettings, retry: RetryPolicy | None = None) -> Submission:
-    """Create the request's pipeline job, or find the one an earlier delivery created."""
-    from google.api_core.exceptions import Conflict
+def pipeline_job(request: RetrainingRequest, settings: SubscriberSettings, spec: dict[str, Any]) -> Any:
+    """The PipelineJob of `request`: the pinned template, the environment's parameters and identity."""
     from google.cloud import aiplatform_v1 as v1
 
-    if request.env != settings.env:
-        raise InvalidRequest(f"request for environment {request.env!r} reached the subscriber of {settings.env!r}")
-    target = VertexTarget(settings.project, settings.location, settings.vertex_endpoint)
-    spec = load_pipeline_spec(settings.template_uri, None, retry or RetryPolicy())
-    job = v1.PipelineJob(
+    return v1.PipelineJob(
         display_name=f"retrain-{settings.env}",
         pipeline_spec=spec,
         template_uri=settings.template_uri,
@@ -49,13 +42,39 @@ def submit(request: RetrainingRequest, settings: SubscriberSettings, retry: Retr
         ),
         encryption_spec=v1.EncryptionSpec(kms_key_name=settings.kms_key_name) if settings.kms_key_name else None,
     )
-    client = _with_credentials(lambda: v1.PipelineServiceClient(**_client_kwargs(target)), "Vertex AI")
-    name = f"{target.parent}/pipelineJobs/{request.job_id()}"
-    try:
-        created = client.create_pipeline_job(parent=target.parent, pipeline_job=job, pipeline_job_id=request.job_id())
-    except Conflict:  # ALREADY_EXISTS (REST answers it as HTTP 409): an earlier delivery created it
-        return Submission(client.get_pipeline_job(name=name).name, duplicate=True)
-    return Submission(created.name, duplicate=False)
+
+
+def submit(request: RetrainingRequest, settings: SubscriberSettings, deadline: Deadline) -> Submission:
+    """Create the request's pipeline job, or find the one an earlier delivery created."""
+    from google.api_core.exceptions import Conflict
+
+    if request.env != settings.env:
+        raise InvalidRequest(f"request for environment {request.env!r} reached the subscriber of {settings.env!r}")
+    spec = deadline.call(
+        lambda: clients.fetch_template(settings.template_uri, deadline.timeout()), f"download {settings.template_uri}"
+    )
+    job = pipeline_job(request, settings, spec)
+    client = clients.pipeline_service(settings.location, settings.vertex_endpoint)
+    parent = f"projects/{settings.project}/locations/{settings.location}"
+    name = f"{parent}/pipelineJobs/{request.job_id()}"
+
+    tried: list[bool] = []
+
+    def create() -> Submission:
+        earlier_attempt = bool(tried)
+        tried.append(True)
+        try:
+            created = client.create_pipeline_job(
+                parent=parent, pipeline_job=job, pipeline_job_id=request.job_id(), timeout=deadline.timeout()
+            )
+        except Conflict:  # ALREADY_EXISTS (HTTP 409): an earlier delivery, or an earlier attempt of this one
+            found = client.get_pipeline_job(name=name, timeout=deadline.timeout())
+            # After a failed attempt of this delivery the job may well be ours: not a duplicate then.
+            return Submission(found.name, duplicate=not earlier_attempt)
+        return Submission(created.name, duplicate=False)
+
+    # Safe to retry as a unit: the job id is fixed, so a create that reached Vertex before failing is found.
+    return deadline.call(create, f"create pipeline job {name}")
 
 
 def run_event(request: RetrainingRequest, submission: Submission) -> dict[str, Any]:
@@ -69,26 +88,9 @@ def run_event(request: RetrainingRequest, submission: Submission) -> dict[str, A
     }
 
 
-def publish(settings: SubscriberSettings, event: dict[str, Any]) -> str:
-    """Publish `event` on the model-events topic through the Pub/Sub REST API; returns the message id."""
-    import requests
-
-    url = f"{settings.pubsub_endpoint.rstrip('/')}/v1/{settings.events_topic}:publish"
-    body = {
-        "messages": [
-            {
-                "data": base64.b64encode(json.dumps(event, sort_keys=True).encode()).decode(),
-                "attributes": {"event": str(event["event"])},
-            }
-        ]
-    }
-    if settings.pubsub_endpoint.startswith("http://"):  # a loopback server: no credentials
-        response = requests.post(url, json=body, timeout=30)
-    else:
-        import google.auth
-        from google.auth.transport.requests import AuthorizedSession
-
-        credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/pubsub"])
-        response = AuthorizedSession(credentials).post(url, json=body, timeout=30)
-    response.raise_for_status()
-    return str(response.json()["messageIds"][0])
+def record(settings: SubscriberSettings, event: dict[str, Any], deadline: Deadline) -> str:
+    """Announce a submitted run on the model-events topic; the message id."""
+    return deadline.call(
+        lambda: clients.publish(settings.pubsub_endpoint, settings.events_topic, event, deadline.timeout()),
+        f"publish to {settings.events_topic}",
+    )

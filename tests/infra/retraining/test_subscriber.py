@@ -1,5 +1,5 @@
-"""The retraining subscriber over HTTP: real CloudEvent / push deliveries, the real aiplatform and kfp clients
-against loopback Vertex AI, KFP registry and Pub/Sub servers. One request id makes one pipeline run."""
+"""The retraining subscriber over HTTP: real push / CloudEvent deliveries, the real aiplatform client against
+loopback Vertex AI, KFP registry and Pub/Sub servers. One request id makes one pipeline run."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ import pytest
 
 from infra.rehearsal.kfp_registry_server import KfpRegistryServer
 from infra.release.providers.clients import registry_client
+from infra.retraining.budget import Budget
 from infra.retraining.request import RetrainingRequest, SubscriberSettings
-from infra.retraining.subscriber import PUBLISHED, make_app
+from infra.retraining.subscriber import PUBLISHED, entry, make_app
 from pipelines.catalog import PIPELINES
 from pipelines.compile import compile_bytes
 from tests.fakes.pipeline_jobs_server import PipelineJobsServer
@@ -27,11 +28,13 @@ from tests.fakes.pubsub_server import PubSubServer
 
 PROJECT, LOCATION = "acme-genai-dev", "europe-west4"
 EVENTS = f"projects/{PROJECT}/topics/genai-dev-model-events"
+FAST = Budget(seconds=6.0, base_delay=0.01, max_delay=0.05, call_timeout=3.0)
+"""A delivery budget of seconds, so fault tests run fast."""
 PARAMETERS = {"backend": "vertex-gemini-sft", "project": PROJECT, "dataset_uri": "gs://acme-genai-dev-datasets/t.jsonl"}
 
 
 class _Quiet(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
+    def log_message(self, format: str, *args: object) -> None:  # noqa: ARG002 - the test servers log nothing
         return
 
 
@@ -50,13 +53,18 @@ def world(template: tuple[Path, str]) -> Iterator[tuple[str, PipelineJobsServer,
     host = registry.host(PROJECT, "genai-dev-pipelines")
     registry_client(host).upload_pipeline(file_name=str(template[0]), tags=["release"])
     settings = SubscriberSettings(
-        env="dev", project=PROJECT, location=LOCATION, template_uri=f"{host}/genai-tuning/{template[1]}",
+        env="dev",
+        project=PROJECT,
+        location=LOCATION,
+        template_uri=f"{host}/genai-tuning/{template[1]}",
         pipeline_root=f"gs://{PROJECT}-pipeline-root/runs",
         service_account=f"pipelines@{PROJECT}.iam.gserviceaccount.com",
-        events_topic=EVENTS, parameter_values=PARAMETERS, vertex_endpoint=vertex.base_url,
+        events_topic=EVENTS,
+        parameter_values=PARAMETERS,
+        vertex_endpoint=vertex.base_url,
         pubsub_endpoint=pubsub.base_url,
     )
-    httpd: WSGIServer = make_server("127.0.0.1", 0, make_app(settings), handler_class=_Quiet)
+    httpd: WSGIServer = make_server("127.0.0.1", 0, make_app(settings, FAST), handler_class=_Quiet)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
@@ -68,14 +76,23 @@ def world(template: tuple[Path, str]) -> Iterator[tuple[str, PipelineJobsServer,
 
 
 def request_data(request_id: str = "feedback-2026-12-01T06:00Z", env: str = "dev") -> dict[str, str]:
-    return {"request_id": request_id, "env": env, "reason": "negative feedback share 0.21 > 0.15 over 24 h",
-            "requested_at": "2026-12-01T06:00:00Z"}
+    return {
+        "request_id": request_id,
+        "env": env,
+        "reason": "negative feedback share 0.21 > 0.15 over 24 h",
+        "requested_at": "2026-12-01T06:00:00Z",
+    }
 
 
-def envelope(data: object, message_id: str = "1") -> dict[str, object]:
+def envelope(data: object, message_id: str = "1", attempt: int | None = None) -> dict[str, object]:
     raw = data if isinstance(data, bytes) else json.dumps(data).encode()
-    return {"message": {"data": base64.b64encode(raw).decode(), "messageId": message_id},
-            "subscription": f"projects/{PROJECT}/subscriptions/eventarc-retraining"}
+    document: dict[str, object] = {
+        "message": {"data": base64.b64encode(raw).decode(), "messageId": message_id},
+        "subscription": f"projects/{PROJECT}/subscriptions/genai-dev-retraining-requests",
+    }
+    if attempt is not None:
+        document["deliveryAttempt"] = attempt
+    return document
 
 
 def post(url: str, body: object, headers: dict[str, str]) -> tuple[int, dict]:
@@ -89,8 +106,17 @@ def post(url: str, body: object, headers: dict[str, str]) -> tuple[int, dict]:
 
 def cloud_event(url: str, body: object, message_id: str = "1") -> tuple[int, dict]:
     """Binary-mode CloudEvent, as Eventarc delivers a Pub/Sub message to a Cloud Run function."""
-    return post(url, body, {"Content-Type": "application/json", "ce-id": message_id, "ce-specversion": "1.0",
-                            "ce-type": PUBLISHED, "ce-source": f"//pubsub.googleapis.com/{EVENTS}"})
+    return post(
+        url,
+        body,
+        {
+            "Content-Type": "application/json",
+            "ce-id": message_id,
+            "ce-specversion": "1.0",
+            "ce-type": PUBLISHED,
+            "ce-source": f"//pubsub.googleapis.com/{EVENTS}",
+        },
+    )
 
 
 def test_a_request_delivered_twice_submits_one_run_and_records_it_once(world) -> None:
@@ -98,13 +124,15 @@ def test_a_request_delivered_twice_submits_one_run_and_records_it_once(world) ->
     first = cloud_event(url, envelope(request_data(), "101"), "101")
     again = cloud_event(url, envelope(request_data(), "102"), "102")  # redelivery: same request, new message
     assert first[0] == again[0] == 200, (first, again)
-    assert first[1]["duplicate"] is False and again[1]["duplicate"] is True
+    assert first[1]["duplicate"] is False
+    assert again[1]["duplicate"] is True
     job_name = f"projects/{PROJECT}/locations/{LOCATION}/pipelineJobs/retrain-feedback-2026-12-01t06-00z"
     assert first[1]["job"] == again[1]["job"] == job_name
     assert list(vertex.pipeline_jobs) == [job_name]
     assert vertex.count(r"POST .*/pipelineJobs", outcome=None) == 2  # the second create met ALREADY_EXISTS
     job = vertex.pipeline_jobs[job_name]
-    assert job["templateUri"] == settings.template_uri and job["serviceAccount"] == settings.service_account
+    assert job["templateUri"] == settings.template_uri
+    assert job["serviceAccount"] == settings.service_account
     assert job["pipelineSpec"]["pipelineInfo"]["name"] == "genai-tuning"
     assert job["runtimeConfig"]["parameterValues"]["dataset_uri"] == PARAMETERS["dataset_uri"]
     [event] = pubsub.published[EVENTS]
@@ -113,8 +141,13 @@ def test_a_request_delivered_twice_submits_one_run_and_records_it_once(world) ->
 
 def test_structured_cloud_events_and_plain_push_requests_are_accepted(world) -> None:
     url, vertex, _, _ = world
-    structured = {"specversion": "1.0", "id": "7", "type": PUBLISHED, "source": "//pubsub", "data": envelope(
-        request_data("drift-1"))}
+    structured = {
+        "specversion": "1.0",
+        "id": "7",
+        "type": PUBLISHED,
+        "source": "//pubsub",
+        "data": envelope(request_data("drift-1")),
+    }
     assert post(url, structured, {"Content-Type": "application/cloudevents+json"})[0] == 200
     assert post(url, envelope(request_data("quality-1")), {"Content-Type": "application/json"})[0] == 200
     assert len(vertex.pipeline_jobs) == 2
@@ -132,37 +165,115 @@ def test_structured_cloud_events_and_plain_push_requests_are_accepted(world) -> 
 def test_a_malformed_request_is_refused_for_the_dead_letters(world, data: object, message: str) -> None:
     url, vertex, pubsub, _ = world
     status, answer = cloud_event(url, envelope(data))
-    assert status == 400 and message in answer["error"]
-    assert vertex.pipeline_jobs == {} and pubsub.published == {}
+    assert status == 400
+    assert message in answer["error"]
+    assert vertex.pipeline_jobs == {}
+    assert pubsub.published == {}
 
 
 def test_an_unavailable_vertex_asks_for_redelivery_and_the_redelivery_submits(world) -> None:
     url, vertex, pubsub, _ = world
-    vertex.faults.fail(503, times=20, match="pipelineJobs")
+    vertex.faults.fail(503, times=1000, match="pipelineJobs")
     status, answer = cloud_event(url, envelope(request_data()))
-    assert status == 503 and "ServiceUnavailable" in answer["error"]
-    assert vertex.pipeline_jobs == {} and pubsub.published == {}
+    assert status == 503
+    assert "BudgetSpent" in answer["error"]
+    assert "6 s budget" in answer["error"]
+    assert "ServiceUnavailable" in answer["error"]
+    assert vertex.pipeline_jobs == {}
+    assert pubsub.published == {}
     vertex.faults.clear()
-    assert cloud_event(url, envelope(request_data()))[0] == 200 and len(vertex.pipeline_jobs) == 1
+    assert cloud_event(url, envelope(request_data()))[0] == 200
+    assert len(vertex.pipeline_jobs) == 1
 
 
 def test_a_template_that_does_not_match_its_pinned_digest_is_not_run(world) -> None:
     _, vertex, _, settings = world
     host = settings.template_uri.rsplit("/", 2)[0]
-    wrong = make_app(replace(settings, template_uri=f"{host}/genai-tuning/sha256:{'0' * 64}"))
+    wrong = make_app(replace(settings, template_uri=f"{host}/genai-tuning/sha256:{'0' * 64}"), FAST)
     responses: list[str] = []
     body = json.dumps(envelope(request_data())).encode()
     import io
 
-    environ = {"REQUEST_METHOD": "POST", "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body),
-               "CONTENT_TYPE": "application/json"}
-    answer = json.loads(b"".join(wrong(environ, lambda status, headers: responses.append(status))))
-    assert responses == ["503 Service Unavailable"] and "sha256:" + "0" * 64 in answer["error"]
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "CONTENT_TYPE": "application/json",
+    }
+    answer = json.loads(b"".join(wrong(environ, lambda status, _headers: responses.append(status))))
+    assert responses == ["503 Service Unavailable"]
+    assert "sha256:" + "0" * 64 in answer["error"]
     assert vertex.pipeline_jobs == {}
 
 
 def test_job_ids_are_deterministic_and_valid() -> None:
     request = RetrainingRequest("Quality:Run_42.b", "dev", "r", "t")
-    assert request.job_id() == "retrain-quality-run-42-b" == RetrainingRequest.from_json(
-        json.dumps({"request_id": "Quality:Run_42.b", "env": "dev", "reason": "r", "requested_at": "t"}).encode()
-    ).job_id()
+    assert (
+        request.job_id()
+        == "retrain-quality-run-42-b"
+        == RetrainingRequest.from_json(
+            json.dumps({"request_id": "Quality:Run_42.b", "env": "dev", "reason": "r", "requested_at": "t"}).encode()
+        ).job_id()
+    )
+
+
+def test_a_create_that_timed_out_after_taking_effect_is_found_and_recorded_once(world) -> None:
+    url, vertex, pubsub, _ = world
+    vertex.faults.delay(3.5, times=1, match="POST .*pipelineJobs")  # created, but the answer comes too late
+    status, answer = post(url, envelope(request_data()), {"Content-Type": "application/json"})
+    assert status == 200, answer
+    assert answer["duplicate"] is False
+    assert len(vertex.pipeline_jobs) == 1
+    assert len(pubsub.published[EVENTS]) == 1
+
+
+def test_a_run_not_recorded_is_recorded_by_the_redelivery_and_only_then(world) -> None:
+    url, vertex, pubsub, _ = world
+    pubsub.faults.fail(503, times=1000)
+    status, answer = post(url, envelope(request_data(), "5", attempt=1), {"Content-Type": "application/json"})
+    assert status == 503
+    assert "started but not recorded" in answer["error"]
+    assert len(vertex.pipeline_jobs) == 1
+    assert pubsub.published == {}
+    pubsub.faults.clear()
+    redelivered = post(url, envelope(request_data(), "5", attempt=2), {"Content-Type": "application/json"})
+    assert redelivered[0] == 200
+    assert redelivered[1]["duplicate"] is True
+    assert len(pubsub.published[EVENTS]) == 1
+    # The same request published again later (a new message, first attempt): no second run, no second record.
+    assert post(url, envelope(request_data(), "6", attempt=1), {"Content-Type": "application/json"})[0] == 200
+    assert len(vertex.pipeline_jobs) == 1
+    assert len(pubsub.published[EVENTS]) == 1
+
+
+class _FrameworkRequest:
+    """The three members the Functions Framework's (flask) request offers the entry point."""
+
+    def __init__(self, method: str, body: bytes, headers: dict[str, str]) -> None:
+        self.method, self._body, self.headers = method, body, headers
+
+    def get_data(self) -> bytes:
+        return self._body
+
+
+def test_the_deployed_entry_point_reads_its_settings_from_the_environment(world, monkeypatch) -> None:
+    _, vertex, pubsub, settings = world
+    for key, value in {
+        "ENV": "dev",
+        "PROJECT": PROJECT,
+        "LOCATION": LOCATION,
+        "TEMPLATE_URI": settings.template_uri,
+        "PIPELINE_ROOT": settings.pipeline_root,
+        "SERVICE_ACCOUNT": settings.service_account,
+        "EVENTS_TOPIC": EVENTS,
+        "PARAMETER_VALUES": json.dumps(PARAMETERS),
+        "VERTEX_ENDPOINT": vertex.base_url,
+        "PUBSUB_ENDPOINT": pubsub.base_url,
+    }.items():
+        monkeypatch.setenv(f"RETRAINING_{key}", value)
+    body = json.dumps(envelope(request_data("entry-1"))).encode()
+    text, status, headers = entry(_FrameworkRequest("POST", body, {"Content-Type": "application/json"}))
+    assert status == 200
+    assert headers == {"Content-Type": "application/json"}
+    assert json.loads(text)["job"].endswith("/pipelineJobs/retrain-entry-1")
+    assert entry(_FrameworkRequest("GET", b"", {}))[1] == 405
