@@ -25,6 +25,7 @@ app = typer.Typer(
 
 def _register_commands() -> None:
     from infra.cli import (
+        approval,
         check,
         cost,
         diff,
@@ -42,6 +43,7 @@ def _register_commands() -> None:
 
     for module in (validate, synth, check, diff, release, pipelines, plan, engine, rehearse, drift, serve, eval, cost):
         module.register(app)
+    app.add_typer(approval.app, name="approval")
 
 
 @app.callback()

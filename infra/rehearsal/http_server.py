@@ -67,6 +67,8 @@ class Response:
     status: int = 200
     body: bytes = b""
     content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+    """Further response headers (e.g. a paginated API's `Link`)."""
 
     @classmethod
     def of_json(cls, payload: Any, status: int = 200) -> Response:
@@ -312,6 +314,8 @@ class LoopbackServer(abc.ABC):
             http.send_response(response.status)
             http.send_header("Content-Type", response.content_type)
             http.send_header("Content-Length", str(len(response.body)))
+            for name, value in response.headers.items():
+                http.send_header(name, value)
             http.end_headers()
             http.wfile.write(response.body)
         except (BrokenPipeError, ConnectionResetError):  # the client timed out and left

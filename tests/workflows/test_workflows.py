@@ -43,7 +43,7 @@ ALL = sorted(p.name for p in WORKFLOWS.glob("*.yml"))
 
 
 def test_expected_workflows_exist() -> None:
-    assert ALL == ["deploy.yml", "drift.yml", "pr-comment.yml", "pr.yml", "preview.yml"]
+    assert ALL == ["deploy.yml", "drift.yml", "pr-comment.yml", "pr.yml", "preview.yml", "release-candidate.yml"]
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -86,7 +86,8 @@ def test_preview_runs_per_stack_only_with_credentials() -> None:
 def test_drift_runs_daily_per_stack_as_the_read_only_previewer() -> None:
     document = load("drift.yml")
     job = document["jobs"]["drift"]
-    assert document["on"]["schedule"] and job["strategy"]["matrix"]["stack"] == ["dev", "staging", "prod"]
+    assert document["on"]["schedule"]
+    assert job["strategy"]["matrix"]["stack"] == ["dev", "staging", "prod"]
     assert job["environment"] == "preview-${{ matrix.stack }}", "never the deployer's environment"
     assert document["permissions"] == {"contents": "read", "id-token": "write"}
 
@@ -94,11 +95,15 @@ def test_drift_runs_daily_per_stack_as_the_read_only_previewer() -> None:
 def test_deploy_goes_dev_then_staging_then_prod_behind_environments() -> None:
     jobs = load("deploy.yml")["jobs"]
     assert [jobs[j]["environment"] for j in ("up-dev", "up-staging", "up-prod")] == ["dev", "staging", "prod"]
-    assert jobs["up-staging"]["needs"] == "up-dev" and jobs["up-prod"]["needs"] == "up-staging"
+    assert jobs["up-staging"]["needs"] == "up-dev"
+    assert jobs["up-prod"]["needs"] == "up-staging"
     calls = [c for j in jobs.values() for s in j["steps"] if "run" in s for c in mlops_invocations(s["run"])]
     assert [c[c.index("--env") + 1] for c in calls if c[0] == "up"] == ["dev", "staging", "prod"]
-    # the release's templates are read from the compiled YAML: every job compiles before it applies
-    assert [c[0] for c in calls] == ["pipelines", "up"] * 3
+    # the release's templates are read from the compiled YAML: every job compiles before it applies, and prod
+    # verifies its recorded approval against the promotion's pull request first
+    assert [c[0] for c in calls] == ["pipelines", "up", "pipelines", "up", "approval", "pipelines", "up"]
+    assert ["approval", "verify", "--env", "prod", "--commit", "$GITHUB_SHA"] in calls
+    assert load("deploy.yml")["permissions"]["pull-requests"] == "read"
 
 
 def test_only_the_prod_deploy_confirms_with_yes_behind_its_environment_approval() -> None:
@@ -112,3 +117,19 @@ def test_only_the_prod_deploy_confirms_with_yes_behind_its_environment_approval(
         ("prod", True),
     ]
     assert jobs["up-prod"]["environment"] == "prod"  # the GitHub environment's reviewers are the confirmation
+
+
+def test_release_candidates_enter_dev_through_a_pull_request() -> None:
+    document = load("release-candidate.yml")
+    assert set(document["on"]) == {"workflow_dispatch", "repository_dispatch"}
+    assert document["on"]["repository_dispatch"]["types"] == ["release-candidate"]
+    job = document["jobs"]["cut"]
+    assert job["environment"] == "preview-dev", "reads the record as the previewer, never as the deployer"
+    calls = [c for s in run_scripts(document) for c in mlops_invocations(s)]
+    assert calls == [
+        ["release", "cut", "--env", "dev", "--candidate", "candidate.json"],
+        ["plan", "--env", "dev", "--format", "markdown", "--out", "plan.md"],
+    ]
+    scripts = "\n".join(run_scripts(document))
+    assert "gh pr create" in scripts and "--body-file plan.md" in scripts
+    assert "inputs.candidate" not in scripts and "client_payload" not in scripts  # no expression injection
