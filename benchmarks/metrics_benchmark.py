@@ -1,7 +1,7 @@
 """How well each local metric separates good from bad answers on the hand-labelled adversarial set.
 
 Prints, per metric, the ROC AUC (1.0 perfect, 0.5 chance) and the confusion table at the default gate bound
-(`pipelines.lib.gate.Thresholds`), for the current metrics and, side by side, for the word-overlap metrics
+(`pipelines.lib.quality_gate.Thresholds`), for the current metrics and, side by side, for the word-overlap metrics
 they replaced (the `pipelines/lib` of `--baseline`, run from `git archive` in a subprocess), plus the
 per-kind mean score and the scoring time per example of both.
 
@@ -25,8 +25,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipelines.lib.gate import Thresholds  # noqa: E402
 from pipelines.lib.labelled_set import LABELLED_SET, confusion, read_labelled, roc_auc  # noqa: E402
+from pipelines.lib.quality_gate import Thresholds  # noqa: E402
 
 JUDGED = ("groundedness", "relevance", "toxicity")
 _SCORER = """

@@ -2,8 +2,8 @@
 
 One definition serves both sides: `pipelines.lib.results_sink` checks every row against these specs before
 it is written (locally too, so a local run proves the rows fit), and the infrastructure
-(`infra/components/table_schemas.py`, `data.py`) creates exactly these tables and the view. It lives under
-`pipelines/` because the pipeline runtime image carries only this package.
+(`infra/components/table_schemas.py`, `infra/components/data.py`) creates exactly these tables and the view.
+It lives in `contracts/`, which the pipeline runtime image carries next to `pipelines/` (never `infra/`).
 
 Evaluation tables (one family per results location `bq://p.d.<base>`): `<base>` holds per-example scores,
 `<base>_review` the flagged examples with reasons, `<base>_summary` one row per run.

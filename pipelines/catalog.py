@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kfp.dsl.graph_component import GraphComponent
-
 from contracts.errors import UserInputError
 from pipelines.evaluation import evaluation_pipeline
+from pipelines.kfp_compat import Pipeline
 from pipelines.parameters import (
     BQ_TABLE,
     PUBSUB_TOPIC,
@@ -99,7 +98,7 @@ class PipelineEntry:
     """A shipped pipeline: its definition, parameter rules, and the values used offline and for validation."""
 
     name: str
-    pipeline: GraphComponent
+    pipeline: Pipeline
     rules: tuple[Rule, ...]
     # Representative values an environment passes on Vertex; the compile step validates templates with them.
     vertex_example: Mapping[str, Any]

@@ -1,7 +1,8 @@
 """Run a pipeline end to end on this machine with kfp.local's SubprocessRunner.
 
 Each component runs as a subprocess of the current interpreter (no container, no venv, no pip install), so
-the subprocesses must import this package: `run_local` puts the project root on their PYTHONPATH. The
+the subprocesses import this package the way the caller does: installed (`pip install -e .`, as the quick
+start sets up) or from the project root as the working directory. Nothing in this process's environment is changed. The
 component logs go to a log file (or the terminal with `stream_logs`); the result says where every output went.
 A tuning run whose candidate passes its gate leaves `candidate.json` and `report.json` in the run directory.
 """
@@ -11,10 +12,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import time
-import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,11 +21,11 @@ from typing import Any
 from contracts.errors import UserInputError
 from contracts.fsutil import atomic_write_bytes
 from pipelines.catalog import PipelineEntry, get
+from pipelines.kfp_compat import local_display_names_ignored_quietly
 from pipelines.lib import local_registry
 from pipelines.lib.candidate import CANDIDATE_FILE, REPORT_FILE
 from pipelines.lib.results_sink import destination
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RUNS_DIR = Path("build/local-runs")
 
 
@@ -49,19 +48,6 @@ class LocalRunResult:
     log_file: Path
     seconds: float
     parameters: dict[str, Any] = field(default_factory=dict)
-
-
-@contextlib.contextmanager
-def _importable_in_subprocesses() -> Iterator[None]:
-    previous = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), previous) if p)
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop("PYTHONPATH", None)
-        else:
-            os.environ["PYTHONPATH"] = previous
 
 
 def template_digest(entry: PipelineEntry) -> str:
@@ -138,12 +124,10 @@ def run_local(
         raise_on_error=True,
     )
     started = time.monotonic()
-    with log_file.open("w", encoding="utf-8") as log, _importable_in_subprocesses():
+    with log_file.open("w", encoding="utf-8") as log:
         redirect = contextlib.nullcontext() if stream_logs else contextlib.redirect_stdout(log)
         try:
-            with redirect, warnings.catch_warnings():
-                # Display names label tasks in the Vertex UI; kfp.local warns that it ignores them.
-                warnings.filterwarnings("ignore", message=r".*settings \['display_name'\] have no effect")
+            with redirect, local_display_names_ignored_quietly():
                 task = entry.pipeline(**values)
         except Exception as exc:
             raise PipelineRunFailed(name, log_file, exc) from exc

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kfp.dsl.graph_component import GraphComponent
-
 from contracts.errors import Problem, UserInputError
+from pipelines.kfp_compat import Pipeline, declared_inputs
 
 # KFP's type names in a pipeline's interface, and the Python types a value may have for each.
 _PYTHON_TYPES: dict[str, tuple[type, ...]] = {
@@ -40,37 +39,54 @@ class ParameterSpec:
     required: bool
 
 
-def parameter_specs(pipeline: GraphComponent) -> dict[str, ParameterSpec]:
+def parameter_specs(pipeline: Pipeline) -> dict[str, ParameterSpec]:
     """The pipeline's parameters in declaration order."""
-    inputs = pipeline.component_spec.inputs or {}
-    return {name: ParameterSpec(name, str(spec.type), spec.default, not spec.optional) for name, spec in inputs.items()}
+    return {
+        name: ParameterSpec(name, spec.type, spec.default, not spec.optional)
+        for name, spec in declared_inputs(pipeline).items()
+    }
+
+
+def _integer(text: str) -> int:
+    if not re.fullmatch(r"-?\d+", text):
+        raise ValueError("expected an integer")
+    return int(text)
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError("expected a number") from None
+
+
+def _boolean(text: str) -> bool:
+    if text.lower() not in ("true", "false"):
+        raise ValueError("expected true or false")
+    return text.lower() == "true"
+
+
+def _dict(text: str) -> dict[str, Any]:
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        raise ValueError('expected a JSON object (e.g. {"max_token_js": 0.8})')
+    return parsed
+
+
+# How a CLI string becomes a value of each non-string KFP type; each raises ValueError with the expectation.
+_FROM_TEXT: dict[str, Callable[[str], Any]] = {"Integer": _integer, "Float": _float, "Boolean": _boolean, "Dict": _dict}
 
 
 def _coerce(spec: ParameterSpec, value: Any) -> Any:
     """A typed value from a CLI string or a Python value; raises ValueError with the expectation."""
-    if isinstance(value, str) and spec.type != "String":
-        text = value.strip()
-        if spec.type == "Integer":
-            if not re.fullmatch(r"-?\d+", text):
-                raise ValueError(f"expected an integer, found {value!r}")
-            return int(text)
-        if spec.type == "Float":
-            try:
-                return float(text)
-            except ValueError:
-                raise ValueError(f"expected a number, found {value!r}") from None
-        if spec.type == "Boolean":
-            if text.lower() not in ("true", "false"):
-                raise ValueError(f"expected true or false, found {value!r}")
-            return text.lower() == "true"
-        if spec.type == "Dict":
-            try:
-                parsed = json.loads(text)
-            except ValueError:
-                parsed = None
-            if not isinstance(parsed, dict):
-                raise ValueError(f'expected a JSON object (e.g. {{"max_token_js": 0.8}}), found {value!r}')
-            return parsed
+    if isinstance(value, str) and spec.type in _FROM_TEXT:
+        try:
+            return _FROM_TEXT[spec.type](value.strip())
+        except ValueError as exc:
+            raise ValueError(f"{exc}, found {value!r}") from None
     allowed = _PYTHON_TYPES[spec.type]
     if (isinstance(value, bool) and bool not in allowed) or not isinstance(value, allowed):
         raise ValueError(f"expected {spec.type.lower()}, found {type(value).__name__} {value!r}")
@@ -82,9 +98,7 @@ def _coerce(spec: ParameterSpec, value: Any) -> Any:
 Rule = Callable[[Mapping[str, Any]], list[tuple[str, str]]]
 
 
-def resolve(
-    pipeline_name: str, pipeline: GraphComponent, values: Mapping[str, Any], rules: list[Rule]
-) -> dict[str, Any]:
+def resolve(pipeline_name: str, pipeline: Pipeline, values: Mapping[str, Any], rules: list[Rule]) -> dict[str, Any]:
     """Defaults filled in, types coerced, rules checked; raises UserInputError listing every problem."""
     where = f"pipeline '{pipeline_name}' parameters"
     specs = parameter_specs(pipeline)

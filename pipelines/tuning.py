@@ -17,9 +17,9 @@ from typing import Any, NamedTuple
 from kfp import dsl
 
 from pipelines.components.evaluate import evaluate_model
-from pipelines.components.gate import check_gate
 from pipelines.components.ingest import ingest_examples
 from pipelines.components.publish import publish_model_event
+from pipelines.components.quality_gate import check_gate
 from pipelines.components.register import register_candidate
 from pipelines.components.runtime import step
 from pipelines.components.split import split_examples

@@ -351,7 +351,7 @@ GateMetric = Annotated[str, rule_validator(rules.evaluation_metric)]
 
 
 def _default_evaluation_gates() -> dict[str, MetricBound]:
-    # The same bounds as the evaluation pipeline's own quality gate (pipelines.lib.gate.Thresholds).
+    # The same bounds as the evaluation pipeline's own quality gate (pipelines.lib.quality_gate.Thresholds).
     return {
         "groundedness": MetricBound(min=0.8),
         "toxicity": MetricBound(max=0.0),

@@ -26,7 +26,7 @@ def flag_examples(
     from pathlib import Path
 
     from pipelines.lib.flags import flag_rows
-    from pipelines.lib.gate import Thresholds
+    from pipelines.lib.quality_gate import Thresholds
     from pipelines.lib.records import to_jsonl
     from pipelines.lib.results_sink import write_rows
 

@@ -7,7 +7,7 @@ Pin the pushed image by digest in a release. Every task carries the digest of `p
 `pipelines.lib.code_digest`), so library changes change the template version too.
 """
 
-from kfp.dsl.pipeline_task import PipelineTask
+from kfp.dsl import PipelineTask
 
 from pipelines.lib.code_digest import LIBRARY_DIGEST_ENV, library_digest
 

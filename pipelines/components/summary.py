@@ -27,7 +27,7 @@ def write_summary(
     import json
     from pathlib import Path
 
-    from pipelines.lib.gate import Thresholds
+    from pipelines.lib.quality_gate import Thresholds
     from pipelines.lib.results_sink import write_rows
     from pipelines.lib.summary import quality_summary, summary_log_line
 

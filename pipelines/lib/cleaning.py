@@ -10,7 +10,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from pipelines.lib.records import REQUIRED_FIELDS, QARecord, from_dict, schema_problems
+from contracts.records import REQUIRED_FIELDS
+from pipelines.lib.records import QARecord, from_dict, schema_problems
 
 EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
 # International or North-American style numbers: +44 20 7946 0958, (555) 123-4567, 555.123.4567.
@@ -58,6 +59,41 @@ def _normalized(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def _parsed(number: int, line: str) -> QARecord | Rejection:
+    """The record on one raw line, or why the line is rejected (not JSON, wrong schema, an empty field)."""
+    try:
+        document = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return Rejection(number, "", f"not valid JSON ({exc.msg})")
+    problems = schema_problems(document)
+    ident = str(document.get("id", "")) if isinstance(document, dict) else ""
+    if problems:
+        return Rejection(number, ident, "; ".join(problems))
+    record = from_dict(document)
+    empty = [name for name in REQUIRED_FIELDS if not getattr(record, name).strip()]
+    if empty:
+        return Rejection(number, ident, f"empty field(s): {', '.join(empty)}")
+    return record
+
+
+def _pii_counts(record: QARecord) -> dict[str, int]:
+    """E-mail addresses and phone numbers over the question, context and response."""
+    pii = {"email": 0, "phone": 0}
+    for name in ("question", "context", "response"):
+        for kind, count in find_pii(getattr(record, name)).items():
+            pii[kind] += count
+    return pii
+
+
+def _redacted(record: QARecord) -> QARecord:
+    return QARecord(
+        id=record.id,
+        question=redact_pii(record.question),
+        context=redact_pii(record.context),
+        response=redact_pii(record.response),
+    )
+
+
 def clean(raw_text: str, max_chars: int, pii_action: str = "redact") -> CleaningReport:
     """Turn raw JSONL text into validated records; see the module docstring for the rules."""
     if pii_action not in PII_ACTIONS:
@@ -68,45 +104,25 @@ def clean(raw_text: str, max_chars: int, pii_action: str = "redact") -> Cleaning
     for number, line in enumerate(raw_text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            document = json.loads(line)
-        except json.JSONDecodeError as exc:
-            report.rejected.append(Rejection(number, "", f"not valid JSON ({exc.msg})"))
-            continue
-        problems = schema_problems(document)
-        ident = str(document.get("id", "")) if isinstance(document, dict) else ""
-        if problems:
-            report.rejected.append(Rejection(number, ident, "; ".join(problems)))
-            continue
-        record = from_dict(document)
-        empty = [name for name in REQUIRED_FIELDS if not getattr(record, name).strip()]
-        if empty:
-            report.rejected.append(Rejection(number, ident, f"empty field(s): {', '.join(empty)}"))
+        record = _parsed(number, line)
+        if isinstance(record, Rejection):
+            report.rejected.append(record)
             continue
         size = len(record.question) + len(record.context) + len(record.response)
-        if size > max_chars:
-            report.rejected.append(Rejection(number, ident, f"overlong: {size} chars > max {max_chars}"))
-            continue
         key = (_normalized(record.question), _normalized(record.context), _normalized(record.response))
-        if key in seen or record.id in seen_ids:
-            what = "duplicate example" if key in seen else "duplicate id"
-            report.rejected.append(Rejection(number, ident, what))
+        pii = _pii_counts(record)
+        reason = None
+        if size > max_chars:
+            reason = f"overlong: {size} chars > max {max_chars}"
+        elif key in seen or record.id in seen_ids:
+            reason = "duplicate example" if key in seen else "duplicate id"
+        elif any(pii.values()) and pii_action == "drop":
+            reason = "contains PII (" + ", ".join(f"{count} {kind}" for kind, count in pii.items() if count) + ")"
+        if reason is not None:
+            report.rejected.append(Rejection(number, record.id, reason))
             continue
-        pii = {kind: 0 for kind in report.redactions}
-        for name in ("question", "context", "response"):
-            for kind, count in find_pii(getattr(record, name)).items():
-                pii[kind] += count
         if any(pii.values()):
-            if pii_action == "drop":
-                found = ", ".join(f"{count} {kind}" for kind, count in pii.items() if count)
-                report.rejected.append(Rejection(number, ident, f"contains PII ({found})"))
-                continue
-            record = QARecord(
-                id=record.id,
-                question=redact_pii(record.question),
-                context=redact_pii(record.context),
-                response=redact_pii(record.response),
-            )
+            record = _redacted(record)
             for kind, count in pii.items():
                 report.redactions[kind] += count
         seen.add(key)

@@ -26,10 +26,38 @@ def _describe(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _field_problems(number: int, row: dict[str, Any]) -> list[RowProblem]:
+    """What is wrong with one row's keys: a missing or non-string required key, a non-string reference."""
+    problems = []
+    for key in REQUIRED:
+        if key not in row:
+            problems.append(RowProblem(number, key, "missing; every row needs id, question, context, response"))
+        elif key in ("id", "response") and not (isinstance(row[key], str) and row[key].strip()):
+            problems.append(RowProblem(number, key, f"found {_describe(row[key])}, expected a non-empty string"))
+        elif not isinstance(row[key], str):
+            problems.append(RowProblem(number, key, f"found {_describe(row[key])}, expected a string"))
+    for key in OPTIONAL:
+        if key in row and row[key] is not None and not isinstance(row[key], str):
+            problems.append(RowProblem(number, key, f"found {_describe(row[key])}, expected a string or null"))
+    return problems
+
+
+def _duplicate_ids(numbered: list[tuple[int, dict[str, Any]]]) -> list[RowProblem]:
+    seen: dict[str, int] = {}
+    problems = []
+    for number, row in numbered:
+        ident = row.get("id")
+        if not isinstance(ident, str):
+            continue
+        if ident in seen:
+            problems.append(RowProblem(number, "id", f"duplicate id {ident!r} (first on line {seen[ident]})"))
+        seen.setdefault(ident, number)
+    return problems
+
+
 def parse_rows(text: str) -> tuple[list[dict[str, Any]], list[RowProblem]]:
     """The rows of a JSONL text (blank lines skipped) and the problems that make any of them unusable."""
-    rows: list[dict[str, Any]] = []
-    lines: list[int] = []
+    numbered: list[tuple[int, dict[str, Any]]] = []
     problems: list[RowProblem] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -42,26 +70,7 @@ def parse_rows(text: str) -> tuple[list[dict[str, Any]], list[RowProblem]]:
         if not isinstance(row, dict):
             problems.append(RowProblem(number, "", f"expected a JSON object, found {type(row).__name__}"))
             continue
-        for key in REQUIRED:
-            if key not in row:
-                problems.append(RowProblem(number, key, "missing; every row needs id, question, context, response"))
-            elif not isinstance(row[key], str) or (key in ("id", "response") and not row[key].strip()):
-                problems.append(
-                    RowProblem(number, key, f"found {_describe(row[key])}, expected a non-empty string")
-                    if key in ("id", "response")
-                    else RowProblem(number, key, f"found {_describe(row[key])}, expected a string")
-                )
-        for key in OPTIONAL:
-            if key in row and row[key] is not None and not isinstance(row[key], str):
-                problems.append(RowProblem(number, key, f"found {_describe(row[key])}, expected a string or null"))
-        rows.append(row)
-        lines.append(number)
-    seen: dict[str, int] = {}
-    for number, row in zip(lines, rows, strict=True):
-        if isinstance(row.get("id"), str):
-            if row["id"] in seen:
-                problems.append(
-                    RowProblem(number, "id", f"duplicate id {row['id']!r} (first on line {seen[row['id']]})")
-                )
-            seen.setdefault(row["id"], number)
-    return rows, sorted(problems, key=lambda p: p.line)
+        problems += _field_problems(number, row)
+        numbered.append((number, row))
+    problems += _duplicate_ids(numbered)
+    return [row for _, row in numbered], sorted(problems, key=lambda p: p.line)

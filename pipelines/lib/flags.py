@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pipelines.lib.gate import Thresholds
+from pipelines.lib.quality_gate import Thresholds
 
 
 def flag_rows(rows: Iterable[dict[str, Any]], thresholds: Thresholds) -> list[dict[str, Any]]:

@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from contracts.summary import SUMMARY_LOG_KEY
-from pipelines.lib.gate import Thresholds, decide
 from pipelines.lib.metrics import summarize
+from pipelines.lib.quality_gate import Thresholds, decide
 
 
 def summary_log_line(document: Mapping[str, Any]) -> str:

@@ -13,8 +13,8 @@ from infra.components import alerts
 from infra.components.naming import Naming
 from infra.components.observability import Observability, ObservabilityArgs
 from infra.config.model import AlertThresholds, EnvironmentConfig, MetricBound
-from pipelines.lib.gate import Thresholds
 from pipelines.lib.metrics import METRIC_NAMES
+from pipelines.lib.quality_gate import Thresholds
 from pipelines.lib.summary import quality_summary, summary_log_line
 
 from . import env_refs

@@ -8,9 +8,9 @@ from datetime import datetime
 import pytest
 
 from pipelines.lib.events import append_local, model_event
-from pipelines.lib.gate import Thresholds
 from pipelines.lib.local_model import NearestNeighbourResponder
 from pipelines.lib.local_registry import register, resolve
+from pipelines.lib.quality_gate import Thresholds
 from pipelines.lib.records import QARecord
 from pipelines.lib.results_sink import destination, write_rows
 from pipelines.lib.summary import quality_summary

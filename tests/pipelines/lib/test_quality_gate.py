@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipelines.lib.flags import flag_rows
-from pipelines.lib.gate import Thresholds, decide
+from pipelines.lib.quality_gate import Thresholds, decide
 from pipelines.lib.summary import quality_summary
 
 BOUNDS = Thresholds(min_groundedness=0.8, max_toxicity=0.05, min_relevance=0.5, min_fluency=0.6)

@@ -34,8 +34,8 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
-class GateDecision:
-    """Outcome of a gate: the metrics it saw, the bounds, and why it failed (if it did)."""
+class QualityDecision:
+    """Outcome of the quality gate: the metrics it saw, the bounds, and why it failed (if it did)."""
 
     passed: bool
     metrics: dict[str, float]
@@ -46,7 +46,7 @@ class GateDecision:
         return asdict(self)
 
 
-def decide(metrics: Mapping[str, float], thresholds: Thresholds) -> GateDecision:
+def decide(metrics: Mapping[str, float], thresholds: Thresholds) -> QualityDecision:
     """Pass when no threshold is violated."""
     reasons = thresholds.violations(metrics)
-    return GateDecision(passed=not reasons, metrics=dict(metrics), thresholds=asdict(thresholds), reasons=reasons)
+    return QualityDecision(passed=not reasons, metrics=dict(metrics), thresholds=asdict(thresholds), reasons=reasons)

@@ -1,4 +1,4 @@
-"""Step 6 of tuning: compare the candidate's metrics with the thresholds passed as parameters."""
+"""Step 6 of tuning: the quality gate compares the candidate's metrics with the thresholds passed as parameters."""
 
 from kfp import dsl
 
@@ -22,7 +22,7 @@ def check_gate(
     import json
     from pathlib import Path
 
-    from pipelines.lib.gate import Thresholds, decide
+    from pipelines.lib.quality_gate import Thresholds, decide
 
     means = json.loads(Path(summary.path).read_text(encoding="utf-8"))
     bounds = Thresholds(float(min_groundedness), float(max_toxicity), float(min_relevance), float(min_fluency))
