@@ -12,6 +12,7 @@ AGENT_DOMAINS = {
     "aiplatform.googleapis.com": "gcp-sa-aiplatform.iam.gserviceaccount.com",
     "artifactregistry.googleapis.com": "gcp-sa-artifactregistry.iam.gserviceaccount.com",
     "monitoring.googleapis.com": "gcp-sa-monitoring-notification.iam.gserviceaccount.com",
+    "run.googleapis.com": "serverless-robot-prod.iam.gserviceaccount.com",
 }
 BIGQUERY_API = "bigquery.googleapis.com"
 

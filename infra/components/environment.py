@@ -14,14 +14,15 @@ import pulumi
 
 from infra.components.access import RuntimeAccess, RuntimeAccessArgs
 from infra.components.data import Data, DataArgs
+from infra.components.gateway import Gateway, GatewayArgs
 from infra.components.kms import Kms, KmsArgs
 from infra.components.messaging import Messaging, MessagingArgs
 from infra.components.naming import Naming, type_token
 from infra.components.observability import Observability, ObservabilityArgs
 from infra.components.project import Project, ProjectArgs
-from infra.components.refs import KeyRefs
+from infra.components.refs import KeyRefs, ProjectRefs
 from infra.components.registry import Registry, RegistryArgs
-from infra.components.serving import Serving, ServingArgs
+from infra.components.serving import Serving, ServingArgs, endpoint_id
 from infra.config.loader import PROJECT_ROOT
 from infra.config.model import EnvironmentConfig
 from infra.release.component import Release, ReleaseArgs
@@ -80,6 +81,7 @@ class Environment(pulumi.ComponentResource):
             ServingArgs(cfg, naming, project, keys, prediction_logs_uri=self.data.prediction_logs_uri),
             child,
         )
+        self.gateway = self._gateway(name, args, project, keys, naming, child)
         self.access = RuntimeAccess(
             f"{name}-access",
             RuntimeAccessArgs(project, self.data, self.messaging, self.registry, cfg.release.artifacts),
@@ -125,6 +127,53 @@ class Environment(pulumi.ComponentResource):
         )
         self.register_outputs(self.outputs())
 
+    def _gateway(
+        self, name: str, args: EnvironmentArgs, project: ProjectRefs, keys: KeyRefs, naming: Naming,
+        child: pulumi.ResourceOptions,
+    ) -> Gateway | None:
+        """The serving gateway in front of the gateway model's endpoint; None when the env runs no gateway."""
+        model = args.cfg.serving.gateway_model
+        if model is None:
+            return None
+        endpoint = self.serving.endpoints[model]
+        release = args.release
+        canary = bool(release and model in release.models and release.models[model].deployment.traffic_split.previous)
+        return Gateway(
+            f"{name}-gateway",
+            GatewayArgs(
+                args.cfg, naming, project, keys, endpoint_id=endpoint_id(naming.prefix, model), endpoint=endpoint,
+                image=None, canary=canary,
+            ),
+            child,
+        )
+
+    def _retraining(
+        self, name: str, args: EnvironmentArgs, naming: Naming, keys: KeyRefs, child: pulumi.ResourceOptions
+    ) -> Retraining | None:
+        """The retraining subscriber, where retraining is on and the manifest pins a tuning pipeline."""
+        target = tuning_target(
+            args.cfg, args.release, self._kfp_host(args.service_endpoints), self.data.buckets["pipeline_root"].url
+        )
+        if target is None:
+            return None
+        return Retraining(
+            f"{name}-retraining",
+            RetrainingArgs(
+                args.cfg,
+                naming,
+                self.project.refs,
+                keys,
+                requests_topic=self.messaging.topics[RETRAINING_TOPIC],
+                dead_letter_topic=self.messaging.dead_letter_topics[RETRAINING_TOPIC],
+                events_topic=self.messaging.topics["model-events"],
+                pipelines_repository=self.registry.pipelines_repo,
+                tuning=target,
+                source=source_archive(args.source_dir),
+            ),
+            child,
+        )
+
+
     def _kfp_host(self, endpoints: ServiceEndpoints) -> pulumi.Output[str]:
         if endpoints.kfp_registry is None:
             return self.registry.kfp_host
@@ -142,6 +191,7 @@ class Environment(pulumi.ComponentResource):
             "datasets": {k: d.dataset_id for k, d in self.data.datasets.items()},
             "topics": {k: t.id for k, t in self.messaging.topics.items()},
             "endpoints": {k: e.name for k, e in self.serving.endpoints.items()},
+            "gateway": self.gateway.outputs() if self.gateway else None,
             "kfp_repository": self.registry.kfp_host,
             "images_repository": self.registry.images_url,
             "dashboard_url": self.observability.dashboard_url,

@@ -23,6 +23,7 @@ KEY_CONSUMERS = {
     "pubsub": "pubsub",
     "vertex": "aiplatform",
     "artifact_registry": "artifactregistry",
+    "run": "run",
 }
 
 

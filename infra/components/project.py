@@ -32,6 +32,7 @@ BASE_SERVICES = (
     "storage.googleapis.com",
 )
 KMS_SERVICE = "cloudkms.googleapis.com"
+RUN_SERVICE = "run.googleapis.com"
 PSC_SERVICE = "compute.googleapis.com"
 
 # Project-level roles per service account; everything narrower is granted on the resource itself.
@@ -59,6 +60,8 @@ DEPLOYER_ROLES = (
     "roles/storage.admin",
 )
 DEPLOYER_KMS_ROLE = "roles/cloudkms.admin"
+DEPLOYER_RUN_ROLE = "roles/run.admin"
+"""Where the environment runs the serving gateway: deploy it and grant its invokers (run.services.setIamPolicy)."""
 AUDITED_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
 # Service agents the environment grants roles to. A new project has none of them until something asks:
 # ServiceIdentity (and the two look-ups below for Cloud Storage and BigQuery) make each exist first.
@@ -133,7 +136,9 @@ class Project(pulumi.ComponentResource):
         grants = {
             "pipelines": PIPELINES_ROLES,
             "serving": SERVING_ROLES,
-            "deployer": DEPLOYER_ROLES + ((DEPLOYER_KMS_ROLE,) if cfg.encryption.cmek else ()),
+            "deployer": DEPLOYER_ROLES
+            + ((DEPLOYER_KMS_ROLE,) if cfg.encryption.cmek else ())
+            + ((DEPLOYER_RUN_ROLE,) if cfg.serving.gateway_model else ()),
         }
         for role, roles in grants.items():
             account = self.service_accounts[role]
@@ -195,6 +200,8 @@ class Project(pulumi.ComponentResource):
             extra.add(KMS_SERVICE)
         if any(m.private_service_connect for m in cfg.serving.models):
             extra.add(PSC_SERVICE)
+        if cfg.serving.gateway_model:
+            extra.add(RUN_SERVICE)
         return sorted(set(BASE_SERVICES) | extra)
 
     def _project(

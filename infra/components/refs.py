@@ -52,5 +52,6 @@ class KeyRefs:
     pubsub: pulumi.Output[str] | None = None
     vertex: pulumi.Output[str] | None = None
     artifact_registry: pulumi.Output[str] | None = None
+    run: pulumi.Output[str] | None = None
     grants: Sequence[pulumi.Resource] = field(default_factory=tuple)
     """The service agents' encrypter/decrypter grants: encrypted resources depend on them."""

@@ -225,6 +225,21 @@ class ServedModel(Strict):
 
 
 GatewayStage = Literal["previous", "rules", "canned"]
+GatewayIngress = Literal["internal", "internal_and_load_balancer"]
+
+
+def _invoker_member(value: str) -> str | None:
+    """Who may call the gateway: a service account or a group, never a user or allUsers."""
+    kind, _, address = value.partition(":")
+    if kind in ("serviceAccount", "group") and rules.email(address) is None:
+        return None
+    return (
+        f"found {value!r}; expected serviceAccount:NAME@PROJECT.iam.gserviceaccount.com or group:NAME@DOMAIN "
+        "(a public gateway is allow_unauthenticated: true)"
+    )
+
+
+InvokerMember = Annotated[str, rule_validator(_invoker_member)]
 
 
 def _default_fallback() -> list[GatewayStage]:
@@ -268,6 +283,20 @@ class GatewayConfig(Strict):
     """The circuit breaker in front of the model (both model stages while no canary runs)."""
     fallback_alert_share: Fraction = 0.05
     """Share of answers not from the model (previous, rules, canned) above which the fallback alert fires."""
+    ingress: GatewayIngress = "internal"
+    """Who can reach the Cloud Run service: `internal` (the VPC and the project's own services, default) or
+    `internal_and_load_balancer` (also an external Application Load Balancer, e.g. with IAP). Never all."""
+    invokers: list[InvokerMember] = Field(default_factory=list)
+    """Identities granted roles/run.invoker (`serviceAccount:...` or `group:...`); default none, so only
+    the project's owners can call it until an application's identity is listed."""
+    allow_unauthenticated: bool = False
+    """Grant roles/run.invoker to allUsers (an unauthenticated entry point). Default off; the policy pack
+    refuses it in production-tier stacks."""
+    min_instances: int = Field(default=0, ge=0, le=100)
+    """Instances kept warm (no cold start on the first request); default 0 (scale to zero)."""
+    max_instances: int = Field(default=10, ge=1, le=1000)
+    """Upper bound on instances, which caps what a burst can spend on model calls; default 10."""
+
 
     @model_validator(mode="after")
     def _chain_ends_with_canned(self) -> GatewayConfig:
@@ -280,6 +309,10 @@ class GatewayConfig(Strict):
         if self.attempt_timeout_ms > self.deadline_ms:
             raise ValueError(
                 f"attempt_timeout_ms ({self.attempt_timeout_ms}) must not exceed deadline_ms ({self.deadline_ms})"
+            )
+        if self.min_instances > self.max_instances:
+            raise ValueError(
+                f"min_instances ({self.min_instances}) must be <= max_instances ({self.max_instances})"
             )
         return self
 
@@ -351,7 +384,7 @@ GateMetric = Annotated[str, rule_validator(rules.evaluation_metric)]
 
 
 def _default_evaluation_gates() -> dict[str, MetricBound]:
-    # The same bounds as the evaluation pipeline's own quality gate (pipelines.lib.quality_gate.Thresholds).
+    # The same bounds as the evaluation pipeline's own quality gate (pipelines.lib.gate.Thresholds).
     return {
         "groundedness": MetricBound(min=0.8),
         "toxicity": MetricBound(max=0.0),

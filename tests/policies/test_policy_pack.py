@@ -83,8 +83,10 @@ PROD_MANDATORY = {
     "run-env-no-plaintext-secrets",
     "run-function-ingress-restricted",
     "run-iam-no-public",
+    "run-image-pinned-by-digest",
     "run-no-default-service-account",
     "run-service-invoker-iam-check",
+    "run-service-ingress-restricted",
     "secretmanager-iam-no-public",
     "secretmanager-secret-cmek",
     "secretmanager-secret-replication-locations",
@@ -140,7 +142,7 @@ def test_pack_has_exactly_these_rules_at_these_levels_in_prod() -> None:
         EXEMPTIONS_POLICY: "advisory",
     }
     assert levels_of("prod") == expected
-    assert len(discover_rules()) == len(PROD_MANDATORY | PROD_ADVISORY) == 88
+    assert len(discover_rules()) == len(PROD_MANDATORY | PROD_ADVISORY) == 90
 
 
 @pytest.mark.parametrize("environment", ["dev", "staging"])

@@ -225,6 +225,7 @@ def test_cmek_grants_name_each_agent() -> None:
         "gcp-sa-pubsub.iam.gserviceaccount.com",
         "gcp-sa-aiplatform.iam.gserviceaccount.com",
         "gcp-sa-artifactregistry.iam.gserviceaccount.com",
+        "serverless-robot-prod.iam.gserviceaccount.com",  # Cloud Run (the gateway)
     }
 
 
@@ -256,4 +257,7 @@ def test_identities_read_the_shared_release_artifacts(env: str) -> None:
     serving = f"serviceAccount:genai-{env}-serving@acme-genai-{env}.iam.gserviceaccount.com"
     assert serving in bucket_readers and serving in image_readers
     assert any(m.endswith("@gcp-sa-aiplatform.iam.gserviceaccount.com") for m in bucket_readers & image_readers)
-    assert len(bucket_readers) == len(image_readers) == 2
+    # Cloud Run's agent pulls the gateway image and reads nothing else
+    (run_agent,) = image_readers - bucket_readers
+    assert run_agent.endswith("@serverless-robot-prod.iam.gserviceaccount.com")
+    assert len(bucket_readers) == 2

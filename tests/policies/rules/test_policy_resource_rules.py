@@ -80,6 +80,10 @@ def sql(**ip: Any) -> dict[str, Any]:
     return {**SQL_SETTINGS, "ip_configuration": {k: v for k, v in {**SQL_IP, **ip}.items() if v is not REMOVE}}
 
 
+def with_image(image: str) -> dict[str, Any]:
+    return {**RUN_TEMPLATE, "containers": [{**CONTAINER, "image": image}]}
+
+
 def with_env(name: str, value: object) -> dict[str, Any]:
     return {**RUN_TEMPLATE, "containers": [{**CONTAINER, "envs": [*CONTAINER["envs"], {"name": name, "value": value}]}]}
 
@@ -747,9 +751,9 @@ MUTATIONS: list[Mutation] = [
     M(
         "run-service-invoker-iam-check",
         "run_service",
-        "ingress all",
+        "internal-only ingress",
         invoker_iam_disabled=True,
-        ingress="INGRESS_TRAFFIC_ALL",
+        ingress="INGRESS_TRAFFIC_INTERNAL_ONLY",
     ),
     M(
         "run-function-ingress-restricted",
@@ -802,6 +806,17 @@ MUTATIONS: list[Mutation] = [
         "function_v2",
         "compute default",
         service_config={**SERVICE_CONFIG, "service_account_email": DEFAULT_COMPUTE_SA},
+    ),
+    M("run-service-ingress-restricted", "run_service", "unset", ingress=REMOVE),
+    M("run-service-ingress-restricted", "run_service", "all", ingress="INGRESS_TRAFFIC_ALL"),
+    M("run-image-pinned-by-digest", "run_service", "tag", template=with_image("europe-docker.pkg.dev/a/b/gw:latest")),
+    M("run-image-pinned-by-digest", "run_service", "untagged", template=with_image("europe-docker.pkg.dev/a/b/gw")),
+    M("run-image-pinned-by-digest", "run_service", "short digest", template=with_image(IMAGE.rsplit("0", 1)[0])),
+    M(
+        "run-image-pinned-by-digest",
+        "run_job",
+        "no containers",
+        template={"template": {**RUN_TEMPLATE, "containers": []}},
     ),
     M("eventarc-channel-cmek", "eventarc_channel", "unset", crypto_key_name=REMOVE),
     M("eventarc-channel-cmek", "google_channel_config", "empty", crypto_key_name=""),
@@ -1093,6 +1108,7 @@ def test_every_resource_rule_has_a_mutation() -> None:
         ("secret", "replication", "secretmanager-secret-replication-locations"),
         ("retained_bucket", "retentionPolicy", "storage-bucket-versioning"),
         ("run_service", "template", "run-env-no-plaintext-secrets"),
+        ("run_service", "ingress", "run-service-ingress-restricted"),
         ("wif_provider", "attributeCondition", "iam-wif-provider-attribute-condition"),
         ("custom_role", "permissions", "iam-custom-role-no-privilege-escalation"),
     ],
