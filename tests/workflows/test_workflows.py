@@ -65,7 +65,11 @@ def test_pr_workflow_is_safe_for_forks() -> None:
     text = (WORKFLOWS / "pr.yml").read_text()
     assert "secrets." not in text
     plan_calls = [c for s in run_scripts(pr) for c in mlops_invocations(s) if c[0] == "plan"]
-    assert plan_calls == [["plan", "--base", "origin/PLACEHOLDER", "--format", "markdown", "--out", "plan.md"]]
+    assert plan_calls == [
+        ["plan", "--base", "origin/PLACEHOLDER", "--format", "markdown", "--out", "plan.md", "--full-out", "plan-full.md"]
+    ]
+    full = [s for s in pr["jobs"]["test-and-plan"]["steps"] if s.get("with", {}).get("name") == "plan-full-report"]
+    assert [s["with"]["path"] for s in full] == ["plan-full.md"], "the uncut report is attached as an artifact"
 
 
 def test_commenter_runs_after_pr_checks_without_checking_out_code() -> None:
