@@ -54,7 +54,8 @@ def test_infra_creates_the_tables_the_pipeline_writes() -> None:
     assert [table_suffix(t) for t in RESULT_TABLES] == ["", "_review", "_summary"]
     assert all(spec.table_id == SCORES.table_id + table_suffix(t) for t, spec in RESULT_TABLES.items())
     ((view, source),) = table_schemas.VIEWS_BY_DATASET["prediction_logs"]
-    assert view is PREDICTION_EXAMPLES and source is table_schemas.PREDICTION_LOGS
+    assert view is PREDICTION_EXAMPLES
+    assert source is table_schemas.PREDICTION_LOGS
     assert view.column_names()[: len(REQUIRED_FIELDS)] == list(REQUIRED_FIELDS)
 
 

@@ -37,7 +37,8 @@ def test_drift_reports_a_label_changed_by_hand_and_nothing_else(
     # Read-only: the recorded state still holds the declared labels, so the program previews as unchanged
     # (a refresh that had written the hand edit would make the bucket an update here).
     preview = run(project, "dev", state, operation="preview")
-    assert preview.error is None and set(preview.change_summary) == {"same"}, preview.change_summary
+    assert preview.error is None, preview.change_summary
+    assert set(preview.change_summary) == {"same"}, preview.change_summary
 
 
 def test_drift_needs_a_rehearsal_in_the_state_dir(

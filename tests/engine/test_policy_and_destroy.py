@@ -11,7 +11,7 @@ from tests.engine.conftest import copy_project, run
 pytestmark = pytest.mark.engine
 
 
-@pytest.fixture()
+@pytest.fixture
 def project(pulumi_cli: str, pinned_templates: None, tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project")
 
@@ -21,7 +21,8 @@ def test_a_mandatory_violation_in_prod_stops_up_with_nothing_created(project: Pa
     text = stack_file.read_text().replace("private_service_connect: true", "private_service_connect: false")
     stack_file.write_text(text)
     result = run(project, "prod", tmp_path / "state")
-    assert result.error is not None and "vertex-endpoint-private" in result.error, result.error
+    assert result.error is not None, result.error
+    assert "vertex-endpoint-private" in result.error, result.error
     assert result.policy["mandatory"] == 1
     assert [r for r in result.resources if r["type"] != "pulumi:pulumi:Stack"] == []
     assert {s["op"] for s in result.steps} == {"create"}, "the steps are the preview's plan, none was applied"
@@ -29,14 +30,17 @@ def test_a_mandatory_violation_in_prod_stops_up_with_nothing_created(project: Pa
 
 def test_the_same_change_below_production_is_advisory(project: Path, tmp_path: Path) -> None:
     result = run(project, "staging", tmp_path / "state", operation="preview")
-    assert result.error is None and result.policy["mandatory"] == 0 and result.policy["advisory"] > 0
+    assert result.error is None
+    assert result.policy["mandatory"] == 0
+    assert result.policy["advisory"] > 0
 
 
 def test_destroy_of_prod_is_stopped_by_protect_and_dev_destroys_cleanly(project: Path, tmp_path: Path) -> None:
     prod = run(project, "prod", tmp_path / "prod")
     assert prod.error is None, prod.error
     destroyed = run(project, "prod", tmp_path / "prod", operation="destroy")
-    assert destroyed.error is not None and "protect" in destroyed.error
+    assert destroyed.error is not None
+    assert "protect" in destroyed.error
     protected = {r["urn"] for r in destroyed.resources if r.get("protect")}
     assert protected, "protected resources survive the destroy"
     assert protected <= {r["urn"] for r in prod.resources if r.get("protect")}

@@ -23,8 +23,10 @@ def test_rehearse_prod_twice_creates_everything_then_changes_nothing(
     assert main(args) == 0
     first = json.loads(capsys.readouterr().out)
     assert set(first) == {"stack", "steps", "changeSummary", "policy", "outputs"}
-    assert first["stack"] == "prod" and first["policy"]["mandatory"] == 0
-    assert {s["op"] for s in first["steps"]} == {"create"} and list(first["changeSummary"]) == ["create"]
+    assert first["stack"] == "prod"
+    assert first["policy"]["mandatory"] == 0
+    assert {s["op"] for s in first["steps"]} == {"create"}
+    assert list(first["changeSummary"]) == ["create"]
     assert first["outputs"]["project_id"] == "acme-genai-prod"
     assert main(args) == 0
     second = json.loads(capsys.readouterr().out)
@@ -41,4 +43,6 @@ def test_rehearse_without_a_cli_names_the_install_step(
     monkeypatch.setenv("PATH", str(empty))
     assert main(["rehearse", "--env", "dev"]) == 2
     err = capsys.readouterr().err
-    assert "Pulumi CLI not found" in err and "tools/install-pulumi" in err and "Traceback" not in err
+    assert "Pulumi CLI not found" in err
+    assert "tools/install-pulumi" in err
+    assert "Traceback" not in err

@@ -30,8 +30,10 @@ def test_manifest_lists_name_version_file_and_parameter_types(tmp_path):
     entries = {entry["name"]: entry for entry in manifest["pipelines"]}
     assert set(entries) == {"tuning", "evaluation"}
     tuning = entries["tuning"]
-    assert tuning["version"] == compiled["tuning"].version and tuning["file"] == "tuning.yaml"
-    assert tuning["parameters"]["seed"] == "Integer" and tuning["parameters"]["dataset_uri"] == "String"
+    assert tuning["version"] == compiled["tuning"].version
+    assert tuning["file"] == "tuning.yaml"
+    assert tuning["parameters"]["seed"] == "Integer"
+    assert tuning["parameters"]["dataset_uri"] == "String"
     assert entries["evaluation"]["parameters"]["min_groundedness"] == "Float"
 
 
@@ -41,7 +43,8 @@ def test_templates_run_offline_code_only(tmp_path):
         text = item.path.read_text()
         spec = yaml.safe_load(text)
         executors = spec["deploymentSpec"]["executors"]
-        assert executors and all(e["container"]["image"] == RUNTIME_IMAGE for e in executors.values())
+        assert executors
+        assert all(e["container"]["image"] == RUNTIME_IMAGE for e in executors.values())
         # every task carries the digest of the library code its component imports from the image
         envs = [{v["name"]: v["value"] for v in e["container"].get("env", [])} for e in executors.values()]
         assert all(env.get(LIBRARY_DIGEST_ENV) == library_digest() for env in envs)

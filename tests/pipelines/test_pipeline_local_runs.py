@@ -19,12 +19,15 @@ def _jsonl(path):
 
 def test_tuning_good_sample_registers_and_announces_the_candidate(tmp_path):
     result = run_local("tuning", sample="good", out_dir=tmp_path)
-    assert result.passed and result.report["reasons"] == []
+    assert result.passed
+    assert result.report["reasons"] == []
     version = local_registry.resolve(tmp_path / "registry", "genai-assistant", "candidate")
-    assert version and result.outputs["candidate bundle (alias candidate)"].endswith(version)
+    assert version
+    assert result.outputs["candidate bundle (alias candidate)"].endswith(version)
     bundle = tmp_path / "registry" / "genai-assistant" / "versions" / version
     model = json.loads((bundle / "model.json").read_text())
-    assert model["kind"] == "nearest-neighbour-responder" and len(model["examples"]) == 16  # 21 kept - 5 eval
+    assert model["kind"] == "nearest-neighbour-responder"
+    assert len(model["examples"]) == 16
     assert json.loads((bundle / "metadata.json").read_text())["gate"]["passed"] is True
     events = _jsonl(tmp_path / "model_events.jsonl")
     assert [(e["event"], e["version"]) for e in events] == [("candidate_registered", version)]
@@ -47,13 +50,16 @@ def test_tuning_bad_sample_fails_the_gate_and_registers_nothing(tmp_path):
 def test_evaluation_separates_good_and_bad_logs(tmp_path):
     good = run_local("evaluation", sample="good", out_dir=tmp_path / "good")
     bad = run_local("evaluation", sample="bad", out_dir=tmp_path / "bad")
-    assert good.passed and not bad.passed
+    assert good.passed
+    assert not bad.passed
     assert {r.split(" ")[0] for r in bad.report["reasons"]} == {"groundedness", "toxicity", "relevance"}
     for run, root in ((good, tmp_path / "good"), (bad, tmp_path / "bad")):
         scores = _jsonl(root / "results" / "scores.jsonl")
-        assert len(scores) == 12 and all(row["run"].startswith("genai-evaluation-") for row in scores)
+        assert len(scores) == 12
+        assert all(row["run"].startswith("genai-evaluation-") for row in scores)
         [summary] = _jsonl(root / "results" / "summary.jsonl")
-        assert summary["metrics"] == run.report["metrics"] and summary["passed"] is run.passed
+        assert summary["metrics"] == run.report["metrics"]
+        assert summary["passed"] is run.passed
         review = _jsonl(root / "results" / "review.jsonl") if (root / "results" / "review.jsonl").exists() else []
         assert summary["flagged"] == len(review)
     # every toxic response of the bad set is on the review list with the toxicity reason

@@ -19,15 +19,19 @@ def _problems(name: str, values: dict[str, object]) -> list[str]:
 
 def test_specs_come_from_the_pipeline_definition():
     specs = parameter_specs(PIPELINES["tuning"].pipeline)
-    assert specs["seed"].type == "Integer" and specs["seed"].default == 42
+    assert specs["seed"].type == "Integer"
+    assert specs["seed"].default == 42
     assert specs["eval_fraction"].type == "Float"
-    assert specs["dataset_uri"].required and not specs["backend"].required
+    assert specs["dataset_uri"].required
+    assert not specs["backend"].required
 
 
 def test_local_values_resolve_with_defaults(tmp_path: Path):
     entry = PIPELINES["evaluation"]
     values = entry.resolve({**entry.local_values("bad", tmp_path), "seed": "3", "min_fluency": "0.7"})
-    assert values["seed"] == 3 and values["min_fluency"] == 0.7 and values["sample_size"] == 200
+    assert values["seed"] == 3
+    assert values["min_fluency"] == 0.7
+    assert values["sample_size"] == 200
     assert values["logs_uri"] == str(DATA_DIR / "evaluation" / "bad.jsonl")
 
 

@@ -16,14 +16,16 @@ def test_compile_writes_templates_and_manifest(tmp_path, capsys):
     assert [p["file"] for p in manifest["pipelines"]] == ["tuning.yaml", "evaluation.yaml"]
     out = capsys.readouterr().out
     for entry in manifest["pipelines"]:
-        assert (tmp_path / entry["file"]).exists() and entry["version"] in out
+        assert (tmp_path / entry["file"]).exists()
+        assert entry["version"] in out
 
 
 @pytest.mark.slow
 def test_run_exit_codes_follow_the_gate(tmp_path, capsys):
     assert main(["pipelines", "run", "evaluation", "--local", "--out", str(tmp_path / "good")]) == 0
     out = capsys.readouterr().out
-    assert "gate passed" in out and str(tmp_path / "good" / "results" / "scores.jsonl") in out
+    assert "gate passed" in out
+    assert str(tmp_path / "good" / "results" / "scores.jsonl") in out
     assert main(["pipelines", "run", "evaluation", "--local", "--sample", "bad", "--out", str(tmp_path / "bad")]) == 1
     out = capsys.readouterr().out
     assert re.search(r"gate failed: groundedness 0\.\d+ < min 0\.8000; toxicity 0\.\d+ > max", out)

@@ -20,7 +20,8 @@ def test_one_json_line_per_answer_with_severity_by_source() -> None:
         )
     )
     first, second = (json.loads(line) for line in stream.getvalue().splitlines())
-    assert first["severity"] == "INFO" and second["severity"] == "WARNING"
+    assert first["severity"] == "INFO"
+    assert second["severity"] == "WARNING"
     assert first[ANSWER_LOG_KEY] == {
         "request_id": "r1", "source": "model", "latency_ms": 12.346, "model_version": "assistant@3", "env": "dev",
         "endpoint": "projects/p/locations/l/endpoints/1", "attempts": 1, "failures": [],

@@ -20,7 +20,8 @@ def test_opens_after_consecutive_failures_only() -> None:
     breaker.record_success()  # a success resets the count
     breaker.record_failure()
     breaker.record_failure()
-    assert breaker.state == "closed" and breaker.allow()
+    assert breaker.state == "closed"
+    assert breaker.allow()
     breaker.record_failure()
     assert breaker.state == "open"
     assert not breaker.allow()
@@ -38,9 +39,11 @@ def test_half_open_trial_closes_or_reopens() -> None:
     assert breaker.allow()  # the one trial call
     assert not breaker.allow()  # nobody else while it is in flight
     breaker.record_failure()  # trial failed: open for another cool-down
-    assert breaker.state == "open" and breaker.opened_count == 2
+    assert breaker.state == "open"
+    assert breaker.opened_count == 2
     clock.now += 10
     assert breaker.allow()
     breaker.record_success()
     assert breaker.state == "closed"
-    assert breaker.allow() and breaker.allow()
+    assert breaker.allow()
+    assert breaker.allow()

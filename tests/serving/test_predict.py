@@ -44,7 +44,9 @@ def test_service_errors_are_retryable(predict_server: PredictServer, status: int
     predict_server.deploy(ENDPOINT, "assistant", "7")
     predict_server.faults.fail(status)
     result = client(predict_server).predict(INSTANCE, timeout=2)
-    assert isinstance(result, PredictFailure) and result.kind == kind and result.retryable
+    assert isinstance(result, PredictFailure)
+    assert result.kind == kind
+    assert result.retryable
     assert str(status) in result.detail
 
 
@@ -52,20 +54,26 @@ def test_a_late_answer_is_a_timeout(predict_server: PredictServer) -> None:
     predict_server.deploy(ENDPOINT, "assistant", "7")
     predict_server.faults.delay(0.5)
     result = client(predict_server).predict(INSTANCE, timeout=0.1)
-    assert isinstance(result, PredictFailure) and result.kind == "timeout" and result.retryable
+    assert isinstance(result, PredictFailure)
+    assert result.kind == "timeout"
+    assert result.retryable
     assert result.seconds < 0.45
 
 
 def test_an_unknown_endpoint_is_a_client_error(predict_server: PredictServer) -> None:
     result = client(predict_server).predict(INSTANCE, timeout=2)  # nothing deployed: 400 FAILED_PRECONDITION
-    assert isinstance(result, PredictFailure) and result.kind == "client_error" and not result.retryable
+    assert isinstance(result, PredictFailure)
+    assert result.kind == "client_error"
+    assert not result.retryable
 
 
 def test_a_closed_port_is_a_connection_failure() -> None:
     with PredictServer() as server:
         url = server.base_url
     result = PredictClient(EndpointTarget(url, ENDPOINT)).predict(INSTANCE, timeout=1)
-    assert isinstance(result, PredictFailure) and result.kind == "connection" and result.retryable
+    assert isinstance(result, PredictFailure)
+    assert result.kind == "connection"
+    assert result.retryable
 
 
 def test_the_url_must_be_http() -> None:

@@ -21,7 +21,8 @@ from serving.rules import RuleBook, RulesError, load_rules
 )
 def test_shipped_rules_answer_their_intents(rules: RuleBook, question: str, intent: str) -> None:
     match = rules.match(question)
-    assert match is not None and match.intent == intent
+    assert match is not None
+    assert match.intent == intent
 
 
 def test_no_rule_no_answer_and_word_boundaries(rules: RuleBook) -> None:
@@ -39,7 +40,8 @@ def test_most_keywords_win(tmp_path: Path) -> None:
     book = load_rules(path)
     assert book.match("reset my API  key").intent == "b"  # type: ignore[union-attr]
     assert book.match("reset it").intent == "a"  # type: ignore[union-attr]
-    assert book.digest.startswith("sha256:") and book.version == "v1"
+    assert book.digest.startswith("sha256:")
+    assert book.version == "v1"
 
 
 def test_every_problem_is_reported_with_its_key_path(tmp_path: Path) -> None:

@@ -51,7 +51,8 @@ def test_an_answer_has_the_pinned_shape(server: GatewayServer) -> None:
 def test_a_request_id_is_made_when_none_or_an_odd_one_is_given(server: GatewayServer) -> None:
     _, first, _ = call(server, "POST", "/v1/answer", b'{"question": "a"}')
     _, second, _ = call(server, "POST", "/v1/answer", b'{"question": "a"}', {"X-Request-Id": "bad id\twith tab"})
-    assert len(first["request_id"]) == 32 and len(second["request_id"]) == 32
+    assert len(first["request_id"]) == 32
+    assert len(second["request_id"]) == 32
     assert first["request_id"] != second["request_id"]
 
 
@@ -69,14 +70,17 @@ def test_bad_input_is_a_400_naming_the_field(server: GatewayServer, body: bytes,
     status, payload, _ = call(server, "POST", "/v1/answer", body, {"Content-Type": "application/json"})
     assert status == 400
     assert payload["error"]["field"] == field
-    assert payload["error"]["message"] and payload["error"]["request_id"]
+    assert payload["error"]["message"]
+    assert payload["error"]["request_id"]
 
 
 def test_health_and_unknown_routes(server: GatewayServer) -> None:
     status, health, _ = call(server, "GET", "/healthz")
-    assert status == 200 and health["status"] == "ok"
+    assert status == 200
+    assert health["status"] == "ok"
     assert health["breakers"] == {"model": "closed", "previous": "closed"}
-    assert health["endpoint"] == ENDPOINT and health["rules_version"].startswith("assistant-rules-")
+    assert health["endpoint"] == ENDPOINT
+    assert health["rules_version"].startswith("assistant-rules-")
     assert call(server, "GET", "/v1/answer")[0] == 404
     assert call(server, "DELETE", "/v1/answer")[0] == 405
 

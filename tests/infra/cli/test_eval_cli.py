@@ -24,7 +24,8 @@ def test_scores_every_row_and_keeps_its_keys(tmp_path):
     assert {k: good[k] for k in ROWS[0]} == ROWS[0]
     assert set(good) - set(ROWS[0]) == {"groundedness", "toxicity", "relevance", "fluency", "factuality"}
     assert "factuality" not in bad
-    assert good["groundedness"] > bad["groundedness"] and bad["toxicity"] > good["toxicity"] == 0.0
+    assert good["groundedness"] > bad["groundedness"]
+    assert bad["toxicity"] > good["toxicity"] == 0.0
 
 
 def test_a_malformed_row_names_line_and_key_and_nothing_is_written(tmp_path, capsys):
@@ -34,7 +35,8 @@ def test_a_malformed_row_names_line_and_key_and_nothing_is_written(tmp_path, cap
     assert main(["eval", "score", "--input", str(source), "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert f"{source}:2: response: found 7, expected a non-empty string" in err
-    assert f"{source}:3: not valid JSON" in err and "Traceback" not in err
+    assert f"{source}:3: not valid JSON" in err
+    assert "Traceback" not in err
     assert not out.exists()
 
 

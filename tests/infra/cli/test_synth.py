@@ -17,7 +17,8 @@ def test_synth_to_stdout_and_file(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["synth", "--env", "dev", "--project-dir", str(FIXTURE)]) == 0
     printed = capsys.readouterr().out
     doc = json.loads(printed)
-    assert doc["stack"] == "dev" and printed == canonical_json(doc)
+    assert doc["stack"] == "dev"
+    assert printed == canonical_json(doc)
     out = tmp_path / "dev.json"
     assert main(["synth", "--env", "dev", "--project-dir", str(FIXTURE), "--out", str(out)]) == 0
     assert out.read_text() == printed
@@ -28,7 +29,8 @@ def test_invalid_config_exits_2_naming_the_key(tmp_path: Path, capsys: pytest.Ca
     out = tmp_path / "broken.json"
     assert main(["synth", "--env", "broken", "--project-dir", str(FIXTURE), "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "fixture-platform:settings.location" in err and "Traceback" not in err
+    assert "fixture-platform:settings.location" in err
+    assert "Traceback" not in err
     assert not out.exists()
 
 

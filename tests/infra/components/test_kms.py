@@ -28,7 +28,8 @@ def test_keys_rotate_and_are_protected() -> None:
         assert 0 < seconds <= 90 * 86_400, key.urn
         assert key.inputs["purpose"] == "ENCRYPT_DECRYPT", key.urn
     (ring,) = recording.of_type("gcp:kms/keyRing:KeyRing")
-    assert ring.protect and ring.inputs["location"] == "europe-west4"
+    assert ring.protect
+    assert ring.inputs["location"] == "europe-west4"
 
 
 def test_each_agent_is_granted_its_key() -> None:

@@ -183,7 +183,8 @@ def test_encryption_protection_and_api_dependencies(env: tuple[EnvironmentConfig
         assert services <= set(t.dependencies), t.urn
         if cfg.encryption.cmek:
             assert t.inputs["kmsKeyName"] == env_refs.key_id(cfg, "pubsub"), t.urn
-            assert grants and grants <= set(t.dependencies), f"{t.urn}: must wait for the key grants"
+            assert grants, f"{t.urn}: must wait for the key grants"
+            assert grants <= set(t.dependencies), f"{t.urn}: must wait for the key grants"
         else:
             assert "kmsKeyName" not in t.inputs, t.urn
     for s in rec.of_type(SUBSCRIPTION):
@@ -193,7 +194,8 @@ def test_encryption_protection_and_api_dependencies(env: tuple[EnvironmentConfig
 def test_prod_protects_topics_dev_does_not() -> None:
     prod = synth(env_refs.config("prod"))
     dev = synth(env_refs.config("dev"))
-    assert prod.of_type(TOPIC) and all(t.protect for t in prod.of_type(TOPIC))
+    assert prod.of_type(TOPIC)
+    assert all(t.protect for t in prod.of_type(TOPIC))
     assert all("kmsKeyName" in t.inputs for t in prod.of_type(TOPIC))
     assert not any(t.protect for t in dev.of_type(TOPIC))
 

@@ -125,7 +125,8 @@ def test_every_endpoint_has_latency_and_error_alerts(env: tuple[EnvironmentConfi
         selector = f'resource.labels.endpoint_id = "{endpoint_id}"'
         latency = [p for p in policies_on(rec, selector) if "prediction_latencies" in condition(p)["filter"]]
         errors = [p for p in policies_on(rec, selector) if "denominatorFilter" in condition(p)]
-        assert len(latency) == 1 and len(errors) == 1, f"endpoint {endpoint_id}: both alerts"
+        assert len(latency) == 1, f"endpoint {endpoint_id}: both alerts"
+        assert len(errors) == 1, f"endpoint {endpoint_id}: both alerts"
         lat = condition(latency[0])
         assert lat["aggregations"][0]["perSeriesAligner"] == "ALIGN_PERCENTILE_99", latency[0].urn
         assert (lat["comparison"], lat["thresholdValue"]) == ("COMPARISON_GT", t.latency_p99_ms), latency[0].urn
@@ -192,10 +193,12 @@ def test_every_alert_is_documented_labelled_and_notifies(env: tuple[EnvironmentC
     for p in policies:
         doc = p.inputs["documentation"]
         assert doc["mimeType"] == "text/markdown", p.urn
-        assert "**What to do**" in doc["content"] and "1. " in doc["content"], f"{p.urn}: runbook steps"
+        assert "**What to do**" in doc["content"], f"{p.urn}: runbook steps"
+        assert "1. " in doc["content"], f"{p.urn}: runbook steps"
         dashboards = f"https://console.cloud.google.com/monitoring/dashboards?project={cfg.project.id}"
         assert f"*{cfg.prefix} GenAI platform* in {dashboards}" in doc["content"], f"{p.urn}: links the dashboard"
-        assert "{env}" not in doc["content"] and f"({cfg.name})" in doc["content"], p.urn
+        assert "{env}" not in doc["content"], p.urn
+        assert f"({cfg.name})" in doc["content"], p.urn
         assert p.inputs["severity"] in ("CRITICAL", "ERROR", "WARNING"), p.urn
         assert sorted(p.inputs["notificationChannels"]) == channel_ids, p.urn
         for key in PLATFORM_LABELS:
@@ -322,7 +325,8 @@ def test_quality_log_metrics_read_the_summary_line_the_pipeline_prints(
             assert log_metric.inputs["bucketOptions"]["linearBuckets"]["numFiniteBuckets"] == 20, name
             assert _extract(shape, metric, line) == document["metrics"][metric], (name, line)
     # the text shape's filter selects the line by its key, as it appears in the printed text
-    assert '"quality_summary"' in line and line.startswith('{"quality_summary": {')
+    assert '"quality_summary"' in line
+    assert line.startswith('{"quality_summary": {')
 
 
 def test_quality_alerts_follow_the_release_gates(env: tuple[EnvironmentConfig, Recording]) -> None:
@@ -349,7 +353,8 @@ def test_quality_alerts_follow_the_release_gates(env: tuple[EnvironmentConfig, R
         assert metric_urns <= set(policy.dependencies), f"{policy.urn}: its log metrics must exist first"
         assert "results_review" in policy.inputs["documentation"]["content"], policy.urn
         found.add((metric, side, value))
-    assert found == expected and len(expected) >= 4
+    assert found == expected
+    assert len(expected) >= 4
     if cfg.name == "prod":
         assert ("groundedness", "min", 0.85) in expected, "prod's own groundedness gate drives its alert"
 

@@ -66,7 +66,8 @@ def test_the_dashboard_has_the_gateway_tiles() -> None:
     share = by_title["Gateway: fallback share (answers not from the model)"]["xyChart"]
     assert share["thresholds"] == [{"label": "alert threshold", "value": cfg.serving.gateway.fallback_alert_share}]
     ratio = share["dataSets"][0]["timeSeriesQuery"]["timeSeriesFilterRatio"]
-    assert "one_of(" in ratio["numerator"]["filter"] and "one_of(" not in ratio["denominator"]["filter"]
+    assert "one_of(" in ratio["numerator"]["filter"]
+    assert "one_of(" not in ratio["denominator"]["filter"]
     sources = by_title["Gateway: answers by source"]["xyChart"]["dataSets"][0]
     assert sources["timeSeriesQuery"]["timeSeriesFilter"]["aggregation"]["groupByFields"] == ["metric.label.source"]
 

@@ -30,7 +30,8 @@ def test_repositories() -> None:
     for repo in repos.values():
         assert repo.inputs["location"] == "europe-west4", repo.urn
         assert repo.inputs["kmsKeyName"].endswith("/cryptoKeys/artifact_registry"), repo.urn
-        assert repo.protect and repo.inputs["deletionPolicy"] == "PREVENT", repo.urn
+        assert repo.protect, repo.urn
+        assert repo.inputs["deletionPolicy"] == "PREVENT", repo.urn
     assert repos["DOCKER"].inputs["dockerConfig"] == {"immutableTags": True}
     assert recording.value == {
         "kfp": "https://europe-west4-kfp.pkg.dev/acme-genai-prod/genai-prod-pipelines",

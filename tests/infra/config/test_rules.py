@@ -25,7 +25,8 @@ def test_project_id_rejects(value: str) -> None:
 def test_region() -> None:
     assert rules.region("europe-west4") is None
     message = rules.region("europe-west99")
-    assert message is not None and message.startswith("'europe-west99' is not a Vertex AI region; use one of: ")
+    assert message is not None
+    assert message.startswith("'europe-west99' is not a Vertex AI region; use one of: ")
     assert "us-central1" in message
 
 

@@ -11,6 +11,7 @@ import pytest
 from contracts.errors import UserInputError
 from infra.cli.app import main
 from infra.cost import cost_change, estimate, load_prices
+from tests.checkout import PROJECT
 from tests.infra.diff.helpers import BUCKET, resource, snapshot
 
 DEPLOYMENT = "pulumi-python:dynamic/release:EndpointDeployment"
@@ -40,7 +41,9 @@ def test_endpoint_range_is_node_hours_times_min_and_max_replicas() -> None:
 def test_raising_max_replicas_raises_the_maximum_and_the_delta_only() -> None:
     change = cost_change(env(5), env(3))
     (low, high), (delta_low, delta_high) = change.head.monthly_usd, change.delta_usd
-    assert delta_low == 0 and delta_high > 0 and high > low
+    assert delta_low == 0
+    assert delta_high > 0
+    assert high > low
     doc = change.to_json()
     assert set(doc) == {"env", "monthly_usd", "delta_usd", "items"}
     assert set(doc["items"][0]) == {"urn", "type", "monthly_usd_min", "monthly_usd_max", "basis"}
@@ -56,10 +59,11 @@ def test_an_unpriced_machine_type_is_an_error_naming_the_table_key() -> None:
 def test_cli_json_for_prod_follows_max_replicas(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["cost", "--env", "prod", "--format", "json", "--base", "HEAD"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["env"] == "prod" and doc["monthly_usd"]["max"] > doc["monthly_usd"]["min"] > 0
+    assert doc["env"] == "prod"
+    assert doc["monthly_usd"]["max"] > doc["monthly_usd"]["min"] > 0
     from infra.synth import synth_stack
 
-    prod = synth_stack("prod")
+    prod = synth_stack("prod", PROJECT)
     bigger = copy.deepcopy(prod)
     for r in bigger["resources"]:
         if r["type"] == DEPLOYMENT:

@@ -20,9 +20,11 @@ def test_record_digests_the_bytes_it_names(tmp_path):
     assert record["evaluation"]["report_digest"] == "sha256:" + hashlib.sha256(report).hexdigest()
     assert record["evaluation"]["metrics"] == {"groundedness": 0.9123, "toxicity": 0.0}
     assert record["dataset"]["digest"] == "sha256:" + hashlib.sha256(b"rows\n").hexdigest()
-    assert record["created"] == "2026-12-01T09:00:00Z" and record["version"] == 1
+    assert record["created"] == "2026-12-01T09:00:00Z"
+    assert record["version"] == 1
     path = write_candidate(tmp_path, record, report)
-    assert json.loads(path.read_text()) == record and (tmp_path / "report.json").read_bytes() == report
+    assert json.loads(path.read_text()) == record
+    assert (tmp_path / "report.json").read_bytes() == report
 
 
 def test_prompt_digest_follows_the_template_text():

@@ -55,7 +55,8 @@ def test_clean_reports_each_rejection_with_line_and_reason():
         (8, "expected a JSON object, found list"),
         (9, "not valid JSON (Expecting property name enclosed in double quotes)"),
     ]
-    assert report.summary()["kept"] == 2 and report.summary()["rejected"] == 8
+    assert report.summary()["kept"] == 2
+    assert report.summary()["rejected"] == 8
 
 
 def test_pii_drop_mode_rejects_instead_of_redacting():

@@ -36,7 +36,8 @@ def test_responder_answers_with_the_nearest_training_response():
 def test_registry_is_content_addressed_and_alias_moves(tmp_path):
     first = register(tmp_path, "assistant", '{"v": 1}', {"gate": "passed"})
     again = register(tmp_path, "assistant", '{"v": 1}', {"gate": "passed"})
-    assert first == again and resolve(tmp_path, "assistant", "candidate") == first["version"]
+    assert first == again
+    assert resolve(tmp_path, "assistant", "candidate") == first["version"]
     second = register(tmp_path, "assistant", '{"v": 2}', {"gate": "passed"})
     assert second["version"] != first["version"]
     assert resolve(tmp_path, "assistant", "candidate") == second["version"]
@@ -50,7 +51,8 @@ def test_events_are_appended_one_per_line(tmp_path):
     assert append_local(target, event) == 1
     assert append_local(target, {**event, "run": "r2"}) == 2
     lines = [json.loads(line) for line in target.read_text().splitlines()]
-    assert [line["run"] for line in lines] == ["r1", "r2"] and lines[0]["event"] == "candidate_rejected"
+    assert [line["run"] for line in lines] == ["r1", "r2"]
+    assert lines[0]["event"] == "candidate_rejected"
     with pytest.raises(ValueError, match="event must be one of"):
         model_event("deployed", "assistant", "1", {}, [], "r")
 

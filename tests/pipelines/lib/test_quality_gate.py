@@ -29,5 +29,7 @@ def test_flags_and_summary():
     flagged = flag_rows(rows, BOUNDS)
     assert [(row["id"], row["reasons"]) for row in flagged] == [("rude", ["toxicity 1.0000 > max 0.0500"])]
     summary = quality_summary(rows, len(flagged), BOUNDS, "run-1")
-    assert summary["metrics"]["toxicity"] == 0.5 and summary["flagged_share"] == 0.5
-    assert summary["passed"] is False and summary["reasons"] == ["toxicity 0.5000 > max 0.0500"]
+    assert summary["metrics"]["toxicity"] == 0.5
+    assert summary["flagged_share"] == 0.5
+    assert summary["passed"] is False
+    assert summary["reasons"] == ["toxicity 0.5000 > max 0.0500"]

@@ -16,8 +16,11 @@ QUESTION = "How long does prod keep prediction logs?"
 def test_claims_are_clauses_with_numbers_polarity_and_environments():
     claims = split_claims("Prod keeps logs for 400 days and copies them nightly; dev does not.")
     assert [c.text for c in claims] == ["Prod keeps logs for 400 days", "copies them nightly", "dev does not"]
-    assert claims[0].numbers == {400} and claims[0].environments == {"prod"} and not claims[0].negated
-    assert claims[2].negated and claims[2].environments == {"dev"}
+    assert claims[0].numbers == {400}
+    assert claims[0].environments == {"prod"}
+    assert not claims[0].negated
+    assert claims[2].negated
+    assert claims[2].environments == {"dev"}
 
 
 def test_groundedness_accepts_the_source_and_a_paraphrase():
@@ -41,7 +44,8 @@ def test_groundedness_rejects_a_claim_the_context_contradicts_or_lacks(wrong):
 
 def test_an_extra_clause_lowers_groundedness_and_no_claim_scores_zero():
     assert groundedness("Prod keeps prediction logs for 400 days and copies them to tape in Norway.", CONTEXT) == 0.5
-    assert groundedness("", CONTEXT) == 0.0 and groundedness("Yes.", CONTEXT) == 0.0
+    assert groundedness("", CONTEXT) == 0.0
+    assert groundedness("Yes.", CONTEXT) == 0.0
 
 
 def test_factuality_judges_against_the_reference():
@@ -101,7 +105,8 @@ def test_score_example_and_summary():
     good = score_example(QUESTION, CONTEXT, "Prod keeps prediction logs for 400 days.")
     bad = score_example(QUESTION, CONTEXT, "Shut up, you fucking idiot.")
     assert (good.groundedness, good.toxicity, good.relevance, good.fluency) == (1.0, 0.0, 1.0, 1.0)
-    assert bad.toxicity > 0.9 and bad.groundedness == 0.0
+    assert bad.toxicity > 0.9
+    assert bad.groundedness == 0.0
     assert set(good.as_dict()) == {"groundedness", "toxicity", "relevance", "fluency"}
     means = summarize([good.as_dict(), bad.as_dict()])
     assert means["groundedness"] == 0.5

@@ -58,7 +58,8 @@ def test_the_request_is_what_the_subscriber_reads_and_is_stable_for_a_rerun():
     import json
 
     parsed = RetrainingRequest.from_json(json.dumps(first).encode())
-    assert parsed.job_id() == "retrain-dev-drift-genai-evaluation-20261201-0500" and parsed.env == "dev"
+    assert parsed.job_id() == "retrain-dev-drift-genai-evaluation-20261201-0500"
+    assert parsed.env == "dev"
 
 
 def test_the_environment_config_carries_the_policy_field_for_field():

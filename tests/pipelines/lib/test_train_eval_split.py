@@ -17,7 +17,8 @@ def test_same_seed_same_split_regardless_of_order():
     train, evaluation = split(records, 0.25, seed=42)
     _, eval_r = split(list(reversed(records)), 0.25, seed=42)
     assert {r.id for r in evaluation} == {r.id for r in eval_r}
-    assert len(evaluation) == round(18 * 0.25) and len(train) + len(evaluation) == 18
+    assert len(evaluation) == round(18 * 0.25)
+    assert len(train) + len(evaluation) == 18
     assert {r.id for r in split(records, 0.25, seed=7)[1]} != {r.id for r in evaluation}
 
 

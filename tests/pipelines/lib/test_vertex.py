@@ -71,7 +71,8 @@ def test_result_shape_equals_the_local_backend_with_and_without_a_reference(serv
         for r, ref in zip(RECORDS, references, strict=True)
     ]
     assert [set(row) for row in remote] == [set(row) for row in local]
-    assert remote[0]["factuality"] == 1.0 and "factuality" not in remote[1]
+    assert remote[0]["factuality"] == 1.0
+    assert "factuality" not in remote[1]
     factuality = [instance for metric, instance in service.requests if metric == "factuality"]
     assert factuality == [{"prompt": vertex.evaluation_prompt(RECORDS[0]), "response": RECORDS[0].response,
                            "reference": references[0]}]  # fmt: skip
