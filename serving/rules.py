@@ -80,7 +80,8 @@ def _text(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
-def load_rules(path: Path) -> RuleBook:
+def _read(path: Path) -> tuple[bytes, dict[str, Any]]:
+    """The file's bytes and its mapping, or RulesError when it cannot be read or is not a YAML mapping."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -91,9 +92,37 @@ def load_rules(path: Path) -> RuleBook:
         raise RulesError(path, [f"is not valid YAML: {exc}"]) from None
     if not isinstance(data, dict):
         raise RulesError(path, ["must be a mapping with `version` and `rules`"])
-    problems: list[str] = []
-    unknown = sorted(set(data) - {"version", "rules"})
-    problems += [f"{k}: unknown key; the keys are version, rules" for k in unknown]
+    return raw, data
+
+
+def _rule(item: Any, where: str, intents: set[str], problems: list[str]) -> Rule | None:
+    """One `rules[i]` entry, its problems appended to `problems`; None when it is unusable."""
+    if not isinstance(item, dict):
+        problems.append(f"{where}: expected a mapping with intent, keywords, answer")
+        return None
+    problems += [f"{where}.{k}: unknown key; the keys are intent, keywords, answer"
+                 for k in sorted(set(item) - {"intent", "keywords", "answer"})]
+    intent, keywords, answer = item.get("intent"), item.get("keywords"), item.get("answer")
+    if not _text(intent):
+        problems.append(f"{where}.intent: found {intent!r}; expected a name such as reset-password")
+    elif str(intent) in intents:
+        problems.append(f"{where}.intent: {intent!r} is repeated; intents must be unique")
+    else:
+        intents.add(str(intent))
+    if not isinstance(keywords, list) or not keywords or not all(_text(k) for k in keywords):
+        problems.append(f"{where}.keywords: found {keywords!r}; expected a non-empty list of words or phrases")
+        keywords = []
+    if not _text(answer):
+        problems.append(f"{where}.answer: found {answer!r}; expected the answer text")
+    if not (_text(intent) and keywords and _text(answer)):
+        return None
+    kws = tuple(str(k).strip() for k in keywords)
+    return Rule(str(intent), kws, str(answer).strip(), tuple(_pattern(k) for k in kws))
+
+
+def load_rules(path: Path) -> RuleBook:
+    raw, data = _read(path)
+    problems = [f"{k}: unknown key; the keys are version, rules" for k in sorted(set(data) - {"version", "rules"})]
     version = data.get("version")
     if not _text(version):
         problems.append(f"version: found {version!r}; expected the release id the answers belong to")
@@ -101,30 +130,9 @@ def load_rules(path: Path) -> RuleBook:
     if not isinstance(items, list) or not items:
         problems.append(f"rules: found {items!r}; expected a non-empty list of {{intent, keywords, answer}}")
         items = []
-    rules: list[Rule] = []
     intents: set[str] = set()
-    for i, item in enumerate(items):
-        where = f"rules[{i}]"
-        if not isinstance(item, dict):
-            problems.append(f"{where}: expected a mapping with intent, keywords, answer")
-            continue
-        problems += [f"{where}.{k}: unknown key; the keys are intent, keywords, answer"
-                     for k in sorted(set(item) - {"intent", "keywords", "answer"})]
-        intent, keywords, answer = item.get("intent"), item.get("keywords"), item.get("answer")
-        if not _text(intent):
-            problems.append(f"{where}.intent: found {intent!r}; expected a name such as reset-password")
-        elif str(intent) in intents:
-            problems.append(f"{where}.intent: {intent!r} is repeated; intents must be unique")
-        else:
-            intents.add(str(intent))
-        if not isinstance(keywords, list) or not keywords or not all(_text(k) for k in keywords):
-            problems.append(f"{where}.keywords: found {keywords!r}; expected a non-empty list of words or phrases")
-            keywords = []
-        if not _text(answer):
-            problems.append(f"{where}.answer: found {answer!r}; expected the answer text")
-        if _text(intent) and keywords and _text(answer):
-            kws = tuple(str(k).strip() for k in keywords)
-            rules.append(Rule(str(intent), kws, str(answer).strip(), tuple(_pattern(k) for k in kws)))
+    found = [_rule(item, f"rules[{i}]", intents, problems) for i, item in enumerate(items)]
     if problems:
         raise RulesError(path, problems)
-    return RuleBook(str(version), "sha256:" + hashlib.sha256(raw).hexdigest(), tuple(rules))
+    rules = tuple(rule for rule in found if rule is not None)
+    return RuleBook(str(version), "sha256:" + hashlib.sha256(raw).hexdigest(), rules)
