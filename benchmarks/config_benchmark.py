@@ -28,7 +28,9 @@ sys.path.insert(0, str(REPO))
 
 from infra.config.loader import load_environment  # noqa: E402
 from infra.config.yamlfile import StrictLoader  # noqa: E402
-from infra.release.manifest import find_manifest, time_zone_rule  # noqa: E402
+from infra.layout import Project  # noqa: E402
+from infra.release.store import find_manifest  # noqa: E402
+from infra.release.validators import time_zone_rule  # noqa: E402
 
 
 class PurePythonStrictLoader(yaml.SafeLoader):
@@ -73,7 +75,8 @@ def main() -> None:
             b_times.append(median_ms(alternative, args.rounds))
         a, b = statistics.median(a_times), statistics.median(b_times)
         rows.append((label, a, b))
-    whole = median_ms(lambda: find_manifest(args.env, load_environment(args.env)), args.rounds)
+    project = Project.at(REPO)
+    whole = median_ms(lambda: find_manifest(args.env, load_environment(args.env, project), project), args.rounds)
     for label, a, b in rows:
         print(f"{label:42s} shipped {a * 1000:10.1f} us  alternative {b * 1000:10.1f} us  ratio {b / a:8.0f}x")
     print(f"{'load_environment + find_manifest':42s} shipped {whole * 1000:10.1f} us")

@@ -60,8 +60,9 @@ def main() -> None:
 
     from infra.cli.serve import endpoint_resource
     from infra.config.loader import load_environment
+    from infra.layout import Project
 
-    cfg = load_environment(args.env)
+    cfg = load_environment(args.env, Project.at(REPO))
     endpoint = endpoint_resource(cfg)
     fake = subprocess.Popen([sys.executable, "-c", FAKE, endpoint], cwd=REPO, stdout=subprocess.PIPE, text=True)
     gateway = None

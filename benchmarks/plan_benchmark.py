@@ -54,13 +54,14 @@ def used_classes(project_dir: Path, stacks: list[str]) -> tuple[list[str], list[
     module the synth and the policy check load (the program's other libraries too), for a second, wider floor."""
     import site
 
+    from infra.layout import Project
     from infra.plan.policy import check_policies
     from infra.synth import synth_stack
 
     before = set(sys.modules)
     classes = set()
     for stack in stacks:
-        document = synth_stack(stack, project_dir)
+        document = synth_stack(stack, Project(project_dir))
         check_policies(document, stack)
         for resource in document["resources"]:
             package, _, rest = resource["type"].partition(":")
@@ -139,10 +140,11 @@ def bench_plan(project_dir: Path, repeats: int) -> None:
 def _synth_once(stack: str, root: Path, adapt_sdk: bool) -> tuple[float, float, int, str]:
     """Wall and CPU seconds of one synth (CPU time is steadier on shared cores), resources, snapshot sha256."""
     from contracts.fsutil import canonical_json
+    from infra.layout import Project
     from infra.synth import synth_result
 
     started, started_cpu = time.perf_counter(), time.process_time()
-    result = synth_result(stack, root, adapt_sdk=adapt_sdk)
+    result = synth_result(stack, Project(root), adapt_sdk=adapt_sdk)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - started_cpu
     text = canonical_json(result.document)
     return elapsed, cpu, len(result.document["resources"]), hashlib.sha256(text.encode()).hexdigest()

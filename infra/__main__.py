@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pulumi
 
-from infra.config.loader import PROJECT_ROOT
+from infra.layout import Project
 from infra.program import run
 
-run(Path(pulumi.get_root_directory() or PROJECT_ROOT))
+run(Project(Path(pulumi.get_root_directory())))

@@ -14,6 +14,7 @@ import pulumi
 from contracts.errors import UserInputError
 from infra.components.environment import Environment, EnvironmentArgs
 from infra.config.program import load_program_environment
+from infra.layout import Project
 from infra.release.endpoints import ServiceEndpoints
 from infra.release.manifest import find_manifest
 
@@ -26,17 +27,17 @@ class ProgramInputError(UserInputError, pulumi.RunError):
     """Invalid config under the real engine: Pulumi prints a RunError's message without a stack trace."""
 
 
-def run(root: Path, service_endpoints: ServiceEndpoints | None = None, source_dir: Path = SOURCE_DIR,
+def run(project: Project, service_endpoints: ServiceEndpoints | None = None, source_dir: Path = SOURCE_DIR,
         working_dir: Path | None = None) -> Environment:
-    """Declare the stack's environment from the stack config and the manifest found under `root`.
+    """Declare the stack's environment from the stack config and the manifest found in `project`.
 
     source_dir: where the manifest's compiled templates are (default this program's tree); working_dir: where
     the engine runs the release providers (default this process's working directory).
     """
     try:
         # The same validation as `mlops validate`: stack-key typos, the provider's project, the merged model.
-        cfg = load_program_environment(pulumi.get_stack(), root)
-        manifest = find_manifest(cfg.name, cfg, root)
+        cfg = load_program_environment(pulumi.get_stack(), project)
+        manifest = find_manifest(cfg.name, cfg, project.root)
     except UserInputError as invalid:
         raise ProgramInputError(invalid.problems, invalid.summary) from None
     environment = Environment(

@@ -9,10 +9,10 @@ import pytest
 import typer
 
 from infra.cli.app import app
-from infra.config.loader import PROJECT_ROOT
 from policies.discovery import discover_rules
+from tests.checkout import ROOT
 
-README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def mlops_calls() -> list[list[str]]:
@@ -55,4 +55,4 @@ def test_quick_start_is_the_documented_setup(command: str) -> None:
     quick_start = README.split("## Quick start", 1)[1].split("##", 1)[0]
     assert command in quick_start
     assert ".venv/bin/pytest" in quick_start
-    assert ".venv/bin/pytest" in (PROJECT_ROOT / ".ci" / "run").read_text(), "CI runs the README's test command"
+    assert ".venv/bin/pytest" in (ROOT / ".ci" / "run").read_text(), "CI runs the README's test command"

@@ -7,12 +7,11 @@ The base defaults to the plan's (merge-base with the default branch); JSON is th
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from infra.cli.synth import ProjectDirOption
+from infra.cli.options import ProjectDirOption, find_project
 
 
 class CostFormat(StrEnum):
@@ -39,10 +38,11 @@ def register(app: typer.Typer) -> None:
         from infra.cost.estimate import PRICES_FILE, load_prices
         from infra.diff.sources import synth_at_ref
         from infra.plan import choose_base
-        from infra.synth import default_project_dir, synth_stack
+        from infra.synth import synth_stack
 
-        root = Path(project_dir or default_project_dir()).resolve()
-        head = synth_stack(env, root)
+        project = find_project(project_dir)
+        root = project.root
+        head = synth_stack(env, project)
         choice = choose_base(root, base)
         base_doc = synth_at_ref([env], choice.ref, root)[env] if choice.ref else None
         change = cost_change(head, base_doc)

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from infra.cli.synth import ProjectDirOption
+from infra.cli.options import ProjectDirOption, find_project
 
 
 class DiffFormat(StrEnum):
@@ -34,8 +34,9 @@ def register(app: typer.Typer) -> None:
         from infra.diff import diff_json, diff_snapshots, render_markdown, render_text
         from infra.diff.sources import resolve_operand
 
-        old = resolve_operand(base, project_dir)
-        new = resolve_operand(head, project_dir)
+        project = find_project(project_dir).root
+        old = resolve_operand(base, project)
+        new = resolve_operand(head, project)
         assert new.document is not None  # resolve_operand raises instead of returning an empty side
         result = diff_snapshots(old.document, new.document, base_label=old.label, head_label=new.label)
         if fmt is DiffFormat.JSON:

@@ -15,8 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
+from infra.cli.options import ProjectDirOption, find_project
 from infra.cli.rehearse import EnvOption, FormatOption, check_format
-from infra.cli.synth import ProjectDirOption
 
 
 def _report(stack: str, drifted: list[dict[str, Any]], output_format: str) -> str:
@@ -47,10 +47,9 @@ def register(app: typer.Typer) -> None:
         from contracts.errors import UserInputError
         from infra.engine import resolve_settings
         from infra.engine.preflight import require_cli
-        from infra.synth import default_project_dir
 
         check_format(output_format)
-        settings = resolve_settings(env, Path(project_dir or default_project_dir()), backend_url)
+        settings = resolve_settings(env, find_project(project_dir).root, backend_url)
         require_cli()
 
         def progress(line: str) -> None:

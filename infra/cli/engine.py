@@ -14,6 +14,8 @@ from pathlib import Path
 
 import typer
 
+from infra.cli.options import find_project
+
 
 def _run(
     operation: str,
@@ -27,9 +29,8 @@ def _run(
 ) -> None:
     from infra.engine import resolve_settings, run_operation
     from infra.engine.safety import require_confirmation, resolve_policy_pack, stack_tier
-    from infra.synth import default_project_dir
 
-    settings = resolve_settings(env, Path(project_dir or default_project_dir()), backend_url, secrets_provider)
+    settings = resolve_settings(env, find_project(project_dir).root, backend_url, secrets_provider)
     tier = stack_tier(settings)
     require_confirmation(operation, settings, tier, yes)
     pack = None if operation == "destroy" else resolve_policy_pack(settings, tier, policy_pack, no_policy_pack)

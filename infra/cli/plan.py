@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from infra.cli.synth import ProjectDirOption
+from infra.cli.options import ProjectDirOption, find_project
 
 
 class PlanFormat(StrEnum):
@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
                 status.update(message)
                 err.print(f"[dim]mlops plan:[/] {message}", highlight=False)
 
-            result = build_plan(env or None, base, project_dir, progress, acknowledge or ())
+            result = build_plan(env or None, base, find_project(project_dir).root, progress, acknowledge or ())
         if fmt is PlanFormat.JSON:
             report = canonical_json(plan_json(result))
         elif fmt is PlanFormat.MARKDOWN:

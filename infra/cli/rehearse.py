@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from infra.cli.synth import ProjectDirOption
+from infra.cli.options import ProjectDirOption, find_project
 from infra.engine.preflight import require_cli
 
 REHEARSAL_CLI_HINT = (
@@ -65,10 +65,9 @@ def register(app: typer.Typer) -> None:
         from infra.engine import resolve_settings
         from infra.engine.safety import resolve_policy_pack, stack_tier
         from infra.rehearsal.run import rehearse as run_rehearsal
-        from infra.synth import default_project_dir
 
         check_format(output_format)
-        settings = resolve_settings(env, Path(project_dir or default_project_dir()))
+        settings = resolve_settings(env, find_project(project_dir).root)
         pack = resolve_policy_pack(settings, stack_tier(settings), None, False)
         try:
             require_cli()

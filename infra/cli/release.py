@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from contracts.errors import UserInputError
+from infra.cli.options import ProjectDirOption, find_project
 
 EXIT_BLOCKED = 1
 
@@ -46,9 +47,7 @@ def _commit(project_dir: Path, given: str | None) -> str:
     return commit
 
 
-ProjectDir = Annotated[
-    Path | None, typer.Option("--project-dir", help="Directory holding Pulumi.yaml (default: this repository).")
-]
+ProjectDir = ProjectDirOption
 By = Annotated[str | None, typer.Option("--by", help="Who acts (default: git user.email, else the login name).")]
 
 
@@ -134,11 +133,10 @@ def register(app: typer.Typer) -> None:
         """
         from rich.console import Console
 
-        from infra.config.loader import PROJECT_ROOT
         from infra.release.promotion import PromotionRequest
         from infra.release.promotion import promote as run_promotion
 
-        root = (project_dir or PROJECT_ROOT).resolve()
+        root = find_project(project_dir).root
         if skip_policy_check is not None and not skip_policy_check.strip():
             raise UserInputError.single("--skip-policy-check", "", "give the reason for skipping the policy gate")
         request = PromotionRequest(
@@ -182,11 +180,10 @@ def register(app: typer.Typer) -> None:
         """
         from rich.console import Console
 
-        from infra.config.loader import PROJECT_ROOT
         from infra.release.promotion import RollbackRefused
         from infra.release.promotion import rollback as run_rollback
 
-        root = (project_dir or PROJECT_ROOT).resolve()
+        root = find_project(project_dir).root
         out = Console(highlight=False, soft_wrap=True)
         try:
             outcome = run_rollback(env, _who(root, by), root)
@@ -229,10 +226,9 @@ def register(app: typer.Typer) -> None:
         """
         from rich.console import Console
 
-        from infra.config.loader import PROJECT_ROOT
         from infra.release.cut import CutRequest, cut_release
 
-        root = (project_dir or PROJECT_ROOT).resolve()
+        root = find_project(project_dir).root
         request = CutRequest(env, candidate, _who(root, by), release, commit, dry_run)
         outcome = cut_release(request, root)
         out = Console(highlight=False, soft_wrap=True)
@@ -263,10 +259,9 @@ def register(app: typer.Typer) -> None:
         """
         from rich.console import Console
 
-        from infra.config.loader import PROJECT_ROOT
         from infra.release.promotion import CanaryRefused, finish_canary
 
-        root = (project_dir or PROJECT_ROOT).resolve()
+        root = find_project(project_dir).root
         out = Console(highlight=False, soft_wrap=True)
         try:
             outcome = finish_canary(env, root, _who(root, by))
@@ -295,10 +290,9 @@ def register(app: typer.Typer) -> None:
         """
         from rich.console import Console
 
-        from infra.config.loader import PROJECT_ROOT
         from infra.release.promotion import CanaryRefused, abort_canary
 
-        root = (project_dir or PROJECT_ROOT).resolve()
+        root = find_project(project_dir).root
         out = Console(highlight=False, soft_wrap=True)
         try:
             outcome = abort_canary(env, _who(root, by), root)

@@ -8,12 +8,12 @@ the region's Vertex AI API with Application Default Credentials.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from contracts.errors import UserInputError
+from infra.cli.options import ProjectDirOption, find_project
 from serving.breaker import BreakerSettings
 from serving.gateway import GatewaySettings
 from serving.predict import TokenSource
@@ -22,9 +22,6 @@ if TYPE_CHECKING:
     from infra.config.model import EnvironmentConfig
     from infra.release.manifest import ReleaseManifest
 
-ProjectDirOption = Annotated[
-    Path | None, typer.Option("--project-dir", help="Directory holding Pulumi.yaml (default: this repository).")
-]
 
 
 def endpoint_resource(cfg: EnvironmentConfig) -> str:
@@ -100,7 +97,7 @@ def register(app: typer.Typer) -> None:
         """Serve ENV's gateway (`POST /v1/answer`, `GET /healthz`) on 127.0.0.1 until interrupted."""
         from rich.console import Console
 
-        from infra.config.loader import PROJECT_ROOT, load_environment
+        from infra.config.loader import load_environment
         from infra.release.manifest import find_manifest
         from serving.answer_log import JsonLineSink
         from serving.gateway import Gateway
@@ -115,10 +112,11 @@ def register(app: typer.Typer) -> None:
             )
         if not 0 <= port <= 65535:
             raise UserInputError.single("--port", "", f"found {port}; expected 0-65535 (0 picks a free port)")
-        cfg = load_environment(env, project_dir)
-        manifest = find_manifest(env, cfg, project_dir)
+        project = find_project(project_dir)
+        cfg = load_environment(env, project)
+        manifest = find_manifest(env, cfg, project.root)
         settings = gateway_settings(cfg, manifest)
-        rules_path = (project_dir or PROJECT_ROOT) / cfg.serving.gateway.rules_file
+        rules_path = project.root / cfg.serving.gateway.rules_file
         rules = None
         if "rules" in settings.fallback:
             try:

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-ProjectDirOption = Annotated[
-    Path | None, typer.Option("--project-dir", help="Directory holding Pulumi.yaml (default: this repository).")
-]
+from infra.cli.options import ProjectDirOption, find_project
+
+__all__ = ["ProjectDirOption", "register"]
 
 
 def register(app: typer.Typer) -> None:
@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
         from contracts.fsutil import canonical_json
         from infra.synth import synth_result, write_snapshot
 
-        result = synth_result(env, project_dir)
+        result = synth_result(env, find_project(project_dir))
         err = Console(stderr=True)
         for token in result.unmocked_invokes:
             err.print(f"[yellow]warning:[/] data source {token} has no offline answer; its fields are unset")

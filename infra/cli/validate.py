@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from infra.cli.synth import ProjectDirOption
+from infra.cli.options import ProjectDirOption, find_project
 
 
 def register(app: typer.Typer) -> None:
@@ -25,11 +25,12 @@ def register(app: typer.Typer) -> None:
         from infra.config.loader import load_environment
         from infra.release.manifest import artifact_source_problems, find_manifest, manifest_path
 
-        cfg = load_environment(env, project_dir)
-        manifest = find_manifest(env, cfg, project_dir)
+        project = find_project(project_dir)
+        cfg = load_environment(env, project)
+        manifest = find_manifest(env, cfg, project.root)
         release = f"release {manifest.release}" if manifest else "no release manifest"
         console = Console()
         console.print(f"[green]ok[/] {env}: project {cfg.project.id}, region {cfg.region}, {release}", soft_wrap=True)
-        path = manifest_path(env, project_dir)
+        path = manifest_path(env, project.root)
         for problem in artifact_source_problems(manifest, cfg, path) if manifest else []:
             console.print(f"[yellow]warning:[/] {problem.render()} (a promotion would refuse it)", soft_wrap=True)

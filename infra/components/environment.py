@@ -23,7 +23,6 @@ from infra.components.project import Project, ProjectArgs
 from infra.components.refs import KeyRefs, ProjectRefs
 from infra.components.registry import Registry, RegistryArgs
 from infra.components.serving import Serving, ServingArgs, endpoint_id
-from infra.config.loader import PROJECT_ROOT
 from infra.config.model import EnvironmentConfig
 from infra.release.component import Release, ReleaseArgs
 from infra.release.endpoints import ServiceEndpoints
@@ -35,15 +34,16 @@ class EnvironmentArgs:
     """cfg: the validated environment.
     release: its validated release manifest; None (default) when nothing has been released there yet, and
         then no pipeline or model is registered.
-    source_dir: the source tree the manifest's compiled templates are relative to (the Pulumi root).
+    source_dir: the source tree the manifest's compiled templates are relative to (required: the program's
+        tree, which the caller knows; no default, so no module guesses a repository root).
     service_endpoints: where the release's Vertex AI and template-registry calls go; default Google's
         (set only by a rehearsal against loopback servers).
     working_dir: where the engine runs the release's providers; default this process's working directory.
     """
 
     cfg: EnvironmentConfig
+    source_dir: Path
     release: ReleaseManifest | None = None
-    source_dir: Path = PROJECT_ROOT
     service_endpoints: ServiceEndpoints = field(default_factory=ServiceEndpoints)
     working_dir: Path | None = None
 

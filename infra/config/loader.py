@@ -20,29 +20,11 @@ from pydantic import BaseModel, ValidationError
 from contracts.errors import Problem, UserInputError
 from infra.config.model import EnvironmentConfig
 from infra.config.yamlfile import EMPTY_VALUE, YAML11_BOOLEAN_WORDS, describe, read_yaml_mapping, string_keys
+from infra.layout import Project
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_NAMESPACE = "genai-mlops"
 CONFIG_KEY = f"{CONFIG_NAMESPACE}:environment"
 DEFAULTS_FILE = "defaults.yaml"
-
-
-def environments_dir(project_dir: Path | None = None) -> Path:
-    """The stack config directory named by Pulumi.yaml's `stackConfigDir`."""
-    root = project_dir or PROJECT_ROOT
-    project = read_yaml(root / "Pulumi.yaml")
-    return root / str(project.get("stackConfigDir", "."))
-
-
-def stack_file(env: str, project_dir: Path | None = None) -> Path:
-    return environments_dir(project_dir) / f"Pulumi.{env}.yaml"
-
-
-def available_environments(project_dir: Path | None = None) -> list[str]:
-    """Stack names with a stack file, in promotion order (dev, staging, prod first, then the rest sorted)."""
-    names = [p.name[len("Pulumi.") : -len(".yaml")] for p in environments_dir(project_dir).glob("Pulumi.*.yaml")]
-    order = {"dev": 0, "staging": 1, "prod": 2}
-    return sorted(names, key=lambda n: (order.get(n, 3), n))
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -134,11 +116,11 @@ def check_provider_matches(config: Mapping[str, Any], cfg: EnvironmentConfig, pa
     ]
 
 
-def load_environment(env: str, project_dir: Path | None = None) -> EnvironmentConfig:
-    """Load `env` from its stack file on disk and validate it (`validate_stack_config`)."""
-    path = stack_file(env, project_dir)
+def load_environment(env: str, project: Project) -> EnvironmentConfig:
+    """Load `env` from its stack file in `project` and validate it (`validate_stack_config`)."""
+    path = project.stack_file(env)
     if not path.is_file():
-        known = ", ".join(available_environments(project_dir)) or "none"
+        known = ", ".join(project.environments()) or "none"
         raise UserInputError.single(
             str(path), "", f"no stack file for environment {env!r} (known environments: {known})",
             summary="unknown environment",
@@ -152,16 +134,16 @@ def load_environment(env: str, project_dir: Path | None = None) -> EnvironmentCo
             str(path), "config", f"expected a mapping of config keys (`ns:key: value`), found {describe(config)}",
             summary=f"invalid stack file for environment {env!r}",
         )
-    project_name = str(read_yaml(_project_root(project_dir) / "Pulumi.yaml").get("name") or CONFIG_NAMESPACE)
+    project_name = str(read_yaml(project.pulumi_yaml).get("name") or CONFIG_NAMESPACE)
     # Keys become text as the engine passes them (JSON), so the program and this check read the same data.
     qualified = {(k if ":" in k else f"{project_name}:{k}"): v for k, v in string_keys(config).items()}
-    return validate_stack_config(env, qualified, project_dir, stack_path=path)
+    return validate_stack_config(env, qualified, project, stack_path=path)
 
 
 def validate_stack_config(
     env: str,
     config: Mapping[str, Any],
-    project_dir: Path | None = None,
+    project: Project,
     *,
     stack_path: Path | None = None,
     secret_keys: frozenset[str] = frozenset(),
@@ -171,7 +153,7 @@ def validate_stack_config(
     (present, a mapping, no `secure:` value), the merged and typed model, and the provider's project and
     region matching the environment. `config` maps `ns:key` to the value as written (objects decoded);
     `secret_keys` are the keys the engine marks secret."""
-    path = stack_path or stack_file(env, project_dir)
+    path = stack_path or project.stack_file(env)
     problems = check_stack_keys(config, path)
     problems += [Problem(str(path), f"config.{k}", EMPTY_VALUE) for k, v in config.items() if v is None]
     block = config.get(CONFIG_KEY)
@@ -200,7 +182,7 @@ def validate_stack_config(
     if problems:
         raise UserInputError(problems, summary=f"invalid stack file for environment {env!r}")
     assert isinstance(block, Mapping)  # None and every other kind were reported above
-    cfg = build_environment(env, block, project_dir, stack_path=path)
+    cfg = build_environment(env, block, project, stack_path=path)
     mismatches = check_provider_matches(config, cfg, path)
     if mismatches:
         raise UserInputError(mismatches, summary=f"invalid stack file for environment {env!r}")
@@ -218,18 +200,14 @@ def secure_paths(value: Any, path: str = "") -> list[str]:
     return []
 
 
-def _project_root(project_dir: Path | None) -> Path:
-    return project_dir or PROJECT_ROOT
-
-
 def build_environment(
     env: str,
     overrides: Mapping[str, Any],
-    project_dir: Path | None = None,
+    project: Project,
     stack_path: Path | None = None,
 ) -> EnvironmentConfig:
     """Merge `overrides` (the stack's `genai-mlops:environment`) over the shared defaults and validate."""
-    env_dir = environments_dir(project_dir)
+    env_dir = project.environments_dir
     defaults_path = env_dir / DEFAULTS_FILE
     stack_path = stack_path or env_dir / f"Pulumi.{env}.yaml"
     here = f"config.{CONFIG_KEY}"
@@ -254,18 +232,18 @@ def build_environment(
     except ValidationError as exc:
         problems = [_problem(error, sources) for error in collapse_unions(exc.errors(include_url=False), merged)]
         raise UserInputError(problems, summary=f"invalid configuration for environment {env!r}") from None
-    problems = _known_environments(cfg, sources, project_dir)
+    problems = _known_environments(cfg, sources, project)
     if problems:
         raise UserInputError(problems, summary=f"invalid configuration for environment {env!r}")
     return cfg
 
 
-def _known_environments(cfg: EnvironmentConfig, sources: _Sources, project_dir: Path | None) -> list[Problem]:
+def _known_environments(cfg: EnvironmentConfig, sources: _Sources, project: Project) -> list[Problem]:
     """`release.promote_from` names another environment that has a stack file."""
     source = cfg.release.promote_from
     if source is None:
         return []
-    known = [e for e in available_environments(project_dir) if e != cfg.name]
+    known = [e for e in project.environments() if e != cfg.name]
     if source in known:
         return []
     file, key_path = sources.locate(("release", "promote_from"))
@@ -546,3 +524,13 @@ def _unwrap(annotation: Any) -> Any:
                 return annotation
         else:
             return annotation
+
+
+def model_problems(exc: ValidationError, data: Any, file: str, root: type[BaseModel]) -> list[Problem]:
+    """Every error of validating `data` (read from `file`) against `root`, in the user's terms at its key path:
+    how the other documents of a project (release manifests, candidate records) report, like the config."""
+    problems = []
+    for error in collapse_unions(exc.errors(include_url=False), data):
+        loc = tuple(part for part in error["loc"] if part != "[key]")
+        problems.append(Problem(file, _render_path(loc), _message(error, loc, root)))
+    return problems

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from contracts.errors import UserInputError
-from infra.config.loader import CONFIG_KEY, read_yaml, stack_file, validate_stack_config
+from infra.config.loader import CONFIG_KEY, read_yaml, validate_stack_config
 from infra.config.model import EnvironmentConfig
 from infra.config.yamlfile import string_keys
+from infra.layout import Project
 
 
 def runtime_config() -> tuple[dict[str, str], frozenset[str]]:
@@ -54,10 +55,10 @@ def _block_from_file(stack_path: Path) -> Any:
     return string_keys(section.get(CONFIG_KEY)) if isinstance(section, dict) else None
 
 
-def load_program_environment(env: str, project_dir: Path) -> EnvironmentConfig:
+def load_program_environment(env: str, project: Project) -> EnvironmentConfig:
     """The running program's environment config, validated (raises UserInputError)."""
     values, secret_keys = runtime_config()
-    path = stack_file(env, project_dir)
+    path = project.stack_file(env)
     return validate_stack_config(
-        env, decode(values, secret_keys, path), project_dir, stack_path=path, secret_keys=secret_keys
+        env, decode(values, secret_keys, path), project, stack_path=path, secret_keys=secret_keys
     )

@@ -11,7 +11,8 @@ from typing import Any
 
 from contracts.errors import UserInputError
 from infra.diff.gitref import repo_root, resolve_commit, worktree_at
-from infra.synth import default_project_dir, synth_stack
+from infra.layout import Project
+from infra.synth import synth_stack
 from infra.synth.api import ChildSynth, start_child_synth
 from infra.synth.project import load_project
 
@@ -76,7 +77,7 @@ def synth_at_ref_started(
                 if every_stack:
                     stacks = [*stacks, *(s for s in project.stacks() if s not in stacks)]
                 present = [s for s in stacks if project.stack_file(s).is_file()]
-        pending = PendingRefSynth(stacks, start_child_synth(present, tree_project) if present else None)
+        pending = PendingRefSynth(stacks, start_child_synth(present, Project(tree_project)) if present else None)
         try:
             yield pending
         finally:
@@ -92,7 +93,7 @@ def synth_at_ref(stacks: list[str], ref: str, project_dir: Path) -> dict[str, di
 
 def resolve_operand(operand: str, project_dir: Path | None = None) -> Snapshot:
     """`file.json` | `ENV` | `ENV@GITREF` -> Snapshot (labelled for the report)."""
-    project_dir = Path(project_dir or default_project_dir())
+    project_dir = Path(project_dir or Project.find().root)
     candidate = Path(operand)
     if candidate.suffix == ".json" or candidate.is_file():
         if not candidate.is_file():
@@ -108,4 +109,4 @@ def resolve_operand(operand: str, project_dir: Path | None = None) -> Snapshot:
                 operand, "", f"stack {stack!r} has no stack file (or no program) at {ref}", summary="nothing to diff"
             )
         return Snapshot(document, operand)
-    return Snapshot(synth_stack(operand, project_dir), f"{operand} (working tree)")
+    return Snapshot(synth_stack(operand, Project(project_dir)), f"{operand} (working tree)")

@@ -17,6 +17,7 @@ from pathlib import Path
 from contracts.errors import UserInputError
 from infra.config.loader import CONFIG_KEY, load_environment
 from infra.engine.settings import EngineSettings
+from infra.layout import Project
 from infra.synth.project import load_stack_config
 
 PRODUCTION = "production"
@@ -41,7 +42,7 @@ def stack_tier(settings: EngineSettings) -> StackTier:
     stack_file = settings.project.stack_file(settings.stack)
     if CONFIG_KEY not in load_stack_config(settings.project, settings.stack).values:
         return StackTier(PRODUCTION, f"{stack_file} has no {CONFIG_KEY}: tier unknown, treated as production")
-    cfg = load_environment(settings.stack, settings.project.root)  # invalid config -> exit 2 with key paths
+    cfg = load_environment(settings.stack, Project(settings.project.root))  # invalid config -> exit 2 with key paths
     return StackTier(cfg.tier, f"{stack_file} {CONFIG_KEY}.tier")
 
 

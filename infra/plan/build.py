@@ -31,9 +31,10 @@ from infra.diff.gitref import (
     working_tree_matches,
 )
 from infra.diff.sources import synth_at_ref_started
+from infra.layout import Project
 from infra.plan.acknowledgements import Acknowledgement, load_acknowledgements, parse_flag
 from infra.plan.policy import PolicyOutcome, check_policies
-from infra.synth import default_project_dir, synth_result
+from infra.synth import synth_result
 from infra.synth.api import SynthError
 from infra.synth.project import load_project
 
@@ -128,7 +129,7 @@ def build_plan(
     acknowledge: Sequence[str] = (),
 ) -> Plan:
     say = progress or (lambda _msg: None)
-    project_dir = Path(project_dir or default_project_dir()).resolve()
+    project_dir = Path(project_dir or Project.find().root).resolve()
     project = load_project(project_dir)
     acknowledgements = [*load_acknowledgements(project.stack_config_dir), *(parse_flag(a) for a in acknowledge)]
     stacks = envs or project.stacks()
@@ -153,7 +154,7 @@ def build_plan(
             if stack in gone:
                 continue
             say(f"synth {stack}")
-            result = synth_result(stack, project_dir)
+            result = synth_result(stack, Project(project_dir))
             say(f"check policies {stack}")
             heads.append((stack, result, check_policies(result.document, stack, project_dir)))
         base_docs: dict[str, dict[str, Any] | None] = dict.fromkeys(stacks)
@@ -173,7 +174,7 @@ def build_plan(
                     )
     for stack in gone:
         if base_docs.get(stack) is None:
-            synth_result(stack, project_dir)  # raises the unknown-stack error, naming the stack file
+            synth_result(stack, Project(project_dir))  # raises the unknown-stack error, naming the stack file
     deleted = [s for s, doc in base_docs.items() if doc is not None and not project.stack_file(s).is_file()]
     env_plans = []
     for stack, result, policy in heads:

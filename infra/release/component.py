@@ -24,7 +24,6 @@ import pulumi
 
 from contracts.errors import UserInputError
 from infra.components.naming import Naming, type_token
-from infra.config.loader import PROJECT_ROOT
 from infra.config.model import EnvironmentConfig
 from infra.release.manifest import (
     ModelRelease,
@@ -62,7 +61,7 @@ class ReleaseArgs:
     depends_on: resources the release must wait for (enabled APIs, the repository, the endpoints).
     retry: how hard the providers retry 429/5xx/timeouts; default `RetryPolicy()` (minutes in total).
     source_dir: the source tree holding the compiled templates (the manifest's `compiled` paths are relative
-        to it); default this repository.
+        to it); required, the caller's program tree.
     working_dir: the directory the engine starts the dynamic providers in, which template paths are relative
         to; default None, this process's working directory (a language host runs program and providers in the
         same directory; an inline program may run elsewhere).
@@ -80,7 +79,7 @@ class ReleaseArgs:
     api_endpoint: str | None = None
     depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
     retry: RetryPolicy | None = None
-    source_dir: Path = PROJECT_ROOT
+    source_dir: Path = field(kw_only=True)
     working_dir: Path | None = None
 
 

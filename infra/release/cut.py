@@ -24,8 +24,9 @@ import yaml
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from contracts.errors import Problem, UserInputError
-from infra.config.loader import PROJECT_ROOT, _message, _render_path, load_environment
+from infra.config.loader import _message, _render_path, load_environment
 from infra.config.model import EnvironmentConfig
+from infra.layout import Project
 from infra.release import gates
 from infra.release.gates import GateResult
 from infra.release.history import FileTransaction, History
@@ -160,8 +161,8 @@ def cut_release(
     request: CutRequest, project_dir: Path | None = None, policy_check: gates.PolicyCheck | None = None
 ) -> CutOutcome:
     """Build the environment's manifest from the candidate record; write it only when every gate passes."""
-    root = (project_dir or PROJECT_ROOT).resolve()
-    cfg = load_environment(request.env, root)
+    root = (project_dir or Project.find().root).resolve()
+    cfg = load_environment(request.env, Project(root))
     target_path = manifest_path(request.env, root)
     if cfg.release.promote_from is not None:
         raise UserInputError.single(

@@ -27,8 +27,9 @@ from urllib.request import url2pathname
 import yaml
 
 from contracts.errors import UserInputError
-from infra.config.loader import PROJECT_ROOT, environments_dir, read_yaml
+from infra.config.loader import read_yaml
 from infra.config.model import EnvironmentConfig
+from infra.layout import Project
 from infra.release.manifest import (
     MANIFEST_PREFIX,
     Evaluation,
@@ -92,7 +93,7 @@ def evaluation_gate_of(
             failures.append(f"{name} {value:.4f} is below {target.name}'s minimum {bound.min:.4f}")
         if bound.max is not None and value > bound.max:
             failures.append(f"{name} {value:.4f} is above {target.name}'s maximum {bound.max:.4f}")
-    report_failures, report_note = check_report(evaluation, project_dir or PROJECT_ROOT)
+    report_failures, report_note = check_report(evaluation, project_dir or Project.find().root)
     failures += report_failures
     if failures:
         return GateResult(EVALUATION, False, tuple(failures + ([report_note] if report_note else [])))
@@ -231,7 +232,7 @@ def staged_project(project_dir: Path, env: str, candidate: ReleaseManifest) -> I
         document["main"] = str((project_dir / str(source_project.get("main") or ".")).resolve())
         document["stackConfigDir"] = "environments"
         (scratch / "Pulumi.yaml").write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-        shutil.copytree(environments_dir(project_dir), scratch / "environments")
+        shutil.copytree(Project(project_dir).environments_dir, scratch / "environments")
         (scratch / "environments" / f"{MANIFEST_PREFIX}{env}.yaml").write_text(
             dump_manifest(candidate), encoding="utf-8"
         )
@@ -251,7 +252,7 @@ def synth_and_check(target_env: str, candidate: ReleaseManifest, project_dir: Pa
     scratch = Path("<scratch project>")
     try:
         with staged_project(project_dir, target_env, candidate) as scratch:
-            document = synth_stack(target_env, scratch)
+            document = synth_stack(target_env, Project(scratch))
     except UserInputError as exc:
         text = str(exc).replace(str(scratch), str(project_dir))
         raise PolicyCheckUnavailable(f"the program rejected the candidate: {text}") from None

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from contracts.fsutil import atomic_write_bytes, atomic_write_text
-from infra.config.loader import environments_dir
+from infra.layout import Project
 
 HISTORY_DIR = "releases"
 ROLLED_BACK_DIR = "rolled-back"
@@ -41,7 +41,7 @@ class History:
 
     @classmethod
     def of(cls, env: str, project_dir: Path | None = None) -> History:
-        return cls(env, environments_dir(project_dir) / HISTORY_DIR / env)
+        return cls(env, (Project(project_dir) if project_dir is not None else Project.find()).release_history(env))
 
     def entries(self) -> list[HistoryEntry]:
         """Superseded manifests, oldest first."""

@@ -40,12 +40,11 @@ from infra.config import rules
 from infra.config.loader import (
     _message,
     _render_path,
-    available_environments,
     collapse_unions,
-    environments_dir,
     read_yaml,
 )
 from infra.config.model import EnvironmentConfig, ServedModel, rule_validator
+from infra.layout import Project
 
 MANIFEST_PREFIX = "release."
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
@@ -504,7 +503,7 @@ def previous_alias(env: str) -> str:
 
 
 def manifest_path(env: str, project_dir: Path | None = None) -> Path:
-    return environments_dir(project_dir) / f"{MANIFEST_PREFIX}{env}.yaml"
+    return (Project(project_dir) if project_dir is not None else Project.find()).release_manifest(env)
 
 
 def load_manifest(env: str, cfg: EnvironmentConfig, project_dir: Path | None = None) -> ReleaseManifest:
@@ -619,7 +618,7 @@ def _known_source(manifest: ReleaseManifest, cfg: EnvironmentConfig, path: Path)
     project = next((d for d in path.resolve().parents if (d / "Pulumi.yaml").is_file()), None)
     if project is None:
         return []  # a manifest outside any project (nothing to check the name against)
-    known = [e for e in available_environments(project) if e != cfg.name]
+    known = [e for e in Project(project).environments() if e != cfg.name]
     where = "provenance.promoted_from"
     if source not in known:
         hint = difflib.get_close_matches(source, known, n=1)

@@ -19,8 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from contracts.errors import Problem, UserInputError
-from infra.config.loader import PROJECT_ROOT, load_environment, read_yaml
+from infra.config.loader import load_environment, read_yaml
 from infra.config.model import EnvironmentConfig
+from infra.layout import Project
 from infra.release import gates
 from infra.release.gates import GateResult
 from infra.release.history import FileTransaction, History
@@ -136,7 +137,7 @@ def promote(
     policy_check: gates.PolicyCheck | None = None,
 ) -> PromotionOutcome:
     """Run every gate for `request`; write the target manifest and history only when all pass."""
-    root = project_dir or PROJECT_ROOT
+    root = project_dir or Project.find().root
     if request.source_env == request.target_env:
         raise UserInputError.single(
             "--to", "", f"source and target are both {request.source_env!r}; promote to another environment"
@@ -207,14 +208,14 @@ def resource_diff(policy: GateResult, env: str, root: Path, current: ReleaseMani
     from infra.diff import diff_snapshots, render_text
     from infra.synth import synth_stack
 
-    before = synth_stack(env, root)
+    before = synth_stack(env, Project(root))
     running = current.release if current else "no release"
     return "\n" + render_text(diff_snapshots(before, policy.snapshot, f"{env} ({running})", f"{env} (candidate)"))
 
 
 def _load(request: PromotionRequest, root: Path) -> _Context:
-    source_cfg = load_environment(request.source_env, root)
-    target_cfg = load_environment(request.target_env, root)
+    source_cfg = load_environment(request.source_env, Project(root))
+    target_cfg = load_environment(request.target_env, Project(root))
     source = load_manifest(request.source_env, source_cfg, root)
     target_path = manifest_path(request.target_env, root)
     current = parse_manifest(read_yaml(target_path), target_path, target_cfg) if target_path.is_file() else None
@@ -327,8 +328,8 @@ def finish_canary(
     The canary manifest goes to the history byte for byte (a rollback returns to the canary); both files are
     written in one transaction. Refused (CanaryRefused) when `env` is not in a canary.
     """
-    root = project_dir or PROJECT_ROOT
-    cfg = load_environment(env, root)
+    root = project_dir or Project.find().root
+    cfg = load_environment(env, Project(root))
     target_path = manifest_path(env, root)
     current = load_manifest(env, cfg, root)
     running = canary_models(current)
@@ -376,8 +377,8 @@ def abort_canary(
     env: str, aborted_by: str, project_dir: Path | None = None, now: datetime | None = None
 ) -> RollbackOutcome:
     """End `env`'s canary by returning to the release it replaced (a rollback, checked to be that release)."""
-    root = project_dir or PROJECT_ROOT
-    cfg = load_environment(env, root)
+    root = project_dir or Project.find().root
+    cfg = load_environment(env, Project(root))
     current = load_manifest(env, cfg, root)
     running = canary_models(current)
     if not running:
@@ -403,8 +404,8 @@ def rollback(
     """Restore the release `env` ran before its current one; the current manifest is archived.
 
     `action` names the event in the release record (`rollback`, or `canary-abort` from abort_canary)."""
-    root = project_dir or PROJECT_ROOT
-    cfg = load_environment(env, root)
+    root = project_dir or Project.find().root
+    cfg = load_environment(env, Project(root))
     target_path = manifest_path(env, root)
     current = load_manifest(env, cfg, root)
     history = History.of(env, root)

@@ -20,8 +20,9 @@ from pathlib import Path
 
 from contracts.errors import Problem, UserInputError
 from contracts.fsutil import atomic_write_bytes
-from infra.config.loader import PROJECT_ROOT, load_environment
+from infra.config.loader import load_environment
 from infra.diff.gitref import repo_root, resolve_commit, worktree_at
+from infra.layout import Project
 from infra.release.manifest import find_manifest, manifest_path
 
 # Compiles the pipelines of the tree in the current directory (first on sys.path) into argv[1].
@@ -45,8 +46,8 @@ def sha256_of(data: bytes) -> str:
 
 def materialize_templates(env: str, project_dir: Path | None = None) -> list[PinnedTemplate]:
     """Write every template `env`'s manifest pins to its `compiled` path; UserInputError when one can't be."""
-    root = project_dir or PROJECT_ROOT
-    cfg = load_environment(env, root)
+    root = project_dir or Project.find().root
+    cfg = load_environment(env, Project(root))
     manifest = find_manifest(env, cfg, root)
     if manifest is None:
         raise UserInputError.single(

@@ -1,10 +1,10 @@
 """Offline synth: run the Pulumi program under the SDK's mock runtime and write the pinned snapshot.
 
 Public API:
-- `synth_stack(stack, project_dir=None) -> dict`: the snapshot document for one stack.
-- `synth_result(stack, project_dir=None) -> SynthResult`: the same plus what the run could not mock.
+- `synth_stack(stack, project) -> dict`: the snapshot document for one stack of an `infra.layout.Project`.
+- `synth_result(stack, project) -> SynthResult`: the same plus what the run could not mock.
 - `write_snapshot(document, path)`: canonical JSON, written atomically.
-- `start_child_synth(stacks, project_dir)` / `synth_stacks_in_subprocess(...)`: synth another source tree (e.g.
+- `start_child_synth(stacks, project)` / `synth_stacks_in_subprocess(...)`: synth another source tree (e.g.
   a git worktree) in a child process, so its `infra` package is the one that runs.
 
 Speed: `sdk_compat` steps around SDK bookkeeping that dominated large synths (each adaptation documented and
@@ -17,7 +17,6 @@ from __future__ import annotations
 from infra.synth.api import (
     ChildSynth,
     SynthResult,
-    default_project_dir,
     start_child_synth,
     synth_result,
     synth_stack,
@@ -28,7 +27,6 @@ from infra.synth.api import (
 __all__ = [
     "ChildSynth",
     "SynthResult",
-    "default_project_dir",
     "start_child_synth",
     "synth_result",
     "synth_stack",

@@ -14,11 +14,13 @@ from typing import Any
 
 from contracts.errors import Problem, UserInputError
 from contracts.fsutil import atomic_write_text, canonical_json
+from infra.layout import Project
 from infra.synth.project import load_project, load_stack_config
 from infra.synth.runner import run_program
 from infra.synth.snapshot import build_snapshot
 
 TOOL_ROOT = Path(__file__).resolve().parents[2]
+"""Where this synth's own code is installed (put on a child synth's path for the engine), never a project."""
 CHILD_SCRIPT = Path(__file__).resolve().with_name("child.py")
 
 
@@ -34,29 +36,24 @@ class SynthResult:
     seconds: float = 0.0
 
 
-def default_project_dir() -> Path:
-    """The repository this package lives in (holds Pulumi.yaml)."""
-    return TOOL_ROOT
-
-
-def synth_result(stack: str, project_dir: Path | None = None, *, adapt_sdk: bool = True) -> SynthResult:
-    """Run the program of `project_dir` (default: this repository) for `stack` in-process and snapshot it.
+def synth_result(stack: str, project: Project, *, adapt_sdk: bool = True) -> SynthResult:
+    """Run the program of `project` for `stack` in-process and snapshot it.
 
     `adapt_sdk=False` takes the SDK's stock path (`infra/synth/sdk_compat.py`): slower, same document.
     """
     started = time.perf_counter()
-    project = load_project(Path(project_dir or default_project_dir()).resolve())
-    config = load_stack_config(project, stack)
-    run = run_program(project, stack, config, adapt_sdk=adapt_sdk)
+    spec = load_project(project.root.resolve())
+    config = load_stack_config(spec, stack)
+    run = run_program(spec, stack, config, adapt_sdk=adapt_sdk)
     document = build_snapshot(
-        project.name, stack, list(run.monitor.registrations.values()), run.monitor.stack_outputs, config
+        spec.name, stack, list(run.monitor.registrations.values()), run.monitor.stack_outputs, config
     )
     return SynthResult(stack, document, run.unmocked_invokes, time.perf_counter() - started)
 
 
-def synth_stack(stack: str, project_dir: Path | None = None, *, adapt_sdk: bool = True) -> dict[str, Any]:
+def synth_stack(stack: str, project: Project, *, adapt_sdk: bool = True) -> dict[str, Any]:
     """The pinned snapshot document of `stack` (DESIGN.md "Offline synth")."""
-    return synth_result(stack, project_dir, adapt_sdk=adapt_sdk).document
+    return synth_result(stack, project, adapt_sdk=adapt_sdk).document
 
 
 def write_snapshot(document: dict[str, Any], path: str | os.PathLike[str]) -> Path:
@@ -67,8 +64,8 @@ def write_snapshot(document: dict[str, Any], path: str | os.PathLike[str]) -> Pa
 class ChildSynth:
     """A synth running in a child process (see `start_child_synth`); `result()` waits for it."""
 
-    def __init__(self, stacks: list[str], project_dir: Path) -> None:
-        self.project_dir = Path(project_dir).resolve()
+    def __init__(self, stacks: list[str], project: Project) -> None:
+        self.project_dir = project.root.resolve()
         self._tmp = tempfile.TemporaryDirectory(prefix="mlops-synth-")
         self._result_file = Path(self._tmp.name) / "result.json"
         cmd = [sys.executable, str(CHILD_SCRIPT), "--tool-root", str(TOOL_ROOT), "--project-dir",
@@ -109,13 +106,13 @@ class ChildSynth:
         }
 
 
-def start_child_synth(stacks: list[str], project_dir: Path) -> ChildSynth:
+def start_child_synth(stacks: list[str], project: Project) -> ChildSynth:
     """Start synthesising `stacks` of another source tree in one child process whose `infra` package is that
     tree's (in-process, `import infra...` would return this tree's already-imported modules). Runs alongside
     whatever the caller does next; call `.result()` to wait."""
-    return ChildSynth(stacks, project_dir)
+    return ChildSynth(stacks, project)
 
 
-def synth_stacks_in_subprocess(stacks: list[str], project_dir: Path) -> dict[str, SynthResult]:
+def synth_stacks_in_subprocess(stacks: list[str], project: Project) -> dict[str, SynthResult]:
     """`start_child_synth(...).result()`: used for `ENV@GITREF` (a temporary worktree)."""
-    return start_child_synth(stacks, project_dir).result()
+    return start_child_synth(stacks, project).result()

@@ -25,6 +25,7 @@ def main() -> int:
     sys.path[0] = args.tool_root
     from pathlib import Path
 
+    from infra.layout import Project
     from infra.synth import api
 
     for name in [n for n in sys.modules if n == "infra" or n.startswith("infra.")]:
@@ -36,7 +37,7 @@ def main() -> int:
     try:
         results = {}
         for stack in args.stacks:
-            result = api.synth_result(stack, Path(args.project_dir))
+            result = api.synth_result(stack, Project(Path(args.project_dir)))
             results[stack] = {
                 "document": result.document, "unmocked_invokes": result.unmocked_invokes, "seconds": result.seconds,
             }

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.config.loader import PROJECT_ROOT
 from infra.engine import resolve_settings
 from infra.engine.settings import EngineSettings
 from infra.rehearsal.run import Rehearsal, rehearse
+from tests.checkout import ROOT
 
-TOOLS_BIN = PROJECT_ROOT / ".tools" / "bin"
+TOOLS_BIN = ROOT / ".tools" / "bin"
 NO_CLI = (
     "the Pulumi CLI is not installed: run `bash tools/install-pulumi` (builds it from the Go module proxy into "
     ".tools/bin) or install the official CLI"
@@ -48,13 +48,13 @@ def pulumi_cli() -> Iterator[str]:
 def copy_project(target: Path) -> Path:
     """The platform as a user's checkout would hold it: Pulumi.yaml (main: this repository's program), the
     stack files, manifests and history, the pinned templates, the policy pack."""
-    document = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))
-    document["main"] = str(PROJECT_ROOT / "infra")
+    document = yaml.safe_load((ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))
+    document["main"] = str(ROOT / "infra")
     target.mkdir(parents=True, exist_ok=True)
     (target / "Pulumi.yaml").write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    shutil.copytree(PROJECT_ROOT / "environments", target / "environments")
-    shutil.copytree(PROJECT_ROOT / "build" / "pipelines", target / "build" / "pipelines")
-    (target / "policies").symlink_to(PROJECT_ROOT / "policies", target_is_directory=True)
+    shutil.copytree(ROOT / "environments", target / "environments")
+    shutil.copytree(ROOT / "build" / "pipelines", target / "build" / "pipelines")
+    (target / "policies").symlink_to(ROOT / "policies", target_is_directory=True)
     return target
 
 
@@ -64,7 +64,7 @@ def pinned_templates() -> None:
     from infra.engine.templates import prepare_templates
 
     for env in ("dev", "staging", "prod"):
-        prepare_templates(resolve_settings(env, PROJECT_ROOT))
+        prepare_templates(resolve_settings(env, ROOT))
 
 
 def settings_for(project: Path, env: str) -> EngineSettings:

@@ -18,11 +18,12 @@ from typing import Any
 import pytest
 import yaml
 
-from infra.config.loader import PROJECT_ROOT
 from infra.diff.compute import diff_snapshots
+from infra.layout import Project
 from infra.rehearsal.run import Rehearsal
 from infra.release.manifest import manifest_path
 from infra.synth.api import synth_result
+from tests.checkout import ROOT
 from tests.engine.conftest import copy_project, run
 
 pytestmark = pytest.mark.engine
@@ -60,7 +61,7 @@ def new_model_release(project: Path) -> None:
 
 def finished_canary(project: Path) -> None:
     """What `mlops canary finish --env prod` wrote: the shipped prod manifest (r2026-11-26-3 at 100%)."""
-    shutil.copy2(PROJECT_ROOT / "environments" / "release.prod.yaml", manifest_path("prod", project))
+    shutil.copy2(ROOT / "environments" / "release.prod.yaml", manifest_path("prod", project))
 
 
 def second_model(cfg: dict[str, Any]) -> None:
@@ -169,7 +170,7 @@ def outcomes(shared_bases: dict[str, Any]) -> dict[str, tuple[dict[str, Any], di
         shutil.copytree(base_project, head, symlinks=True, ignore=shutil.ignore_patterns(".mlops"))
         edit(head)
         preview = run(head, env, state, operation="preview")
-        base_doc, head_doc = synth_result(env, base_project).document, synth_result(env, head).document
+        base_doc, head_doc = synth_result(env, Project(base_project)).document, synth_result(env, Project(head)).document
         offline = offline_steps(base_doc, head_doc)
         if preview.error and PROTECTED_REPLACE.search(preview.error):
             # The engine refuses to plan a replace of a protected resource: it names each one and stops, so

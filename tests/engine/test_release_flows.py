@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
-from infra.config.loader import PROJECT_ROOT, load_environment
+from infra.config.loader import load_environment
+from infra.layout import Project
+from tests.checkout import ROOT
 from infra.rehearsal.run import LoopbackClouds, Rehearsal
 from infra.rehearsal.vertex_server import VertexServer
 from infra.release.manifest import bundle_digest, load_manifest, manifest_path
@@ -53,7 +55,7 @@ def reports(project: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[GcsServe
     document = yaml.safe_load(staging.read_text(encoding="utf-8"))
     document["evaluation"]["report_digest"] = "sha256:" + hashlib.sha256(data).hexdigest()
     staging.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    pinned = load_manifest("staging", load_environment("staging", project), project)
+    pinned = load_manifest("staging", load_environment("staging", Project(project)), project)
     document["provenance"]["bundle_digest"] = bundle_digest(pinned)  # as its promotion would have recorded
     staging.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     with GcsServer() as server:
@@ -94,7 +96,7 @@ def applied(result: Rehearsal) -> Rehearsal:
 
 
 def head() -> str:
-    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
                           check=True).stdout.strip()
 
 

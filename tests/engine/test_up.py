@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from infra.layout import Project
 from infra.rehearsal.run import Rehearsal
 from infra.synth.api import synth_result
 from tests.engine.conftest import copy_project, run
@@ -66,7 +67,7 @@ def _agrees(offline: Any, engine: Any) -> bool:
 def test_up_creates_every_resource_the_synth_lists(env: str, applied: dict[str, Any]) -> None:
     project, _, first, _ = applied[env]
     assert first.error is None, first.error
-    snapshot = synth_result(env, project).document
+    snapshot = synth_result(env, Project(project)).document
     expected, created = _synth_view(snapshot["resources"]), _engine_view(first.resources)
     assert sorted(set(expected) ^ set(created)) == [], "URNs differ between the synth and the engine's state"
     wrong = {urn: (expected[urn], created[urn]) for urn in expected if expected[urn] != created[urn]}
@@ -80,7 +81,7 @@ def test_up_creates_every_resource_the_synth_lists(env: str, applied: dict[str, 
 @pytest.mark.parametrize("env", ENVS)
 def test_stack_outputs_equal_the_synth(env: str, applied: dict[str, Any]) -> None:
     project, _, first, _ = applied[env]
-    offline = synth_result(env, project).document["outputs"]
+    offline = synth_result(env, Project(project)).document["outputs"]
     assert set(first.outputs) == set(offline)
     assert {k: (offline[k], first.outputs[k]) for k in offline if not _agrees(offline[k], first.outputs[k])} == {}
 

@@ -9,18 +9,19 @@ import pulumi
 import pytest
 
 from contracts.errors import UserInputError
-from infra.config.loader import PROJECT_ROOT
+from infra.layout import Project
 from infra.synth import synth_stack
+from tests.checkout import ROOT
 
 
 def test_invalid_config_is_a_run_error_with_the_key_path(tmp_path: Path) -> None:
-    shutil.copy(PROJECT_ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
-    shutil.copytree(PROJECT_ROOT / "environments", tmp_path / "environments")
-    (tmp_path / "infra").symlink_to(PROJECT_ROOT / "infra")
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    shutil.copytree(ROOT / "environments", tmp_path / "environments")
+    (tmp_path / "infra").symlink_to(ROOT / "infra")
     stack = tmp_path / "environments" / "Pulumi.dev.yaml"
     stack.write_text(stack.read_text().replace("max_replicas: 1", "max_replicas: 0"))
     with pytest.raises(UserInputError) as caught:
-        synth_stack("dev", tmp_path)
+        synth_stack("dev", Project.at(tmp_path))
     # A RunError is what the Pulumi language host prints without a stack trace under `pulumi up`.
     assert isinstance(caught.value, pulumi.RunError)
     (problem,) = caught.value.problems

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from infra.cli.app import main
-from infra.config.loader import PROJECT_ROOT
+from tests.checkout import ROOT
 
 Edit = Callable[[Path], None]
 
@@ -137,10 +137,10 @@ def scratch_project(tmp_path: Path) -> Path:
     """The project's stack files with `main` pointing back at this checkout's program (like a promotion gate)."""
     project = tmp_path / "project"
     project.mkdir()
-    document = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))
-    document["main"] = str(PROJECT_ROOT / "infra")
+    document = yaml.safe_load((ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))
+    document["main"] = str(ROOT / "infra")
     (project / "Pulumi.yaml").write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    shutil.copytree(PROJECT_ROOT / "environments", project / "environments")
+    shutil.copytree(ROOT / "environments", project / "environments")
     return project
 
 
@@ -185,7 +185,8 @@ def test_yaml_1_1_boolean_words_are_words(tmp_path: Path, capsys: pytest.Capture
     )
     assert main(["validate", "--env", "dev", "--project-dir", str(project)]) == 0
     from infra.config.loader import load_environment
+    from infra.layout import Project
 
-    assert load_environment("dev", project).labels == {
+    assert load_environment("dev", Project(project)).labels == {
         "team": "ml-platform", "cost-center": "genai-assistant", "night-mode": "off", "region": "no"
     }

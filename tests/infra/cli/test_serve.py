@@ -15,8 +15,9 @@ import pytest
 
 from infra.cli.app import main
 from infra.cli.serve import canary_running, endpoint_resource, gateway_settings
-from infra.config.loader import PROJECT_ROOT, load_environment
+from infra.config.loader import load_environment
 from infra.release.manifest import find_manifest
+from tests.checkout import PROJECT, ROOT
 from tests.fakes.predict_server import PredictServer
 
 
@@ -25,7 +26,7 @@ def mlops_serve(*args: str) -> Iterator[str]:
     """Start `mlops serve ... --port 0`; yield the URL it prints; stop it."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "infra.cli.app", "serve", *args, "--port", "0"],
-        cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
         assert proc.stderr is not None
@@ -49,7 +50,7 @@ def ask(url: str, question: str) -> tuple[dict[str, Any], float]:
 
 
 def test_a_healthy_endpoint_answers_from_the_model() -> None:
-    cfg = load_environment("dev")
+    cfg = load_environment("dev", PROJECT)
     with PredictServer() as fake:
         fake.deploy(endpoint_resource(cfg), "assistant", "12")
         with mlops_serve("--env", "dev", "--local", "--endpoint-url", fake.base_url) as url:
@@ -60,7 +61,7 @@ def test_a_healthy_endpoint_answers_from_the_model() -> None:
 
 
 def test_an_endpoint_failing_every_call_gets_rules_or_canned_within_the_deadline() -> None:
-    cfg = load_environment("dev")
+    cfg = load_environment("dev", PROJECT)
     deadline = cfg.serving.gateway.deadline_ms / 1000
     with PredictServer() as fake:
         fake.deploy(endpoint_resource(cfg), "assistant", "12")
@@ -68,13 +69,16 @@ def test_an_endpoint_failing_every_call_gets_rules_or_canned_within_the_deadline
         with mlops_serve("--env", "dev", "--local", "--endpoint-url", fake.base_url) as url:
             rules, rules_seconds = ask(url, "How do I reset my password?")
             canned, canned_seconds = ask(url, "Tell me a joke")
-    assert rules["source"] == "rules" and "Forgot password" in rules["answer"]
-    assert canned["source"] == "canned" and canned["answer"] == cfg.serving.gateway.canned_answer
-    assert rules_seconds < deadline and canned_seconds < deadline
+    assert rules["source"] == "rules"
+    assert "Forgot password" in rules["answer"]
+    assert canned["source"] == "canned"
+    assert canned["answer"] == cfg.serving.gateway.canned_answer
+    assert rules_seconds < deadline
+    assert canned_seconds < deadline
 
 
 def test_settings_come_from_the_environment() -> None:
-    cfg = load_environment("prod")
+    cfg = load_environment("prod", PROJECT)
     manifest = find_manifest("prod", cfg)
     settings = gateway_settings(cfg, manifest)
     g = cfg.serving.gateway

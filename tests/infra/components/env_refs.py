@@ -13,13 +13,14 @@ from infra.components.naming import Naming
 from infra.components.refs import KeyRefs, ProjectRefs
 from infra.config.loader import load_environment
 from infra.config.model import EnvironmentConfig
+from tests.checkout import PROJECT
 
 PROJECT_NUMBER = "123456789012"
 SERVICES = ("storage.googleapis.com", "bigquery.googleapis.com", "pubsub.googleapis.com", "monitoring.googleapis.com")
 
 
 def config(env: str) -> EnvironmentConfig:
-    return load_environment(env)
+    return load_environment(env, PROJECT)
 
 
 def project_refs(cfg: EnvironmentConfig) -> ProjectRefs:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from infra.synth import synth_stack
+from tests.checkout import PROJECT
 
 ENVS = ("dev", "staging", "prod")
 PLATFORM_LABELS = ("env", "app", "component", "managed-by")
@@ -30,7 +31,7 @@ STATEFUL_TYPES = {
 
 @cache
 def snapshot(env: str) -> dict[str, Any]:
-    return synth_stack(env)
+    return synth_stack(env, PROJECT)
 
 
 def resources(env: str, type_: str | None = None) -> list[dict[str, Any]]:
@@ -166,7 +167,7 @@ def test_release_registers_what_the_manifest_pins(env: str) -> None:
     from infra.config.loader import load_environment
     from infra.release.manifest import load_manifest
 
-    manifest = load_manifest(env, load_environment(env))
+    manifest = load_manifest(env, load_environment(env, PROJECT))
     dynamic = {r["name"]: r for r in resources(env) if r["type"].startswith("pulumi-python:dynamic/release:")}
     for pipeline, spec in manifest.pipelines.items():
         template = dynamic[f"genai-{env}-release-{pipeline}-template"]

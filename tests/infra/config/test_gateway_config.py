@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from infra.config.loader import PROJECT_ROOT, load_environment
+from infra.config.loader import load_environment
+from infra.layout import Project
 from serving.rules import load_rules
+from tests.checkout import PROJECT, ROOT
 
 from .test_loader import VALID, make_project, problems
 
@@ -17,15 +19,15 @@ PREFIX = "Pulumi.dev.yaml: config.genai-mlops:environment.serving"
 
 def test_every_environment_has_a_gateway_with_a_chain_ending_in_canned() -> None:
     for env in ("dev", "staging", "prod"):
-        cfg = load_environment(env)
+        cfg = load_environment(env, PROJECT)
         assert cfg.serving.gateway_model == "assistant"
         assert cfg.serving.gateway.fallback[-1] == "canned"
-        assert load_rules(PROJECT_ROOT / cfg.serving.gateway.rules_file).rules  # the file ships with the code
+        assert load_rules(ROOT / cfg.serving.gateway.rules_file).rules  # the file ships with the code
 
 
 def test_a_stack_overrides_the_gateway_key_by_key(tmp_path: Path) -> None:
     project = make_project(tmp_path, {**VALID, "serving": {"gateway": {"deadline_ms": 5000, "fallback": ["canned"]}}})
-    gateway = load_environment("dev", project).serving.gateway
+    gateway = load_environment("dev", Project(project)).serving.gateway
     assert (gateway.deadline_ms, gateway.fallback, gateway.retries) == (5000, ["canned"], 1)
 
 
@@ -52,4 +54,4 @@ def test_bad_gateway_values_name_their_key(tmp_path: Path, gateway: dict[str, An
 
 def test_a_disabled_gateway_fronts_nothing(tmp_path: Path) -> None:
     project = make_project(tmp_path, {**VALID, "serving": {"gateway": {"enabled": False}}})
-    assert load_environment("dev", project).serving.gateway_model is None
+    assert load_environment("dev", Project(project)).serving.gateway_model is None

@@ -10,15 +10,17 @@ import pytest
 import yaml
 
 from contracts.errors import UserInputError
-from infra.config.loader import PROJECT_ROOT, available_environments, deep_merge, load_environment
+from infra.config.loader import deep_merge, load_environment
 from infra.config.model import EnvironmentConfig
+from infra.layout import Project
+from tests.checkout import PROJECT, ROOT
 
 
 def make_project(tmp_path: Path, stack: dict[str, Any], env: str = "dev") -> Path:
     """A copy of the project's Pulumi.yaml and shared defaults with one stack file of our own."""
     (tmp_path / "environments").mkdir()
-    shutil.copy(PROJECT_ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
-    shutil.copy(PROJECT_ROOT / "environments" / "defaults.yaml", tmp_path / "environments" / "defaults.yaml")
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    shutil.copy(ROOT / "environments" / "defaults.yaml", tmp_path / "environments" / "defaults.yaml")
     document = {"config": {"genai-mlops:environment": stack}}
     (tmp_path / "environments" / f"Pulumi.{env}.yaml").write_text(yaml.safe_dump(document))
     return tmp_path
@@ -30,21 +32,25 @@ VALID = {"tier": "development", "project": {"id": "acme-genai-test"}}
 def problems(tmp_path: Path, stack: dict[str, Any]) -> list[str]:
     project = make_project(tmp_path, stack)
     with pytest.raises(UserInputError) as caught:
-        load_environment("dev", project)
+        load_environment("dev", Project(project))
     return [p.render().replace(str(project / "environments") + "/", "") for p in caught.value.problems]
 
 
 def test_real_environments_load() -> None:
-    assert available_environments() == ["dev", "staging", "prod"]
-    prod = load_environment("prod")
-    assert prod.tier == "production" and prod.protection.protect_stateful and prod.encryption.cmek
-    dev = load_environment("dev")
-    assert dev.data.table_expiration_days == 30 and dev.protection.force_destroy
+    assert PROJECT.environments() == ["dev", "staging", "prod"]
+    prod = load_environment("prod", PROJECT)
+    assert prod.tier == "production"
+    assert prod.protection.protect_stateful
+    assert prod.encryption.cmek
+    dev = load_environment("dev", PROJECT)
+    assert dev.data.table_expiration_days == 30
+    assert dev.protection.force_destroy
 
 
 def test_defaults_fill_in(tmp_path: Path) -> None:
-    cfg = load_environment("dev", make_project(tmp_path, VALID))
-    assert cfg.name == "dev" and cfg.prefix == "genai-dev"
+    cfg = load_environment("dev", Project(make_project(tmp_path, VALID)))
+    assert cfg.name == "dev"
+    assert cfg.prefix == "genai-dev"
     assert cfg.serving.models[0].name == "assistant"  # from defaults.yaml
     assert cfg.observability.notification_emails == ["ml-platform-oncall@example.com"]
 
@@ -102,9 +108,10 @@ def test_error_in_defaults_names_defaults_file(tmp_path: Path) -> None:
     defaults = project / "environments" / "defaults.yaml"
     defaults.write_text(defaults.read_text().replace("region: europe-west4", "region: europe-west99"))
     with pytest.raises(UserInputError) as caught:
-        load_environment("dev", project)
+        load_environment("dev", Project(project))
     (problem,) = caught.value.problems
-    assert problem.file == str(defaults) and problem.key_path == "region"
+    assert problem.file == str(defaults)
+    assert problem.key_path == "region"
 
 
 @pytest.mark.parametrize(
@@ -181,14 +188,15 @@ def test_invalid_yaml_names_line(tmp_path: Path) -> None:
     project = make_project(tmp_path, VALID)
     (project / "environments" / "Pulumi.dev.yaml").write_text("config:\n  a: [1\n")
     with pytest.raises(UserInputError) as caught:
-        load_environment("dev", project)
+        load_environment("dev", Project(project))
     (problem,) = caught.value.problems
-    assert problem.key_path.startswith("line 3") and "not valid YAML" in problem.message
+    assert problem.key_path.startswith("line 3")
+    assert "not valid YAML" in problem.message
 
 
 def test_unknown_environment(tmp_path: Path) -> None:
     with pytest.raises(UserInputError) as caught:
-        load_environment("qa", make_project(tmp_path, VALID))
+        load_environment("qa", Project(make_project(tmp_path, VALID)))
     assert "no stack file for environment 'qa' (known environments: dev)" in str(caught.value)
 
 
@@ -201,7 +209,7 @@ def write_stack(tmp_path: Path, config: dict[str, Any]) -> Path:
 def test_stack_key_typos_are_named_with_a_suggestion(tmp_path: Path) -> None:
     project = write_stack(tmp_path, {"gcp:regoin": "europe-west4", "genai-mlops:enviroment": VALID})
     with pytest.raises(UserInputError) as caught:
-        load_environment("dev", project)
+        load_environment("dev", Project(project))
     assert [(p.key_path, p.message) for p in caught.value.problems] == [
         ("config.gcp:regoin", "unknown key 'gcp:regoin'; did you mean 'gcp:region'?"),
         (
@@ -219,7 +227,7 @@ def test_stack_key_typos_are_named_with_a_suggestion(tmp_path: Path) -> None:
 def test_provider_project_must_be_the_environments(tmp_path: Path) -> None:
     project = write_stack(tmp_path, {"gcp:project": "someone-else", "genai-mlops:environment": VALID})
     with pytest.raises(UserInputError) as caught:
-        load_environment("dev", project)
+        load_environment("dev", Project(project))
     (problem,) = caught.value.problems
     assert (problem.key_path, problem.message) == (
         "config.gcp:project",
@@ -229,7 +237,7 @@ def test_provider_project_must_be_the_environments(tmp_path: Path) -> None:
 
 def test_served_models_merge_by_name(tmp_path: Path) -> None:
     stack = {**VALID, "serving": {"models": [{"name": "assistant", "max_replicas": 4}, {"name": "summarizer"}]}}
-    cfg = load_environment("dev", make_project(tmp_path, stack))
+    cfg = load_environment("dev", Project(make_project(tmp_path, stack)))
     assistant, summarizer = cfg.serving.models
     assert (assistant.name, assistant.max_replicas) == ("assistant", 4)
     assert assistant.description.startswith("Grounded question answering"), "kept from defaults.yaml"
@@ -238,7 +246,7 @@ def test_served_models_merge_by_name(tmp_path: Path) -> None:
 
 def test_a_stack_can_remove_a_default_model(tmp_path: Path) -> None:
     stack = {**VALID, "serving": {"models": [{"name": "assistant", "remove": True}, {"name": "summarizer"}]}}
-    cfg = load_environment("dev", make_project(tmp_path, stack))
+    cfg = load_environment("dev", Project(make_project(tmp_path, stack)))
     assert [m.name for m in cfg.serving.models] == ["summarizer"]
 
 
@@ -275,7 +283,7 @@ def test_a_defaults_value_is_blamed_on_defaults_at_its_index(tmp_path: Path) -> 
     defaults = project / "environments" / "defaults.yaml"
     defaults.write_text(defaults.read_text().replace("logging_sampling_rate: 1.0", "logging_sampling_rate: 1.5"))
     with pytest.raises(UserInputError) as caught:
-        load_environment("dev", project)
+        load_environment("dev", Project(project))
     (problem,) = caught.value.problems
     assert (problem.file, problem.key_path) == (str(defaults), "serving.models[0].logging_sampling_rate")
 

@@ -17,23 +17,25 @@ from pulumi.runtime import config as runtime
 
 from contracts.errors import UserInputError
 from infra.cli.app import main
-from infra.config.loader import PROJECT_ROOT, load_environment
+from infra.config.loader import load_environment
 from infra.config.model import EnvironmentConfig
 from infra.config.program import load_program_environment
+from infra.layout import Project
 from infra.release.manifest import ReleaseManifest
 from infra.synth.project import load_project, load_stack_config
+from tests.checkout import ROOT
 from tests.yaml_fuzz import FUZZ, model_keys, yaml_texts
 
 KEYS = model_keys(EnvironmentConfig, ReleaseManifest)
-ENVIRONMENTS = PROJECT_ROOT / "environments"
+ENVIRONMENTS = ROOT / "environments"
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("fuzz") / "project"
     root.mkdir()
-    document = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))
-    document["main"] = str(PROJECT_ROOT / "infra")
+    document = yaml.safe_load((ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))
+    document["main"] = str(ROOT / "infra")
     (root / "Pulumi.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
     shutil.copytree(ENVIRONMENTS, root / "environments")
     return root
@@ -61,7 +63,7 @@ def in_program(project: Path) -> None:
 
     def run() -> None:
         runtime.set_all_config(config.values, sorted(config.secret_keys))
-        load_program_environment("dev", project)
+        load_program_environment("dev", Project(project))
 
     contextvars.copy_context().run(run)
 
@@ -75,8 +77,9 @@ def stack_wrapper(document: object) -> object:
 def test_any_stack_file_exits_0_or_2_and_the_program_agrees(project: Path, text: str) -> None:
     (project / "environments" / "Pulumi.dev.yaml").write_text(text, encoding="utf-8")
     code, printed = validate(project)
-    assert code in (0, 2) and "Traceback" not in printed, printed
-    by_file = verdict(lambda: load_environment("dev", project))
+    assert code in (0, 2), printed
+    assert "Traceback" not in printed, printed
+    by_file = verdict(lambda: load_environment("dev", Project(project)))
     by_program = verdict(lambda: in_program(project))
     # The program stops at its first failing stage (reading the stack file), so it may report fewer problems,
     # but never a different verdict and never a problem validate does not report.
@@ -93,4 +96,5 @@ def test_any_defaults_file_exits_0_or_2(project: Path, text: str) -> None:
         code, printed = validate(project)
     finally:
         shutil.copy(ENVIRONMENTS / "defaults.yaml", project / "environments" / "defaults.yaml")
-    assert code in (0, 2) and "Traceback" not in printed, printed
+    assert code in (0, 2), printed
+    assert "Traceback" not in printed, printed

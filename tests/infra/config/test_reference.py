@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from infra.config.loader import PROJECT_ROOT
 from infra.config.model import EnvironmentConfig
 from infra.config.reference import render_reference
+from tests.checkout import ROOT
 
 
 def test_reference_is_current() -> None:
-    committed = (PROJECT_ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    committed = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     assert committed == render_reference(), "run: python -m infra.config.reference"
 
 

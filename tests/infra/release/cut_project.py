@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from contracts.fsutil import atomic_write_text
-from infra.config.loader import PROJECT_ROOT
 from pipelines.lib.candidate import candidate_record, write_candidate
+from tests.checkout import ROOT
 from tests.infra.release.release_project import make_project
 
 SHARED_BUCKET = "acme-genai-releases"
@@ -34,7 +34,7 @@ def git(repo: Path, *args: str) -> str:
 def make_cut_project(root: Path) -> Path:
     """`make_project` + `pipelines/` of this tree, committed; returns the project directory."""
     project = make_project(root)
-    shutil.copytree(PROJECT_ROOT / "pipelines", project / "pipelines", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "pipelines", project / "pipelines", ignore=shutil.ignore_patterns("__pycache__"))
     (project / ".gitignore").write_text("build/\ncandidates/\n", encoding="utf-8")
     git(project, "init", "-q")
     git(project, "add", "-A")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from infra.config.loader import PROJECT_ROOT, environments_dir
+from tests.checkout import PROJECT, ROOT
 
 PROGRAM = '''"""Test program: the environment's release, plus a non-compliant bucket when the stack asks for one."""
 from pathlib import Path
@@ -21,11 +21,12 @@ import pulumi
 import pulumi_gcp as gcp
 
 from infra.config.loader import CONFIG_NAMESPACE, build_environment
+from infra.layout import Project
 from infra.release.component import Release, ReleaseArgs
 from infra.release.manifest import find_manifest
 
 root = Path(pulumi.get_root_directory())
-cfg = build_environment(pulumi.get_stack(), pulumi.Config(CONFIG_NAMESPACE).require_object("environment"), root)
+cfg = build_environment(pulumi.get_stack(), pulumi.Config(CONFIG_NAMESPACE).require_object("environment"), Project(root))
 # What the production stack rules require of every environment (the real program declares much more).
 gcp.projects.IAMAuditConfig(
     "audit",
@@ -47,6 +48,7 @@ if manifest is not None:
             endpoint_ids={m.name: f"{m.name}-endpoint" for m in cfg.serving.models},
             pipelines_service_account=f"pipelines@{cfg.project.id}.iam.gserviceaccount.com",
             pipeline_root=f"gs://{cfg.project.id}-pipeline-root",
+            source_dir=root,
             kms_key_name=(
                 f"projects/{cfg.project.id}/locations/{cfg.region}/keyRings/{cfg.prefix}/cryptoKeys/vertex"
                 if cfg.encryption.cmek
@@ -66,11 +68,11 @@ BROKEN_PROGRAM = 'raise RuntimeError("the program is broken")\n'
 
 def make_project(root: Path, program: str = PROGRAM) -> Path:
     """Copy Pulumi.yaml (main -> `prog/`), the stack files and defaults, and the fixture release manifests."""
-    project = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))
     project["main"] = "prog"
     root.mkdir(parents=True, exist_ok=True)
     (root / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False), encoding="utf-8")
-    source = environments_dir(PROJECT_ROOT)
+    source = PROJECT.environments_dir
     target = root / str(project.get("stackConfigDir", "."))
     target.mkdir(parents=True, exist_ok=True)
     for path in source.iterdir():

@@ -11,9 +11,10 @@ import pytest
 from pulumi.runtime import mocks
 
 from contracts.errors import UserInputError
-from infra.config.loader import PROJECT_ROOT, load_environment, read_yaml
+from infra.config.loader import load_environment, read_yaml
 from infra.release.component import Release, ReleaseArgs, model_version_name
 from infra.release.manifest import PreviousVersion, ReleaseManifest, TrafficSplit, parse_manifest
+from tests.checkout import PROJECT, ROOT
 from tests.infra.components.mocks import Recorded, RecordingMocks, RecordingMonitor
 from tests.infra.release.release_project import FIXTURES
 
@@ -50,12 +51,12 @@ class ReleaseMocks(RecordingMocks):
 def fixture_manifest(env: str) -> ReleaseManifest:
     """The test's release manifest of `env` (tests/infra/release/fixtures), validated against the real config."""
     path = FIXTURES / f"release.{env}.yaml"
-    return parse_manifest(read_yaml(path), path, load_environment(env))
+    return parse_manifest(read_yaml(path), path, load_environment(env, PROJECT))
 
 
 def declare(env: str, manifest: ReleaseManifest | None = None, **overrides: Any) -> tuple[list[Recorded], Any]:
     """Run a program declaring the Release of `env` (its shipped manifest unless given); return registrations."""
-    cfg = load_environment(env)
+    cfg = load_environment(env, PROJECT)
     manifest = manifest or fixture_manifest(env)
     recorder = ReleaseMocks()
     monitor = RecordingMonitor(recorder)
@@ -72,6 +73,7 @@ def declare(env: str, manifest: ReleaseManifest | None = None, **overrides: Any)
             "endpoint_ids": {"assistant": "1234567890"},
             "pipelines_service_account": f"genai-{env}-pipelines@acme-genai-{env}.iam.gserviceaccount.com",
             "pipeline_root": f"gs://acme-genai-{env}-pipeline-root",
+            "source_dir": ROOT,
         }
         fields.update(overrides)
         release = Release(f"genai-{env}-release", ReleaseArgs(**fields))
@@ -128,7 +130,7 @@ def test_dev_manifest_declares_templates_schedules_version_and_deployment() -> N
     assert declared(records, template.inputs) == {
         "host": KFP_HOST.format(env="dev"),
         "package_name": "genai-tuning",
-        "template_path": os.path.relpath(PROJECT_ROOT / "build/pipelines/tuning.yaml"),
+        "template_path": os.path.relpath(ROOT / "build/pipelines/tuning.yaml"),
         "expected_digest": tuning_digest,
         "tags": ["r2026-11-25-1", "dev"],
     }, template.urn
@@ -136,7 +138,7 @@ def test_dev_manifest_declares_templates_schedules_version_and_deployment() -> N
     schedule = named(records, "genai-dev-release-tuning-schedule")
     inputs = declared(records, schedule.inputs)
     assert inputs["template_uri"] == f"{KFP_HOST.format(env='dev')}/genai-tuning/{tuning_digest}", schedule.urn
-    assert inputs["template_path"] == os.path.relpath(PROJECT_ROOT / "build/pipelines/tuning.yaml")
+    assert inputs["template_path"] == os.path.relpath(ROOT / "build/pipelines/tuning.yaml")
     assert (inputs["cron"], inputs["time_zone"], inputs["paused"]) == ("0 3 * * 1", "Europe/Amsterdam", False)
     assert inputs["display_name"] == "genai-dev-tuning"
     assert inputs["parameter_values"] == {
@@ -256,7 +258,7 @@ def test_paused_schedule_with_its_own_account_and_an_unscheduled_pipeline() -> N
 
 
 def test_release_waits_for_what_the_environment_says() -> None:
-    cfg = load_environment("dev")
+    cfg = load_environment("dev", PROJECT)
     recorder = ReleaseMocks()
     monitor = RecordingMonitor(recorder)
     pulumi.runtime.set_mocks(recorder, project="genai-mlops", stack="dev", preview=False, monitor=monitor)
@@ -275,6 +277,7 @@ def test_release_waits_for_what_the_environment_says() -> None:
                 pipelines_service_account="p@acme-genai-dev.iam.gserviceaccount.com",
                 pipeline_root="gs://acme-genai-dev-pipeline-root",
                 depends_on=[api],
+                source_dir=ROOT,
             ),
         )
         return pulumi.Output.all(api.urn, release.urn)

@@ -12,6 +12,7 @@ import yaml
 
 from contracts.errors import UserInputError
 from infra.config.loader import load_environment
+from infra.layout import Project
 from infra.release.cut import CutRequest, compile_templates, cut_release
 from infra.release.history import History
 from infra.release.manifest import artifact_source_problems, bundle_digest, load_manifest, manifest_path
@@ -57,7 +58,7 @@ def test_cut_writes_dev_from_the_record_and_staging_takes_it(
     assert [g.gate for g in outcome.gates] == ["candidate", "evaluation", "policy"]
     assert "report file://" in outcome.gates[1].render() and "verified: digest sha256:" in outcome.gates[1].render()
 
-    cfg = load_environment("dev", project)
+    cfg = load_environment("dev", Project(project))
     written = load_manifest("dev", cfg, project)
     assert written.release == "r2026-12-01-1"
     assert {n: p.digest for n, p in written.pipelines.items()} == digests
@@ -87,7 +88,7 @@ def test_cut_writes_dev_from_the_record_and_staging_takes_it(
         PromotionRequest("dev", "staging", "sam@acme.example", "0" * 40, now=NOW), project
     )
     assert promoted.status == "promoted", [g.render() for g in promoted.gates]
-    assert load_manifest("staging", load_environment("staging", project), project).release == "r2026-12-01-1"
+    assert load_manifest("staging", load_environment("staging", Project(project)), project).release == "r2026-12-01-1"
     assert promoted.record_path is not None
     link = "[0001-cut-r2026-12-01-1.md](../../dev/records/0001-cut-r2026-12-01-1.md)"
     assert link in promoted.record_path.read_text()

@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from infra.config.loader import load_environment
+from infra.layout import Project
 from infra.rehearsal.kfp_registry_server import KfpRegistryServer
 from infra.rehearsal.vertex_server import SCHEDULE_ACTIVE, SCHEDULE_PAUSED, VertexServer
 from infra.release.component import Release, ReleaseArgs, content_name
@@ -55,7 +56,7 @@ class World:
     states: dict[str, StackState] = field(default_factory=dict)
 
     def apply(self, env: str) -> list[Step]:
-        cfg = load_environment(env, self.project)
+        cfg = load_environment(env, Project(self.project))
         manifest = find_manifest(env, cfg, self.project)
 
         def program() -> None:

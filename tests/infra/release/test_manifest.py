@@ -22,6 +22,7 @@ from infra.release.manifest import (
     resolve_deployment,
     resolve_placeholders,
 )
+from tests.checkout import PROJECT
 
 FILE = Path("environments/release.dev.yaml")
 DIGEST_A = "sha256:" + "a" * 64
@@ -31,12 +32,12 @@ IMAGE = "europe-docker.pkg.dev/acme-genai-dev/images/assistant-server@sha256:" +
 
 @pytest.fixture(scope="module")
 def dev():
-    return load_environment("dev")
+    return load_environment("dev", PROJECT)
 
 
 @pytest.fixture(scope="module")
 def prod():
-    return load_environment("prod")
+    return load_environment("prod", PROJECT)
 
 
 def valid_document(env: str = "dev") -> dict[str, Any]:
@@ -360,7 +361,7 @@ def test_report_digest_must_be_a_sha256_digest(dev) -> None:
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
 def test_shipped_manifests_are_valid(env: str) -> None:
-    cfg = load_environment(env)
+    cfg = load_environment(env, PROJECT)
     manifest = load_manifest(env, cfg)
     assert isinstance(manifest, ReleaseManifest)
     assert manifest.environment == env
@@ -369,7 +370,7 @@ def test_shipped_manifests_are_valid(env: str) -> None:
 
 def test_shipped_promoted_manifests_carry_their_bundle_digest() -> None:
     for env in ("staging", "prod"):
-        manifest = load_manifest(env, load_environment(env))
+        manifest = load_manifest(env, load_environment(env, PROJECT))
         assert manifest.provenance.bundle_digest == bundle_digest(manifest), env
 
 

@@ -12,19 +12,19 @@ import yaml
 from hypothesis import given
 
 from infra.cli.app import main
-from infra.config.loader import PROJECT_ROOT
+from tests.checkout import ROOT
 from infra.release.manifest import ReleaseManifest
 from tests.yaml_fuzz import FUZZ, model_keys, yaml_texts
 
-ENVIRONMENTS = PROJECT_ROOT / "environments"
+ENVIRONMENTS = ROOT / "environments"
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("fuzz") / "project"
     root.mkdir()
-    document = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))
-    document["main"] = str(PROJECT_ROOT / "infra")
+    document = yaml.safe_load((ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))
+    document["main"] = str(ROOT / "infra")
     (root / "Pulumi.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
     shutil.copytree(ENVIRONMENTS, root / "environments")
     return root

@@ -19,6 +19,7 @@ import yaml
 
 from contracts.errors import UserInputError
 from infra.config.loader import load_environment
+from infra.layout import Project
 from infra.release.component import content_name
 from infra.release.history import History
 from infra.release.manifest import bundle_digest, dump_manifest, load_manifest, manifest_path
@@ -71,7 +72,7 @@ def reasons(outcome, gate: str) -> tuple[str, ...]:
 
 def test_dev_to_staging_passes_every_gate_and_keeps_history(project: Path) -> None:
     before = manifest_path("staging", project).read_text(encoding="utf-8")
-    dev = load_manifest("dev", load_environment("dev", project), project)
+    dev = load_manifest("dev", load_environment("dev", Project(project)), project)
 
     outcome = promote(request("dev", "staging"), project)
 
@@ -82,7 +83,7 @@ def test_dev_to_staging_passes_every_gate_and_keeps_history(project: Path) -> No
         ("lineage", True, False),
         ("approval", True, False),
     ]
-    staging = load_manifest("staging", load_environment("staging", project), project)
+    staging = load_manifest("staging", load_environment("staging", Project(project)), project)
     assert staging.release == dev.release
     assert {n: p.digest for n, p in staging.pipelines.items()} == {n: p.digest for n, p in dev.pipelines.items()}
     assert staging.models["assistant"].serving_image == dev.models["assistant"].serving_image
@@ -119,7 +120,7 @@ def test_schedules_and_deployments_stay_the_targets_own(project: Path) -> None:
     assert (schedule.paused, schedule.service_account) == (True, "tuner@example.com")
     assert outcome.candidate.models["assistant"].deployment.machine_type == "n1-highmem-8"
     # A schedule the target did not have yet comes from the source, but runs as the target's own account.
-    dev = load_manifest("dev", load_environment("dev", project), project)
+    dev = load_manifest("dev", load_environment("dev", Project(project)), project)
     new = outcome.candidate.pipelines["evaluation"].schedule
     assert dev.pipelines["evaluation"].schedule is not None and new is not None
     assert new.service_account is None
@@ -210,8 +211,8 @@ def test_a_local_report_is_verified_and_its_digest_travels_with_the_bundle(proje
     assert reasons(outcome, "evaluation")[1] == (
         f"report reports/r2026-11-25-1.json verified: digest {digest}, metrics equal the manifest's"
     )
-    staging = load_manifest("staging", load_environment("staging", project), project)
-    dev = load_manifest("dev", load_environment("dev", project), project)
+    staging = load_manifest("staging", load_environment("staging", Project(project)), project)
+    dev = load_manifest("dev", load_environment("dev", Project(project)), project)
     assert staging.evaluation.report_digest == digest
     assert staging.provenance.bundle_digest == bundle_digest(dev)
     assert bundle_digest(dev) != bundle_digest(
@@ -339,7 +340,7 @@ def test_skipping_the_policy_gate_needs_a_reason_that_is_recorded(tmp_path: Path
     assert outcome.status == "promoted"
     policy = next(g for g in outcome.gates if g.gate == "policy")
     assert policy.skipped and policy.reasons == ("not run: --skip-policy-check given (synth down, INC-4711)",)
-    staging = load_manifest("staging", load_environment("staging", project), project)
+    staging = load_manifest("staging", load_environment("staging", Project(project)), project)
     assert staging.provenance.policy_check_skipped == "synth down, INC-4711"
     assert "resource diff not computed" in outcome.diff
 
@@ -424,7 +425,7 @@ def test_expected_release_must_be_what_the_source_runs(project: Path) -> None:
 def test_lineage_gate_compares_digests_and_model_versions_with_the_source(project: Path) -> None:
     from infra.release.gates import Lineage, lineage_gate
 
-    staging_cfg, prod_cfg = load_environment("staging", project), load_environment("prod", project)
+    staging_cfg, prod_cfg = load_environment("staging", Project(project)), load_environment("prod", Project(project))
     staging = load_manifest("staging", staging_cfg, project)
     tampered_model = staging.models["assistant"].model_copy(update={"artifact_uri": "gs://elsewhere/model"})
     tampered = staging.model_copy(
@@ -466,7 +467,7 @@ def test_prod_needs_an_approver_other_than_the_promoter(project: Path) -> None:
 
     approved = promote(request("staging", "prod", approve_by="lee@acme.example"), project)
     assert approved.status == "promoted", [g.render() for g in approved.gates]
-    prod = load_manifest("prod", load_environment("prod", project), project)
+    prod = load_manifest("prod", load_environment("prod", Project(project)), project)
     assert prod.approval is not None and prod.approval.approved_by == "lee@acme.example"
     assert prod.approval.approved_at == NOW
 
@@ -478,10 +479,10 @@ def promote_into_prod_canary(project: Path) -> None:
 
 
 def test_prod_gets_a_canary_the_new_version_starts_small(project: Path) -> None:
-    old_prod = load_manifest("prod", load_environment("prod", project), project)
-    assert load_environment("prod", project).release.canary_percent == 10
+    old_prod = load_manifest("prod", load_environment("prod", Project(project)), project)
+    assert load_environment("prod", Project(project)).release.canary_percent == 10
     promote_into_prod_canary(project)
-    prod = load_manifest("prod", load_environment("prod", project), project)
+    prod = load_manifest("prod", load_environment("prod", Project(project)), project)
     model = prod.models["assistant"]
     # The new release starts at prod's canary_percent; the release it replaces keeps serving the rest.
     assert (model.deployment.traffic_split.current, model.deployment.traffic_split.previous) == (10, 90)
@@ -496,11 +497,11 @@ def test_finishing_a_canary_moves_all_traffic_and_keeps_the_canary_in_history(pr
     promote_into_prod_canary(project)
     path = manifest_path("prod", project)
     canary_text = path.read_text(encoding="utf-8")
-    canary = load_manifest("prod", load_environment("prod", project), project)
+    canary = load_manifest("prod", load_environment("prod", Project(project)), project)
 
     outcome = finish_canary("prod", project)
 
-    prod = load_manifest("prod", load_environment("prod", project), project)
+    prod = load_manifest("prod", load_environment("prod", Project(project)), project)
     model = prod.models["assistant"]
     assert (model.deployment.traffic_split.current, model.deployment.traffic_split.previous) == (100, 0)
     assert model.previous is None
@@ -536,7 +537,7 @@ def test_aborting_a_canary_returns_to_the_previous_release(project: Path) -> Non
 
     assert (outcome.replaced_release, outcome.restored_release) == ("r2026-11-25-1", "r2026-11-18-1")
     assert manifest_path("prod", project).read_text(encoding="utf-8") == before
-    prod = load_manifest("prod", load_environment("prod", project), project)
+    prod = load_manifest("prod", load_environment("prod", Project(project)), project)
     assert prod.models["assistant"].deployment.traffic_split.current == 100
     assert outcome.archived_path.read_text(encoding="utf-8").startswith("# Rolled back by sam@acme.example")
 

@@ -11,6 +11,7 @@ from google.cloud import aiplatform
 from infra.config.loader import load_environment
 from infra.release.manifest import load_manifest, resolve_placeholders
 from pipelines.compile import compile_all
+from tests.checkout import PROJECT
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def test_dev_schedules_build_pipeline_jobs(compiled: dict[str, Path]) -> None:
     """dev pins the working tree's templates: each schedule's resolved parameters load into a PipelineJob."""
-    cfg = load_environment("dev")
+    cfg = load_environment("dev", PROJECT)
     manifest = load_manifest("dev", cfg)
     scheduled = {name: p for name, p in manifest.pipelines.items() if p.schedule is not None}
     assert scheduled, "dev schedules its pipelines"
@@ -41,7 +42,7 @@ def test_dev_schedules_build_pipeline_jobs(compiled: dict[str, Path]) -> None:
 
 
 def test_gate_placeholders_follow_the_environments_gates() -> None:
-    prod = load_environment("prod")
+    prod = load_environment("prod", PROJECT)
     parameters = load_manifest("prod", prod).pipelines["evaluation"].schedule.parameters  # type: ignore[union-attr]
     resolved = resolve_placeholders(dict(parameters), prod)
     assert resolved["min_groundedness"] == prod.release.evaluation_gates["groundedness"].min == 0.85
@@ -54,7 +55,7 @@ def test_a_gate_the_environment_does_not_set_is_named() -> None:
     from contracts.errors import UserInputError
     from infra.release.manifest import manifest_path, parse_manifest
 
-    cfg = load_environment("dev")
+    cfg = load_environment("dev", PROJECT)
     path = manifest_path("dev")
     data = yaml.safe_load(path.read_text())
     data["pipelines"]["evaluation"]["schedule"]["parameters"]["min_coherence"] = "${gate.coherence.min}"
@@ -71,7 +72,7 @@ def test_gate_placeholders_must_be_whole_values() -> None:
     from contracts.errors import UserInputError
     from infra.release.manifest import manifest_path, parse_manifest
 
-    cfg = load_environment("dev")
+    cfg = load_environment("dev", PROJECT)
     path = manifest_path("dev")
     data = yaml.safe_load(path.read_text())
     data["pipelines"]["evaluation"]["schedule"]["parameters"]["note"] = "at least ${gate.groundedness.min}"
@@ -83,8 +84,8 @@ def test_gate_placeholders_must_be_whole_values() -> None:
 def test_promoted_models_must_come_from_the_shared_artifacts() -> None:
     from infra.release.manifest import artifact_source_problems, manifest_path
 
-    cfg = load_environment("staging")
-    manifest = load_manifest("dev", load_environment("dev"))
+    cfg = load_environment("staging", PROJECT)
+    manifest = load_manifest("dev", load_environment("dev", PROJECT))
     assert artifact_source_problems(manifest, cfg, manifest_path("staging")) == []
     model = manifest.models["assistant"].model_copy(
         update={"artifact_uri": "gs://acme-genai-dev-model-artifacts/assistant/r1"}

@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from contracts.errors import UserInputError
-from infra.config.loader import PROJECT_ROOT
 from infra.release.templates import materialize_templates, sha256_of
 from pipelines.compile import compile_all
+from tests.checkout import ROOT
 
 
 def git(repo: Path, *args: str) -> str:
@@ -26,9 +26,9 @@ def git(repo: Path, *args: str) -> str:
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git repository holding this project's pipelines, stack files and manifests; one commit."""
     repo = tmp_path_factory.mktemp("project")
-    shutil.copytree(PROJECT_ROOT / "pipelines", repo / "pipelines", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(PROJECT_ROOT / "environments", repo / "environments")
-    shutil.copy(PROJECT_ROOT / "Pulumi.yaml", repo / "Pulumi.yaml")
+    shutil.copytree(ROOT / "pipelines", repo / "pipelines", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "environments", repo / "environments")
+    shutil.copy(ROOT / "Pulumi.yaml", repo / "Pulumi.yaml")
     git(repo, "init", "-q")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "release sources")

@@ -10,6 +10,7 @@ import pytest
 
 from contracts.errors import UserInputError
 from contracts.fsutil import canonical_json
+from infra.layout import Project
 from infra.synth import synth_stack, synth_stacks_in_subprocess, write_snapshot
 from infra.synth.invokes import fake_project_number
 
@@ -25,13 +26,13 @@ def by_urn(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_snapshot_is_byte_identical_across_runs(fixture_dir: Path, dev_snapshot: dict[str, Any]) -> None:
-    again = synth_stack("dev", fixture_dir)
+    again = synth_stack("dev", Project(fixture_dir))
     assert canonical_json(again) == canonical_json(dev_snapshot)
 
 
 def test_child_process_synth_equals_in_process(fixture_dir: Path, dev_snapshot: dict[str, Any],
                                                prod_snapshot: dict[str, Any]) -> None:
-    results = synth_stacks_in_subprocess(["dev", "prod"], fixture_dir)
+    results = synth_stacks_in_subprocess(["dev", "prod"], Project(fixture_dir))
     assert canonical_json(results["dev"].document) == canonical_json(dev_snapshot)
     assert canonical_json(results["prod"].document) == canonical_json(prod_snapshot)
 
@@ -129,20 +130,20 @@ def test_stack_outputs_unknowns_and_data_sources(dev_snapshot: dict[str, Any]) -
 
 def test_program_config_error_keeps_its_type_and_key_path(fixture_dir: Path) -> None:
     with pytest.raises(UserInputError) as caught:
-        synth_stack("broken", fixture_dir)
+        synth_stack("broken", Project(fixture_dir))
     assert caught.value.problems[0].key_path == "fixture-platform:settings.location"
     assert "MARS" in caught.value.problems[0].message
 
 
 def test_program_config_error_crosses_the_child_process(fixture_dir: Path) -> None:
     with pytest.raises(UserInputError) as caught:
-        synth_stacks_in_subprocess(["broken"], fixture_dir)
+        synth_stacks_in_subprocess(["broken"], Project(fixture_dir))
     assert caught.value.problems[0].key_path == "fixture-platform:settings.location"
 
 
 def test_missing_stack_file_is_named(fixture_dir: Path) -> None:
     with pytest.raises(UserInputError) as caught:
-        synth_stack("qa", fixture_dir)
+        synth_stack("qa", Project(fixture_dir))
     assert caught.value.problems[0].file.endswith("stacks/Pulumi.qa.yaml")
 
 
@@ -164,7 +165,7 @@ def test_user_error_raised_inside_an_apply_keeps_its_type(tmp_path: Path) -> Non
         "gcp.storage.Bucket('b', location=pulumi.Output.from_input('EU').apply(check))\n"
     )
     with pytest.raises(UserInputError) as caught:
-        synth_stack("dev", tmp_path)
+        synth_stack("dev", Project(tmp_path))
     assert caught.value.problems[0].message == "bad EU"
 
 
@@ -176,5 +177,5 @@ def test_caller_thread_keeps_its_event_loop(fixture_dir: Path) -> None:
         before = policy.get_event_loop()
     except RuntimeError:
         pytest.skip("an earlier test left this thread without an event loop")
-    synth_stack("dev", fixture_dir)  # invokes run on this thread; its loop must stay as it was
+    synth_stack("dev", Project(fixture_dir))  # invokes run on this thread; its loop must stay as it was
     assert policy.get_event_loop() is before

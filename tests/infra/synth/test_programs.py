@@ -7,14 +7,15 @@ from pathlib import Path
 import pytest
 
 from contracts.errors import UserInputError
+from infra.layout import Project
 from infra.synth import synth_stack
 
 
-def write_program(root: Path, body: str) -> Path:
+def write_program(root: Path, body: str) -> Project:
     (root / "Pulumi.yaml").write_text("name: small\nruntime: python\n")
     (root / "Pulumi.dev.yaml").write_text("config:\n  gcp:project: small-dev\n  gcp:region: europe-west4\n")
     (root / "__main__.py").write_text("import pulumi\nimport pulumi_gcp as gcp\n" + body)
-    return root
+    return Project.at(root)
 
 
 def test_explicit_provider_is_referenced_and_no_default_is_invented(tmp_path: Path) -> None:
@@ -24,7 +25,8 @@ def test_explicit_provider_is_referenced_and_no_default_is_invented(tmp_path: Pa
     )))
     resources = {r["name"]: r for r in doc["resources"]}
     assert resources["b"]["provider"] == "urn:pulumi:dev::small::pulumi:providers:gcp::eu"
-    assert resources["eu"]["type"] == "pulumi:providers:gcp" and resources["eu"]["provider"] is None
+    assert resources["eu"]["type"] == "pulumi:providers:gcp"
+    assert resources["eu"]["provider"] is None
     assert resources["eu"]["inputs"]["region"] == "europe-west1"
     assert not any(r["name"].startswith("default") for r in doc["resources"])
 
@@ -60,7 +62,7 @@ def test_each_run_gets_fresh_program_modules(tmp_path: Path) -> None:
         "registry_state.SEEN.append(pulumi.get_stack())\n"
         "pulumi.export('seen', list(registry_state.SEEN))\n"
     ))
-    (root / "registry_state.py").write_text("SEEN = []  # module-level state a second run must not inherit\n")
+    (root.root / "registry_state.py").write_text("SEEN = []  # module-level state a second run must not inherit\n")
     first = synth_stack("dev", root)
     second = synth_stack("dev", root)
     assert first["outputs"]["seen"] == second["outputs"]["seen"] == ["dev"]

@@ -10,21 +10,22 @@ from pulumi.runtime import resource as sdk_resource
 
 from benchmarks.scaling_program import resources_for, stack_name, write_scaling_project
 from contracts.fsutil import canonical_json
-from infra.synth import default_project_dir, synth_stack
-from infra.synth.project import load_project
+from infra.layout import Project
+from infra.synth import synth_stack
 from infra.synth.sdk_compat import CHECKED_SDK_VERSION, installed_sdk_version, sdk_matches, synth_adaptations
+from tests.checkout import PROJECT
 
 
-def both_ways(stack: str, project_dir: Path) -> tuple[str, str]:
-    adapted = canonical_json(synth_stack(stack, project_dir))
-    stock = canonical_json(synth_stack(stack, project_dir, adapt_sdk=False))
+def both_ways(stack: str, project: Project) -> tuple[str, str]:
+    adapted = canonical_json(synth_stack(stack, project))
+    stock = canonical_json(synth_stack(stack, project, adapt_sdk=False))
     return adapted, stock
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stack", load_project(default_project_dir()).stacks())
+@pytest.mark.parametrize("stack", PROJECT.environments())
 def test_every_shipped_stack_is_byte_identical_either_way(stack: str) -> None:
-    adapted, stock = both_ways(stack, default_project_dir())
+    adapted, stock = both_ways(stack, PROJECT)
     assert adapted == stock, f"{stack}: the adapted synth recorded something the stock SDK path did not"
 
 
@@ -32,7 +33,7 @@ def test_every_shipped_stack_is_byte_identical_either_way(stack: str) -> None:
 def test_benchmark_program_is_byte_identical_either_way(tmp_path: Path) -> None:
     models = 40
     write_scaling_project(tmp_path, [models])
-    adapted, stock = both_ways(stack_name(models), tmp_path)
+    adapted, stock = both_ways(stack_name(models), Project(tmp_path))
     assert adapted == stock
     assert adapted.count('"urn":') == resources_for(models)
 
@@ -71,7 +72,9 @@ def test_another_sdk_version_takes_the_stock_path_with_one_notice(capsys: pytest
             assert sdk_resource._get_stack_trace is stock_trace
             assert gc.isenabled()
     notice = capsys.readouterr().err.splitlines()
-    assert notice == [notice[0]] and "3.999.0" in notice[0] and CHECKED_SDK_VERSION in notice[0]
+    assert notice == [notice[0]]
+    assert "3.999.0" in notice[0]
+    assert CHECKED_SDK_VERSION in notice[0]
 
 
 def test_disabled_takes_the_stock_path_silently(capsys: pytest.CaptureFixture[str]) -> None:
@@ -91,6 +94,7 @@ def test_live_values_and_invokes_take_the_stock_calls_and_record_the_same(tmp_pa
         "                         source=pulumi.StringAsset('hello'))\n"
         "pulumi.export('secret', pulumi.Output.secret('s3cr3t'))\n"
     )
-    adapted, stock = both_ways("dev", tmp_path)
+    adapted, stock = both_ways("dev", Project(tmp_path))
     assert adapted == stock
-    assert '"[asset]"' in adapted and "s3cr3t" not in adapted
+    assert '"[asset]"' in adapted
+    assert "s3cr3t" not in adapted
