@@ -14,7 +14,7 @@ import pulumi
 
 from infra.components.access import RuntimeAccess, RuntimeAccessArgs
 from infra.components.data import Data, DataArgs
-from infra.components.gateway import Gateway, GatewayArgs
+from infra.components.gateway import Gateway, GatewayArgs, canary_running
 from infra.components.kms import Kms, KmsArgs
 from infra.components.messaging import Messaging, MessagingArgs
 from infra.components.naming import Naming, type_token
@@ -136,13 +136,11 @@ class Environment(pulumi.ComponentResource):
         if model is None:
             return None
         endpoint = self.serving.endpoints[model]
-        release = args.release
-        canary = bool(release and model in release.models and release.models[model].deployment.traffic_split.previous)
         return Gateway(
             f"{name}-gateway",
             GatewayArgs(
                 args.cfg, naming, project, keys, endpoint_id=endpoint_id(naming.prefix, model), endpoint=endpoint,
-                image=None, canary=canary,
+                image=None, canary=canary_running(args.cfg, args.release),
             ),
             child,
         )

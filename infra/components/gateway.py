@@ -17,6 +17,7 @@ released yet), the identity and its grants exist and the service comes with the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_gcp as gcp
@@ -28,6 +29,9 @@ from serving.breaker import BreakerSettings
 from serving.gateway import GatewaySettings
 from serving.predict import EndpointTarget
 from serving.settings import RuntimeSettings, environment_of, regional_api_url
+
+if TYPE_CHECKING:
+    from infra.release.schema import ReleaseManifest
 
 PREDICT_PERMISSIONS = ("aiplatform.endpoints.predict",)
 """The gateway's whole use of Vertex AI: online prediction on its endpoint."""
@@ -43,6 +47,14 @@ CPU = "1"
 MEMORY = "512Mi"
 REQUEST_CONCURRENCY = 80
 HEALTH_PATH = "/healthz"
+
+
+def canary_running(cfg: EnvironmentConfig, manifest: ReleaseManifest | None) -> bool:
+    """Whether the gateway's model serves two versions now (the release's `traffic_split.previous` > 0)."""
+    model = cfg.serving.gateway_model
+    if manifest is None or model is None or model not in manifest.models:
+        return False
+    return manifest.models[model].deployment.traffic_split.previous > 0
 
 
 def gateway_settings(cfg: EnvironmentConfig, canary: bool) -> GatewaySettings:
