@@ -14,7 +14,8 @@ import typer
 
 from contracts.errors import UserInputError
 from infra.cli.options import ProjectDirOption, find_project
-from serving.breaker import BreakerSettings
+from infra.components.gateway_config import canary_running, endpoint_name
+from infra.components.gateway_config import gateway_settings as settings_of
 from serving.gateway import GatewaySettings
 from serving.predict import TokenSource
 
@@ -34,30 +35,12 @@ def endpoint_resource(cfg: EnvironmentConfig) -> str:
             f"environments/Pulumi.{cfg.name}.yaml", "serving.gateway", f"environment {cfg.name!r} has no gateway: "
             "it serves no model or serving.gateway.enabled is false", summary="nothing to serve",
         )
-    return f"projects/{cfg.project.id}/locations/{cfg.region}/endpoints/{endpoint_id(cfg.prefix, model)}"
-
-
-def canary_running(cfg: EnvironmentConfig, manifest: ReleaseManifest | None) -> bool:
-    """Whether the gateway's model serves two versions now (the release's `traffic_split.previous` > 0)."""
-    model = cfg.serving.gateway_model
-    if manifest is None or model is None or model not in manifest.models:
-        return False
-    return manifest.models[model].deployment.traffic_split.previous > 0
+    return endpoint_name(cfg, endpoint_id(cfg.prefix, model))
 
 
 def gateway_settings(cfg: EnvironmentConfig, manifest: ReleaseManifest | None) -> GatewaySettings:
-    g = cfg.serving.gateway
-    return GatewaySettings(
-        env=cfg.name,
-        fallback=tuple(g.fallback),
-        deadline_seconds=g.deadline_ms / 1000,
-        attempt_timeout_seconds=g.attempt_timeout_ms / 1000,
-        retries=g.retries,
-        backoff_seconds=g.backoff_ms / 1000,
-        breaker=BreakerSettings(failures=g.breaker.failures, cool_down_seconds=g.breaker.cool_down_seconds),
-        canned_answer=g.canned_answer,
-        canary=canary_running(cfg, manifest),
-    )
+    """The settings the environment's Cloud Run gateway runs with (`infra.components.gateway_config`)."""
+    return settings_of(cfg, canary_running(cfg, manifest))
 
 
 def _adc_token_source(cfg: EnvironmentConfig) -> TokenSource:

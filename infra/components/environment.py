@@ -14,7 +14,8 @@ import pulumi
 
 from infra.components.access import RuntimeAccess, RuntimeAccessArgs
 from infra.components.data import Data, DataArgs
-from infra.components.gateway import Gateway, GatewayArgs, canary_running
+from infra.components.gateway import Gateway, GatewayArgs
+from infra.components.gateway_config import canary_running
 from infra.components.kms import Kms, KmsArgs
 from infra.components.messaging import Messaging, MessagingArgs
 from infra.components.naming import Naming, type_token

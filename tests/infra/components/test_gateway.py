@@ -10,7 +10,8 @@ import pulumi
 import pulumi_gcp as gcp
 import pytest
 
-from infra.components.gateway import Gateway, GatewayArgs, container_environment, endpoint_name
+from infra.components.gateway import Gateway, GatewayArgs
+from infra.components.gateway_config import container_environment, endpoint_name
 from infra.components.naming import Naming
 from infra.components.serving import endpoint_id
 from infra.config.model import EnvironmentConfig
