@@ -26,8 +26,8 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from contracts.yamlfile import StrictLoader  # noqa: E402
 from infra.config.loader import load_environment  # noqa: E402
-from infra.config.yamlfile import StrictLoader  # noqa: E402
 from infra.layout import Project  # noqa: E402
 from infra.release.store import find_manifest  # noqa: E402
 from infra.release.validators import time_zone_rule  # noqa: E402

@@ -59,7 +59,7 @@ class Project:
     @cached_property
     def environments_dir(self) -> Path:
         """The stack config directory named by `Pulumi.yaml`'s `stackConfigDir` (the root when unset)."""
-        from infra.config.yamlfile import read_yaml_mapping
+        from contracts.yamlfile import read_yaml_mapping
 
         document = read_yaml_mapping(self.pulumi_yaml)
         return self.root / str(document.get("stackConfigDir") or ".")

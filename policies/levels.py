@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from contracts.errors import Problem, UserInputError
-from infra.config.yamlfile import describe, read_yaml_mapping  # YAML 1.2 core, no duplicate keys
+from contracts.yamlfile import describe, read_yaml_mapping  # YAML 1.2 core, no duplicate keys
 from policies.model import Level, Rule
 from policies.tier import production_stacks
 

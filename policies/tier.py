@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from contracts.errors import UserInputError
 from contracts.tier import TIERS, is_production
-from infra.config.yamlfile import describe, read_yaml_mapping  # YAML 1.2 core, no duplicate keys
+from contracts.yamlfile import describe, read_yaml_mapping  # YAML 1.2 core, no duplicate keys
 
 if TYPE_CHECKING:
     from infra.layout import Project

@@ -18,8 +18,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from contracts.errors import Problem, UserInputError
+from contracts.yamlfile import EMPTY_VALUE, YAML11_BOOLEAN_WORDS, describe, read_yaml_mapping, string_keys
 from infra.config.model import EnvironmentConfig
-from infra.config.yamlfile import EMPTY_VALUE, YAML11_BOOLEAN_WORDS, describe, read_yaml_mapping, string_keys
 from infra.layout import Project
 
 CONFIG_NAMESPACE = "genai-mlops"
@@ -28,7 +28,7 @@ DEFAULTS_FILE = "defaults.yaml"
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
-    """Parse a YAML mapping strictly (infra.config.yamlfile); problems name the file and line or key path."""
+    """Parse a YAML mapping strictly (contracts.yamlfile); problems name the file and line or key path."""
     return read_yaml_mapping(path)
 
 

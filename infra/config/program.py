@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from contracts.errors import UserInputError
+from contracts.yamlfile import string_keys
 from infra.config.loader import CONFIG_KEY, read_yaml, validate_stack_config
 from infra.config.model import EnvironmentConfig
-from infra.config.yamlfile import string_keys
 from infra.layout import Project
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts.errors import Problem, UserInputError
-from infra.config.yamlfile import EMPTY_VALUE, describe, read_yaml_mapping, string_keys
+from contracts.yamlfile import EMPTY_VALUE, describe, read_yaml_mapping, string_keys
 
 PROJECT_FILE = "Pulumi.yaml"
 SECRET_PLACEHOLDER = "[secret]"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from contracts.errors import UserInputError
-from infra.config.yamlfile import MAX_NODES, describe, parse_yaml, read_yaml_file, read_yaml_mapping
+from contracts.yamlfile import MAX_NODES, describe, parse_yaml, read_yaml_file, read_yaml_mapping
 
 
 def problems(text: str) -> list[str]:
