@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from policies.model import Rule
 
 
+app = typer.Typer()
+
+
 class OutputFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
@@ -40,6 +43,7 @@ LevelsOption = Annotated[
 ]
 
 
+@app.command("check")
 def check(
     env: CheckEnvOption = None,
     snapshot: SnapshotOption = None,
@@ -72,9 +76,6 @@ def check(
         typer.echo(render_text(report, source))
     raise typer.Exit(report.exit_code)
 
-
-def register(app: typer.Typer) -> None:
-    app.command("check")(check)
 
 
 def _list_rules(project: Project, levels_file: Path | None, env: str | None) -> None:

@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from contracts.errors import UserInputError
+from contracts.yamlfile import read_yaml_mapping
 
 PRICES_FILE = Path(__file__).with_name("prices.yaml")
 ENDPOINT_DEPLOYMENT = "pulumi-python:dynamic/release:EndpointDeployment"
@@ -74,11 +73,9 @@ class CostChange:
 
 
 def load_prices(path: Path = PRICES_FILE) -> dict[str, Any]:
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise UserInputError.single(str(path), "", f"cannot read the price table: {exc}") from None
-    if not isinstance(document, dict) or document.get("version") != 1:
+    """The versioned price table, read as YAML 1.2 (repeated keys refused, errors name file and line)."""
+    document = read_yaml_mapping(path)
+    if document.get("version") != 1:
         raise UserInputError.single(str(path), "version", "expected a price table with `version: 1`")
     return document
 

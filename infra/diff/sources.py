@@ -91,9 +91,8 @@ def synth_at_ref(stacks: list[str], ref: str, project_dir: Path) -> dict[str, di
         return pending.result()
 
 
-def resolve_operand(operand: str, project_dir: Path | None = None) -> Snapshot:
+def resolve_operand(operand: str, project: Project) -> Snapshot:
     """`file.json` | `ENV` | `ENV@GITREF` -> Snapshot (labelled for the report)."""
-    project_dir = Path(project_dir or Project.find().root)
     candidate = Path(operand)
     if candidate.suffix == ".json" or candidate.is_file():
         if not candidate.is_file():
@@ -103,10 +102,10 @@ def resolve_operand(operand: str, project_dir: Path | None = None) -> Snapshot:
         stack, ref = operand.split("@", 1)
         if not stack or not ref:
             raise UserInputError.single(operand, "", "expected ENV@GITREF, e.g. prod@origin/main")
-        document = synth_at_ref([stack], ref, project_dir)[stack]
+        document = synth_at_ref([stack], ref, project.root)[stack]
         if document is None:
             raise UserInputError.single(
                 operand, "", f"stack {stack!r} has no stack file (or no program) at {ref}", summary="nothing to diff"
             )
         return Snapshot(document, operand)
-    return Snapshot(synth_stack(operand, Project(project_dir)), f"{operand} (working tree)")
+    return Snapshot(synth_stack(operand, project), f"{operand} (working tree)")

@@ -18,16 +18,16 @@ file is emptied again once the change has merged.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
 from contracts.errors import Problem, UserInputError
+from contracts.yamlfile import describe, read_yaml_mapping
 from infra.diff.danger import Danger
+from infra.layout import Project
 
 FILE_NAME: Final = "acknowledgements.yaml"
 CHANGES: Final = ("replace", "delete", "grant")
+KEYS: Final = ("resource", "change", "stacks", "reason")
 MIN_REASON_WORDS: Final = 4
 
 
@@ -49,60 +49,76 @@ class Acknowledgement:
 
 def _reason_problem(reason: Any) -> str | None:
     if not isinstance(reason, str) or len(reason.split()) < MIN_REASON_WORDS:
-        return (f"found {reason!r}; expected a written reason of at least {MIN_REASON_WORDS} words "
-                "(why the change is safe)")
+        shown = describe(reason) if not isinstance(reason, str) else repr(reason)
+        return f"found {shown}; expected a written reason of at least {MIN_REASON_WORDS} words (why the change is safe)"
     return None
 
 
 def parse_acknowledgements(document: Any, source: str) -> list[Acknowledgement]:
+    """Validate an acknowledgements document; every problem is reported at once with its key path."""
     if document is None:
         return []
     if not isinstance(document, dict) or set(document) - {"acknowledgements"}:
-        raise UserInputError.single(source, "", "expected a mapping with one key, `acknowledgements: [...]`")
-    entries = document.get("acknowledgements") or []
+        found = describe(document) if not isinstance(document, dict) else f"keys {sorted(map(str, document))}"
+        raise UserInputError.single(
+            source, "", f"found {found}; expected a mapping with one key, `acknowledgements: [...]`"
+        )
+    entries = document.get("acknowledgements")
+    if entries is None:
+        return []
     if not isinstance(entries, list):
-        raise UserInputError.single(source, "acknowledgements", "expected a list of {resource, change, reason}")
+        raise UserInputError.single(
+            source, "acknowledgements", f"found {describe(entries)}; expected a list of {{resource, change, reason}}"
+        )
     problems: list[Problem] = []
-    found: list[Acknowledgement] = []
-    for index, entry in enumerate(entries):
-        where = f"acknowledgements[{index}]"
-        if not isinstance(entry, dict):
-            problems.append(Problem(source, where, "expected a mapping with resource, change and reason"))
-            continue
-        before = len(problems)
-        unknown = sorted(set(entry) - {"resource", "change", "stacks", "reason"})
-        if unknown:
-            allowed = "resource, change, stacks, reason"
-            problems.append(Problem(source, where, f"unknown keys {unknown}; allowed: {allowed}"))
-        resource, change, stacks = entry.get("resource"), entry.get("change"), entry.get("stacks") or []
-        if not isinstance(resource, str) or not resource.strip():
-            problems.append(Problem(source, f"{where}.resource", "expected the resource's logical name or URN"))
-        if change is not None and change not in CHANGES:
-            expected = ", ".join(CHANGES)
-            problems.append(Problem(source, f"{where}.change", f"found {change!r}; expected one of {expected}"))
-        if not isinstance(stacks, list) or not all(isinstance(s, str) for s in stacks):
-            problems.append(Problem(source, f"{where}.stacks", "expected a list of stack names, e.g. [prod]"))
-        reason_problem = _reason_problem(entry.get("reason"))
-        if reason_problem:
-            problems.append(Problem(source, f"{where}.reason", reason_problem))
-        if len(problems) == before:
-            found.append(Acknowledgement(str(resource), " ".join(str(entry["reason"]).split()), change,
-                                         tuple(stacks), source))
+    parsed = [
+        _parse_entry(entry, f"acknowledgements[{index}]", source, problems) for index, entry in enumerate(entries)
+    ]
     if problems:
         raise UserInputError(problems, "invalid acknowledgements")
-    return found
+    return [ack for ack in parsed if ack is not None]
 
 
-def load_acknowledgements(stack_config_dir: Path) -> list[Acknowledgement]:
-    """The acknowledgements file of the project (none when it does not exist)."""
-    file = stack_config_dir / FILE_NAME
+def _parse_entry(entry: Any, where: str, source: str, problems: list[Problem]) -> Acknowledgement | None:
+    if not isinstance(entry, dict):
+        problems.append(
+            Problem(source, where, f"found {describe(entry)}; expected a mapping with resource, change and reason")
+        )
+        return None
+    before = len(problems)
+    unknown = sorted(str(key) for key in entry if key not in KEYS)
+    if unknown:
+        problems.append(Problem(source, where, f"unknown keys {unknown}; allowed: {', '.join(KEYS)}"))
+    resource, change, stacks = entry.get("resource"), entry.get("change"), entry.get("stacks")
+    if not isinstance(resource, str) or not resource.strip():
+        problems.append(
+            Problem(
+                source, f"{where}.resource", f"found {describe(resource)}; expected the resource's logical name or URN"
+            )
+        )
+    if change is not None and (not isinstance(change, str) or change not in CHANGES):
+        shown = repr(change) if isinstance(change, str) else describe(change)
+        problems.append(Problem(source, f"{where}.change", f"found {shown}; expected one of {', '.join(CHANGES)}"))
+    if stacks is not None and (not isinstance(stacks, list) or not all(isinstance(s, str) for s in stacks)):
+        problems.append(
+            Problem(source, f"{where}.stacks", f"found {describe(stacks)}; expected a list of stack names, e.g. [prod]")
+        )
+    reason_problem = _reason_problem(entry.get("reason"))
+    if reason_problem:
+        problems.append(Problem(source, f"{where}.reason", reason_problem))
+    if len(problems) > before:
+        return None
+    reason = " ".join(str(entry["reason"]).split())
+    return Acknowledgement(str(resource), reason, change, tuple(stacks or ()), source)
+
+
+def load_acknowledgements(project: Project) -> list[Acknowledgement]:
+    """The project's acknowledgements file (`<stack config dir>/acknowledgements.yaml`; none when absent),
+    read as YAML 1.2 with repeated keys refused."""
+    file = project.environments_dir / FILE_NAME
     if not file.is_file():
         return []
-    try:
-        document = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise UserInputError.single(str(file), "", f"not valid YAML ({exc}); fix the syntax") from None
-    return parse_acknowledgements(document, str(file))
+    return parse_acknowledgements(read_yaml_mapping(file), str(file))
 
 
 def parse_flag(text: str) -> Acknowledgement:

@@ -16,7 +16,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contracts.errors import UserInputError
 from infra.cost import CostChange, cost_change
@@ -30,13 +30,16 @@ from infra.diff.gitref import (
     resolve_commit,
     working_tree_matches,
 )
-from infra.diff.sources import synth_at_ref_started
+from infra.diff.sources import PendingRefSynth, synth_at_ref_started
 from infra.layout import Project
 from infra.plan.acknowledgements import Acknowledgement, load_acknowledgements, parse_flag
-from infra.plan.policy import PolicyOutcome, check_policies
+from infra.plan.policy import check_policies
 from infra.synth import synth_result
-from infra.synth.api import SynthError
+from infra.synth.api import SynthError, SynthResult
 from infra.synth.project import load_project
+
+if TYPE_CHECKING:
+    from policies.check import Report
 
 Progress = Callable[[str], None]
 
@@ -46,13 +49,19 @@ class EnvPlan:
     stack: str
     document: dict[str, Any]
     diff: StackDiff
-    policy: PolicyOutcome
+    policy: Report | None
+    """The pack's report on the stack (`policies.check`); None when not checked (`policy_note` says why)."""
     notes: list[str] = field(default_factory=list)
     dangers: list[Danger] = field(default_factory=list)
     base_document: dict[str, Any] | None = None
     deleted: bool = False
     """The stack file is gone: the diff deletes the whole environment."""
     cost: CostChange | None = None
+    policy_note: str = ""
+
+    @property
+    def policy_failed(self) -> bool:
+        return self.policy is not None and self.policy.failed
 
 
 @dataclass
@@ -75,9 +84,13 @@ class Plan:
         return [a for a in self.acknowledgements if not any(a.covers(d) for d in every)]
 
     @property
+    def policy_failed(self) -> bool:
+        return any(env.policy_failed for env in self.envs)
+
+    @property
     def exit_code(self) -> int:
         """1 on a mandatory policy violation or a dangerous change nobody acknowledged."""
-        return 1 if any(env.policy.failed for env in self.envs) or self.unacknowledged else 0
+        return 1 if self.policy_failed or self.unacknowledged else 0
 
 
 @dataclass
@@ -121,84 +134,118 @@ def _cost(head: dict[str, Any], base: dict[str, Any] | None, notes: list[str]) -
         return None
 
 
+@dataclass
+class _Head:
+    """One stack synthesised from the working tree and checked."""
+
+    stack: str
+    result: SynthResult
+    policy: Report | None
+    policy_note: str
+
+
+def _quiet(_message: str) -> None:
+    """Progress sink when the caller wants none."""
+
+
 def build_plan(
+    project: Project,
     envs: list[str] | None = None,
     base: str | None = None,
-    project_dir: Path | None = None,
     progress: Progress | None = None,
     acknowledge: Sequence[str] = (),
 ) -> Plan:
-    say = progress or (lambda _msg: None)
-    project_dir = Path(project_dir or Project.find().root).resolve()
-    project = load_project(project_dir)
-    acknowledgements = [*load_acknowledgements(project.stack_config_dir), *(parse_flag(a) for a in acknowledge)]
-    stacks = envs or project.stacks()
-    choice = choose_base(project_dir, base)
+    """Synth, check and diff `envs` (default every stack) of `project` against `base` (see module docstring)."""
+    say = progress or _quiet
+    spec = load_project(project.root)
+    acknowledgements = [*load_acknowledgements(project), *(parse_flag(a) for a in acknowledge)]
+    stacks = envs or spec.stacks()
+    choice = choose_base(project.root, base)
     if not stacks and choice.ref is None:
         raise UserInputError.single(
-            str(project.stack_config_dir), "", "no Pulumi.<stack>.yaml stack files found", summary="no environments"
+            str(spec.stack_config_dir), "", "no Pulumi.<stack>.yaml stack files found", summary="no environments"
         )
-    same_as_base = choice.ref is not None and working_tree_matches(choice.ref, repo_root(project_dir))
-    gone = [s for s in stacks if not project.stack_file(s).is_file()] if choice.ref and not same_as_base else []
-    with contextlib.ExitStack() as stack_of_contexts:
+    same_as_base = choice.ref is not None and working_tree_matches(choice.ref, repo_root(project.root))
+    gone = [s for s in stacks if not spec.stack_file(s).is_file()] if choice.ref and not same_as_base else []
+    with contextlib.ExitStack() as contexts:
         pending = None
         if same_as_base:
             say(f"working tree equals {choice.label}: the base is the working tree's synth")
         elif choice.ref is not None:
             say(f"synth base {choice.label}: {', '.join(stacks) or 'every stack'} (in the background)")
-            pending = stack_of_contexts.enter_context(
-                synth_at_ref_started(list(stacks), choice.ref, project_dir, every_stack=not envs)
+            pending = contexts.enter_context(
+                synth_at_ref_started(list(stacks), choice.ref, project.root, every_stack=not envs)
             )
-        heads = []
-        for stack in stacks:
-            if stack in gone:
-                continue
-            say(f"synth {stack}")
-            result = synth_result(stack, Project(project_dir))
-            say(f"check policies {stack}")
-            heads.append((stack, result, check_policies(result.document, stack, project_dir)))
-        base_docs: dict[str, dict[str, Any] | None] = dict.fromkeys(stacks)
+        heads = [_head(project, stack, say) for stack in stacks if stack not in gone]
         if same_as_base:
-            base_docs = {stack: result.document for stack, result, _policy in heads}
-        base_notes: dict[str, list[str]] = {s: [] for s in stacks}
-        if pending is not None:
-            say("wait for the base")
-            try:
-                base_docs = pending.result()
-            except (UserInputError, SynthError) as exc:
-                lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-                reason = exc.summary if isinstance(exc, UserInputError) else (lines[-1] if lines else "crashed")
-                for stack in stacks:
-                    base_notes[stack].append(
-                        f"base could not be synthesised ({reason}): every resource shows as create"
-                    )
+            base_docs: dict[str, dict[str, Any] | None] = {h.stack: h.result.document for h in heads}
+            base_notes: dict[str, list[str]] = {s: [] for s in stacks}
+        else:
+            base_docs, base_notes = _base_documents(pending, stacks, say)
     for stack in gone:
         if base_docs.get(stack) is None:
-            synth_result(stack, Project(project_dir))  # raises the unknown-stack error, naming the stack file
-    deleted = [s for s, doc in base_docs.items() if doc is not None and not project.stack_file(s).is_file()]
-    env_plans = []
-    for stack, result, policy in heads:
-        notes = list(base_notes.get(stack, []))
-        if choice.ref is not None and base_docs.get(stack) is None and not notes:
-            notes.append(f"{stack} does not exist at the base: every resource shows as create")
-        notes += [f"data source {t} has no offline answer (its fields are unset)" for t in result.unmocked_invokes]
-        diff = diff_snapshots(base_docs.get(stack), result.document,
-                              base_label=f"{stack}@{choice.label}" if choice.ref else choice.label,
-                              head_label=f"{stack} (working tree)")
-        base_doc = base_docs.get(stack)
-        env_plans.append(EnvPlan(stack, result.document, diff, policy, notes,
-                                 dangers(diff, home_project(result.document)), base_doc,
-                                 cost=_cost(result.document, base_doc, notes)))
-    for stack in deleted:
-        base_doc = base_docs[stack]
-        assert base_doc is not None
-        diff = diff_snapshots(base_doc, _no_resources(stack, base_doc), base_label=f"{stack}@{choice.label}",
-                              head_label=f"{stack} (stack file deleted)")
-        note = (f"the stack file of {stack} was deleted: applying {stack} now would delete every resource of "
-                "the environment (run `pulumi destroy` deliberately instead, or restore the file)")
-        policy = PolicyOutcome(False, note="not checked: the stack file was deleted")
-        notes = [note]
-        env_plans.append(EnvPlan(stack, _no_resources(stack, base_doc), diff, policy, notes,
-                                 dangers(diff, home_project(base_doc)), base_doc, deleted=True,
-                                 cost=_cost(_no_resources(stack, base_doc), base_doc, notes)))
+            synth_result(stack, project)  # raises the unknown-stack error, naming the stack file
+    deleted = [s for s, doc in base_docs.items() if doc is not None and not spec.stack_file(s).is_file()]
+    env_plans = [_head_plan(head, base_docs.get(head.stack), base_notes.get(head.stack, []), choice) for head in heads]
+    env_plans += [_deleted_plan(stack, base_docs[stack] or {}, choice) for stack in deleted]
     return Plan(choice.label, env_plans, acknowledgements)
+
+
+def _head(project: Project, stack: str, say: Progress) -> _Head:
+    say(f"synth {stack}")
+    result = synth_result(stack, project)
+    say(f"check policies {stack}")
+    report, note = check_policies(result.document, stack, project)
+    return _Head(stack, result, report, note)
+
+
+def _base_documents(
+    pending: PendingRefSynth | None, stacks: list[str], say: Progress
+) -> tuple[dict[str, dict[str, Any] | None], dict[str, list[str]]]:
+    """The base side's snapshots per stack (None: not at the base), and a note per stack when it failed."""
+    base_docs: dict[str, dict[str, Any] | None] = dict.fromkeys(stacks)
+    base_notes: dict[str, list[str]] = {s: [] for s in stacks}
+    if pending is None:
+        return base_docs, base_notes
+    say("wait for the base")
+    try:
+        return pending.result(), base_notes
+    except (UserInputError, SynthError) as exc:
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        reason = exc.summary if isinstance(exc, UserInputError) else (lines[-1] if lines else "crashed")
+        for stack in stacks:
+            base_notes[stack].append(f"base could not be synthesised ({reason}): every resource shows as create")
+        return base_docs, base_notes
+
+
+def _head_plan(head: _Head, base_doc: dict[str, Any] | None, base_notes: list[str], choice: BaseChoice) -> EnvPlan:
+    stack, document = head.stack, head.result.document
+    notes = list(base_notes)
+    if choice.ref is not None and base_doc is None and not notes:
+        notes.append(f"{stack} does not exist at the base: every resource shows as create")
+    notes += [f"data source {t} has no offline answer (its fields are unset)" for t in head.result.unmocked_invokes]
+    diff = diff_snapshots(
+        base_doc,
+        document,
+        base_label=f"{stack}@{choice.label}" if choice.ref else choice.label,
+        head_label=f"{stack} (working tree)",
+    )
+    return EnvPlan(
+        stack, document, diff, head.policy, notes, dangers(diff, home_project(document)), base_doc,
+        cost=_cost(document, base_doc, notes), policy_note=head.policy_note,
+    )
+
+
+def _deleted_plan(stack: str, base_doc: dict[str, Any], choice: BaseChoice) -> EnvPlan:
+    nothing = _no_resources(stack, base_doc)
+    diff = diff_snapshots(
+        base_doc, nothing, base_label=f"{stack}@{choice.label}", head_label=f"{stack} (stack file deleted)"
+    )
+    notes = [
+        f"the stack file of {stack} was deleted: applying {stack} now would delete every resource of "
+        "the environment (run `pulumi destroy` deliberately instead, or restore the file)"
+    ]
+    return EnvPlan(
+        stack, nothing, diff, None, notes, dangers(diff, home_project(base_doc)), base_doc, deleted=True,
+        cost=_cost(nothing, base_doc, notes), policy_note="not checked: the stack file was deleted",
+    )

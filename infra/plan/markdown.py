@@ -15,17 +15,33 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from infra.diff.model import OPS
-from infra.diff.render_markdown import REPORT_MARKER, stack_heading
-from infra.diff.render_text import output_lines, step_lines
+from infra.diff.render_markdown import (
+    CREATE_INPUTS,
+    MARKDOWN_CAP,
+    REPORT_MARKER,
+    Budget,
+    diff_body,
+    fit,
+    kept_lines,
+    stack_heading,
+)
 from infra.plan.build import EnvPlan, Plan
 from infra.plan.mermaid import mermaid_lines
-from infra.plan.policy import split_line
+from infra.plan.policy import advisory_lines, mandatory_lines, split_line
 
-COMMENT_CAP = 64_000
+COMMENT_CAP = MARKDOWN_CAP
+ADVISORY_DETAILS = "advisory_details"
+EXEMPTION_DETAILS = "exemption_details"
+PICTURE = "picture"
+PARTS = (
+    (ADVISORY_DETAILS, "advisory finding details (per-rule counts kept)"),
+    (EXEMPTION_DETAILS, "exemption details"),
+    (PICTURE, "the picture"),
+    (CREATE_INPUTS, "the inputs listed under created resources"),
+)
+"""What the comment leaves out to fit, least important first (`infra.diff.render_markdown.fit`)."""
 _CODE_SPAN = re.compile(r"(`[^`\n]*`)")
 
 
@@ -37,18 +53,6 @@ def escape(text: str) -> str:
             parts[index].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
         )
     return "".join(parts)
-
-
-@dataclass
-class Budget:
-    """What to leave out to fit the cap, from least to most important."""
-
-    advisory_details: bool = True
-    exemption_details: bool = True
-    picture: bool = True
-    create_inputs: bool = True
-    diff_lines: int | None = None  # None: every line; otherwise at most this many per stack
-    cut: list[str] = field(default_factory=list)
 
 
 def _money(value: float) -> str:
@@ -66,11 +70,11 @@ def _cost_cell(env: EnvPlan) -> str:
 
 
 def _policy_cell(env: EnvPlan) -> str:
-    policy = env.policy
-    if not policy.available:
+    report = env.policy
+    if report is None:
         return "not checked"
-    icon = ":x:" if policy.mandatory else ":white_check_mark:"
-    return f"{icon} {len(policy.mandatory)} mandatory, {len(policy.advisory)} advisory"
+    icon = ":x:" if report.mandatory else ":white_check_mark:"
+    return f"{icon} {len(report.mandatory)} mandatory, {len(report.advisory)} advisory"
 
 
 def _summary(plan: Plan) -> list[str]:
@@ -126,21 +130,21 @@ def _grouped(items: list[str]) -> dict[str, list[tuple[str, str]]]:
 
 
 def _policy_section(env: EnvPlan, budget: Budget) -> list[str]:
-    policy = env.policy
-    if not policy.available:
-        return [f"- policies: {escape(policy.note)}"]
-    icon = ":x:" if policy.mandatory else ":white_check_mark:"
-    lines = [f"- {icon} policies: {len(policy.mandatory)} mandatory, {len(policy.advisory)} advisory violation(s)"]
-    lines += [f"  - **MANDATORY** {escape(item)}" for item in policy.mandatory]
-    if policy.advisory:
-        groups = _grouped(policy.advisory)
+    report = env.policy
+    if report is None:
+        return [f"- policies: {escape(env.policy_note)}"]
+    icon = ":x:" if report.mandatory else ":white_check_mark:"
+    lines = [f"- {icon} policies: {len(report.mandatory)} mandatory, {len(report.advisory)} advisory violation(s)"]
+    lines += [f"  - **MANDATORY** {escape(item)}" for item in mandatory_lines(report)]
+    if report.advisory:
+        groups = _grouped(advisory_lines(report))
         touched = {s.name for s in env.diff.steps if s.op in ("create", "update", "replace")}
         summary = ", ".join(f"`{rule}` x{len(found)}" for rule, found in groups.items())
-        lines += ["", f"<details><summary>{len(policy.advisory)} advisory finding(s) in {len(groups)} rule(s)"
+        lines += ["", f"<details><summary>{len(report.advisory)} advisory finding(s) in {len(groups)} rule(s)"
                   "</summary>", "", summary, ""]
         on_changes = {rule: [f for f in found if f[0] in touched] for rule, found in groups.items()}
         on_changes = {rule: found for rule, found in on_changes.items() if found}
-        if on_changes and budget.advisory_details:
+        if on_changes and budget.keeps(ADVISORY_DETAILS):
             lines.append("On resources this change creates, updates or replaces:")
             for rule, found in on_changes.items():
                 lines.append(f"- `{rule}` ({len(found)}): {escape(found[0][1])}")
@@ -149,11 +153,12 @@ def _policy_section(env: EnvPlan, budget: Budget) -> list[str]:
         elif on_changes:
             lines.append("(per-finding details left out to fit the comment)")
         lines += [f"Every finding with its fix: `mlops check --env {env.stack}`.", "", "</details>"]
-    if policy.exemptions:
-        lines += ["", f"<details><summary>{len(policy.exemptions)} exemption(s) with their reasons</summary>", ""]
-        if budget.exemption_details:
+    exemptions = report.exemption_lines()
+    if exemptions:
+        lines += ["", f"<details><summary>{len(exemptions)} exemption(s) with their reasons</summary>", ""]
+        if budget.keeps(EXEMPTION_DETAILS):
             by_reason: dict[tuple[str, str], list[str]] = defaultdict(list)
-            for item in policy.exemptions:
+            for item in exemptions:
                 rule, where, reason = split_line(item)
                 by_reason[(rule, re.sub(r" \(\d+ finding\(s\) waived\)$", "", reason))].append(where)
             for (rule, reason), names in by_reason.items():
@@ -164,31 +169,17 @@ def _policy_section(env: EnvPlan, budget: Budget) -> list[str]:
     return lines
 
 
-def _diff_lines(env: EnvPlan, budget: Budget) -> list[str]:
-    body: list[str] = []
-    for step in env.diff.steps:
-        if step.op == "same":
-            continue
-        lines = step_lines(step)
-        if step.op == "create" and not budget.create_inputs:
-            lines = [line for line in lines if not line.startswith("      + ")]
-        body.extend(lines)
-    if env.diff.outputs:
-        body += ["", "Outputs:", *output_lines(env.diff)]
-    return body
-
-
 def _stack_section(env: EnvPlan, budget: Budget) -> list[str]:
     title = stack_heading(env.diff) + (" — stack file deleted" if env.deleted else "")
     lines = [title, ""]
     lines += [f"- {escape(note)}" for note in env.notes]
     lines += _policy_section(env, budget)
     lines.append("")
-    body = _diff_lines(env, budget)
+    body = diff_body(env.diff, budget)
     if not body:
         return [*lines, "No resource changes.", ""]
     changed = sum(1 for s in env.diff.steps if s.op != "same")
-    kept = body if budget.diff_lines is None else body[: budget.diff_lines]
+    kept = kept_lines(body, budget)
     outputs = f", {len(env.diff.outputs)} output change(s)" if env.diff.outputs else ""
     lines += [f"<details open><summary>{changed} resource change(s){outputs}</summary>", "", "```diff", *kept,
               "```"]
@@ -201,7 +192,7 @@ def _stack_section(env: EnvPlan, budget: Budget) -> list[str]:
 def _render(plan: Plan, budget: Budget) -> str:
     failed = plan.exit_code != 0
     reasons = []
-    if any(env.policy.failed for env in plan.envs):
+    if plan.policy_failed:
         reasons.append("mandatory policy violations")
     if plan.unacknowledged:
         reasons.append(f"{len(plan.unacknowledged)} unacknowledged dangerous change(s)")
@@ -212,7 +203,7 @@ def _render(plan: Plan, budget: Budget) -> str:
                 + "; ".join(budget.cut) + ". The full report is attached to the workflow run "
                 "(`mlops plan --full-out FILE`).", ""]
     out += [*_summary(plan), "", *_danger_section(plan)]
-    if budget.picture:
+    if budget.keeps(PICTURE):
         picture = mermaid_lines(plan)
         if picture:
             out += ["<details open><summary>Picture of the change</summary>", "", *picture, "", "</details>", ""]
@@ -221,40 +212,13 @@ def _render(plan: Plan, budget: Budget) -> str:
     return "\n".join(out) + "\n"
 
 
-_STEPS: list[tuple[str, Callable[[Budget], None]]] = [
-    ("advisory finding details (per-rule counts kept)", lambda b: setattr(b, "advisory_details", False)),
-    ("exemption details", lambda b: setattr(b, "exemption_details", False)),
-    ("the picture", lambda b: setattr(b, "picture", False)),
-    ("the inputs listed under created resources", lambda b: setattr(b, "create_inputs", False)),
-]
-
-
 def plan_comment(plan: Plan, cap: int = COMMENT_CAP) -> str:
     """The comment, shortened (least important parts first) only when the full text exceeds `cap`."""
-    budget = Budget()
-    text = _render(plan, budget)
-    for label, apply in _STEPS:
-        if len(text) <= cap:
-            return text
-        apply(budget)
-        budget.cut.append(label)
-        text = _render(plan, budget)
-    if len(text) <= cap:
-        return text
-    budget.cut.append("resource diff lines beyond what fits (each stack says how many)")
-    low, high = 0, max(len(_diff_lines(env, budget)) for env in plan.envs)
-    while low < high:  # the most diff lines per stack that still fit
-        budget.diff_lines = (low + high + 1) // 2
-        if len(_render(plan, budget)) <= cap:
-            low = budget.diff_lines
-        else:
-            high = budget.diff_lines - 1
-    budget.diff_lines = low
-    text = _render(plan, budget)
-    if len(text) > cap:  # headings and danger tables alone overflow: hard cut, still say so
-        tail = f"\n\n**Report cut at {cap:,} characters; see the full report.**\n"
-        text = text[: cap - len(tail)] + tail
-    return text
+
+    def longest(budget: Budget) -> int:
+        return max(len(diff_body(env.diff, budget)) for env in plan.envs)
+
+    return fit(lambda budget: _render(plan, budget), PARTS, longest, cap, tail="; see the full report")
 
 
 def plan_full_markdown(plan: Plan) -> str:

@@ -1,50 +1,54 @@
-"""The policy pack's report inside the plan, when the pack is present (`policies/`, `mlops check`).
+"""The policy pack inside the plan: `policies.check`'s `Report` per stack, when the pack is present.
 
-Imported lazily: the plan still works (and says so) in a checkout without the pack.
+Imported lazily: the plan still works (and says why policies were not checked) in a checkout without the pack.
+A plan keeps the pack's `Report` itself; the helpers here only turn it into the lines a plan shows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from infra.layout import Project
-
-
-@dataclass
-class PolicyOutcome:
-    available: bool
-    mandatory: list[str] = field(default_factory=list)
-    advisory: list[str] = field(default_factory=list)
-    exemptions: list[str] = field(default_factory=list)
-    """Each exemption that waived a finding, with its reason: shown in every report."""
-    note: str = ""
-
-    @property
-    def failed(self) -> bool:
-        return bool(self.mandatory)
+if TYPE_CHECKING:
+    from infra.layout import Project
+    from policies.check import Report
 
 
-def check_policies(document: dict[str, Any], stack: str, project_dir: Path | None = None) -> PolicyOutcome:
-    """Run every rule of the pack at `stack`'s levels (`policies.check`); `available=False` when the pack
-    cannot be imported."""
+def check_policies(document: dict[str, Any], stack: str, project: Project) -> tuple[Report | None, str]:
+    """The pack's report on `stack`'s snapshot at its levels, or (None, why not) when the pack is missing."""
     try:
-        from policies.check import check, finding_line
+        from policies.check import check
     except ImportError as exc:
-        return PolicyOutcome(False, note=f"policy pack not available ({exc}); policies were not checked")
-    project = Project(project_dir) if project_dir is not None else Project.find()
-    report = check(document, stack, project=project)
-    return PolicyOutcome(
-        True,
-        [finding_line(v) for v in report.mandatory],
-        [finding_line(v) for v in report.advisory],
-        report.exemption_lines(),
-    )
+        return None, f"policy pack not available ({exc}); policies were not checked"
+    return check(document, stack, project=project), ""
+
+
+def mandatory_lines(report: Report) -> list[str]:
+    from policies.check import finding_line
+
+    return [finding_line(v) for v in report.mandatory]
+
+
+def advisory_lines(report: Report) -> list[str]:
+    from policies.check import finding_line
+
+    return [finding_line(v) for v in report.advisory]
+
+
+def policy_json(report: Report | None, note: str) -> dict[str, Any]:
+    """The `policy` object of `mlops plan --format json`."""
+    if report is None:
+        return {"available": False, "mandatory": [], "advisory": [], "exemptions": [], "note": note}
+    return {
+        "available": True,
+        "mandatory": mandatory_lines(report),
+        "advisory": advisory_lines(report),
+        "exemptions": report.exemption_lines(),
+        "note": note,
+    }
 
 
 def split_line(line: str) -> tuple[str, str, str]:
-    """(rule id, resource name, message) of a finding line as `policies.check.finding_line` writes it."""
+    """(rule id, resource name, message) of a finding or exemption line."""
     from policies.check import split_finding_line
 
     return split_finding_line(line)

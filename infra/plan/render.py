@@ -7,20 +7,21 @@ from typing import Any
 
 from infra.diff import diff_json, render_text
 from infra.plan.build import EnvPlan, Plan
+from infra.plan.policy import mandatory_lines, policy_json
 
 
 def _policy_text(env: EnvPlan) -> list[str]:
     """Mandatory findings one per line; advisory ones counted per rule (`mlops check` lists each)."""
-    policy = env.policy
-    if not policy.available:
-        return [f"Policies: {policy.note}"]
-    lines = [f"Policies: {len(policy.mandatory)} mandatory, {len(policy.advisory)} advisory violation(s)"]
-    lines += [f"    MANDATORY {item}" for item in policy.mandatory]
-    if policy.advisory:
-        counts = Counter(item.split("]", 1)[0].lstrip("[") for item in policy.advisory)
+    report = env.policy
+    if report is None:
+        return [f"Policies: {env.policy_note}"]
+    lines = [f"Policies: {len(report.mandatory)} mandatory, {len(report.advisory)} advisory violation(s)"]
+    lines += [f"    MANDATORY {item}" for item in mandatory_lines(report)]
+    if report.advisory:
+        counts = Counter(v.rule_id for v in report.advisory)
         listed = ", ".join(f"{rule} x{n}" for rule, n in sorted(counts.items()))
         lines.append(f"    advisory: {listed} (details: mlops check --env {env.stack})")
-    lines += [f"    exempted {item}" for item in policy.exemptions]
+    lines += [f"    exempted {item}" for item in report.exemption_lines()]
     return lines
 
 
@@ -44,7 +45,7 @@ def plan_text(plan: Plan) -> str:
         if env.notes:
             parts.append("\n".join(["", "Notes:", *[f"    {n}" for n in env.notes]]) + "\n")
         parts.append("\n" + "\n".join(_policy_text(env)) + "\n\n")
-    reasons = (["mandatory policy violations"] if any(e.policy.failed for e in plan.envs) else []) + (
+    reasons = (["mandatory policy violations"] if plan.policy_failed else []) + (
         ["unacknowledged dangerous changes"] if plan.unacknowledged else [])
     verdict = f"FAIL: {', '.join(reasons)}" if reasons else "ok"
     parts.append(f"plan against {plan.base_label}: {verdict}\n")
@@ -78,9 +79,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
                 "deleted": env.deleted,
                 "cost": env.cost.to_json() if env.cost else None,
                 "notes": env.notes,
-                "policy": {"available": env.policy.available, "mandatory": env.policy.mandatory,
-                           "advisory": env.policy.advisory, "exemptions": env.policy.exemptions,
-                           "note": env.policy.note},
+                "policy": policy_json(env.policy, env.policy_note),
             }
             for env in plan.envs
         ],

@@ -90,7 +90,8 @@ def test_same_violation_is_advisory_in_dev(tmp_path: Path, capsys: pytest.Captur
     snapshot = _snapshot(tmp_path, _bucket(uniform_bucket_level_access=False), _audit())
     code, out, _ = _run(capsys, "--env", "dev", "--snapshot", str(snapshot))
     assert code == 0
-    assert "[storage-bucket-uniform-access]" in out and "MANDATORY" not in out
+    assert "[storage-bucket-uniform-access]" in out
+    assert "MANDATORY" not in out
 
 
 def test_exemption_waives_the_finding_and_appears_in_the_report(
@@ -131,27 +132,32 @@ def test_invalid_snapshot_exits_2_without_traceback(
     path.write_text(content, encoding="utf-8")
     code, out, err = _run(capsys, "--env", "prod", "--snapshot", str(path))
     assert code == 2
-    assert expected in err and str(path) in err
+    assert expected in err
+    assert str(path) in err
     assert "Traceback" not in out + err
 
 
 def test_missing_snapshot_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _run(capsys, "--env", "prod", "--snapshot", str(tmp_path / "absent.json"))
-    assert code == 2 and "file not found" in err
+    assert code == 2
+    assert "file not found" in err
 
 
 def test_list_rules_prints_ids_and_levels(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "--env", "prod", "--list-rules")
     lines = dict(line.split("\t")[:2] for line in out.splitlines())
-    assert code == 0 and set(lines) == {rule.id for rule in discover_rules()}
-    assert lines["kms-key-rotation"] == "mandatory" and lines["labels-required"] == "advisory"
+    assert code == 0
+    assert set(lines) == {rule.id for rule in discover_rules()}
+    assert lines["kms-key-rotation"] == "mandatory"
+    assert lines["labels-required"] == "advisory"
 
 
 def test_without_snapshot_the_environment_is_synthesised_first(capsys: pytest.CaptureFixture[str]) -> None:
     project = Path(__file__).resolve().parents[1] / "synth" / "fixtures" / "platform"
     code, out, _ = _run(capsys, "--env", "prod", "--project-dir", str(project), "--format", "json")
     report = json.loads(out)
-    assert report["snapshot"] == "synth of prod" and report["resources_evaluated"] > 0
+    assert report["snapshot"] == "synth of prod"
+    assert report["resources_evaluated"] > 0
     assert code == (1 if report["summary"]["mandatory"] else 0)
 
 
@@ -168,9 +174,12 @@ def test_list_rules_without_env_shows_every_environments_level(capsys: pytest.Ca
     """The levels file's messages suggest `mlops check --list-rules`; it works without --env."""
     code, out, _ = _run(capsys, "--list-rules")
     lines = dict(line.split("\t")[:2] for line in out.splitlines())
-    assert code == 0 and lines["kms-key-rotation"] == "dev=advisory staging=advisory prod=mandatory"
+    assert code == 0
+    assert lines["kms-key-rotation"] == "dev=advisory staging=advisory prod=mandatory"
 
 
 def test_check_without_env_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _run(capsys)
-    assert code == 2 and "--env: missing: name the environment" in err and "Traceback" not in err
+    assert code == 2
+    assert "--env: missing: name the environment" in err
+    assert "Traceback" not in err

@@ -41,10 +41,13 @@ def test_json_is_shaped_like_preview_json() -> None:
     assert doc["changeSummary"] == {"create": 1, "update": 1, "replace": 1, "delete": 1, "same": 1}
     replace = next(s for s in doc["steps"] if s["op"] == "replace")
     assert replace["detailedDiff"] == {"location": {"kind": "update-replace", "inputDiff": True}}
-    assert replace["replaceReasons"] == ["location"] and replace["diffReasons"] == ["location"]
-    assert replace["oldState"]["inputs"]["location"] == "EU" and replace["newState"]["inputs"]["location"] == "US"
+    assert replace["replaceReasons"] == ["location"]
+    assert replace["diffReasons"] == ["location"]
+    assert replace["oldState"]["inputs"]["location"] == "EU"
+    assert replace["newState"]["inputs"]["location"] == "US"
     create = next(s for s in doc["steps"] if s["op"] == "create")
-    assert create["oldState"] is None and "detailedDiff" not in create
+    assert create["oldState"] is None
+    assert "detailedDiff" not in create
     assert doc["outputs"] == {"url": {"kind": "update", "old": "a", "new": "b"}}
 
 
@@ -58,15 +61,29 @@ def test_markdown_has_stable_heading_table_and_collapsed_details() -> None:
     assert "cut" not in md
 
 
-def test_markdown_is_capped_and_says_what_was_cut() -> None:
+def test_markdown_is_capped_least_important_first_and_says_what_was_left_out() -> None:
     many = [resource("prod", TOPIC, f"topic-{i:04d}", {"name": "x" * 200}) for i in range(600)]
     big = diff_snapshots(None, snapshot("prod", many))
     md = render_markdown([big, sample_diff()])
     assert len(md) <= MARKDOWN_CAP
-    assert "detail lines for `prod` were cut" in md
-    assert "mlops plan --env prod --format text" in md
+    # the inputs under created resources go first; every resource line stays
+    assert "Shortened to fit GitHub's comment limit" in md
+    assert "the inputs listed under created resources" in md
+    assert md.count("+ gcp:pubsub/topic:Topic: (create)") == 600 + 1  # and the sample diff's one create
+    assert "left out" not in md
     assert md.count("#### :tropical_drink:") == 2  # both stacks keep their heading
-    assert md.count("```diff") == md.count("```") // 2  # every code block is closed
+    assert md.count("```") % 2 == 0  # every code block is closed
+
+
+def test_markdown_cuts_diff_lines_last_and_counts_them() -> None:
+    many = [resource("prod", TOPIC, f"topic-{i:04d}-{'n' * 150}", {"name": "x"}) for i in range(600)]
+    md = render_markdown([diff_snapshots(None, snapshot("prod", many)), sample_diff()])
+    assert len(md) <= MARKDOWN_CAP
+    assert "resource diff lines beyond what fits" in md
+    assert "diff lines of `prod` left out" in md
+    assert "`--format text` prints" in md
+    assert md.count("#### :tropical_drink:") == 2
+    assert md.count("```") % 2 == 0
 
 
 def test_json_documents_and_long_text_are_diffed_readably() -> None:

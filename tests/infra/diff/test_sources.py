@@ -10,6 +10,7 @@ import pytest
 from contracts.errors import UserInputError
 from infra.cli.app import main
 from infra.diff.sources import load_snapshot_file, resolve_operand
+from infra.layout import Project
 from infra.synth import write_snapshot
 from tests.gitrepo import fixture_repo, git, set_prod_retention
 
@@ -38,7 +39,7 @@ def test_unknown_ref_and_missing_stack_at_ref_exit_2(tmp_path: Path, capsys: pyt
 
 def test_snapshot_files_and_two_environments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     repo = fixture_repo(tmp_path, commit=False)
-    dev = resolve_operand("dev", repo)
+    dev = resolve_operand("dev", Project(repo))
     assert dev.document is not None
     path = write_snapshot(dev.document, tmp_path / "dev.json")
     assert load_snapshot_file(path) == dev.document

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from infra.cli.app import main
+from infra.layout import Project
 from infra.plan import build_plan, plan_markdown, plan_text
 from tests.gitrepo import fixture_repo, git, set_prod_retention
 
@@ -15,7 +16,7 @@ from tests.gitrepo import fixture_repo, git, set_prod_retention
 def test_without_history_everything_is_a_create(tmp_path: Path) -> None:
     repo = fixture_repo(tmp_path, commit=False)
     messages: list[str] = []
-    plan = build_plan(["dev", "prod"], project_dir=repo, progress=messages.append)
+    plan = build_plan(Project(repo), ["dev", "prod"], progress=messages.append)
     assert plan.base_label == "no commits yet"
     for env in plan.envs:
         summary = env.diff.change_summary()
@@ -28,7 +29,7 @@ def test_default_base_is_the_merge_base_and_a_change_shows_as_one_update(tmp_pat
     repo = fixture_repo(tmp_path)
     git(repo, "checkout", "--quiet", "-b", "feature")
     set_prod_retention(repo, 30)
-    plan = build_plan(["dev", "prod"], project_dir=repo)
+    plan = build_plan(Project(repo), ["dev", "prod"])
     assert plan.base_label.startswith("merge-base with main")
     dev, prod = plan.envs
     assert dev.diff.change_summary() == {"same": len(dev.document["resources"])}
@@ -41,23 +42,24 @@ def test_default_base_is_the_merge_base_and_a_change_shows_as_one_update(tmp_pat
 def test_stack_added_after_the_base_is_all_create(tmp_path: Path) -> None:
     repo = fixture_repo(tmp_path)
     (repo / "stacks" / "Pulumi.qa.yaml").write_text((repo / "stacks" / "Pulumi.dev.yaml").read_text())
-    plan = build_plan(["qa"], base="HEAD", project_dir=repo)
+    plan = build_plan(Project(repo), ["qa"], base="HEAD")
     assert set(plan.envs[0].diff.change_summary()) == {"create"}
     assert "qa does not exist at the base" in plan.envs[0].notes[0]
 
 
 def test_policy_findings_and_exit_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     repo = fixture_repo(tmp_path, commit=False)
-    plan = build_plan(["prod"], project_dir=repo)
+    plan = build_plan(Project(repo), ["prod"])
     prod = plan.envs[0]
-    assert prod.policy.available
+    assert prod.policy is not None
     # The fixture's prod bucket has no CMEK and no versioning: mandatory in prod for the platform's pack.
-    assert any(line.startswith("[storage-bucket-cmek]") for line in prod.policy.mandatory)
+    assert "storage-bucket-cmek" in {v.rule_id for v in prod.policy.mandatory}
     assert plan.exit_code == 1
     assert ":x: policies:" in plan_markdown(plan)
     assert main(["plan", "--env", "prod", "--project-dir", str(repo), "--format", "json"]) == 1
     doc = json.loads(capsys.readouterr().out)
-    assert doc["exitCode"] == 1 and doc["stacks"][0]["stack"] == "prod"
+    assert doc["exitCode"] == 1
+    assert doc["stacks"][0]["stack"] == "prod"
     assert doc["stacks"][0]["changeSummary"] == {"create": len(prod.document["resources"])}
 
 
@@ -82,7 +84,7 @@ def test_base_that_fails_to_synth_is_reported_not_hidden(tmp_path: Path) -> None
     git(repo, "add", "-A")
     git(repo, "commit", "--quiet", "-m", "broken prod")
     prod_file.write_text(good)
-    plan = build_plan(["prod"], project_dir=repo)
+    plan = build_plan(Project(repo), ["prod"])
     prod = plan.envs[0]
     assert prod.notes[0].startswith("base could not be synthesised")
     assert set(prod.diff.change_summary()) == {"create"}
@@ -96,22 +98,22 @@ def test_base_program_crash_is_reported_with_its_message(tmp_path: Path) -> None
     git(repo, "add", "-A")
     git(repo, "commit", "--quiet", "-m", "crashing program")
     main_file.write_text(good)
-    plan = build_plan(["dev"], project_dir=repo)
+    plan = build_plan(Project(repo), ["dev"])
     assert "RuntimeError: half-finished refactoring" in plan.envs[0].notes[0]
 
 
 def test_clean_checkout_reuses_its_own_synth_as_the_base(tmp_path: Path) -> None:
     repo = fixture_repo(tmp_path)
     messages: list[str] = []
-    plan = build_plan(["dev"], project_dir=repo, progress=messages.append)
+    plan = build_plan(Project(repo), ["dev"], progress=messages.append)
     assert plan.envs[0].diff.change_summary() == {"same": len(plan.envs[0].document["resources"])}
     assert messages[0].startswith("working tree equals merge-base with main")
     messages.clear()
-    build_plan(["dev"], project_dir=repo, progress=messages.append)  # ignored files (__pycache__) do not count
+    build_plan(Project(repo), ["dev"], progress=messages.append)  # ignored files (__pycache__) do not count
     assert messages[0].startswith("working tree equals")
     (repo / "notes.txt").write_text("untracked files may matter to the program")
     messages.clear()
-    build_plan(["dev"], project_dir=repo, progress=messages.append)
+    build_plan(Project(repo), ["dev"], progress=messages.append)
     assert messages[0].startswith("synth base")
 
 
@@ -120,9 +122,10 @@ def test_a_deleted_stack_file_shows_the_whole_environment_deleted(tmp_path: Path
     (repo / "stacks" / "Pulumi.broken.yaml").unlink()
     git(repo, "commit", "--quiet", "-am", "no broken stack")
     (repo / "stacks" / "Pulumi.dev.yaml").unlink()
-    plan = build_plan(project_dir=repo)
+    plan = build_plan(Project(repo))
     dev = next(env for env in plan.envs if env.stack == "dev")
-    assert dev.deleted and set(dev.diff.change_summary()) == {"delete"}
+    assert dev.deleted
+    assert set(dev.diff.change_summary()) == {"delete"}
     assert "stack file of dev was deleted" in dev.notes[0]
     assert "stack file deleted" in plan_markdown(plan)
 
@@ -131,10 +134,12 @@ def test_moving_prod_data_fails_the_plan_until_acknowledged(tmp_path: Path) -> N
     repo = fixture_repo(tmp_path)
     prod_file = repo / "stacks" / "Pulumi.prod.yaml"
     prod_file.write_text(prod_file.read_text().replace("location: EU", "location: US"))
-    plan = build_plan(["prod"], project_dir=repo)
+    plan = build_plan(Project(repo), ["prod"])
     replaced = {(d.name, d.change) for d in plan.envs[0].dangers}
-    assert replaced and all(change == "replace" for _, change in replaced)
-    assert plan.unacknowledged and plan.exit_code == 1
+    assert replaced
+    assert all(change == "replace" for _, change in replaced)
+    assert plan.unacknowledged
+    assert plan.exit_code == 1
     names = [name for name, _ in replaced]
     flags = [f"{name}=The data was copied to the new location first." for name in names]
-    assert build_plan(["prod"], project_dir=repo, acknowledge=flags).unacknowledged == []
+    assert build_plan(Project(repo), ["prod"], acknowledge=flags).unacknowledged == []

@@ -8,7 +8,8 @@ from infra.diff.danger import dangers
 from infra.plan.acknowledgements import parse_flag
 from infra.plan.build import EnvPlan, Plan
 from infra.plan.markdown import COMMENT_CAP, escape, plan_comment, plan_full_markdown
-from infra.plan.policy import PolicyOutcome
+from policies.check import Report, Violation
+from policies.model import Level
 from tests.infra.diff.helpers import BUCKET, TOPIC, resource, snapshot
 
 REASON = "The data was copied to the new location first."
@@ -21,9 +22,13 @@ def env_plan(stack: str, changes: int, advisory: int, replace_bucket: bool = Fal
     new += [resource(stack, TOPIC, f"topic-{i:04d}", {"project": "p", "name": f"t{i}", "labels": {"x": "y" * 40}})
             for i in range(changes)]
     diff = diff_snapshots(snapshot(stack, old), snapshot(stack, new), base_label=f"{stack}@main")
-    findings = [f"[pubsub-topic-cmek] topic-{i:04d}: kmsKeyName is unset; set kms_key_name=<crypto key id> "
-                + "on the topic " * 5 for i in range(advisory)]
-    policy = PolicyOutcome(True, [], findings, [])
+    findings = tuple(
+        Violation("pubsub-topic-cmek", None, "medium", "security", Level.ADVISORY,
+                  f"urn:pulumi:{stack}::demo::gcp:pubsub/topic:Topic::topic-{i:04d}",
+                  "kmsKeyName is unset; set kms_key_name=<crypto key id> " + "on the topic " * 5)
+        for i in range(advisory)
+    )
+    policy = Report(stack, 1, len(new), findings)
     return EnvPlan(stack, snapshot(stack, new), diff, policy, [], dangers(diff, "p"))
 
 
@@ -43,8 +48,10 @@ def test_advisory_findings_are_grouped_and_escaped_and_never_cut_diff_lines() ->
     plan = Plan("main", [env_plan("staging", 2, 400)])
     md = plan_comment(plan)
     assert "`pubsub-topic-cmek` x400" in md
-    assert "&lt;crypto key id&gt;" in md and "<crypto key id>" not in md
-    assert '+ gcp:pubsub/topic:Topic: (create)' in md and md.count("Topic: (create)") == 2
+    assert "&lt;crypto key id&gt;" in md
+    assert "<crypto key id>" not in md
+    assert '+ gcp:pubsub/topic:Topic: (create)' in md
+    assert md.count("Topic: (create)") == 2
     assert "left out" not in md
 
 
@@ -64,7 +71,8 @@ def test_over_the_cap_the_least_important_parts_go_first_and_the_comment_says_so
 def test_picture_is_a_mermaid_graph_of_the_changes() -> None:
     md = plan_comment(Plan("main", [env_plan("prod", 2, 0)]))
     block = md.split("```mermaid", 1)[1].split("```", 1)[0]
-    assert "flowchart LR" in block and "topic-0000<br/>Topic (create)" in block
+    assert "flowchart LR" in block
+    assert "topic-0000<br/>Topic (create)" in block
     assert "data<br/>" not in block  # unchanged resources are not drawn
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from contracts.fsutil import canonical_json
 from infra.cli.app import main
+from infra.layout import Project
 from infra.plan import build_plan, plan_json, plan_markdown, plan_text
 from tests.gitrepo import fixture_repo, set_prod_retention
 
@@ -38,7 +39,7 @@ def test_no_secret_in_any_output(tmp_path: Path, capsys: pytest.CaptureFixture[s
         if args[0] == "synth":
             assert '"[secret]": true' in captured.out + written
 
-    plan = build_plan(["dev", "prod"], project_dir=repo)  # against HEAD: the base side went through the child
+    plan = build_plan(Project(repo), ["dev", "prod"])  # against HEAD: the base side went through the child
     for text in (plan_text(plan), plan_markdown(plan), canonical_json(plan_json(plan))):
         assert "lifecycleRules[0].condition.age" in text
         for value in SECRET_VALUES:
