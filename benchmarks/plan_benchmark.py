@@ -62,7 +62,7 @@ def used_classes(project_dir: Path, stacks: list[str]) -> tuple[list[str], list[
     classes = set()
     for stack in stacks:
         document = synth_stack(stack, Project(project_dir))
-        check_policies(document, stack)
+        check_policies(document, stack, Project(project_dir))
         for resource in document["resources"]:
             package, _, rest = resource["type"].partition(":")
             if package == "gcp" and "/" in rest:
