@@ -8,13 +8,17 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+ORDINARY_FILE_MODE = 0o644
+"""What a written report, snapshot or manifest gets (mkstemp's own 0600 is for secrets, which none of them is)."""
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write `data` to `path` atomically (same-directory temp file, fsync, rename)."""
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, mode: int = ORDINARY_FILE_MODE) -> Path:
+    """Write `data` to `path` atomically (same-directory temp file, fsync, rename), readable as `mode` says."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -80,10 +80,15 @@ class Project:
         return sorted(names, key=lambda n: (order.get(n, len(order)), n))
 
     def display(self, path: Path | str) -> str:
-        """`path` as a message shows it: relative to the current directory when under it, else as given."""
-        target = Path(path)
-        try:
-            relative = os.path.relpath(target.resolve(), Path.cwd())
-        except ValueError:  # another drive
-            return str(target)
-        return str(target) if relative.startswith("..") else relative
+        """`path` as a message shows it (`relative_to_cwd`)."""
+        return relative_to_cwd(path)
+
+
+def relative_to_cwd(path: Path | str) -> str:
+    """`path` as a message shows it: relative to the current directory when under it, else as given."""
+    target = Path(path)
+    try:
+        relative = os.path.relpath(target.resolve(), Path.cwd())
+    except ValueError:  # another drive
+        return str(target)
+    return str(target) if relative.startswith("..") else relative

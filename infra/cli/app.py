@@ -1,18 +1,40 @@
 """Composes the `mlops` commands and turns user errors into exit code 2 without a traceback.
 
-Each command group lives in its own module and exposes `register(app)`; this module only composes them.
+Each command group is a module-level Typer app in its own module (`infra/cli/<group>.py`); this module only
+composes them, adds `--version` and `-h`, and keeps help and errors plain text (no ANSI escapes in logs).
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from contracts.errors import UserInputError
+from infra.cli import console
 
 EXIT_INVALID = 2
+DISTRIBUTION = "genai-mlops"
+
+COMMAND_GROUPS: tuple[tuple[str, str | None], ...] = (
+    ("validate", None),
+    ("synth", None),
+    ("check", None),
+    ("diff", None),
+    ("release", None),
+    ("pipelines", None),
+    ("plan", None),
+    ("engine", None),
+    ("rehearse", None),
+    ("drift", None),
+    ("serve", None),
+    ("eval", None),
+    ("cost", None),
+    ("approval", "approval"),
+)
+"""(module under infra.cli, group name): None merges the module's commands into `mlops` itself."""
 
 app = typer.Typer(
     name="mlops",
@@ -20,38 +42,50 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
-def _register_commands() -> None:
-    from infra.cli import (
-        approval,
-        check,
-        cost,
-        diff,
-        drift,
-        engine,
-        eval,
-        pipelines,
-        plan,
-        rehearse,
-        release,
-        serve,
-        synth,
-        validate,
-    )
+def version() -> str:
+    """The installed distribution's version (what `pip show genai-mlops` reports)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed_version
 
-    for module in (validate, synth, check, diff, release, pipelines, plan, engine, rehearse, drift, serve, eval, cost):
-        module.register(app)
-    app.add_typer(approval.app, name="approval")
+    try:
+        return installed_version(DISTRIBUTION)
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"mlops {version()}")
+        raise typer.Exit(0)
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True),
+    ] = False,
+) -> None:
     """GenAI MLOps platform on Google Cloud."""
 
 
-_register_commands()
+def compose(root: typer.Typer) -> None:
+    """Add every command group to `root`, in the order `mlops -h` lists them."""
+    for module_name, group in COMMAND_GROUPS:
+        module = importlib.import_module(f"infra.cli.{module_name}")
+        register = getattr(module, "register", None)
+        if register is not None:  # a group that still registers its commands itself
+            register(root)
+        else:
+            root.add_typer(module.app, name=group)
+
+
+compose(app)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         return exc.code if isinstance(exc.code, int) else EXIT_INVALID
     except UserInputError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+        console.error(exc)
         return EXIT_INVALID
     return 0
 

@@ -11,16 +11,26 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from infra.cli.options import ProjectDirOption, find_project
-from infra.cli.rehearse import EnvOption, FormatOption, check_format
+from contracts.errors import UserInputError
+from infra.cli.options import EnvOption, FormatOption, ProjectDirOption, TextOrJson, find_project
+
+if TYPE_CHECKING:
+    from infra.engine.settings import EngineSettings
+
+app = typer.Typer()
+
+StateDirOption = Annotated[
+    Path | None, typer.Option("--state-dir", help="Check a rehearsal's loopback state (mlops rehearse --state-dir).")
+]
+BackendOption = Annotated[str | None, typer.Option("--backend-url", help="State backend (real engine).")]
 
 
-def _report(stack: str, drifted: list[dict[str, Any]], output_format: str) -> str:
-    if output_format == "json":
+def render_report(stack: str, drifted: list[dict[str, Any]], output_format: TextOrJson) -> str:
+    if output_format is TextOrJson.JSON:
         return json.dumps({"stack": stack, "drifted": drifted}, indent=2, sort_keys=True)
     if not drifted:
         return f"{stack}: no drift (the live resources match the recorded state)"
@@ -31,51 +41,45 @@ def _report(stack: str, drifted: list[dict[str, Any]], output_format: str) -> st
     return "\n".join(lines)
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def drift(
-        env: EnvOption,
-        state_dir: Annotated[
-            Path | None,
-            typer.Option("--state-dir", help="Check a rehearsal's loopback state (mlops rehearse --state-dir)."),
-        ] = None,
-        output_format: FormatOption = "text",
-        project_dir: ProjectDirOption = None,
-        backend_url: Annotated[str | None, typer.Option("--backend-url", help="State backend (real engine).")] = None,
-    ) -> None:
-        """Read-only drift detection: a refresh preview through the real engine (exit 1 when anything drifted)."""
-        from contracts.errors import UserInputError
-        from infra.engine import resolve_settings
-        from infra.engine.preflight import require_cli
+def rehearsal_drift(settings: EngineSettings, state_dir: Path) -> list[dict[str, Any]]:
+    """Drift of a rehearsal's loopback state (exit 1 when the refresh itself failed)."""
+    from infra.rehearsal.run import rehearse
 
-        check_format(output_format)
-        settings = resolve_settings(env, find_project(project_dir).root, backend_url)
-        require_cli()
+    if not (state_dir / "backend").is_dir():
+        raise UserInputError.single(
+            "--state-dir", str(state_dir), "holds no rehearsal; run `mlops rehearse --env ENV --state-dir DIR` first",
+        )
+    result = rehearse(settings, None, state_dir, operation="drift", on_output=_progress)
+    if result.error:
+        print(f"error: {result.error}", file=sys.stderr)
+        raise typer.Exit(1)
+    types = {s["urn"]: s["type"] for s in result.steps}
+    return [
+        {"urn": urn, "type": types.get(urn, ""), "op": "update" if urn in result.changes else "delete",
+         "properties": result.changes.get(urn, {}).get("diffs", [])}
+        for urn in result.drifted
+    ]
 
-        def progress(line: str) -> None:
-            sys.stderr.write(line if line.endswith("\n") else line + "\n")
 
-        if state_dir is not None:
-            from infra.rehearsal.run import rehearse
+def _progress(line: str) -> None:
+    sys.stderr.write(line if line.endswith("\n") else line + "\n")
 
-            if not (state_dir / "backend").is_dir():
-                raise UserInputError.single(
-                    "--state-dir", str(state_dir),
-                    "holds no rehearsal; run `mlops rehearse --env ENV --state-dir DIR` first",
-                )
-            result = rehearse(settings, None, state_dir, operation="drift", on_output=progress)
-            if result.error:
-                print(f"error: {result.error}", file=sys.stderr)
-                raise typer.Exit(1)
-            types = {s["urn"]: s["type"] for s in result.steps}
-            drifted = [
-                {"urn": urn, "type": types.get(urn, ""), "op": "update" if urn in result.changes else "delete",
-                 "properties": result.changes.get(urn, {}).get("diffs", [])}
-                for urn in result.drifted
-            ]
-        else:
-            from infra.engine.run import detect_drift
 
-            drifted = detect_drift(settings, progress)
-        print(_report(env, drifted, output_format))
-        raise typer.Exit(1 if drifted else 0)
+@app.command("drift")
+def drift(
+    env: EnvOption,
+    state_dir: StateDirOption = None,
+    output_format: FormatOption = TextOrJson.TEXT,
+    project_dir: ProjectDirOption = None,
+    backend_url: BackendOption = None,
+) -> None:
+    """Read-only drift detection: a refresh preview through the real engine (exit 1 when anything drifted)."""
+    from infra.engine import resolve_settings
+    from infra.engine.preflight import require_cli
+    from infra.engine.run import detect_drift
+
+    settings = resolve_settings(env, find_project(project_dir).root, backend_url)
+    require_cli()
+    drifted = rehearsal_drift(settings, state_dir) if state_dir is not None else detect_drift(settings, _progress)
+    print(render_report(env, drifted, output_format))
+    raise typer.Exit(1 if drifted else 0)

@@ -6,12 +6,21 @@ upward, as `pulumi` and `git` do) exactly once, through `find_project`, and pass
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from infra.layout import Project
+
+
+class TextOrJson(StrEnum):
+    """`--format` of the commands that print either a report for people or a document for tools."""
+
+    TEXT = "text"
+    JSON = "json"
+
 
 ProjectDirOption = Annotated[
     Path | None,
@@ -21,6 +30,7 @@ ProjectDirOption = Annotated[
     ),
 ]
 EnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment (stack) name: dev, staging, prod.")]
+FormatOption = Annotated[TextOrJson, typer.Option("--format", help="text or json.")]
 
 
 def find_project(project_dir: Path | None) -> Project:
