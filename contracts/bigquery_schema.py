@@ -128,14 +128,61 @@ SUMMARY = TableSpec(
     clustering=("run",),
 )
 
+DRIFT_METRIC_NAMES = ("length_psi", "token_js", "script_js", "empty_share", "oversized_share")
+"""The input drift report's metrics (`pipelines.lib.drift.drift_report`), each with a `max_<name>` bound."""
+DRIFT = TableSpec(
+    table_id="results_drift",
+    description=(
+        "One row per evaluation run: input drift of the run's window of prompts against the reference "
+        "(the release's evaluation set), its metrics, the bounds and whether it drifted."
+    ),
+    columns=(
+        _RUN,
+        Column("checked", "BOOL", "Whether the window was compared at all (false without a reference).", "REQUIRED"),
+        Column("reference", "STRING", "URI of the reference set the window was compared with."),
+        Column("reference_size", "INT64", "Prompts in the reference."),
+        Column("window_size", "INT64", "Prompts in the window.", "REQUIRED"),
+        Column(
+            "metrics",
+            "RECORD",
+            "Drift metrics: length PSI, token and script Jensen-Shannon, empty and oversized shares.",
+            "NULLABLE",
+            tuple(
+                Column(n, "FLOAT64", f"{n} of the window against the reference.", "REQUIRED")
+                for n in DRIFT_METRIC_NAMES
+            ),
+        ),
+        Column(
+            "bounds",
+            "RECORD",
+            "Bounds the run was judged against.",
+            "NULLABLE",
+            (
+                *(Column(f"max_{n}", "FLOAT64", f"Highest acceptable {n}.", "REQUIRED") for n in DRIFT_METRIC_NAMES),
+                Column("oversized_chars", "INT64", "Characters above which a prompt is oversized.", "REQUIRED"),
+            ),
+        ),
+        Column("drifted", "BOOL", "Whether any metric is above its bound.", "REQUIRED"),
+        _REASONS,
+        _WHEN,
+    ),
+    partition_field=EVALUATED_AT,
+    clustering=("run",),
+)
+"""Sibling of the results tables (`<base>_drift`); not in RESULT_TABLES, whose rows every run writes."""
+
 RESULT_TABLES: dict[str, TableSpec] = {"scores": SCORES, "review": REVIEW, "summary": SUMMARY}
 """Logical results table -> spec. The ids share the base name `results`: the schedules' `results_uri` names
 `bq://<project>.<evaluation dataset>.results` and the siblings are derived by suffix."""
 
 
+EVALUATION_TABLES: dict[str, TableSpec] = {**RESULT_TABLES, "drift": DRIFT}
+"""Every table the evaluation pipeline writes under one results location: the result tables and the drift table."""
+
+
 def table_suffix(table: str) -> str:
-    """`""`, `"_review"`, `"_summary"`: what a logical table adds to the results location's base name."""
-    return RESULT_TABLES[table].table_id.removeprefix(SCORES.table_id)
+    """`""`, `"_review"`, `"_summary"`, `"_drift"`: what a logical table adds to the results location's base name."""
+    return EVALUATION_TABLES[table].table_id.removeprefix(SCORES.table_id)
 
 
 def _type_problem(column: Column, value: object, path: str) -> list[str]:

@@ -13,6 +13,7 @@ AGENT_DOMAINS = {
     "artifactregistry.googleapis.com": "gcp-sa-artifactregistry.iam.gserviceaccount.com",
     "monitoring.googleapis.com": "gcp-sa-monitoring-notification.iam.gserviceaccount.com",
     "run.googleapis.com": "serverless-robot-prod.iam.gserviceaccount.com",
+    "cloudfunctions.googleapis.com": "gcf-admin-robot.iam.gserviceaccount.com",
 }
 BIGQUERY_API = "bigquery.googleapis.com"
 

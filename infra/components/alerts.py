@@ -246,19 +246,25 @@ class SummaryLogShape:
     """Value extractor with `{metric}` for the metric name."""
 
 
-_KEY_IN_TEXT = f'"\\"{SUMMARY_LOG_KEY}\\""'
 _VALUE_IN_TEXT = '"\\"{metric}\\": ([-+.0-9eE]+)"'
-SUMMARY_LOG_SHAPES = (
-    SummaryLogShape(
-        "json",
-        f"jsonPayload.{SUMMARY_LOG_KEY}.metrics.groundedness:*",
-        f"EXTRACT(jsonPayload.{SUMMARY_LOG_KEY}.metrics.{{metric}})",
-    ),
-    SummaryLogShape("text", f"textPayload:{_KEY_IN_TEXT}", f"REGEXP_EXTRACT(textPayload, {_VALUE_IN_TEXT})"),
-    SummaryLogShape(
-        "message", f"jsonPayload.message:{_KEY_IN_TEXT}", f"REGEXP_EXTRACT(jsonPayload.message, {_VALUE_IN_TEXT})"
-    ),
-)
+
+
+def log_line_shapes(key: str, probe: str) -> tuple[SummaryLogShape, ...]:
+    """The three shapes of a one-line `{"<key>": {"metrics": {...}}}` log entry; `probe` is a metric the
+    structured shape must carry (so the filter selects the line, not any entry with the key)."""
+    key_in_text = f'"\\"{key}\\""'
+    return (
+        SummaryLogShape(
+            "json", f"jsonPayload.{key}.metrics.{probe}:*", f"EXTRACT(jsonPayload.{key}.metrics.{{metric}})"
+        ),
+        SummaryLogShape("text", f"textPayload:{key_in_text}", f"REGEXP_EXTRACT(textPayload, {_VALUE_IN_TEXT})"),
+        SummaryLogShape(
+            "message", f"jsonPayload.message:{key_in_text}", f"REGEXP_EXTRACT(jsonPayload.message, {_VALUE_IN_TEXT})"
+        ),
+    )
+
+
+SUMMARY_LOG_SHAPES = log_line_shapes(SUMMARY_LOG_KEY, "groundedness")
 QUALITY_WINDOW = "600s"
 """A run logs one summary: its value is the only point in the window, so a miss fires at once."""
 
@@ -290,11 +296,34 @@ def quality_condition(
             filter=log_metric_filter(log_metric_names[shape.key]),
             comparison="COMPARISON_LT" if below else "COMPARISON_GT",
             # The mean of the distribution is the logged value itself; across runs the worst one counts.
-            aggregations=[
-                _aggregation("ALIGN_MEAN", "REDUCE_MIN" if below else "REDUCE_MAX", None, QUALITY_WINDOW)
-            ],
+            aggregations=[_aggregation("ALIGN_MEAN", "REDUCE_MIN" if below else "REDUCE_MAX", None, QUALITY_WINDOW)],
         )
         for shape in SUMMARY_LOG_SHAPES
+    ]
+
+
+# --- input drift (the drift line the evaluation pipeline logs, `pipelines/lib/drift.py`) -------------------
+
+DRIFT_LOG_KEY = "input_drift"
+"""Top-level key of the evaluation pipeline's drift line (`pipelines.lib.drift.DRIFT_LOG_KEY`; a test holds
+them equal, since infra does not import pipelines)."""
+DRIFT_LOG_SHAPES = log_line_shapes(DRIFT_LOG_KEY, "length_psi")
+"""The drift line arrives like the summary line (same task runtime, same logging agent): the same shapes."""
+
+
+def drift_condition(
+    metric: str, bound: float, log_metric_names: dict[str, str]
+) -> list[gcp.monitoring.AlertPolicyConditionArgs]:
+    """One condition per drift log shape: the run's `metric` above its bound (`retraining.drift_bounds`)."""
+    return [
+        _above_threshold(
+            f"input drift {metric} > {bound:g} ({shape.key} log line)",
+            bound,
+            "0s",
+            filter=log_metric_filter(log_metric_names[shape.key]),
+            aggregations=[_aggregation("ALIGN_MEAN", "REDUCE_MAX", None, QUALITY_WINDOW)],
+        )
+        for shape in DRIFT_LOG_SHAPES
     ]
 
 
@@ -447,5 +476,26 @@ def quality_runbook(metric: str, bound: Bound, threshold: float) -> Runbook:
             "If the release is unchanged, the traffic changed: add the failing questions to the tuning data "
             "and start a tuning run; keep the alert open until an evaluation run passes.",
             "The alert closes by itself a day after the run (the next scheduled run re-evaluates).",
+        ),
+    )
+
+
+def drift_runbook(metric: str, bound: float) -> Runbook:
+    return Runbook(
+        title=f"Input drift: {metric} above {bound:g}",
+        meaning=(
+            f"The prompts of the latest evaluation window differ from the release's evaluation set: {metric} "
+            f"measured above {bound:g} (`retraining.drift_bounds`). The model is answering questions it was not "
+            "evaluated on; quality alerts may follow."
+        ),
+        steps=(
+            "Open Vertex AI > Pipelines, the latest `genai-evaluation` run, task `check-input-drift`: its report "
+            "lists every drift metric, the bounds and the reasons.",
+            "Query the evaluation dataset's `results_drift` table for the last runs: a single spike (a campaign, "
+            "a bot) or a trend?",
+            "Lengths or empty/oversized shares: check the clients calling the gateway (a new integration, "
+            "truncation). Tokens or scripts: new topics or languages; add examples of them to the tuning data.",
+            "Where `retraining.enabled` is on, the evaluation run also published a retraining request: follow "
+            "the run on the model-events topic and cut its candidate with `mlops release cut --env dev`.",
         ),
     )

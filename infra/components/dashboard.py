@@ -3,7 +3,8 @@
 One page per environment: per endpoint latency (with its alert threshold), 5xx ratio, prediction count and
 replicas; Pub/Sub backlog, oldest unacked age and dead letters of the subscriptions that dead-letter; failed
 pipeline runs; the evaluation pipeline's quality metrics per run, with the release gate as threshold; the
-serving gateway's answers by source and its fallback share, with the alert's share as threshold. Built
+serving gateway's answers by source and its fallback share, with the alert's share as threshold; the input
+drift metrics per run, with their bounds as thresholds. Built
 from plain ids so it is testable without Pulumi; serialize with `dashboard_json`.
 """
 
@@ -207,7 +208,10 @@ def _gateway_widgets(metric: str, fallback_share: float | None) -> list[dict[str
                 {
                     "timeSeriesQuery": {
                         "timeSeriesFilter": _series(
-                            log_metric_filter(metric), "ALIGN_DELTA", "REDUCE_SUM", ["metric.label.source"],
+                            log_metric_filter(metric),
+                            "ALIGN_DELTA",
+                            "REDUCE_SUM",
+                            ["metric.label.source"],
                             COUNT_WINDOW,
                         )
                     },
@@ -251,6 +255,8 @@ def definition(
     quality_thresholds: Mapping[str, float] | None = None,
     gateway_metric: str | None = None,
     gateway_fallback_share: float | None = None,
+    drift_metrics: Mapping[str, Sequence[str]] | None = None,
+    drift_thresholds: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     """The dashboard: endpoints sorted by served model name, subscriptions by logical name.
 
@@ -258,6 +264,8 @@ def definition(
         with `quality_thresholds[metric]` (the release gate's bound) drawn when given. Default: no charts.
     gateway_metric: the gateway's answers-by-source log metric; two charts (answers by source, fallback share
         with `gateway_fallback_share` as threshold). Default: none (no gateway).
+    drift_metrics: input drift metric -> its log-based metrics (one per drift log shape); one chart each, with
+        `drift_thresholds[metric]` (its bound) drawn. Default: no charts.
     """
     widgets: list[dict[str, Any]] = [
         {"title": "How to read this dashboard", "text": {"content": intro_markdown, "format": "MARKDOWN"}}
@@ -301,7 +309,32 @@ def definition(
                 (quality_thresholds or {}).get(metric),
             )
         )
+    widgets += _value_charts("Input drift: {metric} (per run)", drift_metrics, drift_thresholds)
     return {"displayName": display_name, "gridLayout": {"columns": str(COLUMNS), "widgets": widgets}}
+
+
+def _value_charts(
+    title: str, log_metrics: Mapping[str, Sequence[str]] | None, thresholds: Mapping[str, float] | None
+) -> list[dict[str, Any]]:
+    """One chart per metric of a once-per-run log line (every shape's series on it), its bound as threshold."""
+    return [
+        _chart(
+            title.format(metric=metric),
+            [
+                {
+                    "timeSeriesQuery": {
+                        "timeSeriesFilter": _series(
+                            log_metric_filter(name), "ALIGN_MEAN", "REDUCE_MEAN", [], QUALITY_WINDOW
+                        )
+                    }
+                }
+                for name in names
+            ],
+            metric,
+            (thresholds or {}).get(metric),
+        )
+        for metric, names in sorted((log_metrics or {}).items())
+    ]
 
 
 def dashboard_json(dashboard: Mapping[str, Any]) -> str:

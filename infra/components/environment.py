@@ -23,11 +23,14 @@ from infra.components.observability import Observability, ObservabilityArgs
 from infra.components.project import Project, ProjectArgs
 from infra.components.refs import KeyRefs, ProjectRefs
 from infra.components.registry import Registry, RegistryArgs
+from infra.components.retraining import TOPIC as RETRAINING_TOPIC
+from infra.components.retraining import Retraining, RetrainingArgs, deployed, tuning_target
 from infra.components.serving import Serving, ServingArgs, endpoint_id
 from infra.config.model import EnvironmentConfig
 from infra.release.component import Release, ReleaseArgs
 from infra.release.endpoints import ServiceEndpoints
 from infra.release.manifest import ReleaseManifest
+from infra.retraining.package import source_archive
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class Environment(pulumi.ComponentResource):
                 keys,
                 feedback_table=self.data.feedback_table_id,
                 feedback_dataset=self.data.datasets["feedback"],
+                pushed_topics=frozenset({RETRAINING_TOPIC} if deployed(cfg, args.release) else ()),
             ),
             child,
         )
@@ -88,6 +92,10 @@ class Environment(pulumi.ComponentResource):
             RuntimeAccessArgs(project, self.data, self.messaging, self.registry, cfg.release.artifacts),
             child,
         )
+        self.retraining = self._retraining(name, args, naming, keys, child)
+        subscriptions = {k: s.name for k, s in self.messaging.subscriptions_with_dead_letter.items()}
+        if self.retraining is not None:
+            subscriptions[RETRAINING_TOPIC] = self.retraining.subscription.name
         self.observability = Observability(
             f"{name}-observability",
             ObservabilityArgs(
@@ -95,7 +103,7 @@ class Environment(pulumi.ComponentResource):
                 naming,
                 project,
                 endpoints={model: ep.name for model, ep in self.serving.endpoints.items()},
-                subscriptions={k: s.name for k, s in self.messaging.subscriptions_with_dead_letter.items()},
+                subscriptions=subscriptions,
                 automation_topic=self.messaging.topics["alerts"].id,
             ),
             child,
@@ -172,6 +180,32 @@ class Environment(pulumi.ComponentResource):
             child,
         )
 
+
+    def _retraining(
+        self, name: str, args: EnvironmentArgs, naming: Naming, keys: KeyRefs, child: pulumi.ResourceOptions
+    ) -> Retraining | None:
+        """The retraining subscriber, where retraining is on and the manifest pins a tuning pipeline."""
+        target = tuning_target(
+            args.cfg, args.release, self._kfp_host(args.service_endpoints), self.data.buckets["pipeline_root"].url
+        )
+        if target is None:
+            return None
+        return Retraining(
+            f"{name}-retraining",
+            RetrainingArgs(
+                args.cfg,
+                naming,
+                self.project.refs,
+                keys,
+                requests_topic=self.messaging.topics[RETRAINING_TOPIC],
+                dead_letter_topic=self.messaging.dead_letter_topics[RETRAINING_TOPIC],
+                events_topic=self.messaging.topics["model-events"],
+                pipelines_repository=self.registry.pipelines_repo,
+                tuning=target,
+                source=source_archive(args.source_dir),
+            ),
+            child,
+        )
 
     def _kfp_host(self, endpoints: ServiceEndpoints) -> pulumi.Output[str]:
         if endpoints.kfp_registry is None:

@@ -44,6 +44,8 @@ class MessagingArgs:
         wait for `keys.grants`.
     feedback_table: `project.dataset.table` the BigQuery subscription writes user feedback into.
     feedback_dataset: the dataset holding that table (or its dataset id); the Pub/Sub agent is granted on it.
+    pushed_topics: topics whose consumer declares its own push subscription (with this topic's dead-letter
+        topic): they get no pull subscription here, which nobody would read. Default: none.
     """
 
     cfg: EnvironmentConfig
@@ -52,6 +54,7 @@ class MessagingArgs:
     keys: KeyRefs
     feedback_table: pulumi.Input[str]
     feedback_dataset: gcp.bigquery.Dataset | pulumi.Input[str]
+    pushed_topics: frozenset[str] = frozenset()
 
 
 class Messaging(pulumi.ComponentResource):
@@ -94,7 +97,7 @@ class Messaging(pulumi.ComponentResource):
 
         self.subscriptions = {}
         self.subscriptions_with_dead_letter = {}
-        for t in TOPICS:
+        for t in (t for t in TOPICS if t not in args.pushed_topics):
             self.subscriptions_with_dead_letter[t] = self._subscription(
                 t, args.naming.topic(t, "sub"), self.topics[t], dead_letter_of=t
             )

@@ -4,7 +4,8 @@ E-mail channels for the on-call (plus a Pub/Sub channel automation can subscribe
 endpoint (p99 latency, 5xx ratio), per dead-lettering subscription (dead letters, oldest unacked message),
 for failed pipeline runs (a log-based metric) and for evaluation quality (log-based metrics of the
 evaluation pipeline's summary line, against the environment's `release.evaluation_gates`) and for the
-serving gateway's fallback share (a log-based metric of its answer lines by `source`); each alert carries a
+serving gateway's fallback share (a log-based metric of its answer lines by `source`) and for input drift
+(log-based metrics of the evaluation pipeline's drift line, against `retraining.drift_bounds`); each alert carries a
 runbook. Thresholds come from the
 environment config, per served model where the model overrides them. Conditions and runbooks live in
 `alerts.py`, the dashboard layout in `dashboard.py`.
@@ -20,6 +21,7 @@ from functools import partial
 import pulumi
 import pulumi_gcp as gcp
 
+from contracts.bigquery_schema import DRIFT_METRIC_NAMES
 from contracts.metrics import METRIC_NAMES
 from infra.components import alerts, dashboard
 from infra.components.naming import Naming, type_token
@@ -72,13 +74,15 @@ class Observability(pulumi.ComponentResource):
     """`email:<address>` per on-call address, plus `pubsub` for automation when enabled."""
     alert_policies: dict[str, gcp.monitoring.AlertPolicy]
     """Keys: `endpoint-latency:<model>`, `endpoint-errors:<model>`, `dead-letters:<sub>`,
-    `oldest-unacked:<sub>`, `pipeline-failures`, `evaluation-quality:<metric>-<min|max>`,
+    `oldest-unacked:<sub>`, `pipeline-failures`, `evaluation-quality:<metric>-<min|max>`, `input-drift:<metric>`,
     `gateway-fallback:<model>` (when `serving.gateway` is on)."""
     pipeline_failures_metric: gcp.logging.Metric
     gateway_answers_metric: gcp.logging.Metric | None
     """The gateway's answers by `source`; None without a gateway."""
     quality_metrics: dict[str, dict[str, gcp.logging.Metric]]
     """Evaluation metric -> summary log shape (`json`, `text`) -> log-based metric of its value per run."""
+    drift_metrics: dict[str, dict[str, gcp.logging.Metric]]
+    """Input drift metric -> drift log shape -> log-based metric of its value per run."""
     dashboard: gcp.monitoring.Dashboard
     dashboard_url: pulumi.Output[str]
 
@@ -184,6 +188,8 @@ class Observability(pulumi.ComponentResource):
 
         self.quality_metrics = {metric: self._quality_metrics(metric) for metric in METRIC_NAMES}
         self.alert_policies.update(self._quality_policies(channel_ids))
+        self.drift_metrics = {metric: self._drift_metrics(metric) for metric in DRIFT_METRIC_NAMES}
+        self.alert_policies.update(self._drift_policies(channel_ids))
 
         self.register_outputs(
             {
@@ -214,6 +220,53 @@ class Observability(pulumi.ComponentResource):
                     depends_on=list(log_metrics.values()),
                 )
         return policies
+
+    def _drift_policies(self, channel_ids: list[pulumi.Output[str]]) -> dict[str, gcp.monitoring.AlertPolicy]:
+        """One policy per input drift metric, above its bound in `retraining.drift_bounds`."""
+        bounds = self._args.cfg.retraining.drift_bounds.as_metrics()
+        policies: dict[str, gcp.monitoring.AlertPolicy] = {}
+        for metric, log_metrics in sorted(self.drift_metrics.items()):
+            names = pulumi.Output.all(**{shape: m.name for shape, m in log_metrics.items()})
+            policies[f"input-drift:{metric}"] = self._policy(
+                f"drift-{metric.replace('_', '-')}",
+                alerts.drift_runbook(metric, bounds[metric]),
+                names.apply(partial(alerts.drift_condition, metric, bounds[metric])),
+                "WARNING",
+                channel_ids,
+                depends_on=list(log_metrics.values()),
+            )
+        return policies
+
+    def _drift_metric_name(self, metric: str, shape: alerts.SummaryLogShape) -> str:
+        return self._args.naming.name("drift", metric.replace("_", "-"), shape.key)
+
+    def _drift_metrics(self, metric: str) -> dict[str, gcp.logging.Metric]:
+        """Log-based metrics of one input drift metric's value, one per shape the drift line may take."""
+        cfg = self._args.cfg
+        slug = metric.replace("_", "-")
+        return {
+            shape.key: gcp.logging.Metric(
+                f"{self._name}-drift-{slug}-{shape.key}",
+                name=self._drift_metric_name(metric, shape),
+                project=self._args.project.project_id,
+                description=f"Input drift {metric} of each evaluation run, from its drift log line ({shape.key}).",
+                filter=alerts.quality_log_filter(shape),
+                value_extractor=alerts.quality_extractor(shape, metric),
+                metric_descriptor=gcp.logging.MetricMetricDescriptorArgs(
+                    metric_kind="DELTA",
+                    value_type="DISTRIBUTION",
+                    unit="1",
+                    display_name=f"{cfg.prefix} input drift {metric} ({shape.key})",
+                ),
+                bucket_options=gcp.logging.MetricBucketOptionsArgs(
+                    linear_buckets=gcp.logging.MetricBucketOptionsLinearBucketsArgs(
+                        num_finite_buckets=20, width=0.05, offset=0.0
+                    )
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=self._api),
+            )
+            for shape in alerts.DRIFT_LOG_SHAPES
+        }
 
     def _gateway_metric(self) -> gcp.logging.Metric | None:
         """Counts the gateway's answers by the stage that gave them (its answer log line's `source`)."""
@@ -332,6 +385,9 @@ class Observability(pulumi.ComponentResource):
         gateway_metric = (
             self._args.naming.name("gateway-answers") if self.gateway_answers_metric is not None else None
         )
+        drift_names = {
+            m: [self._drift_metric_name(m, s) for s in alerts.DRIFT_LOG_SHAPES] for m in DRIFT_METRIC_NAMES
+        }
         gates = cfg.release.evaluation_gates
         quality_gates: dict[str, float] = {}
         for m in METRIC_NAMES:
@@ -356,6 +412,8 @@ class Observability(pulumi.ComponentResource):
                     quality_thresholds=quality_gates,
                     gateway_metric=gateway_metric,
                     gateway_fallback_share=cfg.serving.gateway.fallback_alert_share,
+                    drift_metrics=drift_names,
+                    drift_thresholds=cfg.retraining.drift_bounds.as_metrics(),
                 )
             )
 

@@ -3,12 +3,14 @@
 Each table is described once (columns, partition column, clustering) so the Data component, the Pub/Sub
 BigQuery subscription and the code that writes rows agree on one definition. The evaluation tables and the
 prediction-log view are the evaluation pipeline's contract and are defined where the pipeline image can read
-them, `contracts.bigquery_schema`; this module adds the tables that other writers fill.
+them, `contracts.bigquery_schema` (scores, review, summary and the input drift table); this module adds the
+tables that other writers fill.
 """
 
 from __future__ import annotations
 
 from contracts.bigquery_schema import (
+    DRIFT,
     PREDICTION_EXAMPLES,
     REVIEW,
     SCORES,
@@ -76,7 +78,7 @@ FEEDBACK = TableSpec(
 
 # Which tables live in which dataset (dataset purpose -> tables); the first one describes the dataset.
 TABLES_BY_DATASET: dict[str, tuple[TableSpec, ...]] = {
-    "evaluation": (SCORES, REVIEW, SUMMARY),
+    "evaluation": (SCORES, REVIEW, SUMMARY, DRIFT),
     "prediction_logs": (PREDICTION_LOGS,),
     "feedback": (FEEDBACK,),
 }

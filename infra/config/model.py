@@ -434,6 +434,25 @@ class ReleaseConfig(Strict):
     manifest's model artifacts and images must come from it. Default: unchecked, no grants."""
 
 
+class InputDriftBounds(Strict):
+    """Bounds of the evaluation pipeline's input drift metrics (its `DriftBounds`, same names and defaults)."""
+
+    max_length_psi: float = Field(default=0.25, ge=0.0)
+    """Population Stability Index of prompt lengths; 0.25 is the usual 'major shift'. Default 0.25."""
+    max_token_js: Fraction = 0.7
+    """Jensen-Shannon divergence of content words (small windows share few words even without drift). Default 0.7."""
+    max_script_js: Fraction = 0.1
+    """Jensen-Shannon divergence of the prompts' scripts (about one prompt in five in another script). Default 0.1."""
+    max_empty_share: Fraction = 0.05
+    """Share of empty prompts. Default 0.05."""
+    max_oversized_share: Fraction = 0.05
+    """Share of prompts longer than the tuning pipeline's `max_chars`. Default 0.05."""
+
+    def as_metrics(self) -> dict[str, float]:
+        """Drift metric name (as the drift report names it) -> its bound."""
+        return {name.removeprefix("max_"): float(value) for name, value in self.model_dump().items()}
+
+
 class RetrainingConfig(Strict):
     """When the scheduled evaluation asks for retraining, and how often at most.
 
@@ -452,6 +471,11 @@ class RetrainingConfig(Strict):
     """Ask when the evaluated window drifted from the release's evaluation set. Default true."""
     cooldown_hours: float = Field(default=72.0, ge=0.0)
     """No new request within this many hours of the last one. Default 72."""
+    drift_bounds: InputDriftBounds = Field(default_factory=InputDriftBounds)
+    """Above any of these the evaluated window has drifted: the drift alerts' thresholds."""
+    subscriber_max_instances: int = Field(default=2, ge=1, le=100)
+    """Most instances of the retraining subscriber (a Cloud Run function) at once. Default 2: requests are rare
+    and each is one pipeline-job create."""
 
 
 class EnvironmentConfig(Strict):

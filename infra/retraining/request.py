@@ -71,6 +71,8 @@ class SubscriberSettings:
     vertex_endpoint: str | None = None
     """Default: the regional Vertex AI endpoint."""
     pubsub_endpoint: str = "https://pubsub.googleapis.com"
+    budget_seconds: float = 45.0
+    """Time one delivery may take in all (`budget.Budget.seconds`); the stack sets it below the ack deadline."""
 
     ENV_PREFIX = "RETRAINING_"
 
@@ -89,6 +91,11 @@ class SubscriberSettings:
             parameters = {}
         if not isinstance(parameters, dict):
             problems.append(f"{p}PARAMETER_VALUES must be a JSON object")
+        try:
+            budget = float(environ.get(p + "BUDGET_SECONDS") or 45.0)
+        except ValueError:
+            problems.append(f"{p}BUDGET_SECONDS must be a number of seconds")
+            budget = 45.0
         if problems:
             raise ValueError("retraining subscriber settings: " + "; ".join(problems))
         return cls(
@@ -103,4 +110,5 @@ class SubscriberSettings:
             kms_key_name=environ.get(p + "KMS_KEY_NAME") or None,
             vertex_endpoint=environ.get(p + "VERTEX_ENDPOINT") or None,
             pubsub_endpoint=environ.get(p + "PUBSUB_ENDPOINT") or "https://pubsub.googleapis.com",
+            budget_seconds=budget,
         )

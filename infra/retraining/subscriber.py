@@ -71,7 +71,7 @@ def handle(
     headers: Mapping[str, str], body: bytes, settings: SubscriberSettings, budget: Budget | None = None
 ) -> tuple[int, dict[str, Any]]:
     """(HTTP status, JSON answer) for one delivery."""
-    deadline = (budget or Budget()).start()
+    deadline = (budget or Budget(seconds=settings.budget_seconds)).start()
     try:
         message = delivery(headers, body)
         request = RetrainingRequest.from_json(message.data)

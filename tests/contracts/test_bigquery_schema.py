@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from contracts.bigquery_schema import (
+    DRIFT,
     PREDICTION_EXAMPLES,
     RESULT_TABLES,
     SCORES,
@@ -34,7 +35,7 @@ def local_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[di
 
 @pytest.mark.slow
 @pytest.mark.parametrize("table", sorted(RESULT_TABLES))
-def test_rows_of_a_local_run_fit_the_table_schema(local_results: dict[str, list[dict[str, object]]], table: str):
+def test_rows_of_a_local_run_fit_the_table_schema(local_results: dict[str, list[dict[str, object]]], table: str) -> None:
     rows = local_results[table]
     spec = RESULT_TABLES[table]
     assert rows, f"the bad sample writes {table} rows"
@@ -50,7 +51,9 @@ def test_infra_creates_the_tables_the_pipeline_writes() -> None:
         RESULT_TABLES["scores"],
         RESULT_TABLES["review"],
         RESULT_TABLES["summary"],
+        DRIFT,
     )
+    assert DRIFT.table_id == SCORES.table_id + "_drift"
     assert [table_suffix(t) for t in RESULT_TABLES] == ["", "_review", "_summary"]
     assert all(spec.table_id == SCORES.table_id + table_suffix(t) for t, spec in RESULT_TABLES.items())
     ((view, source),) = table_schemas.VIEWS_BY_DATASET["prediction_logs"]

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from contracts.bigquery_schema import PREDICTION_EXAMPLES, RESULT_TABLES
+from contracts.bigquery_schema import DRIFT, PREDICTION_EXAMPLES, RESULT_TABLES
 from infra.components.data import BUCKET_PURPOSES, DATASET_PURPOSES, Data, DataArgs
 from infra.components.naming import Naming
 from infra.components.table_schemas import (
@@ -127,6 +127,7 @@ def test_tables_have_schemas_daily_partitions_and_protection(env: tuple[Environm
         "results",
         "results_review",
         "results_summary",
+        "results_drift",
         "request_response_logging",
         "feedback",
     }
@@ -186,7 +187,7 @@ def test_cmek_and_protection_where_the_env_asks(env: tuple[EnvironmentConfig, Re
     cfg, rec = env
     services, grants = services_and_grants(rec)
     stateful = rec.of_type(BUCKET) + rec.of_type(DATASET) + rec.of_type(TABLE)
-    assert len(stateful) == 3 + 3 + 6  # buckets, datasets, five tables and one view
+    assert len(stateful) == 3 + 3 + 7  # buckets, datasets, six tables and one view
     for r in stateful:
         assert r.protect is cfg.protection.protect_stateful, r.urn
         assert services <= set(r.dependencies), f"{r.urn}: must wait for the APIs"
@@ -255,7 +256,7 @@ def test_children_parented_and_vertex_agent_may_write_logs(env: tuple[Environmen
     component = rec.named("data")
     assert component.type == "genai-mlops:platform:Data"
     children = rec.children_of(component)
-    assert len(children) == 12 + 1, [c.name for c in children]
+    assert len(children) == 13 + 1, [c.name for c in children]
     for c in children:
         assert c.name.startswith("data-"), c.urn
     (grant,) = rec.of_type("gcp:bigquery/datasetIamMember:DatasetIamMember")
@@ -285,14 +286,16 @@ def test_outputs_for_other_components(env: tuple[EnvironmentConfig, Recording]) 
 
 
 def test_evaluation_tables_are_the_ones_the_pipeline_writes(env: tuple[EnvironmentConfig, Recording]) -> None:
-    """One source of truth: the evaluation dataset holds exactly the pipeline's result tables, same schemas."""
+    """One source of truth: the evaluation dataset holds exactly the pipeline's result and drift tables, same
+    schemas."""
     cfg, rec = env
     tables, _ = tables_and_views(rec)
     evaluation = Naming(cfg).dataset("evaluation")
     created = {t.inputs["tableId"]: t for t in tables.values() if t.inputs["datasetId"] == evaluation}
-    assert set(created) == {spec.table_id for spec in RESULT_TABLES.values()}
-    assert TABLES_BY_DATASET["evaluation"] == tuple(RESULT_TABLES.values())
-    for spec in RESULT_TABLES.values():
+    specs = (*RESULT_TABLES.values(), DRIFT)
+    assert set(created) == {spec.table_id for spec in specs}
+    assert TABLES_BY_DATASET["evaluation"] == specs
+    for spec in specs:
         table = created[spec.table_id]
         assert json.loads(table.inputs["schema"]) == json.loads(spec.schema_json()), table.urn
         assert table.inputs["timePartitioning"]["field"] == spec.partition_field, table.urn

@@ -119,7 +119,7 @@ def test_prod_protects_stateful_resources() -> None:
     for bucket in resources("prod", "gcp:storage/bucket:Bucket"):
         assert bucket["inputs"]["forceDestroy"] is False, bucket["urn"]
         assert bucket["inputs"]["encryption"]["defaultKmsKeyName"], bucket["urn"]
-        if bucket["name"].endswith("pipeline-root"):
+        if bucket["name"].endswith(("pipeline-root", "retraining-sources")):  # scratch and sources: versioned
             assert bucket["inputs"]["versioning"] == {"enabled": True}, bucket["urn"]
         else:
             assert int(bucket["inputs"]["retentionPolicy"]["retentionPeriod"]) == 30 * 86_400, bucket["urn"]
@@ -226,7 +226,8 @@ def test_cmek_grants_name_each_agent() -> None:
         "gcp-sa-pubsub.iam.gserviceaccount.com",
         "gcp-sa-aiplatform.iam.gserviceaccount.com",
         "gcp-sa-artifactregistry.iam.gserviceaccount.com",
-        "serverless-robot-prod.iam.gserviceaccount.com",  # Cloud Run (the gateway)
+        "serverless-robot-prod.iam.gserviceaccount.com",  # Cloud Run (the gateway, the retraining function)
+        "gcf-admin-robot.iam.gserviceaccount.com",  # Cloud Functions (the retraining subscriber)
     }
 
 

@@ -188,7 +188,8 @@ def test_every_alert_is_documented_labelled_and_notifies(env: tuple[EnvironmentC
     gates = cfg.release.evaluation_gates
     quality = sum((b.min is not None) + (b.max is not None) for m, b in gates.items() if m in METRIC_NAMES)
     gateway = cfg.serving.gateway_model is not None
-    assert len(policies) == 2 * len(ENDPOINT_IDS) + 2 * len(subscriptions_for(cfg)) + 1 + quality + gateway
+    drift = len(cfg.retraining.drift_bounds.as_metrics())
+    assert len(policies) == 2 * len(ENDPOINT_IDS) + 2 * len(subscriptions_for(cfg)) + 1 + quality + gateway + drift
     channel_ids = sorted(f"{c.name}_id" for c in rec.of_type(CHANNEL))
     for p in policies:
         doc = p.inputs["documentation"]

@@ -29,7 +29,7 @@ print(main.__file__, subscriber.__file__)
 """
 
 
-def test_the_archive_imports_its_entry_point_with_nothing_of_pulumi_kfp_or_the_rest_of_the_tree(tmp_path) -> None:
+def test_the_archive_imports_its_entry_point_with_nothing_of_pulumi_kfp_or_the_rest_of_the_tree(tmp_path: Path) -> None:
     archive = source_archive(ROOT)
     for name, text in archive.files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -55,7 +55,7 @@ def test_the_archive_holds_the_package_without_its_build_module_and_pins_from_th
     assert pins[0].startswith("functions-framework==")
 
 
-def test_the_digest_names_the_content(tmp_path) -> None:
+def test_the_digest_names_the_content(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "infra/retraining", tmp_path / "infra/retraining")
     shutil.copy(ROOT / "requirements.lock", tmp_path / "requirements.lock")
     before = source_archive(tmp_path)
@@ -69,7 +69,7 @@ def test_the_digest_names_the_content(tmp_path) -> None:
     assert changed.object_name == f"retraining-subscriber/{changed.digest}.zip"
 
 
-def test_a_lock_without_a_needed_pin_names_the_file_and_the_package(tmp_path) -> None:
+def test_a_lock_without_a_needed_pin_names_the_file_and_the_package(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "infra/retraining", tmp_path / "infra/retraining")
     lock = [line for line in (ROOT / "requirements.lock").read_text().splitlines() if not line.startswith("PyYAML")]
     (tmp_path / "requirements.lock").write_text("\n".join(lock))

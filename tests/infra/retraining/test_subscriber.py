@@ -12,6 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
@@ -34,7 +35,7 @@ PARAMETERS = {"backend": "vertex-gemini-sft", "project": PROJECT, "dataset_uri":
 
 
 class _Quiet(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: ARG002 - the test servers log nothing
+    def log_message(self, format: str, *args: object) -> None:
         return
 
 
@@ -95,7 +96,7 @@ def envelope(data: object, message_id: str = "1", attempt: int | None = None) ->
     return document
 
 
-def post(url: str, body: object, headers: dict[str, str]) -> tuple[int, dict]:
+def post(url: str, body: object, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
     request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -104,7 +105,7 @@ def post(url: str, body: object, headers: dict[str, str]) -> tuple[int, dict]:
         return error.code, json.loads(error.read())
 
 
-def cloud_event(url: str, body: object, message_id: str = "1") -> tuple[int, dict]:
+def cloud_event(url: str, body: object, message_id: str = "1") -> tuple[int, dict[str, Any]]:
     """Binary-mode CloudEvent, as Eventarc delivers a Pub/Sub message to a Cloud Run function."""
     return post(
         url,
@@ -119,7 +120,7 @@ def cloud_event(url: str, body: object, message_id: str = "1") -> tuple[int, dic
     )
 
 
-def test_a_request_delivered_twice_submits_one_run_and_records_it_once(world) -> None:
+def test_a_request_delivered_twice_submits_one_run_and_records_it_once(world: tuple[str, PipelineJobsServer, PubSubServer, SubscriberSettings]) -> None:
     url, vertex, pubsub, settings = world
     first = cloud_event(url, envelope(request_data(), "101"), "101")
     again = cloud_event(url, envelope(request_data(), "102"), "102")  # redelivery: same request, new message
@@ -139,7 +140,7 @@ def test_a_request_delivered_twice_submits_one_run_and_records_it_once(world) ->
     assert json.loads(event["data"]) == {**request_data(), "event": "retraining_submitted", "job": job_name}
 
 
-def test_structured_cloud_events_and_plain_push_requests_are_accepted(world) -> None:
+def test_structured_cloud_events_and_plain_push_requests_are_accepted(world: tuple[str, PipelineJobsServer, PubSubServer, SubscriberSettings]) -> None:
     url, vertex, _, _ = world
     structured = {
         "specversion": "1.0",
@@ -162,7 +163,7 @@ def test_structured_cloud_events_and_plain_push_requests_are_accepted(world) -> 
         (request_data(env="prod"), "request for environment 'prod' reached the subscriber of 'dev'"),
     ],
 )
-def test_a_malformed_request_is_refused_for_the_dead_letters(world, data: object, message: str) -> None:
+def test_a_malformed_request_is_refused_for_the_dead_letters(world: tuple[str, PipelineJobsServer, PubSubServer, SubscriberSettings], data: object, message: str) -> None:
     url, vertex, pubsub, _ = world
     status, answer = cloud_event(url, envelope(data))
     assert status == 400
@@ -171,7 +172,7 @@ def test_a_malformed_request_is_refused_for_the_dead_letters(world, data: object
     assert pubsub.published == {}
 
 
-def test_an_unavailable_vertex_asks_for_redelivery_and_the_redelivery_submits(world) -> None:
+def test_an_unavailable_vertex_asks_for_redelivery_and_the_redelivery_submits(world: tuple[str, PipelineJobsServer, PubSubServer, SubscriberSettings]) -> None:
     url, vertex, pubsub, _ = world
     vertex.faults.fail(503, times=1000, match="pipelineJobs")
     status, answer = cloud_event(url, envelope(request_data()))
@@ -186,7 +187,7 @@ def test_an_unavailable_vertex_asks_for_redelivery_and_the_redelivery_submits(wo
     assert len(vertex.pipeline_jobs) == 1
 
 
-def test_a_template_that_does_not_match_its_pinned_digest_is_not_run(world) -> None:
+def test_a_template_that_does_not_match_its_pinned_digest_is_not_run(world: tuple[str, PipelineJobsServer, PubSubServer, SubscriberSettings]) -> None:
     _, vertex, _, settings = world
     host = settings.template_uri.rsplit("/", 2)[0]
     wrong = make_app(replace(settings, template_uri=f"{host}/genai-tuning/sha256:{'0' * 64}"), FAST)
@@ -217,7 +218,7 @@ def test_job_ids_are_deterministic_and_valid() -> None:
     )
 
 
-def test_a_create_that_timed_out_after_taking_effect_is_found_and_recorded_once(world) -> None:
+def test_a_create_that_timed_out_after_taking_effect_is_found_and_recorded_once(world: tuple[str, PipelineJobsServer, PubSubServer, SubscriberSettings]) -> None:
     url, vertex, pubsub, _ = world
     vertex.faults.delay(3.5, times=1, match="POST .*pipelineJobs")  # created, but the answer comes too late
     status, answer = post(url, envelope(request_data()), {"Content-Type": "application/json"})
@@ -227,7 +228,7 @@ def test_a_create_that_timed_out_after_taking_effect_is_found_and_recorded_once(
     assert len(pubsub.published[EVENTS]) == 1
 
 
-def test_a_run_not_recorded_is_recorded_by_the_redelivery_and_only_then(world) -> None:
+def test_a_run_not_recorded_is_recorded_by_the_redelivery_and_only_then(world: tuple[str, PipelineJobsServer, PubSubServer, SubscriberSettings]) -> None:
     url, vertex, pubsub, _ = world
     pubsub.faults.fail(503, times=1000)
     status, answer = post(url, envelope(request_data(), "5", attempt=1), {"Content-Type": "application/json"})
@@ -256,7 +257,7 @@ class _FrameworkRequest:
         return self._body
 
 
-def test_the_deployed_entry_point_reads_its_settings_from_the_environment(world, monkeypatch) -> None:
+def test_the_deployed_entry_point_reads_its_settings_from_the_environment(world: tuple[str, PipelineJobsServer, PubSubServer, SubscriberSettings], monkeypatch: pytest.MonkeyPatch) -> None:
     _, vertex, pubsub, settings = world
     for key, value in {
         "ENV": "dev",
