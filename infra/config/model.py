@@ -8,7 +8,7 @@ Unknown keys are rejected (a typo never silently falls back to a default).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -478,6 +478,25 @@ class RetrainingConfig(Strict):
     and each is one pipeline-job create."""
 
 
+PRODUCTION_REQUIREMENTS: Final[tuple[tuple[str, Any, str], ...]] = (
+    ("protection.protect_stateful", True, "protection.protect_stateful: true"),
+    ("protection.deletion_protection", True, "protection.deletion_protection: true"),
+    ("protection.force_destroy", False, "protection.force_destroy: false"),
+    ("encryption.cmek", True, "encryption.cmek: true"),
+    ("data.table_expiration_days", None, "data.table_expiration_days: null (production data must not expire)"),
+)
+"""Settings the production tier requires: (key path, required value, how the error asks for it). Environment
+comparisons (`mlops diff staging prod`) read them as the settings that differ because of the tier."""
+
+
+def setting(config: BaseModel, key_path: str) -> Any:
+    """The value at a dotted key path of a config object (`protection.force_destroy`)."""
+    value: Any = config
+    for part in key_path.split("."):
+        value = getattr(value, part)
+    return value
+
+
 class EnvironmentConfig(Strict):
     """One environment (= one Pulumi stack = one GCP project)."""
 
@@ -515,17 +534,7 @@ class EnvironmentConfig(Strict):
     def _production_is_protected(self) -> EnvironmentConfig:
         if not self.is_production:
             return self
-        missing = []
-        if not self.protection.protect_stateful:
-            missing.append("protection.protect_stateful: true")
-        if not self.protection.deletion_protection:
-            missing.append("protection.deletion_protection: true")
-        if self.protection.force_destroy:
-            missing.append("protection.force_destroy: false")
-        if not self.encryption.cmek:
-            missing.append("encryption.cmek: true")
-        if self.data.table_expiration_days is not None:
-            missing.append("data.table_expiration_days: null (production data must not expire)")
+        missing = [ask for key_path, required, ask in PRODUCTION_REQUIREMENTS if setting(self, key_path) != required]
         if missing:
             raise ValueError("tier 'production' requires " + ", ".join(missing))
         return self
