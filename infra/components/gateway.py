@@ -126,7 +126,8 @@ class Gateway(pulumi.ComponentResource):
             project=project.project_id,
             location=cfg.region,
             endpoint=args.endpoint.name,
-            role=role.name,
+            # the id Google derives from the role's inputs (known at preview), carrying the role as dependency
+            role=pulumi.Output.concat("projects/", role.project, "/roles/", role.role_id),
             member=member,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[args.endpoint]),
         )

@@ -107,6 +107,8 @@ def test_predict_is_granted_on_the_one_endpoint_through_a_role_holding_only_pred
     assert role.inputs["permissions"] == ["aiplatform.endpoints.predict"], role.urn
     (grant,) = rec.of_type("gcp:vertex/aiEndpointIamMember:AiEndpointIamMember")
     assert grant.inputs["endpoint"] == endpoint_id(cfg.prefix, "assistant"), grant.urn
+    assert grant.inputs["role"] == f"projects/{cfg.project.id}/roles/genai_prod_gateway_predict", grant.urn
+    assert role.urn in grant.dependencies, "the grant waits for its role"
     assert grant.inputs["member"] == f"serviceAccount:{cfg.prefix}-gateway@{cfg.project.id}.iam.gserviceaccount.com"
     project_roles = {r.inputs["role"] for r in rec.of_type("gcp:projects/iAMMember:IAMMember")}
     assert project_roles == {"roles/logging.logWriter", "roles/monitoring.metricWriter"}
