@@ -14,6 +14,7 @@ from typing import Any
 from contracts.errors import UserInputError
 from pipelines.evaluation import evaluation_pipeline
 from pipelines.kfp_compat import Pipeline
+from pipelines.lib.retraining import policy_of
 from pipelines.parameters import (
     BQ_TABLE,
     PUBSUB_TOPIC,
@@ -78,8 +79,13 @@ def _evaluation_rules(values: Mapping[str, Any]) -> list[tuple[str, str]]:
     if reference and values["backend"] == "local":
         found += local_file(values, "reference_uri")
     elif reference and not reference.startswith(("gs://", "bq://")):
-        found.append(("reference_uri", f"on Vertex must be gs://BUCKET/PATH.jsonl or bq://PROJECT.DATASET.TABLE (the "
-                      f"release's evaluation set) or empty, found {reference!r}"))
+        found.append(
+            (
+                "reference_uri",
+                f"on Vertex must be gs://BUCKET/PATH.jsonl or bq://PROJECT.DATASET.TABLE (the "
+                f"release's evaluation set) or empty, found {reference!r}",
+            )
+        )
     if values["backend"] == "local":
         found += local_file(values, "logs_uri")
         found += non_empty(values, "results_uri", because="with the local backend (a local directory)")
@@ -90,6 +96,24 @@ def _evaluation_rules(values: Mapping[str, Any]) -> list[tuple[str, str]]:
         for name in ("logs_uri", "results_uri"):
             if not BQ_TABLE.match(str(values[name])):
                 found.append((name, f"on Vertex must be bq://PROJECT.DATASET.TABLE, found {values[name]!r}"))
+    return found
+
+
+def _retraining_rules(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Where retraining requests go, the environment they name, and the policy overrides (evaluation)."""
+    found: list[tuple[str, str]] = []
+    try:
+        policy_of(values["retraining_policy"])
+    except (TypeError, ValueError) as exc:
+        found.append(("retraining_policy", str(exc)))
+    topic = str(values["retraining_topic"])
+    if not topic:
+        return found
+    found += non_empty(values, "env", because="when retraining_topic is set (the request names its environment)")
+    if values["backend"] == "local" and topic.startswith("projects/"):
+        found.append(("retraining_topic", "the local backend appends requests to a local file, not a Pub/Sub topic"))
+    elif values["backend"] != "local" and not PUBSUB_TOPIC.match(topic):
+        found.append(("retraining_topic", f"on Vertex must be projects/PROJECT/topics/TOPIC or empty, found {topic!r}"))
     return found
 
 
@@ -124,6 +148,9 @@ class PipelineEntry:
             "results_uri": str(out_dir / "results"),
             # the release's evaluation set: the tuning examples the sample windows are compared with for drift
             "reference_uri": str(DATA_DIR / "tuning" / "good.jsonl"),
+            # retraining requests land in a file standing in for the retraining-requests topic
+            "env": "local",
+            "retraining_topic": str(out_dir / "retraining_requests.jsonl"),
         }
 
 
@@ -147,12 +174,14 @@ PIPELINES: dict[str, PipelineEntry] = {
     "evaluation": PipelineEntry(
         name="evaluation",
         pipeline=evaluation_pipeline,
-        rules=(thresholds_in_range, one_of("backend", ("local", "vertex")), _evaluation_rules),
+        rules=(thresholds_in_range, one_of("backend", ("local", "vertex")), _evaluation_rules, _retraining_rules),
         vertex_example={
             "backend": "vertex",
             "project": "genai-dev-1234",
             "logs_uri": "bq://genai-dev-1234.genai_dev_prediction_logs.prediction_examples",
             "results_uri": "bq://genai-dev-1234.genai_dev_evaluation.results",
+            "env": "dev",
+            "retraining_topic": "projects/genai-dev-1234/topics/genai-dev-retraining-requests",
         },
     ),
 }

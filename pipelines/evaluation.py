@@ -2,19 +2,22 @@
 
 read a sample of prediction logs -> score groundedness, toxicity, relevance, fluency -> write results ->
 flag problematic examples for review -> write the summary metrics the monitoring alerts watch; the same
-window is checked for input drift against `reference_uri` (the release's evaluation set). The pipeline
-returns whether the mean metrics meet the thresholds; a run that misses them still succeeds (the summary is
-the signal) and `mlops pipelines run evaluation --local` turns a miss into exit code 1. No step reuses cached
-results: the logs table changes between runs.
+window is checked for input drift against `reference_uri` (the release's evaluation set) and its drift row
+written. Last, when `retraining_topic` is set, a retraining request is published if quality stayed below
+its gate or the inputs drifted (`pipelines.lib.retraining`, policy overrides in `retraining_policy`). The
+pipeline returns whether the mean metrics meet the thresholds; a run that misses them still succeeds (the
+summary is the signal) and `mlops pipelines run evaluation --local` turns a miss into exit code 1. No step
+reuses cached results: the logs table changes between runs.
 """
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from kfp import dsl
 
 from pipelines.components.drift import check_input_drift
 from pipelines.components.flag import flag_examples
 from pipelines.components.read_logs import read_prediction_logs
+from pipelines.components.retraining import request_retraining
 from pipelines.components.runtime import step
 from pipelines.components.score import score_responses
 from pipelines.components.summary import write_summary
@@ -43,7 +46,10 @@ def evaluation_pipeline(
     min_relevance: float = 0.5,
     min_fluency: float = 0.6,
     reference_uri: str = "",
-    drift_bounds: dict = {},  # noqa: B006 - a KFP parameter default, never mutated
+    drift_bounds: dict[str, Any] = {},  # noqa: B006 - a KFP parameter default, never mutated
+    env: str = "",
+    retraining_topic: str = "",
+    retraining_policy: dict[str, Any] = {},  # noqa: B006 - a KFP parameter default, never mutated
 ) -> EvaluationOutputs:
     sampled = step(
         read_prediction_logs(
@@ -53,9 +59,14 @@ def evaluation_pipeline(
         cache=False,
     )
     # Input drift of the same window against the release's evaluation set (pipelines.lib.drift).
-    step(
+    drift = step(
         check_input_drift(
-            backend=backend, sampled=sampled.outputs["sampled"], reference_uri=reference_uri, drift_bounds=drift_bounds
+            backend=backend,
+            sampled=sampled.outputs["sampled"],
+            reference_uri=reference_uri,
+            drift_bounds=drift_bounds,
+            results_uri=results_uri,
+            run_name=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
         ),
         "check-input-drift",
         cache=False,
@@ -88,4 +99,18 @@ def evaluation_pipeline(
     }
     flagged = step(flag_examples(**judged), "flag-examples", cache=False)
     summary = step(write_summary(**judged, flagged_count=flagged.outputs["Output"]), "write-summary", cache=False)
+    step(
+        request_retraining(
+            backend=backend,
+            env=env,
+            summary=summary.outputs["summary"],
+            drift=drift.outputs["report"],
+            results_uri=results_uri,
+            retraining_topic=retraining_topic,
+            retraining_policy=retraining_policy,
+            run_name=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
+        ),
+        "request-retraining",
+        cache=False,
+    )
     return EvaluationOutputs(passed=summary.outputs["Output"], report=summary.outputs["summary"])

@@ -75,13 +75,19 @@ def _outputs(name: str, values: Mapping[str, Any], passed: bool, pipeline_root: 
             outputs["candidate record (mlops release cut --candidate)"] = str(pipeline_root.parent / CANDIDATE_FILE)
         outputs["model events"] = str(values["events_uri"])
     else:
-        for table in ("scores", "review", "summary"):
+        for table in ("scores", "review", "summary", "drift"):
             path = destination("local", values["results_uri"], table)
             if Path(path).exists():
                 outputs[f"{table} rows"] = path
-        drift = sorted(pipeline_root.glob("*/check-input-drift/report"), key=lambda p: p.stat().st_mtime)
-        if drift:
-            outputs["input drift report"] = str(drift[-1])
+        for label, task, artifact in (
+            ("input drift report", "check-input-drift", "report"),
+            ("retraining decision", "request-retraining", "request"),
+        ):
+            found = sorted(pipeline_root.glob(f"*/{task}/{artifact}"), key=lambda p: p.stat().st_mtime)
+            if found:
+                outputs[label] = str(found[-1])
+        if values["retraining_topic"] and Path(values["retraining_topic"]).exists():
+            outputs["retraining requests"] = str(values["retraining_topic"])
     return outputs
 
 

@@ -1,8 +1,9 @@
 """Where evaluation results land: BigQuery tables on Vertex, JSONL files in a local directory offline.
 
 One results location names a family of tables: `bq://p.d.results` holds the scores and gets the siblings
-`results_review` (flagged examples) and `results_summary` (one row per run); locally the directory gets
-`scores.jsonl`, `review.jsonl` and `summary.jsonl`. Rows are appended, like streaming inserts, stamped with
+`results_review` (flagged examples), `results_summary` (one row per run) and `results_drift` (the run's input
+drift); locally the directory gets `scores.jsonl`, `review.jsonl`, `summary.jsonl` and `drift.jsonl`. Rows are
+appended, like streaming inserts, stamped with
 `evaluated_at` and checked against the table's schema (`contracts.bigquery_schema`) first, on both
 backends, so a local run proves its rows fit the tables the infrastructure creates.
 """
@@ -15,14 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from contracts.bigquery_schema import EVALUATED_AT, RESULT_TABLES, row_problems, table_suffix
+from contracts.bigquery_schema import EVALUATED_AT, EVALUATION_TABLES, row_problems, table_suffix
 
-TABLES = tuple(RESULT_TABLES)
+TABLES = tuple(EVALUATION_TABLES)
 
 
 def destination(backend: str, results_uri: str, table: str) -> str:
     """The file path (local) or `project.dataset.table` (Vertex) a table's rows go to."""
-    if table not in RESULT_TABLES:
+    if table not in EVALUATION_TABLES:
         raise ValueError(f"unknown results table {table!r}; expected one of {', '.join(TABLES)}")
     if backend == "local":
         return str(Path(results_uri) / f"{table}.jsonl")
@@ -32,7 +33,7 @@ def destination(backend: str, results_uri: str, table: str) -> str:
 def stamped(table: str, rows: Sequence[dict[str, Any]], now: datetime | None = None) -> list[dict[str, Any]]:
     """`rows` with `evaluated_at` set; raises ValueError naming the first rows that do not fit the schema."""
     when = (now or datetime.now(UTC)).isoformat(timespec="microseconds")
-    spec = RESULT_TABLES[table]
+    spec = EVALUATION_TABLES[table]
     out = [{**row, EVALUATED_AT: when} for row in rows]
     problems = [f"row {i}: {p}" for i, row in enumerate(out) for p in row_problems(spec, row)]
     if problems:
@@ -54,3 +55,17 @@ def write_rows(backend: str, results_uri: str, table: str, rows: Sequence[dict[s
 
     vertex.write_bigquery(target, checked)
     return f"bq://{target}"
+
+
+def read_recent_rows(backend: str, results_uri: str, table: str, limit: int) -> list[dict[str, Any]]:
+    """The `limit` most recently written rows of a table, oldest first (none when nothing was written yet)."""
+    target = destination(backend, results_uri, table)
+    if backend == "local":
+        path = Path(target)
+        if not path.exists():
+            return []
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return sorted(rows, key=lambda row: str(row[EVALUATED_AT]))[-limit:]
+    from pipelines.lib import vertex
+
+    return vertex.read_recent_bigquery_rows(target, EVALUATED_AT, limit)

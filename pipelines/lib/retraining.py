@@ -5,13 +5,18 @@ the share of negative feedback over a window) and when the last request was made
 it returns is what the retraining subscriber consumes (`infra.retraining.request`); its id is derived from
 the evaluation run and the trigger, so a re-executed run asks again under the same id and the subscriber
 starts no second tuning run.
+
+The evaluation pipeline keeps no state of its own: when the last request was made is found by replaying the
+decision over the summary and drift rows earlier runs wrote (`last_request_time`), so the cool-down holds
+without a store the pipeline would have to own. The feedback trigger needs the feedback counts, which the
+evaluation pipeline does not read; it judges quality and drift only.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -53,7 +58,7 @@ def decide(
             text = f"negative feedback share {share:.2f} > {bound:.2f} ({negative_feedback} of {feedback})"
             reasons.append(("feedback", text))
     if policy.below_gate_runs is not None and len(summaries) >= policy.below_gate_runs:
-        recent = summaries[-policy.below_gate_runs:]
+        recent = summaries[-policy.below_gate_runs :]
         if all(not s.get("passed", True) for s in recent):
             last = "; ".join(recent[-1].get("reasons") or [])
             reasons.append(("quality", f"{policy.below_gate_runs} consecutive runs below the quality gate ({last})"))
@@ -71,3 +76,46 @@ def decide(
         "reason": "; ".join(text for _, text in reasons),
         "requested_at": now.isoformat().replace("+00:00", "Z"),
     }
+
+
+def policy_of(overrides: Mapping[str, Any]) -> RetrainingPolicy:
+    """The default policy with the fields `overrides` names replaced (the pipeline's `retraining_policy`)."""
+    known = {f.name for f in fields(RetrainingPolicy)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ValueError(f"unknown retraining policy field(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    defaults = RetrainingPolicy()
+    # JSON numbers from a pipeline parameter may arrive as floats; each field takes its default's type.
+    typed: dict[str, Any] = {k: None if v is None else type(getattr(defaults, k))(v) for k, v in overrides.items()}
+    return replace(defaults, **typed)
+
+
+def _when(row: Mapping[str, Any]) -> datetime:
+    return datetime.fromisoformat(str(row["evaluated_at"]).replace("Z", "+00:00"))
+
+
+def last_request_time(
+    env: str,
+    summaries: Sequence[Mapping[str, Any]],
+    drifts: Sequence[Mapping[str, Any]],
+    policy: RetrainingPolicy,
+) -> datetime | None:
+    """When earlier runs last asked: `decide` replayed over their summary rows (oldest first, each with `run`
+    and `evaluated_at`) and drift rows (matched by `run`), without feedback."""
+    drift_by_run = {str(row["run"]): row for row in drifts}
+    last: datetime | None = None
+    for index, summary in enumerate(summaries):
+        asked = decide(
+            env=env,
+            run=str(summary["run"]),
+            summaries=summaries[: index + 1],
+            drift=drift_by_run.get(str(summary["run"])),
+            negative_feedback=0,
+            feedback=0,
+            last_request_at=last,
+            now=_when(summary),
+            policy=policy,
+        )
+        if asked is not None:
+            last = _when(summary)
+    return last

@@ -288,21 +288,33 @@ def register_candidate(
     return {"model": model.resource_name, "version": str(model.version_id)}
 
 
-def publish(topic: str, event: dict[str, Any]) -> str:
-    """Publish one JSON event to a Pub/Sub topic (`projects/P/topics/T`) over REST; returns the message id."""
-    import google.auth
+PUBSUB_ENDPOINT = "https://pubsub.googleapis.com"
+
+
+def publish(
+    topic: str,
+    event: dict[str, Any],
+    attributes: dict[str, str] | None = None,
+    *,
+    endpoint: str = PUBSUB_ENDPOINT,
+    credentials: Any = None,
+) -> str:
+    """Publish one JSON document to a Pub/Sub topic (`projects/P/topics/T`) over REST; returns the message id.
+
+    `attributes` default to the document's `event` (model events); `credentials` default to Application
+    Default Credentials."""
     from google.auth.transport.requests import AuthorizedSession
 
-    credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/pubsub"])
-    body = {
-        "messages": [
-            {
-                "data": base64.b64encode(json.dumps(event, sort_keys=True).encode()).decode(),
-                "attributes": {"event": str(event["event"])},
-            }
-        ]
-    }
-    response = AuthorizedSession(credentials).post(f"https://pubsub.googleapis.com/v1/{topic}:publish", json=body)
+    if credentials is None:
+        import google.auth
+
+        credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/pubsub"])
+    if attributes is None:
+        attributes = {"event": str(event["event"])} if "event" in event else {}
+    data = base64.b64encode(json.dumps(event, sort_keys=True).encode()).decode()
+    body = {"messages": [{"data": data, "attributes": attributes}]}
+    session = AuthorizedSession(credentials)  # type: ignore[no-untyped-call]
+    response = session.post(f"{endpoint}/v1/{topic}:publish", json=body)
     response.raise_for_status()
     return str(response.json()["messageIds"][0])
 
@@ -317,7 +329,7 @@ def read_bigquery_sample(table: str, sample_size: int, seed: int, window_hours: 
     """
     from google.cloud import bigquery
 
-    from pipelines.lib.records import REQUIRED_FIELDS
+    from contracts.records import REQUIRED_FIELDS
 
     client = bigquery.Client()
     conditions = [f"{field} IS NOT NULL" for field in REQUIRED_FIELDS]
@@ -328,12 +340,27 @@ def read_bigquery_sample(table: str, sample_size: int, seed: int, window_hours: 
     if window_hours > 0:
         conditions.append("logging_time >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL @hours HOUR)")
         parameters.append(bigquery.ScalarQueryParameter("hours", "INT64", window_hours))
+    # Column and table names are identifiers (the contract's fields, the validated logs_uri); values are
+    # query parameters.
     query = (
-        f"SELECT {', '.join(REQUIRED_FIELDS)} FROM `{table}` WHERE {' AND '.join(conditions)} "
+        f"SELECT {', '.join(REQUIRED_FIELDS)} FROM `{table}` WHERE {' AND '.join(conditions)} "  # noqa: S608
         f"ORDER BY FARM_FINGERPRINT(CONCAT(CAST(@seed AS STRING), id)) LIMIT @limit"
     )
     config = bigquery.QueryJobConfig(query_parameters=parameters)
     return [dict(row.items()) for row in client.query(query, job_config=config).result()]
+
+
+def read_recent_bigquery_rows(table: str, order_column: str, limit: int) -> list[dict[str, Any]]:
+    """The `limit` newest rows of `project.dataset.table` by `order_column`, oldest first, as JSON-ready dicts."""
+    from google.cloud import bigquery
+
+    query = f"SELECT * FROM `{table}` ORDER BY {order_column} DESC LIMIT @limit"  # noqa: S608 - ids, not input
+    config = bigquery.QueryJobConfig(query_parameters=[bigquery.ScalarQueryParameter("limit", "INT64", limit)])
+    rows = [
+        {key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in row.items()}
+        for row in bigquery.Client().query(query, job_config=config).result()
+    ]
+    return rows[::-1]
 
 
 def read_gcs_text(uri: str) -> str:

@@ -6,6 +6,7 @@ No `from __future__ import annotations` here: kfp reads the component's annotati
 import contextlib
 import warnings
 from pathlib import Path
+from typing import Any
 
 from kfp import dsl, local
 
@@ -19,7 +20,7 @@ def _echo(text: str) -> str:
 
 
 @dsl.pipeline(name="compat-probe")
-def _probe(text: str, times: int = 2, ratio: float = 0.5, bounds: dict = {}) -> str:  # noqa: B006 - KFP default
+def _probe(text: str, times: int = 2, ratio: float = 0.5, bounds: dict[str, Any] = {}) -> str:  # noqa: ARG001, B006
     return _echo(text=text).set_display_name("say it back").output
 
 

@@ -1,0 +1,61 @@
+"""The evaluation pipeline under kfp.local: drift rows, and a retraining request when quality or inputs call for it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contracts.bigquery_schema import DRIFT, row_problems
+from infra.retraining.request import RetrainingRequest
+from pipelines.catalog import DATA_DIR
+from pipelines.local_run import LocalRunResult, run_local
+
+pytestmark = pytest.mark.slow
+DRIFTING = str(DATA_DIR / "drift" / "drifting.jsonl")
+
+
+def requests_of(result: LocalRunResult) -> list[RetrainingRequest]:
+    path = Path(result.parameters["retraining_topic"])
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    return [RetrainingRequest.from_json(line.encode()) for line in lines]
+
+
+def decision_of(result: LocalRunResult) -> dict[str, Any]:
+    return dict(json.loads(Path(result.outputs["retraining decision"]).read_text(encoding="utf-8")))
+
+
+def test_quality_below_the_gate_asks_once_and_the_next_run_keeps_the_cool_down(tmp_path: Path) -> None:
+    overrides = {"retraining_policy": {"below_gate_runs": 1}}
+    first = run_local("evaluation", overrides, sample="bad", out_dir=tmp_path)
+    assert not first.passed
+    (request,) = requests_of(first)
+    assert request.env == "local"
+    assert request.request_id.startswith("local-quality-")
+    assert "consecutive runs below the quality gate" in request.reason
+    second = run_local("evaluation", overrides, sample="bad", out_dir=tmp_path)
+    assert not decision_of(second)["requested"]
+    assert decision_of(second)["last_request_at"] is not None
+    assert len(requests_of(second)) == 1
+
+
+def test_a_drifting_window_asks_for_retraining_and_writes_its_drift_row(tmp_path: Path) -> None:
+    result = run_local("evaluation", {"logs_uri": DRIFTING}, out_dir=tmp_path)
+    (request,) = requests_of(result)
+    assert request.request_id.startswith("local-drift-")
+    assert request.reason.startswith("input drift: ")
+    (row,) = [json.loads(line) for line in Path(result.outputs["drift rows"]).read_text().splitlines()]
+    assert row_problems(DRIFT, row) == []
+    assert row["drifted"]
+    assert row["run"] == decision_of(result)["request"]["request_id"].removeprefix("local-drift-")
+
+
+def test_a_good_window_asks_for_nothing_and_no_topic_turns_requests_off(tmp_path: Path) -> None:
+    good = run_local("evaluation", {}, out_dir=tmp_path / "good")
+    assert good.passed
+    assert not decision_of(good)["requested"]
+    assert requests_of(good) == []
+    off = run_local("evaluation", {"logs_uri": DRIFTING, "retraining_topic": ""}, out_dir=tmp_path / "off")
+    assert decision_of(off) == {"off": True, "published": None, "request": None, "requested": False}
