@@ -9,11 +9,7 @@ import typer
 
 from contracts.errors import Problem, UserInputError
 
-group = typer.Typer(help="Score examples with the evaluation metrics.", no_args_is_help=True)
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(group, name="eval")
+app = typer.Typer(help="Score examples with the evaluation metrics.", no_args_is_help=True)
 
 
 def read_rows(input_path: Path) -> list[dict[str, Any]]:
@@ -44,7 +40,7 @@ def _check_backend(backend: str, project: str) -> None:
         raise UserInputError.single("--project", "", "the vertex backend needs --project PROJECT_ID")
 
 
-@group.command("score")
+@app.command("score")
 def score(
     input_path: Annotated[
         Path, typer.Option("--input", help="JSONL rows {id, question, context, response, reference?}.")

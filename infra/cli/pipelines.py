@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from contracts.errors import UserInputError
+from infra.cli.options import ProjectDirOption, find_project
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -17,11 +18,7 @@ if TYPE_CHECKING:
 
 EXIT_GATE_FAILED = 1
 
-group = typer.Typer(help="Compile the KFP pipelines, or run one locally with kfp.local.", no_args_is_help=True)
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(group, name="pipelines")
+app = typer.Typer(help="Compile the KFP pipelines, or run one locally with kfp.local.", no_args_is_help=True)
 
 
 def parse_params(pairs: list[str]) -> dict[str, str]:
@@ -43,10 +40,10 @@ def _print(text: str) -> None:
     Console().print(text, highlight=False, soft_wrap=True)
 
 
-def _compile_pinned(env: str) -> None:
+def _compile_pinned(env: str, project_dir: Path | None) -> None:
     from infra.release.templates import materialize_templates
 
-    for pinned in materialize_templates(env):
+    for pinned in materialize_templates(env, find_project(project_dir).root):
         _print(f"[green]pinned[/] {pinned.pipeline:<11} {pinned.digest}  {pinned.path}  (from {pinned.source})")
 
 
@@ -62,7 +59,7 @@ def _compile_tree(out: Path) -> None:
     _print(f"manifest: {out / MANIFEST_FILE}")
 
 
-@group.command("compile")
+@app.command("compile")
 def compile_command(
     out: Annotated[Path, typer.Option("--out", help="Directory for the YAML templates and manifest.json.")] = Path(
         "build/pipelines"
@@ -75,10 +72,11 @@ def compile_command(
             "matches, else compiled at the manifest's built_from commit); run before `pulumi up`.",
         ),
     ] = None,
+    project_dir: ProjectDirOption = None,
 ) -> None:
     """Compile every pipeline to deterministic YAML, versioned by sha256, and validate it offline."""
     if env is not None:
-        _compile_pinned(env)
+        _compile_pinned(env, project_dir)
     else:
         _compile_tree(out)
 
@@ -123,7 +121,7 @@ def metrics_table(name: str, sample: str, result: LocalRunResult) -> Table:
     return table
 
 
-@group.command("run")
+@app.command("run")
 def run_command(
     name: Annotated[str, typer.Argument(help="Pipeline to run: tuning or evaluation.")],
     local_run: Annotated[bool, typer.Option("--local", help="Run with kfp.local (required).")] = False,
