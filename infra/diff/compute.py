@@ -61,6 +61,11 @@ def _restack(resource: dict[str, Any], old_stack: str, stack: str) -> dict[str, 
     return moved
 
 
+def rename_stack_token(value: Any, old_stack: str, stack: str) -> Any:
+    """`value` as it would read in `stack`: strings with `old_stack` as a token (`acme-genai-staging`) renamed."""
+    return _rename_token(value, _token_pattern(old_stack), stack)
+
+
 def _rename_token(value: Any, pattern: re.Pattern[str], stack: str) -> Any:
     """Strings with the old stack's name as a token (`acme-genai-staging`) as they would read in `stack`."""
     if isinstance(value, str):

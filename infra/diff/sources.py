@@ -91,6 +91,13 @@ def synth_at_ref(stacks: list[str], ref: str, project_dir: Path) -> dict[str, di
         return pending.result()
 
 
+def environment_operand(operand: str, project: Project) -> str | None:
+    """The environment an operand names when it is a plain `ENV` of the working tree (not a file, not `@REF`)."""
+    if "@" in operand or Path(operand).suffix == ".json" or Path(operand).is_file():
+        return None
+    return operand if operand in project.environments() else None
+
+
 def resolve_operand(operand: str, project: Project) -> Snapshot:
     """`file.json` | `ENV` | `ENV@GITREF` -> Snapshot (labelled for the report)."""
     candidate = Path(operand)
