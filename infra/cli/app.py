@@ -92,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code.
 
     Typer runs in standalone mode (usage errors exit 2, `typer.Exit(code)` exits with code); a
-    `UserInputError` raised by any command is printed as a message and becomes exit code 2.
+    `UserInputError` raised by any command, or an OSError on a path the user named (a file that is not
+    there, an output directory that cannot be created), is printed as a message and becomes exit code 2.
     """
     try:
         app(args=argv, prog_name="mlops")
@@ -102,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_INVALID
     except UserInputError as exc:
         console.error(exc)
+        return EXIT_INVALID
+    except OSError as exc:
+        if exc.filename is None:  # not about a path the user gave: a bug or the machine, keep the traceback
+            raise
+        console.error(UserInputError.single(str(exc.filename), "", exc.strerror or str(exc), summary="cannot use path"))
         return EXIT_INVALID
     return 0
 

@@ -64,12 +64,12 @@ def _project_scoped(path: str, *keys: str) -> Derivation:
     return derive
 
 
-def _crypto_key(inputs: Mapping[str, Any], project: str) -> tuple[str, dict[str, Any]] | None:
+def _crypto_key(inputs: Mapping[str, Any], _project_id: str) -> tuple[str, dict[str, Any]] | None:
     found = _text(inputs, "keyRing", "name")
     return (f"{found[0]}/cryptoKeys/{found[1]}", {}) if found else None
 
 
-def _bucket(inputs: Mapping[str, Any], project: str) -> tuple[str, dict[str, Any]] | None:
+def _bucket(inputs: Mapping[str, Any], _project_id: str) -> tuple[str, dict[str, Any]] | None:
     found = _text(inputs, "name")
     return (found[0], {"url": f"gs://{found[0]}"}) if found else None
 
@@ -79,7 +79,7 @@ def _repository(inputs: Mapping[str, Any], project: str) -> tuple[str, dict[str,
     return (derived[0], {"name": inputs["repositoryId"]}) if derived else None
 
 
-def _project(inputs: Mapping[str, Any], project: str) -> tuple[str, dict[str, Any]] | None:
+def _project(inputs: Mapping[str, Any], _project_id: str) -> tuple[str, dict[str, Any]] | None:
     found = _text(inputs, "projectId")
     return (f"projects/{found[0]}", {"number": fake_project_number(found[0])}) if found else None
 

@@ -61,7 +61,7 @@ def _service_account(template: str) -> Callable[[Mapping[str, Any], Mapping[str,
     return answer
 
 
-def _iam_policy(args: Mapping[str, Any], gcp: Mapping[str, str]) -> dict[str, Any]:
+def _iam_policy(args: Mapping[str, Any], _gcp: Mapping[str, str]) -> dict[str, Any]:
     bindings = [
         {"role": b.get("role"), "members": sorted(b.get("members") or [])}
         for b in sorted(args.get("bindings") or [], key=lambda b: str(b.get("role")))
@@ -76,7 +76,7 @@ def _key_ring(args: Mapping[str, Any], gcp: Mapping[str, str]) -> dict[str, Any]
     return {"id": ring_id, "name": args.get("name", ""), "location": args.get("location", ""), "project": pid}
 
 
-def _crypto_key(args: Mapping[str, Any], gcp: Mapping[str, str]) -> dict[str, Any]:
+def _crypto_key(args: Mapping[str, Any], _gcp: Mapping[str, str]) -> dict[str, Any]:
     key_id = f"{args.get('keyRing', '')}/cryptoKeys/{args.get('name', '')}"
     return {"id": key_id, "name": args.get("name", ""), "keyRing": args.get("keyRing", "")}
 

@@ -51,7 +51,8 @@ def test_dash_h_is_help_and_flags_are_shown_as_flags(capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert out.startswith("Usage: mlops up [OPTIONS]")
     yes = next(line for line in out.splitlines() if "--yes" in line)
-    assert "<bool>" not in yes and "BOOLEAN" not in yes, yes
+    assert "<bool>" not in yes, yes
+    assert "BOOLEAN" not in yes, yes
     assert "-e, --env <str>" in out
     assert ANSI not in out
 

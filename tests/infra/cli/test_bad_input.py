@@ -177,7 +177,7 @@ def test_the_unedited_copy_is_valid(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "ok dev" in capsys.readouterr().out
 
 
-def test_yaml_1_1_boolean_words_are_words(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_yaml_1_1_boolean_words_are_words(tmp_path: Path) -> None:
     """`off` where a word is meant stays the word (YAML 1.2, as the engine reads it), not `false`."""
     project = scratch_project(tmp_path)
     replace(DEV, "    observability:\n", "    labels:\n      night-mode: off\n      region: no\n    observability:\n")(
@@ -190,3 +190,73 @@ def test_yaml_1_1_boolean_words_are_words(tmp_path: Path, capsys: pytest.Capture
     assert load_environment("dev", Project(project)).labels == {
         "team": "ml-platform", "cost-center": "genai-assistant", "night-mode": "off", "region": "no"
     }
+
+
+COMMIT = "465d4733e8c2a1f09b7d6e5c4b3a29180f7e6d5c"
+PER_COMMAND = {
+    # command: (arguments after `mlops`, where the problem is, what the message says); {project} is a scratch copy
+    "validate": (["validate", "--env", "qa"], "Pulumi.qa.yaml", "no stack file for environment 'qa'"),
+    "synth": (["synth", "--env", "qa"], "Pulumi.qa.yaml", "no stack file for stack 'qa'"),
+    "check": (["check", "--env", "dev", "--snapshot", "{project}/missing.json"], "missing.json", "file not found"),
+    "diff": (["diff", "{project}/missing.json", "dev"], "missing.json", "snapshot file not found"),
+    "plan": (["plan", "--env", "qa"], "Pulumi.qa.yaml", "no stack file for stack 'qa'"),
+    "promote": (["promote", "--from", "dev", "--to", "qa", "--commit", COMMIT, "--by", "dana@acme.example"],
+                "Pulumi.qa.yaml", "no stack file for environment 'qa'"),
+    "rollback": (["rollback", "--env", "qa"], "Pulumi.qa.yaml", "no stack file for environment 'qa'"),
+    "release cut": (["release", "cut", "--env", "dev", "--candidate", "{project}/candidate.json"], "candidate.json",
+                    "candidate record not found"),
+    "canary finish": (["canary", "finish", "--env", "qa"], "Pulumi.qa.yaml", "no stack file for environment 'qa'"),
+    "canary abort": (["canary", "abort", "--env", "qa"], "Pulumi.qa.yaml", "no stack file for environment 'qa'"),
+    "pipelines run": (["pipelines", "run", "nosuch", "--local"], "pipeline name", "known: tuning, evaluation"),
+    "pipelines compile": (["pipelines", "compile", "--out", "{project}/Pulumi.yaml/compiled"], "Pulumi.yaml",
+                          "Not a directory"),
+    "preview": (["preview", "--env", "qa"], "Pulumi.qa.yaml", "no stack file for stack 'qa'"),
+    "up": (["up", "--env", "qa"], "Pulumi.qa.yaml", "no stack file for stack 'qa'"),
+    "destroy": (["destroy", "--env", "dev"], "--yes", "add --yes to confirm"),
+    "rehearse": (["rehearse", "--env", "qa"], "Pulumi.qa.yaml", "no stack file for stack 'qa'"),
+    "drift": (["drift", "--env", "qa"], "Pulumi.qa.yaml", "no stack file for stack 'qa'"),
+    "serve": (["serve", "--env", "dev", "--local", "--port", "70000"], "--port", "found 70000; expected 0-65535"),
+    "eval score": (["eval", "score", "--input", "{project}/rows.jsonl", "--out", "{project}/scored.jsonl"],
+                   "rows.jsonl", "No such file or directory"),
+    "cost": (["cost", "--env", "qa"], "Pulumi.qa.yaml", "no stack file for stack 'qa'"),
+    "approval verify": (["approval", "verify", "--env", "qa", "--pr", "1", "--repo", "acme/genai"],
+                        "Pulumi.qa.yaml", "no stack file for environment 'qa'"),
+}
+TAKES_NO_PROJECT = {"pipelines run", "pipelines compile", "eval score"}
+
+
+@pytest.fixture(scope="module")
+def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return scratch_project(tmp_path_factory.mktemp("per-command"))
+
+
+def test_every_command_is_covered() -> None:
+    """A new command gets its bad-input case here (the list is the `mlops` command tree)."""
+    from typer.main import get_command
+
+    from infra.cli.app import app as root
+
+    group = get_command(root)
+    names = set()
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        subcommands = getattr(command, "commands", None)
+        names |= {f"{name} {sub}" for sub in subcommands} if subcommands else {name}
+    assert names == set(PER_COMMAND)
+
+
+@pytest.mark.parametrize("command", list(PER_COMMAND))
+def test_each_command_refuses_bad_input_with_exit_2(
+    command: str, project_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args, where, says = PER_COMMAND[command]
+    argv = [a.format(project=project_copy) for a in args]
+    if command not in TAKES_NO_PROJECT:
+        argv += ["--project-dir", str(project_copy)]
+    code = main(argv)
+    captured = capsys.readouterr()
+    err = " ".join(captured.err.split())
+    assert code == 2, f"{command} exited {code}:\n{captured.err}\n{captured.out[-2000:]}"
+    assert "Traceback" not in captured.err + captured.out
+    assert "error: " in err, err
+    assert where in err, err
+    assert says in err, err
