@@ -286,8 +286,9 @@ class Observability(pulumi.ComponentResource):
                 display_name=f"{cfg.prefix} gateway answers",
                 labels=[
                     gcp.logging.MetricMetricDescriptorLabelArgs(
-                        key="source", value_type="STRING", description="Which stage answered: model, previous, "
-                        "rules or canned."
+                        key="source",
+                        value_type="STRING",
+                        description="Which stage answered: model, previous, rules or canned.",
                     )
                 ],
             ),
@@ -382,12 +383,8 @@ class Observability(pulumi.ComponentResource):
         )
 
         quality_names = {m: [self._quality_metric_name(m, s) for s in alerts.SUMMARY_LOG_SHAPES] for m in METRIC_NAMES}
-        gateway_metric = (
-            self._args.naming.name("gateway-answers") if self.gateway_answers_metric is not None else None
-        )
-        drift_names = {
-            m: [self._drift_metric_name(m, s) for s in alerts.DRIFT_LOG_SHAPES] for m in DRIFT_METRIC_NAMES
-        }
+        gateway_metric = self._args.naming.name("gateway-answers") if self.gateway_answers_metric is not None else None
+        drift_names = {m: [self._drift_metric_name(m, s) for s in alerts.DRIFT_LOG_SHAPES] for m in DRIFT_METRIC_NAMES}
         gates = cfg.release.evaluation_gates
         quality_gates: dict[str, float] = {}
         for m in METRIC_NAMES:

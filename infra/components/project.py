@@ -33,6 +33,8 @@ BASE_SERVICES = (
 )
 KMS_SERVICE = "cloudkms.googleapis.com"
 RUN_SERVICE = "run.googleapis.com"
+FUNCTION_SERVICES = ("cloudbuild.googleapis.com", "cloudfunctions.googleapis.com", RUN_SERVICE)
+"""A Cloud Run function (the retraining subscriber) is built by Cloud Build and runs on Cloud Run."""
 PSC_SERVICE = "compute.googleapis.com"
 
 # Project-level roles per service account; everything narrower is granted on the resource itself.
@@ -61,6 +63,8 @@ DEPLOYER_ROLES = (
 )
 DEPLOYER_KMS_ROLE = "roles/cloudkms.admin"
 DEPLOYER_RUN_ROLE = "roles/run.admin"
+DEPLOYER_FUNCTIONS_ROLE = "roles/cloudfunctions.developer"
+"""Where retraining is on: deploy the subscriber function (its invoker is granted on the Cloud Run service)."""
 """Where the environment runs the serving gateway: deploy it and grant its invokers (run.services.setIamPolicy)."""
 AUDITED_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
 # Service agents the environment grants roles to. A new project has none of them until something asks:
@@ -138,7 +142,8 @@ class Project(pulumi.ComponentResource):
             "serving": SERVING_ROLES,
             "deployer": DEPLOYER_ROLES
             + ((DEPLOYER_KMS_ROLE,) if cfg.encryption.cmek else ())
-            + ((DEPLOYER_RUN_ROLE,) if cfg.serving.gateway_model else ()),
+            + ((DEPLOYER_RUN_ROLE,) if cfg.serving.gateway_model or cfg.retraining.enabled else ())
+            + ((DEPLOYER_FUNCTIONS_ROLE,) if cfg.retraining.enabled else ()),
         }
         for role, roles in grants.items():
             account = self.service_accounts[role]
@@ -202,6 +207,8 @@ class Project(pulumi.ComponentResource):
             extra.add(PSC_SERVICE)
         if cfg.serving.gateway_model:
             extra.add(RUN_SERVICE)
+        if cfg.retraining.enabled:
+            extra.update(FUNCTION_SERVICES)
         return sorted(set(BASE_SERVICES) | extra)
 
     def _project(

@@ -18,7 +18,9 @@ Identities, each with only what it uses:
 - `retrain-push`: the identity Pub/Sub signs the push with; invoker of this function's service only; the
   Pub/Sub service agent may mint its tokens (on that account only);
 - `retrain-build`: builds the function from its source (reads the source bucket, writes the function
-  repository, writes build logs), instead of a default account with broad roles.
+  repository, writes build logs), instead of a default account with broad roles;
+- the CI deployer may act as `retraining` and `retrain-build` (on those accounts only) to deploy the function;
+  its project roles and the APIs come from the Project component where `retraining.enabled` is on.
 The source is a content-addressed object (`infra/retraining/package.py`) in a private, versioned bucket;
 where CMEK is on, bucket, repository and function use the environment's keys. Stateful parts (bucket,
 subscription) are protected like every other stateful resource.
@@ -45,8 +47,6 @@ COMPONENT = "retraining"
 TOPIC = "retraining-requests"
 TUNING_PIPELINE = "tuning"
 """The manifest's pipeline a retraining request runs."""
-SERVICES = ("cloudbuild.googleapis.com", "cloudfunctions.googleapis.com", "run.googleapis.com")
-"""APIs a Cloud Run function needs beyond the environment's base set."""
 SUBSCRIBER_ROLES = ("roles/aiplatform.user", "roles/logging.logWriter")
 BUILDER_ROLES = ("roles/logging.logWriter",)
 TIMEOUT_MARGIN_SECONDS = 10
@@ -129,18 +129,9 @@ class Retraining(pulumi.ComponentResource):
         self._args, self._name = args, name
         self._labels = args.naming.labels(COMPONENT)
         project_id = args.project.project_id
-        self._services = [
-            gcp.projects.Service(
-                f"{name}-{service.split('.')[0]}",
-                project=project_id,
-                service=service,
-                disable_on_destroy=False,
-                disable_dependent_services=False,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.project.services)),
-            )
-            for service in SERVICES
-        ]
-        self._after_apis = pulumi.ResourceOptions(parent=self, depends_on=[*args.project.services, *self._services])
+        # The Project enables Cloud Functions, Cloud Build and Cloud Run where retraining is on.
+        self._services = list(args.project.services)
+        self._after_apis = pulumi.ResourceOptions(parent=self, depends_on=self._services)
         self.accounts = self._accounts()
         self.emails = {
             role: pulumi.Output.concat(args.naming.account_id(role), "@", project_id, ".iam.gserviceaccount.com")
@@ -271,6 +262,19 @@ class Retraining(pulumi.ComponentResource):
                 ("builder", builder, BUILDER_ROLES),
             )
             for role in roles
+        ]
+        # The deployer deploys the function to run and build as these accounts: actAs on each one only.
+        grants += [
+            gcp.serviceaccount.IAMMember(
+                f"{name}-deployer-actas-{role}",
+                service_account_id=pulumi.Output.concat(
+                    "projects/", project_id, "/serviceAccounts/", self.emails[role]
+                ),
+                role="roles/iam.serviceAccountUser",
+                member=pulumi.Output.concat("serviceAccount:", args.project.deployer_sa),
+                opts=child,
+            )
+            for role in ("retraining", "retrain-build")
         ]
         grants += [
             gcp.serviceaccount.IAMMember(

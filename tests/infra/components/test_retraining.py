@@ -134,9 +134,15 @@ def test_each_identity_gets_only_what_it_uses(env) -> None:
         "retrain-build": ["roles/artifactregistry.writer", "roles/logging.logWriter", "roles/storage.objectViewer"],
     }
     act_as = rec.named("retraining-subscriber-actas-pipelines")
-    assert act_as.inputs["serviceAccountId"].endswith("/serviceAccounts/" + Naming(env[0]).account_id("pipelines")
-                                                      + f"@{env[0].project.id}.iam.gserviceaccount.com")
+    assert act_as.inputs["serviceAccountId"].endswith(
+        "/serviceAccounts/" + Naming(env[0]).account_id("pipelines") + f"@{env[0].project.id}.iam.gserviceaccount.com"
+    )
     assert not [r for r in rec.resources if str(r.inputs.get("member", "")).startswith(("allUsers", "allAuth"))]
+    deployer = f"serviceAccount:{Naming(env[0]).account_id('deployer')}@{env[0].project.id}.iam.gserviceaccount.com"
+    acts_as = sorted(
+        r.inputs["serviceAccountId"].rsplit("/", 1)[-1] for r in rec.resources if r.inputs.get("member") == deployer
+    )
+    assert acts_as == sorted([accounts["retrain-build"], accounts["retraining"]])
 
 
 def test_prod_encrypts_and_protects_what_holds_data_dev_does_not() -> None:
@@ -148,10 +154,15 @@ def test_prod_encrypts_and_protects_what_holds_data_dev_does_not() -> None:
     assert bucket.inputs["encryption"] == {"defaultKmsKeyName": env_refs.key_id(prod, "storage")}
     assert bucket.protect
     assert bucket.inputs["forceDestroy"] is False
-    [repository] = [r for r in rec.of_type("gcp:artifactregistry/repository:Repository") if r.name.endswith("functions")]
+    [repository] = [
+        r for r in rec.of_type("gcp:artifactregistry/repository:Repository") if r.name.endswith("functions")
+    ]
     assert repository.protect
-    key_grants = {r.inputs["member"] for r in rec.of_type("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")
-                  if r.name.startswith("retraining-")}
+    key_grants = {
+        r.inputs["member"]
+        for r in rec.of_type("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")
+        if r.name.startswith("retraining-")
+    }
     assert key_grants == {
         f"serviceAccount:service-{env_refs.PROJECT_NUMBER}@gcf-admin-robot.iam.gserviceaccount.com",
         f"serviceAccount:service-{env_refs.PROJECT_NUMBER}@serverless-robot-prod.iam.gserviceaccount.com",
@@ -163,9 +174,7 @@ def test_prod_encrypts_and_protects_what_holds_data_dev_does_not() -> None:
 
 def test_the_target_is_the_tuning_pipeline_the_manifest_pins() -> None:
     cfg = env_refs.config("dev")
-    manifest = ReleaseManifest.model_validate(
-        {**_manifest_document(), "environment": "dev"}
-    )
+    manifest = ReleaseManifest.model_validate({**_manifest_document(), "environment": "dev"})
     assert deployed(cfg, manifest) is cfg.retraining.enabled
 
     def build() -> object:
@@ -187,3 +196,13 @@ def _manifest_document() -> dict[str, object]:
     import yaml
 
     return dict(yaml.safe_load((PROJECT.environments_dir / "release.dev.yaml").read_text()))
+
+
+def test_the_project_enables_the_function_apis_and_deployer_roles_only_where_retraining_is_on() -> None:
+    from infra.components.project import DEPLOYER_FUNCTIONS_ROLE, FUNCTION_SERVICES, Project
+
+    on = env_refs.config("dev")
+    off = on.model_copy(update={"retraining": on.retraining.model_copy(update={"enabled": False})})
+    assert set(FUNCTION_SERVICES) <= set(Project.services_for(on))
+    assert "cloudfunctions.googleapis.com" not in Project.services_for(off)
+    assert DEPLOYER_FUNCTIONS_ROLE == "roles/cloudfunctions.developer"  # developer, not admin: no IAM on functions
