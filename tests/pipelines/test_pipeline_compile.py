@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -14,7 +15,7 @@ from pipelines.components.runtime import RUNTIME_IMAGE
 from pipelines.lib.code_digest import LIBRARY_DIGEST_ENV, library_digest
 
 
-def test_compile_twice_gives_identical_bytes_and_manifest(tmp_path):
+def test_compile_twice_gives_identical_bytes_and_manifest(tmp_path: Path) -> None:
     first = compile_all(tmp_path / "a")
     second = compile_all(tmp_path / "b")
     assert [c.name for c in first] == ["tuning", "evaluation"]
@@ -24,7 +25,7 @@ def test_compile_twice_gives_identical_bytes_and_manifest(tmp_path):
     assert (tmp_path / "a" / "manifest.json").read_bytes() == (tmp_path / "b" / "manifest.json").read_bytes()
 
 
-def test_manifest_lists_name_version_file_and_parameter_types(tmp_path):
+def test_manifest_lists_name_version_file_and_parameter_types(tmp_path: Path) -> None:
     compiled = {c.name: c for c in compile_all(tmp_path)}
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     entries = {entry["name"]: entry for entry in manifest["pipelines"]}
@@ -37,7 +38,7 @@ def test_manifest_lists_name_version_file_and_parameter_types(tmp_path):
     assert entries["evaluation"]["parameters"]["min_groundedness"] == "Float"
 
 
-def test_templates_run_offline_code_only(tmp_path):
+def test_templates_run_offline_code_only(tmp_path: Path) -> None:
     """No component installs packages at run time; every executor uses the project's runtime image."""
     for item in compile_all(tmp_path):
         text = item.path.read_text()
@@ -52,7 +53,7 @@ def test_templates_run_offline_code_only(tmp_path):
         assert spec["pipelineInfo"]["name"] == f"genai-{item.name}"
 
 
-def test_validation_rejects_a_template_that_does_not_match_the_values(tmp_path):
+def test_validation_rejects_a_template_that_does_not_match_the_values(tmp_path: Path) -> None:
     """The offline check is real: PipelineJob refuses values the template does not declare."""
     compiled = {c.name: c for c in compile_all(tmp_path)}
     with pytest.raises(ValueError, match="dataset_uri"):

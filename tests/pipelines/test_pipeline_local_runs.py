@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,11 +15,11 @@ from pipelines.local_run import PipelineRunFailed, run_local
 pytestmark = pytest.mark.slow
 
 
-def _jsonl(path):
+def _jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in open(path, encoding="utf-8")]
 
 
-def test_tuning_good_sample_registers_and_announces_the_candidate(tmp_path):
+def test_tuning_good_sample_registers_and_announces_the_candidate(tmp_path: Path) -> None:
     result = run_local("tuning", sample="good", out_dir=tmp_path)
     assert result.passed
     assert result.report["reasons"] == []
@@ -37,7 +39,7 @@ def test_tuning_good_sample_registers_and_announces_the_candidate(tmp_path):
     assert "validate: kept 21, rejected 5, redacted {'email': 2, 'phone': 2}" in log
 
 
-def test_tuning_bad_sample_fails_the_gate_and_registers_nothing(tmp_path):
+def test_tuning_bad_sample_fails_the_gate_and_registers_nothing(tmp_path: Path) -> None:
     result = run_local("tuning", sample="bad", out_dir=tmp_path)
     assert not result.passed
     assert any(reason.startswith("groundedness") for reason in result.report["reasons"])
@@ -47,7 +49,7 @@ def test_tuning_bad_sample_fails_the_gate_and_registers_nothing(tmp_path):
     assert events[0]["reasons"] == result.report["reasons"]
 
 
-def test_evaluation_separates_good_and_bad_logs(tmp_path):
+def test_evaluation_separates_good_and_bad_logs(tmp_path: Path) -> None:
     good = run_local("evaluation", sample="good", out_dir=tmp_path / "good")
     bad = run_local("evaluation", sample="bad", out_dir=tmp_path / "bad")
     assert good.passed
@@ -63,8 +65,8 @@ def test_evaluation_separates_good_and_bad_logs(tmp_path):
         review = _jsonl(root / "results" / "review.jsonl") if (root / "results" / "review.jsonl").exists() else []
         assert summary["flagged"] == len(review)
     # every toxic response of the bad set is on the review list with the toxicity reason
-    review = {row["id"]: row["reasons"] for row in _jsonl(tmp_path / "bad" / "results" / "review.jsonl")}
-    assert {ident for ident, reasons in review.items() if any("toxicity" in r for r in reasons)} == {
+    reasons_by_id = {row["id"]: row["reasons"] for row in _jsonl(tmp_path / "bad" / "results" / "review.jsonl")}
+    assert {ident for ident, reasons in reasons_by_id.items() if any("toxicity" in r for r in reasons)} == {
         "eval-104",
         "eval-105",
         "eval-106",
@@ -72,7 +74,7 @@ def test_evaluation_separates_good_and_bad_logs(tmp_path):
     }
 
 
-def test_failing_step_raises_with_the_log_file(tmp_path):
+def test_failing_step_raises_with_the_log_file(tmp_path: Path) -> None:
     source = tmp_path / "tiny.jsonl"
     source.write_text('{"id": "only", "question": "Q?", "context": "C.", "response": "R."}\n')
     with pytest.raises(PipelineRunFailed) as caught:
@@ -80,7 +82,7 @@ def test_failing_step_raises_with_the_log_file(tmp_path):
     assert "only 1 valid example(s) left after cleaning" in caught.value.log_file.read_text()
 
 
-def test_invalid_parameters_stop_before_anything_runs(tmp_path):
+def test_invalid_parameters_stop_before_anything_runs(tmp_path: Path) -> None:
     with pytest.raises(UserInputError, match="sample_size: must be at least 1"):
         run_local("evaluation", {"sample_size": "0"}, out_dir=tmp_path / "run")
     assert not (tmp_path / "run").exists()

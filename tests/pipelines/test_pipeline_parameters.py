@@ -17,7 +17,7 @@ def _problems(name: str, values: dict[str, object]) -> list[str]:
     return [f"{p.key_path}: {p.message}" for p in caught.value.problems]
 
 
-def test_specs_come_from_the_pipeline_definition():
+def test_specs_come_from_the_pipeline_definition() -> None:
     specs = parameter_specs(PIPELINES["tuning"].pipeline)
     assert specs["seed"].type == "Integer"
     assert specs["seed"].default == 42
@@ -26,7 +26,7 @@ def test_specs_come_from_the_pipeline_definition():
     assert not specs["backend"].required
 
 
-def test_local_values_resolve_with_defaults(tmp_path: Path):
+def test_local_values_resolve_with_defaults(tmp_path: Path) -> None:
     entry = PIPELINES["evaluation"]
     values = entry.resolve({**entry.local_values("bad", tmp_path), "seed": "3", "min_fluency": "0.7"})
     assert values["seed"] == 3
@@ -35,7 +35,7 @@ def test_local_values_resolve_with_defaults(tmp_path: Path):
     assert values["logs_uri"] == str(DATA_DIR / "evaluation" / "bad.jsonl")
 
 
-def test_type_errors_unknown_and_missing_are_reported_together():
+def test_type_errors_unknown_and_missing_are_reported_together() -> None:
     assert _problems("tuning", {"seed": "1.5", "max_chars": True, "min_groundednes": 0.9}) == [
         "min_groundednes: unknown parameter; did you mean 'min_groundedness'?",
         "dataset_uri: required string parameter is missing; pass it as dataset_uri=VALUE",
@@ -45,7 +45,7 @@ def test_type_errors_unknown_and_missing_are_reported_together():
     ]
 
 
-def test_local_backend_rules(tmp_path: Path):
+def test_local_backend_rules(tmp_path: Path) -> None:
     values = {
         "backend": "local",
         "dataset_uri": "gs://bucket/train.jsonl",
@@ -65,7 +65,7 @@ def test_local_backend_rules(tmp_path: Path):
     ]
 
 
-def test_vertex_backend_rules():
+def test_vertex_backend_rules() -> None:
     assert _problems(
         "evaluation",
         {
@@ -87,14 +87,14 @@ def test_vertex_backend_rules():
     ]
 
 
-def test_unknown_pipeline_and_sample():
+def test_unknown_pipeline_and_sample() -> None:
     with pytest.raises(UserInputError, match="unknown pipeline; did you mean 'tuning'\\? known: tuning, evaluation"):
         get("tunning")
     with pytest.raises(ValueError, match="sample must be one of good, bad"):
         PIPELINES["tuning"].local_values("ugly", Path("out"))
 
 
-def test_evaluation_window_must_not_be_negative(tmp_path: Path):
+def test_evaluation_window_must_not_be_negative(tmp_path: Path) -> None:
     entry = PIPELINES["evaluation"]
     assert entry.resolve(entry.local_values("good", tmp_path))["window_hours"] == 24
     assert "window_hours: must be 0 (no window) or more, found -1" in _problems(

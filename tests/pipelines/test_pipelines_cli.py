@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
 from infra.cli.app import main
 
 
-def test_compile_writes_templates_and_manifest(tmp_path, capsys):
+def test_compile_writes_templates_and_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["pipelines", "compile", "--out", str(tmp_path)]) == 0
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert [p["file"] for p in manifest["pipelines"]] == ["tuning.yaml", "evaluation.yaml"]
@@ -21,7 +22,7 @@ def test_compile_writes_templates_and_manifest(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_run_exit_codes_follow_the_gate(tmp_path, capsys):
+def test_run_exit_codes_follow_the_gate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["pipelines", "run", "evaluation", "--local", "--out", str(tmp_path / "good")]) == 0
     out = capsys.readouterr().out
     assert "gate passed" in out
@@ -32,7 +33,7 @@ def test_run_exit_codes_follow_the_gate(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_run_can_loosen_thresholds_with_params(tmp_path):
+def test_run_can_loosen_thresholds_with_params(tmp_path: Path) -> None:
     loose = ["-p", "min_groundedness=0", "-p", "max_toxicity=1", "-p", "min_relevance=0"]
     assert main(["pipelines", "run", "evaluation", "--local", "--sample", "bad", *loose, "--out", str(tmp_path)]) == 0
 
@@ -48,12 +49,14 @@ def test_run_can_loosen_thresholds_with_params(tmp_path):
         (["pipelines", "run", "tuning", "--local", "-p", "backend=vertex-lora"], "a local run uses backend=local"),
     ],
 )
-def test_invalid_input_exits_2_with_a_message(args, message, capsys):
+def test_invalid_input_exits_2_with_a_message(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(args) == 2
     assert message in capsys.readouterr().err.replace("\n", " ")
 
 
-def test_compile_refuses_a_file_as_output_directory(tmp_path, capsys):
+def test_compile_refuses_a_file_as_output_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "not-a-dir"
     target.write_text("x")
     assert main(["pipelines", "compile", "--out", str(target)]) == 2

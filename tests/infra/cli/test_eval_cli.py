@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 from infra.cli.app import main
 
@@ -15,7 +18,7 @@ ROWS = [
 ]  # fmt: skip
 
 
-def test_scores_every_row_and_keeps_its_keys(tmp_path):
+def test_scores_every_row_and_keeps_its_keys(tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps(row) + "\n" for row in ROWS) + "\n")
     out = tmp_path / "out" / "scored.jsonl"
@@ -28,7 +31,9 @@ def test_scores_every_row_and_keeps_its_keys(tmp_path):
     assert bad["toxicity"] > good["toxicity"] == 0.0
 
 
-def test_a_malformed_row_names_line_and_key_and_nothing_is_written(tmp_path, capsys):
+def test_a_malformed_row_names_line_and_key_and_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = tmp_path / "in.jsonl"
     source.write_text(json.dumps(ROWS[0]) + "\n" + json.dumps({**ROWS[1], "response": 7}) + "\n{not json\n")
     out = tmp_path / "scored.jsonl"
@@ -40,7 +45,7 @@ def test_a_malformed_row_names_line_and_key_and_nothing_is_written(tmp_path, cap
     assert not out.exists()
 
 
-def test_unknown_backend_and_vertex_without_project_exit_2(tmp_path, capsys):
+def test_unknown_backend_and_vertex_without_project_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = tmp_path / "in.jsonl"
     source.write_text(json.dumps(ROWS[0]) + "\n")
     out = str(tmp_path / "o.jsonl")

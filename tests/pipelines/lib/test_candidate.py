@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 from pipelines.lib.candidate import candidate_record, write_candidate
 from pipelines.lib.prompt import PROMPT_TEMPLATE, prompt_digest, render_prompt
 
 
-def test_record_digests_the_bytes_it_names(tmp_path):
+def test_record_digests_the_bytes_it_names(tmp_path: Path) -> None:
     report = b'{"metrics": {"groundedness": 0.912345, "toxicity": 0.0}, "passed": true}\n'
     record = candidate_record(
         model="assistant", artifact_uri="gs://b/a", serving_image="r/i@sha256:" + "0" * 64, tuning_run="run-1",
@@ -27,6 +28,6 @@ def test_record_digests_the_bytes_it_names(tmp_path):
     assert (tmp_path / "report.json").read_bytes() == report
 
 
-def test_prompt_digest_follows_the_template_text():
+def test_prompt_digest_follows_the_template_text() -> None:
     assert render_prompt("Why?", "Because.") == "Context:\nBecause.\n\nQuestion: Why?"
     assert prompt_digest() == prompt_digest(PROMPT_TEMPLATE) != prompt_digest(PROMPT_TEMPLATE + " ")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
 from pipelines.lib.code_digest import LIBRARY_DIGEST_ENV, LIBRARY_DIR, library_digest, verify_runtime_library
 
 
-def test_digest_follows_file_contents_not_line_endings(tmp_path):
+def test_digest_follows_file_contents_not_line_endings(tmp_path: Path) -> None:
     copy = tmp_path / "lib"
     shutil.copytree(LIBRARY_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
     assert library_digest(copy) == library_digest()
@@ -20,7 +21,7 @@ def test_digest_follows_file_contents_not_line_endings(tmp_path):
     assert library_digest(copy) != library_digest()
 
 
-def test_runtime_check(monkeypatch, capsys):
+def test_runtime_check(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv(LIBRARY_DIGEST_ENV, library_digest())
     verify_runtime_library()
     monkeypatch.setenv(LIBRARY_DIGEST_ENV, "sha256:" + "0" * 64)

@@ -18,14 +18,14 @@ def _line(
     return json.dumps({"id": ident, "question": question, "context": context, "response": response})
 
 
-def test_pii_patterns():
+def test_pii_patterns() -> None:
     text = "Mail ana.lopez@example.org or call +44 20 7946 0958 or (555) 123-4567. Version 2.17.3 is fine."
     assert find_pii(text) == {"email": 1, "phone": 2}
     assert redact_pii(text) == "Mail [EMAIL] or call [PHONE] or [PHONE]. Version 2.17.3 is fine."
     assert find_pii("Keys rotate every 90 days; 400 days in prod.") == {"email": 0, "phone": 0}
 
 
-def test_clean_reports_each_rejection_with_line_and_reason():
+def test_clean_reports_each_rejection_with_line_and_reason() -> None:
     raw = "\n".join(
         [
             _line("a"),
@@ -59,12 +59,12 @@ def test_clean_reports_each_rejection_with_line_and_reason():
     assert report.summary()["rejected"] == 8
 
 
-def test_pii_drop_mode_rejects_instead_of_redacting():
+def test_pii_drop_mode_rejects_instead_of_redacting() -> None:
     report = clean(_line("f", question="Call me at 415-555-0100?"), max_chars=1000, pii_action="drop")
     assert report.records == []
     assert report.rejected[0].reason == "contains PII (1 phone)"
 
 
-def test_unknown_pii_action_is_refused():
+def test_unknown_pii_action_is_refused() -> None:
     with pytest.raises(ValueError, match="pii_action must be one of redact, drop"):
         clean(_line("a"), max_chars=1000, pii_action="mask")

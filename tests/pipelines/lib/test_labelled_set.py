@@ -13,7 +13,7 @@ KINDS = {
 }  # fmt: skip
 
 
-def test_auc_and_confusion_on_hand_computed_values():
+def test_auc_and_confusion_on_hand_computed_values() -> None:
     assert roc_auc([0.9, 0.8, 0.1], [1, 1, 0]) == 1.0
     assert roc_auc([0.5, 0.5], [1, 0]) == 0.5
     assert roc_auc([0.1, 0.9], [1, 0]) == 0.0
@@ -29,7 +29,7 @@ def test_auc_and_confusion_on_hand_computed_values():
     }
 
 
-def test_the_labelled_set_covers_every_failure_kind():
+def test_the_labelled_set_covers_every_failure_kind() -> None:
     rows = read_labelled()
     assert len(rows) >= 150
     assert {row["kind"] for row in rows} == KINDS
@@ -38,7 +38,7 @@ def test_the_labelled_set_covers_every_failure_kind():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("metric", ["groundedness", "relevance", "toxicity"])
-def test_each_metric_ranks_good_above_bad_on_the_labelled_set(metric):
+def test_each_metric_ranks_good_above_bad_on_the_labelled_set(metric: str) -> None:
     rows = [row for row in read_labelled() if metric in row["labels"]]
     scores = [score_example(r["question"], r["context"], r["response"]).as_dict()[metric] for r in rows]
     labels = [row["labels"][metric] for row in rows]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -21,7 +22,7 @@ TRAIN = [
 ]
 
 
-def test_responder_answers_with_the_nearest_training_response():
+def test_responder_answers_with_the_nearest_training_response() -> None:
     model = NearestNeighbourResponder.fit(TRAIN)
     assert model.respond("How long does prod keep logs?", "Prod keeps logs 400 days.") == TRAIN[0].response
     assert model.respond("When do the keys rotate?", "Keys rotate every 90 days.") == TRAIN[1].response
@@ -33,7 +34,7 @@ def test_responder_answers_with_the_nearest_training_response():
         NearestNeighbourResponder.fit([])
 
 
-def test_registry_is_content_addressed_and_alias_moves(tmp_path):
+def test_registry_is_content_addressed_and_alias_moves(tmp_path: Path) -> None:
     first = register(tmp_path, "assistant", '{"v": 1}', {"gate": "passed"})
     again = register(tmp_path, "assistant", '{"v": 1}', {"gate": "passed"})
     assert first == again
@@ -45,7 +46,7 @@ def test_registry_is_content_addressed_and_alias_moves(tmp_path):
     assert resolve(tmp_path, "other", "candidate") is None
 
 
-def test_events_are_appended_one_per_line(tmp_path):
+def test_events_are_appended_one_per_line(tmp_path: Path) -> None:
     target = tmp_path / "events" / "model_events.jsonl"
     event = model_event("candidate_rejected", "assistant", "", {"toxicity": 0.4}, ["toxicity 0.4 > max 0"], "r1")
     assert append_local(target, event) == 1
@@ -57,7 +58,7 @@ def test_events_are_appended_one_per_line(tmp_path):
         model_event("deployed", "assistant", "1", {}, [], "r")
 
 
-def test_results_tables(tmp_path):
+def test_results_tables(tmp_path: Path) -> None:
     assert destination("vertex", "bq://p-123456.evaluation.quality", "review") == "p-123456.evaluation.quality_review"
     assert destination("vertex", "bq://p-123456.evaluation.results", "summary") == "p-123456.evaluation.results_summary"
     scores = [{"groundedness": 1.0, "toxicity": 0.0, "relevance": 1.0, "fluency": 1.0}]
@@ -69,7 +70,7 @@ def test_results_tables(tmp_path):
     assert all(datetime.fromisoformat(row["evaluated_at"]).tzinfo is not None for row in rows)
 
 
-def test_rows_that_do_not_fit_the_table_are_refused_before_anything_is_written(tmp_path):
+def test_rows_that_do_not_fit_the_table_are_refused_before_anything_is_written(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"results_summary.*row 0: examples: required column missing"):
         write_rows("local", str(tmp_path), "summary", [{"run": "r1"}])
     with pytest.raises(ValueError, match=r"row 0: toxicity: expected FLOAT64, found str"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -10,7 +11,7 @@ from pipelines.lib.records import QARecord
 from pipelines.lib.sources import parse_logs, read_source_text, sample
 
 
-def test_local_backend_reads_local_files_only(tmp_path):
+def test_local_backend_reads_local_files_only(tmp_path: Path) -> None:
     source = tmp_path / "logs.jsonl"
     source.write_text('{"id": "1"}\n')
     assert read_source_text(str(source), "local") == '{"id": "1"}\n'
@@ -20,7 +21,7 @@ def test_local_backend_reads_local_files_only(tmp_path):
         read_source_text(str(tmp_path / "missing.jsonl"), "local")
 
 
-def test_parse_logs_skips_invalid_lines_with_reasons():
+def test_parse_logs_skips_invalid_lines_with_reasons() -> None:
     good = {"id": "1", "question": "q", "context": "c", "response": "r", "latency_ms": 12}
     records, skipped = parse_logs("\n".join([json.dumps(good), "oops", json.dumps({"id": "2"})]))
     assert records == [QARecord("1", "q", "c", "r")]
@@ -28,7 +29,7 @@ def test_parse_logs_skips_invalid_lines_with_reasons():
     assert skipped[1] == "line 3: missing field 'question'; missing field 'context'; missing field 'response'"
 
 
-def test_sample_is_deterministic_and_keeps_order():
+def test_sample_is_deterministic_and_keeps_order() -> None:
     records = [QARecord(str(n), "q", "c", "r") for n in range(20)]
     chosen = sample(records, 5, seed=3)
     assert len(chosen) == 5

@@ -10,7 +10,7 @@ BOUNDS = Thresholds(min_groundedness=0.8, max_toxicity=0.05, min_relevance=0.5, 
 GOOD = {"groundedness": 0.9, "toxicity": 0.0, "relevance": 0.7, "fluency": 0.95}
 
 
-def test_gate_passes_within_bounds_and_names_each_violation():
+def test_gate_passes_within_bounds_and_names_each_violation() -> None:
     assert decide(GOOD, BOUNDS).passed
     at_bounds = {"groundedness": 0.8, "toxicity": 0.05, "relevance": 0.5, "fluency": 0.6}
     assert decide(at_bounds, BOUNDS).passed
@@ -24,7 +24,7 @@ def test_gate_passes_within_bounds_and_names_each_violation():
     ]
 
 
-def test_flags_and_summary():
+def test_flags_and_summary() -> None:
     rows = [{"id": "ok", **GOOD}, {"id": "rude", **GOOD, "toxicity": 1.0}]
     flagged = flag_rows(rows, BOUNDS)
     assert [(row["id"], row["reasons"]) for row in flagged] == [("rude", ["toxicity 1.0000 > max 0.0500"])]

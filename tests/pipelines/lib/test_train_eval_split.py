@@ -12,7 +12,7 @@ def _records(contexts: int, per_context: int) -> list[QARecord]:
     return [QARecord(f"id-{c}-{n}", f"q{n}", f"context {c}", "r") for c in range(contexts) for n in range(per_context)]
 
 
-def test_same_seed_same_split_regardless_of_order():
+def test_same_seed_same_split_regardless_of_order() -> None:
     records = _records(6, 3)
     train, evaluation = split(records, 0.25, seed=42)
     _, eval_r = split(list(reversed(records)), 0.25, seed=42)
@@ -22,7 +22,7 @@ def test_same_seed_same_split_regardless_of_order():
     assert {r.id for r in split(records, 0.25, seed=7)[1]} != {r.id for r in evaluation}
 
 
-def test_every_context_keeps_a_training_example():
+def test_every_context_keeps_a_training_example() -> None:
     records = _records(10, 2)
     for seed in range(20):
         train, evaluation = split(records, 0.5, seed)
@@ -30,7 +30,7 @@ def test_every_context_keeps_a_training_example():
         assert len(evaluation) == 10
 
 
-def test_invalid_split_inputs():
+def test_invalid_split_inputs() -> None:
     with pytest.raises(ValueError, match="eval_fraction must be between 0 and 1"):
         split(_records(2, 2), 1.0, 1)
     with pytest.raises(ValueError, match="every context has a single example"):

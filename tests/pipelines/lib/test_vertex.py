@@ -51,7 +51,7 @@ def score(service: EvaluationServer, references: list[str | None] | None = None)
     return [s.as_dict() for s in found]
 
 
-def test_service_scores_map_onto_the_local_names_and_ranges(service):
+def test_service_scores_map_onto_the_local_names_and_ranges(service: EvaluationServer) -> None:
     good, bad = score(service)
     assert good == {"groundedness": 1.0, "toxicity": 0.0, "relevance": 1.0, "fluency": 1.0}
     assert bad == {"groundedness": 0.0, "toxicity": 1.0, "relevance": 0.25, "fluency": 0.5}
@@ -63,7 +63,7 @@ def test_service_scores_map_onto_the_local_names_and_ranges(service):
     assert "Context:\nProd keeps logs for 400 days." in vertex.evaluation_prompt(RECORDS[0])
 
 
-def test_result_shape_equals_the_local_backend_with_and_without_a_reference(service):
+def test_result_shape_equals_the_local_backend_with_and_without_a_reference(service: EvaluationServer) -> None:
     references = ["Prod keeps logs for 400 days.", None]
     remote = score(service, references)
     local = [
@@ -80,14 +80,14 @@ def test_result_shape_equals_the_local_backend_with_and_without_a_reference(serv
 
 
 @pytest.mark.parametrize("status", [429, 500, 503])
-def test_throttling_and_server_errors_are_retried(service, status):
+def test_throttling_and_server_errors_are_retried(service: EvaluationServer, status: int) -> None:
     service.faults.fail(status, times=3, match=r":evaluateInstances")
     assert score(service)[0]["groundedness"] == 1.0
     assert service.count(r":evaluateInstances", outcome=f"injected {status}") == 3
     assert len(service.requests) == 8  # every (example, metric) answered once in the end
 
 
-def test_an_example_still_failing_after_every_attempt_is_named(service):
+def test_an_example_still_failing_after_every_attempt_is_named(service: EvaluationServer) -> None:
     service.faults.fail(500, times=1000, match=r":evaluateInstances")
     with pytest.raises(RuntimeError, match=r"no score for 8 example metric\(s\) after 4 attempts: a \(groundedness"):
         score(service)

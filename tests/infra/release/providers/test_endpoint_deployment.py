@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -11,6 +12,9 @@ from infra.release.providers.base import ReleaseInputError
 from infra.release.providers.endpoint_deployment import Deployment, EndpointDeploymentProvider
 from infra.release.providers.model_version import ModelVersionProvider
 from tests.infra.release.providers.conftest import FAST_RETRY, LATE, Engine
+
+if TYPE_CHECKING:
+    from google.cloud.aiplatform_v1 import EndpointServiceClient
 
 PROJECT, LOCATION, ENDPOINT_ID = "acme-prod", "europe-west4", "support-bot"
 ENDPOINT = f"projects/{PROJECT}/locations/{LOCATION}/endpoints/{ENDPOINT_ID}"
@@ -44,7 +48,9 @@ def versions(vertex_server: VertexServer) -> list[str]:
     return names
 
 
-def inputs(server: VertexServer, *deployments: tuple[str, int], machine: str = "n1-standard-4", **extra) -> dict:
+def inputs(
+    server: VertexServer, *deployments: tuple[str, float], machine: str = "n1-standard-4", **extra: Any
+) -> dict[str, Any]:
     return {
         "project": PROJECT,
         "location": LOCATION,
@@ -83,7 +89,7 @@ def assert_never_without_capacity(server: VertexServer) -> None:
             assert set(point["split"]) <= set(point["deployed"]), history
 
 
-def test_first_deployment_takes_all_traffic(vertex_server, versions):
+def test_first_deployment_takes_all_traffic(vertex_server: VertexServer, versions: list[str]) -> None:
     v1, _ = versions
     engine = Engine(EndpointDeploymentProvider(FAST_RETRY))
     outs = engine.up(inputs(vertex_server, (v1, 100)))
@@ -96,7 +102,7 @@ def test_first_deployment_takes_all_traffic(vertex_server, versions):
     assert deployed["dedicatedResources"]["machineSpec"]["machineType"] == "n1-standard-4"
 
 
-def test_canary_then_promotion_keeps_serving_throughout(vertex_server, versions):
+def test_canary_then_promotion_keeps_serving_throughout(vertex_server: VertexServer, versions: list[str]) -> None:
     v1, v2 = versions
     engine = Engine(EndpointDeploymentProvider(FAST_RETRY))
     engine.up(inputs(vertex_server, (v1, 100)))
@@ -117,7 +123,7 @@ def test_canary_then_promotion_keeps_serving_throughout(vertex_server, versions)
     assert {"deployed": sorted([first_id, canary_id]), "split": {first_id: 100, canary_id: 0}} in history
 
 
-def test_rerun_with_the_same_split_changes_nothing(vertex_server, versions):
+def test_rerun_with_the_same_split_changes_nothing(vertex_server: VertexServer, versions: list[str]) -> None:
     v1, v2 = versions
     provider = EndpointDeploymentProvider(FAST_RETRY)
     provider.create(inputs(vertex_server, (v1, 50), (v2, 50)))
@@ -134,7 +140,9 @@ def test_rerun_with_the_same_split_changes_nothing(vertex_server, versions):
         ((50.5, 49.5), r"must be integers"),
     ],
 )
-def test_split_is_validated_before_any_call(vertex_server, versions, shares, message):
+def test_split_is_validated_before_any_call(
+    vertex_server: VertexServer, versions: list[str], shares: tuple[float, float], message: str
+) -> None:
     v1, v2 = versions
     before = len(vertex_server.calls)
     bad = inputs(vertex_server, (v1, shares[0]), (v2, shares[1]))
@@ -146,7 +154,7 @@ def test_split_is_validated_before_any_call(vertex_server, versions, shares, mes
     assert len(vertex_server.calls) == before
 
 
-def test_other_invalid_deployments_are_reported_together(vertex_server, versions):
+def test_other_invalid_deployments_are_reported_together(vertex_server: VertexServer, versions: list[str]) -> None:
     v1, _ = versions
     bad = inputs(vertex_server, (v1, 50), (v1, 50), min_replicas=3, max_replicas=2)
     bad["deployments"].append({"model_version": "models/x", "traffic_percent": 0})
@@ -158,7 +166,7 @@ def test_other_invalid_deployments_are_reported_together(vertex_server, versions
     assert "deployments[3].model_version: expected projects/.../models/ID@<version number> (not an alias)" in reasons
 
 
-def test_replica_change_mutates_in_place(vertex_server, versions):
+def test_replica_change_mutates_in_place(vertex_server: VertexServer, versions: list[str]) -> None:
     v1, _ = versions
     engine = Engine(EndpointDeploymentProvider(FAST_RETRY))
     engine.up(inputs(vertex_server, (v1, 100)))
@@ -174,7 +182,7 @@ def test_replica_change_mutates_in_place(vertex_server, versions):
     assert vertex_server.count(r":mutateDeployedModel$") == 1
 
 
-def test_machine_type_change_redeploys_before_undeploying(vertex_server, versions):
+def test_machine_type_change_redeploys_before_undeploying(vertex_server: VertexServer, versions: list[str]) -> None:
     v1, _ = versions
     engine = Engine(EndpointDeploymentProvider(FAST_RETRY))
     engine.up(inputs(vertex_server, (v1, 100)))
@@ -188,7 +196,7 @@ def test_machine_type_change_redeploys_before_undeploying(vertex_server, version
 
 @pytest.mark.parametrize("status", [500, 503, 429])
 @pytest.mark.parametrize("step", [DEPLOY, UNDEPLOY, r"^PATCH /v1/.*/endpoints/", r"^GET /v1/.*/endpoints/"])
-def test_transient_errors_are_retried(vertex_server, versions, status, step):
+def test_transient_errors_are_retried(vertex_server: VertexServer, versions: list[str], status: int, step: str) -> None:
     v1, v2 = versions
     engine = Engine(EndpointDeploymentProvider(FAST_RETRY))
     engine.up(inputs(vertex_server, (v1, 100)))
@@ -200,7 +208,7 @@ def test_transient_errors_are_retried(vertex_server, versions, status, step):
     assert_never_without_capacity(vertex_server)
 
 
-def test_late_deploy_response_does_not_deploy_twice(vertex_server, versions):
+def test_late_deploy_response_does_not_deploy_twice(vertex_server: VertexServer, versions: list[str]) -> None:
     v1, v2 = versions
     engine = Engine(EndpointDeploymentProvider(FAST_RETRY))
     engine.up(inputs(vertex_server, (v1, 100)))
@@ -211,7 +219,7 @@ def test_late_deploy_response_does_not_deploy_twice(vertex_server, versions):
     assert served(vertex_server) == {v1: 90, v2: 10}
 
 
-def test_failed_update_leaves_the_previous_release_serving(vertex_server, versions):
+def test_failed_update_leaves_the_previous_release_serving(vertex_server: VertexServer, versions: list[str]) -> None:
     v1, v2 = versions
     engine = Engine(EndpointDeploymentProvider(FAST_RETRY))
     engine.up(inputs(vertex_server, (v1, 100)))
@@ -223,7 +231,9 @@ def test_failed_update_leaves_the_previous_release_serving(vertex_server, versio
     assert_never_without_capacity(vertex_server)
 
 
-def test_deployed_version_cannot_be_deleted_and_delete_undeploys_everything(vertex_server, versions):
+def test_deployed_version_cannot_be_deleted_and_delete_undeploys_everything(
+    vertex_server: VertexServer, versions: list[str]
+) -> None:
     v1, v2 = versions
     engine = Engine(EndpointDeploymentProvider(FAST_RETRY))
     engine.up(inputs(vertex_server, (v1, 30), (v2, 70)))
@@ -246,7 +256,7 @@ def assert_never_without_capacity_until_empty(server: VertexServer) -> None:
     assert history[-1] == {"deployed": [], "split": {}}
 
 
-def test_dataclass_deployments_and_diff(vertex_server, versions):
+def test_dataclass_deployments_and_diff(vertex_server: VertexServer, versions: list[str]) -> None:
     v1, _ = versions
     provider = EndpointDeploymentProvider(FAST_RETRY)
     news = inputs(vertex_server)
@@ -258,7 +268,9 @@ def test_dataclass_deployments_and_diff(vertex_server, versions):
 
 
 @pytest.mark.parametrize("crash_after", [DEPLOY, r"^PATCH /v1/.*/endpoints/"])
-def test_crash_midway_keeps_serving_and_a_rerun_finishes(vertex_server, versions, crash_after):
+def test_crash_midway_keeps_serving_and_a_rerun_finishes(
+    vertex_server: VertexServer, versions: list[str], crash_after: str
+) -> None:
     v1, v2 = versions
     engine = Engine(EndpointDeploymentProvider(FAST_RETRY))
     engine.up(inputs(vertex_server, (v1, 100)))
@@ -280,7 +292,7 @@ SERVING = "genai-prod-serving@acme-prod.iam.gserviceaccount.com"
 ROTATED = "genai-prod-serving-v2@acme-prod.iam.gserviceaccount.com"
 
 
-def out_of_band(server: VertexServer):
+def out_of_band(server: VertexServer) -> EndpointServiceClient:
     """The real endpoint client, as someone working by hand (console, gcloud) would reach the endpoint."""
     from infra.release.providers.clients import VertexTarget, endpoint_service
 
@@ -295,7 +307,7 @@ def identities(server: VertexServer) -> dict[str, str | None]:
     }
 
 
-def test_deployed_models_serve_as_the_given_service_account(vertex_server, versions):
+def test_deployed_models_serve_as_the_given_service_account(vertex_server: VertexServer, versions: list[str]) -> None:
     v1, v2 = versions
     engine = Engine(EndpointDeploymentProvider(FAST_RETRY))
     outs = engine.up({**inputs(vertex_server, (v1, 90), (v2, 10)), "service_account": SERVING})
@@ -306,13 +318,17 @@ def test_deployed_models_serve_as_the_given_service_account(vertex_server, versi
     assert len(deploys) == 2
 
 
-def test_without_a_service_account_models_serve_as_the_default_identity(vertex_server, versions):
+def test_without_a_service_account_models_serve_as_the_default_identity(
+    vertex_server: VertexServer, versions: list[str]
+) -> None:
     v1, _ = versions
     EndpointDeploymentProvider(FAST_RETRY).create(inputs(vertex_server, (v1, 100)))
     assert identities(vertex_server) == {v1: None}
 
 
-def test_a_new_service_account_redeploys_each_version_without_losing_capacity(vertex_server, versions):
+def test_a_new_service_account_redeploys_each_version_without_losing_capacity(
+    vertex_server: VertexServer, versions: list[str]
+) -> None:
     v1, v2 = versions
     engine = Engine(EndpointDeploymentProvider(FAST_RETRY))
     engine.up({**inputs(vertex_server, (v1, 90), (v2, 10)), "service_account": SERVING})
@@ -332,7 +348,9 @@ def test_a_new_service_account_redeploys_each_version_without_losing_capacity(ve
     assert_never_without_capacity(vertex_server)
 
 
-def test_an_invalid_service_account_is_rejected_before_any_call(vertex_server, versions):
+def test_an_invalid_service_account_is_rejected_before_any_call(
+    vertex_server: VertexServer, versions: list[str]
+) -> None:
     v1, _ = versions
     before = len(vertex_server.calls)
     for bad in ("", "serving", "serving@acme.example"):
@@ -345,7 +363,7 @@ def test_an_invalid_service_account_is_rejected_before_any_call(vertex_server, v
     assert len(vertex_server.calls) == before
 
 
-def test_read_matching_the_declaration_shows_no_drift(vertex_server, versions):
+def test_read_matching_the_declaration_shows_no_drift(vertex_server: VertexServer, versions: list[str]) -> None:
     v1, v2 = versions
     provider = EndpointDeploymentProvider(FAST_RETRY)
     declared = {**inputs(vertex_server, (v2, 10), (v1, 90)), "service_account": SERVING}
@@ -358,7 +376,9 @@ def test_read_matching_the_declaration_shows_no_drift(vertex_server, versions):
     assert provider.diff(created.id, read.outs, declared).changes is False
 
 
-def test_refresh_sees_a_manual_undeploy_and_the_next_update_restores_the_split(vertex_server, versions):
+def test_refresh_sees_a_manual_undeploy_and_the_next_update_restores_the_split(
+    vertex_server: VertexServer, versions: list[str]
+) -> None:
     v1, v2 = versions
     engine = Engine(EndpointDeploymentProvider(FAST_RETRY))
     declared = {**inputs(vertex_server, (v1, 90), (v2, 10)), "service_account": SERVING}
@@ -385,7 +405,9 @@ def test_refresh_sees_a_manual_undeploy_and_the_next_update_restores_the_split(v
     assert engine.state["deployed_model_ids"][v1] == ids[v1]  # v1 untouched, v2 deployed again
 
 
-def test_refresh_sees_a_model_deployed_by_hand_as_another_identity(vertex_server, versions):
+def test_refresh_sees_a_model_deployed_by_hand_as_another_identity(
+    vertex_server: VertexServer, versions: list[str]
+) -> None:
     from google.cloud import aiplatform_v1 as v1_types
 
     v1, v2 = versions
@@ -416,14 +438,16 @@ def test_refresh_sees_a_model_deployed_by_hand_as_another_identity(vertex_server
     assert identities(vertex_server) == {v1: SERVING}
 
 
-def test_read_of_a_deleted_endpoint_is_gone(vertex_server, versions):
+def test_read_of_a_deleted_endpoint_is_gone(vertex_server: VertexServer, versions: list[str]) -> None:
     v1, _ = versions
     provider = EndpointDeploymentProvider(FAST_RETRY)
     props = inputs(vertex_server, (v1, 100))
     assert provider.read(ENDPOINT, {**props, "endpoint_id": "missing"}).id is None
 
 
-def test_a_deployment_outliving_the_operation_timeout_is_waited_on_not_repeated(vertex_server, versions):
+def test_a_deployment_outliving_the_operation_timeout_is_waited_on_not_repeated(
+    vertex_server: VertexServer, versions: list[str]
+) -> None:
     v1, v2 = versions
     engine = Engine(EndpointDeploymentProvider(FAST_RETRY))
     engine.up(inputs(vertex_server, (v1, 100)))

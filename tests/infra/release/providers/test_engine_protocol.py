@@ -21,6 +21,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from infra.rehearsal.vertex_server import VertexServer
 from infra.release.providers.model_version import ModelVersionProvider
 from infra.release.providers.pipeline_schedule import PipelineScheduleProvider
 from tests.infra.release.providers.conftest import FAST_RETRY
@@ -58,10 +59,11 @@ def wire(props: dict[str, Any]) -> Any:
 
 
 def unwire(struct: Any) -> dict[str, Any]:
-    return rpc.deserialize_properties(struct)
+    props: dict[str, Any] = rpc.deserialize_properties(struct)
+    return props
 
 
-def model_inputs(server, provider_blob: str, **overrides: Any) -> dict[str, Any]:
+def model_inputs(server: VertexServer, provider_blob: str, **overrides: Any) -> dict[str, Any]:
     return {
         "project": PROJECT,
         "location": LOCATION,
@@ -78,7 +80,7 @@ def model_inputs(server, provider_blob: str, **overrides: Any) -> dict[str, Any]
     }
 
 
-def test_model_version_lifecycle_through_the_provider_host(vertex_server, host):
+def test_model_version_lifecycle_through_the_provider_host(vertex_server: VertexServer, host: Any) -> None:
     blob = serialize_provider(ModelVersionProvider(FAST_RETRY))
     urn = "urn:pulumi:dev::genai::pulumi-python:dynamic/release:ModelVersion::bot"
     news = model_inputs(vertex_server, blob)
@@ -113,7 +115,7 @@ def test_model_version_lifecycle_through_the_provider_host(vertex_server, host):
     assert read.id == ""  # gone: the engine drops it from state on refresh
 
 
-def test_invalid_input_is_a_check_failure_and_a_failed_create_aborts(vertex_server, host):
+def test_invalid_input_is_a_check_failure_and_a_failed_create_aborts(vertex_server: VertexServer, host: Any) -> None:
     blob = serialize_provider(ModelVersionProvider(FAST_RETRY))
     urn = "urn:pulumi:dev::genai::pulumi-python:dynamic/release:ModelVersion::bot"
     bad = model_inputs(vertex_server, blob, serving_image_uri="bot:latest")
@@ -125,7 +127,9 @@ def test_invalid_input_is_a_check_failure_and_a_failed_create_aborts(vertex_serv
     assert vertex_server.calls == []
 
 
-def test_preview_with_an_unknown_template_uri_checks_and_plans_a_replacement(vertex_server, host):
+def test_preview_with_an_unknown_template_uri_checks_and_plans_a_replacement(
+    vertex_server: VertexServer, host: Any
+) -> None:
     """In a preview the template_uri of a template being replaced is unknown: no failure, a replace."""
     blob = serialize_provider(PipelineScheduleProvider(FAST_RETRY))
     urn = "urn:pulumi:dev::genai::pulumi-python:dynamic/release:PipelineSchedule::train"
@@ -156,7 +160,9 @@ def test_preview_with_an_unknown_template_uri_checks_and_plans_a_replacement(ver
     assert vertex_server.calls == []
 
 
-def test_endpoint_deployment_through_the_provider_host_where_numbers_arrive_as_floats(vertex_server, host):
+def test_endpoint_deployment_through_the_provider_host_where_numbers_arrive_as_floats(
+    vertex_server: VertexServer, host: Any
+) -> None:
     """The engine hands every number over as a protobuf double: 100 arrives as 100.0."""
     from infra.release.providers.endpoint_deployment import EndpointDeploymentProvider
     from infra.release.providers.model_version import ModelVersionProvider

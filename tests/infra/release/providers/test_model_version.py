@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ UPLOAD = r"^POST /v1/projects/acme-staging/locations/europe-west4/models:upload$
 MERGE = r":mergeVersionAliases$"
 
 
-def inputs(server: VertexServer, artifact: str = "gs://acme-models/bot/1", **overrides) -> dict:
+def inputs(server: VertexServer, artifact: str = "gs://acme-models/bot/1", **overrides: Any) -> dict[str, Any]:
     return {
         "project": PROJECT,
         "location": LOCATION,
@@ -35,7 +36,7 @@ def inputs(server: VertexServer, artifact: str = "gs://acme-models/bot/1", **ove
     }
 
 
-def test_first_release_creates_the_parent_model_with_the_alias(vertex_server):
+def test_first_release_creates_the_parent_model_with_the_alias(vertex_server: VertexServer) -> None:
     engine = Engine(ModelVersionProvider(FAST_RETRY))
     outs = engine.up(inputs(vertex_server))
 
@@ -49,7 +50,7 @@ def test_first_release_creates_the_parent_model_with_the_alias(vertex_server):
     assert stored["labels"]["release"] == "rel-1" and CONTENT_KEY_LABEL in stored["labels"]
 
 
-def test_new_release_moves_the_alias_after_the_upload_is_done(vertex_server):
+def test_new_release_moves_the_alias_after_the_upload_is_done(vertex_server: VertexServer) -> None:
     engine = Engine(ModelVersionProvider(FAST_RETRY))
     engine.up(inputs(vertex_server))
     outs = engine.up(inputs(vertex_server, "gs://acme-models/bot/2", labels={"release": "rel-2"}))
@@ -65,7 +66,7 @@ def test_new_release_moves_the_alias_after_the_upload_is_done(vertex_server):
     assert upload < polled < merge, calls
 
 
-def test_rerun_finds_the_uploaded_version(vertex_server):
+def test_rerun_finds_the_uploaded_version(vertex_server: VertexServer) -> None:
     provider = ModelVersionProvider(FAST_RETRY)
     first = provider.create(inputs(vertex_server))
     second = provider.create(inputs(vertex_server))
@@ -74,7 +75,7 @@ def test_rerun_finds_the_uploaded_version(vertex_server):
     assert vertex_server.count(UPLOAD) == 1
 
 
-def test_crash_between_upload_and_alias_move_then_rerun_completes(vertex_server):
+def test_crash_between_upload_and_alias_move_then_rerun_completes(vertex_server: VertexServer) -> None:
     provider = ModelVersionProvider(FAST_RETRY)
     provider.create(inputs(vertex_server))  # release 1 serves as "staging"
 
@@ -92,7 +93,7 @@ def test_crash_between_upload_and_alias_move_then_rerun_completes(vertex_server)
     assert vertex_server.aliases(MODEL) == {"1": ["default"], "2": ["staging"]}
 
 
-def test_late_upload_response_is_not_uploaded_twice(vertex_server):
+def test_late_upload_response_is_not_uploaded_twice(vertex_server: VertexServer) -> None:
     vertex_server.faults.delay(LATE, times=1, match=UPLOAD)
     outs = ModelVersionProvider(FAST_RETRY).create(inputs(vertex_server)).outs or {}
 
@@ -104,7 +105,7 @@ def test_late_upload_response_is_not_uploaded_twice(vertex_server):
 
 @pytest.mark.parametrize("status", [500, 503, 429])
 @pytest.mark.parametrize("step", [UPLOAD, MERGE, r"/operations/"])
-def test_transient_errors_are_retried(vertex_server, status, step):
+def test_transient_errors_are_retried(vertex_server: VertexServer, status: int, step: str) -> None:
     vertex_server.faults.fail(status, times=2, match=step)
     outs = ModelVersionProvider(FAST_RETRY).create(inputs(vertex_server)).outs or {}
 
@@ -114,14 +115,14 @@ def test_transient_errors_are_retried(vertex_server, status, step):
     assert vertex_server.aliases(MODEL) == {"1": ["default", "staging"]}
 
 
-def test_not_found_parent_is_not_an_error_but_bad_requests_are_not_retried(vertex_server):
+def test_not_found_parent_is_not_an_error_but_bad_requests_are_not_retried(vertex_server: VertexServer) -> None:
     vertex_server.faults.fail(400, times=1, match=UPLOAD)
     with pytest.raises(Exception, match="400"):
         ModelVersionProvider(FAST_RETRY).create(inputs(vertex_server))
     assert vertex_server.count(UPLOAD, outcome=None) == 1
 
 
-def test_alias_and_label_changes_update_in_place(vertex_server):
+def test_alias_and_label_changes_update_in_place(vertex_server: VertexServer) -> None:
     engine = Engine(ModelVersionProvider(FAST_RETRY))
     engine.up(inputs(vertex_server))
     engine.up(inputs(vertex_server, env_alias="canary", labels={"release": "rel-1", "gate": "passed"}))
@@ -132,7 +133,7 @@ def test_alias_and_label_changes_update_in_place(vertex_server):
     assert stored["labels"]["gate"] == "passed" and CONTENT_KEY_LABEL in stored["labels"]
 
 
-def test_diff_replaces_on_new_content(vertex_server):
+def test_diff_replaces_on_new_content(vertex_server: VertexServer) -> None:
     provider = ModelVersionProvider(FAST_RETRY)
     olds = provider.create(inputs(vertex_server)).outs or {}
     assert provider.diff(f"{MODEL}@1", olds, inputs(vertex_server, "gs://x/2")).replaces == ["artifact_uri"]
@@ -140,7 +141,7 @@ def test_diff_replaces_on_new_content(vertex_server):
     assert provider.diff(f"{MODEL}@1", olds, inputs(vertex_server)).changes is False
 
 
-def test_delete_of_the_last_version_deletes_the_model(vertex_server):
+def test_delete_of_the_last_version_deletes_the_model(vertex_server: VertexServer) -> None:
     engine = Engine(ModelVersionProvider(FAST_RETRY))
     engine.up(inputs(vertex_server))
     engine.destroy()
@@ -148,7 +149,7 @@ def test_delete_of_the_last_version_deletes_the_model(vertex_server):
     assert engine.provider.read(f"{MODEL}@1", inputs(vertex_server)).id is None
 
 
-def test_invalid_inputs_fail_before_any_call(vertex_server):
+def test_invalid_inputs_fail_before_any_call(vertex_server: VertexServer) -> None:
     bad = inputs(vertex_server, serving_image_uri="bot:latest", env_alias="default", labels={"Bad": "x"})
     with pytest.raises(ReleaseInputError) as err:
         ModelVersionProvider(FAST_RETRY).create(bad)
@@ -157,7 +158,7 @@ def test_invalid_inputs_fail_before_any_call(vertex_server):
     assert vertex_server.calls == []
 
 
-def test_previous_version_kept_for_a_canary_then_retired(vertex_server):
+def test_previous_version_kept_for_a_canary_then_retired(vertex_server: VertexServer) -> None:
     """The Release component keeps the previous release's version (alias `<env>-previous`) during a canary."""
     provider = ModelVersionProvider(FAST_RETRY)
     previous, current = Engine(provider), Engine(provider)
@@ -174,7 +175,7 @@ def test_previous_version_kept_for_a_canary_then_retired(vertex_server):
     assert vertex_server.count(UPLOAD) == 2
 
 
-def test_alias_waits_for_a_slow_upload_operation(vertex_server):
+def test_alias_waits_for_a_slow_upload_operation(vertex_server: VertexServer) -> None:
     provider = ModelVersionProvider(FAST_RETRY)
     provider.create(inputs(vertex_server))
     vertex_server.pending_polls = 3
@@ -187,7 +188,7 @@ def test_alias_waits_for_a_slow_upload_operation(vertex_server):
     assert vertex_server.aliases(MODEL) == {"1": ["default"], "2": ["staging"]}
 
 
-def test_changing_only_the_api_endpoint_is_not_a_replacement(vertex_server):
+def test_changing_only_the_api_endpoint_is_not_a_replacement(vertex_server: VertexServer) -> None:
     provider = ModelVersionProvider(FAST_RETRY)
     olds = provider.create(inputs(vertex_server)).outs or {}
     diff = provider.diff(
@@ -196,7 +197,7 @@ def test_changing_only_the_api_endpoint_is_not_a_replacement(vertex_server):
     assert diff.replaces == []
 
 
-def test_a_new_display_name_uploads_a_new_version_before_the_old_one_goes(vertex_server):
+def test_a_new_display_name_uploads_a_new_version_before_the_old_one_goes(vertex_server: VertexServer) -> None:
     engine = Engine(ModelVersionProvider(FAST_RETRY))
     engine.up(inputs(vertex_server))
     engine.up(inputs(vertex_server, display_name="support-bot-v2"))
@@ -210,7 +211,7 @@ KEY = f"projects/{PROJECT}/locations/{LOCATION}/keyRings/genai-staging-keyring/c
 ROTATED_KEY = KEY + "-2"
 
 
-def test_version_is_uploaded_with_the_customer_managed_key(vertex_server):
+def test_version_is_uploaded_with_the_customer_managed_key(vertex_server: VertexServer) -> None:
     outs = ModelVersionProvider(FAST_RETRY).create(inputs(vertex_server, kms_key_name=KEY)).outs or {}
 
     (stored,) = vertex_server.versions(MODEL)
@@ -218,7 +219,7 @@ def test_version_is_uploaded_with_the_customer_managed_key(vertex_server):
     assert outs["kms_key_name"] == KEY
 
 
-def test_without_a_key_no_encryption_spec_is_sent_and_the_content_key_is_unchanged(vertex_server):
+def test_without_a_key_no_encryption_spec_is_sent_and_the_content_key_is_unchanged(vertex_server: VertexServer) -> None:
     """Versions uploaded before CMEK keep their content key, so adding the input finds them again."""
     from infra.release.providers.model_version import content_key
 
@@ -230,7 +231,7 @@ def test_without_a_key_no_encryption_spec_is_sent_and_the_content_key_is_unchang
     assert content_key({**plain, "kms_key_name": KEY}) != content_key(plain)
 
 
-def test_a_new_key_uploads_a_new_version_before_the_old_one_goes(vertex_server):
+def test_a_new_key_uploads_a_new_version_before_the_old_one_goes(vertex_server: VertexServer) -> None:
     engine = Engine(ModelVersionProvider(FAST_RETRY))
     engine.up(inputs(vertex_server, kms_key_name=KEY))
     assert engine.provider.diff(engine.id, engine.state, inputs(vertex_server, kms_key_name=ROTATED_KEY)).replaces == [
@@ -244,14 +245,14 @@ def test_a_new_key_uploads_a_new_version_before_the_old_one_goes(vertex_server):
     assert vertex_server.aliases(MODEL) == {"2": ["staging", "default"]}
 
 
-def test_an_invalid_key_is_rejected_before_any_call(vertex_server):
+def test_an_invalid_key_is_rejected_before_any_call(vertex_server: VertexServer) -> None:
     for bad in ("", "genai-staging-vertex", "projects/p/locations/l/keyRings/r"):
         failures = ModelVersionProvider(FAST_RETRY).check({}, inputs(vertex_server, kms_key_name=bad)).failures
         assert [f.property for f in failures] == ["kms_key_name"], bad
     assert vertex_server.calls == []
 
 
-def test_refresh_sees_an_alias_moved_by_hand_and_the_next_update_moves_it_back(vertex_server):
+def test_refresh_sees_an_alias_moved_by_hand_and_the_next_update_moves_it_back(vertex_server: VertexServer) -> None:
     from infra.release.providers.clients import VertexTarget, model_service
 
     engine = Engine(ModelVersionProvider(FAST_RETRY))
@@ -279,7 +280,7 @@ def test_refresh_sees_an_alias_moved_by_hand_and_the_next_update_moves_it_back(v
     assert vertex_server.aliases(MODEL) == {"1": ["default", "staging"], "2": ["hotfix"]}
 
 
-def test_refresh_sees_labels_changed_by_hand(vertex_server):
+def test_refresh_sees_labels_changed_by_hand(vertex_server: VertexServer) -> None:
     from google.cloud import aiplatform_v1 as v1
 
     from infra.release.providers.clients import VertexTarget, model_service
@@ -298,7 +299,7 @@ SLOW_OPERATIONS = dataclasses.replace(FAST_RETRY, max_attempts=30, operation_tim
 polls it at most about four times in that window."""
 
 
-def test_an_upload_outliving_the_operation_timeout_is_waited_on_not_repeated(vertex_server):
+def test_an_upload_outliving_the_operation_timeout_is_waited_on_not_repeated(vertex_server: VertexServer) -> None:
     vertex_server.pending_polls = 40  # "not done" across many attempts' timeouts
     outs = ModelVersionProvider(SLOW_OPERATIONS).create(inputs(vertex_server)).outs or {}
 
@@ -312,7 +313,7 @@ def test_an_upload_outliving_the_operation_timeout_is_waited_on_not_repeated(ver
     assert vertex_server.aliases(MODEL) == {"1": ["default", "staging"]}
 
 
-def test_retries_never_nest_one_budget_per_remote_call(vertex_server):
+def test_retries_never_nest_one_budget_per_remote_call(vertex_server: VertexServer) -> None:
     provider = ModelVersionProvider(FAST_RETRY)
     previous, current = Engine(provider), Engine(provider)
     previous.up(inputs(vertex_server, "gs://acme-models/bot/1"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 import yaml
@@ -29,10 +30,10 @@ def register(registry: KfpRegistryServer, template: Template) -> str:
             "tags": ["dev"],
         }
     )
-    return (created.outs or {})["template_uri"]
+    return str((created.outs or {})["template_uri"])
 
 
-def inputs(server: VertexServer, uri: str, template: Template | None, **overrides) -> dict:
+def inputs(server: VertexServer, uri: str, template: Template | None, **overrides: Any) -> dict[str, Any]:
     return {
         "project": PROJECT,
         "location": LOCATION,
@@ -50,12 +51,15 @@ def inputs(server: VertexServer, uri: str, template: Template | None, **override
     }
 
 
-def stored(server: VertexServer, name: str) -> dict:
+def stored(server: VertexServer, name: str) -> dict[str, Any]:
     with server._lock:
-        return json.loads(json.dumps(server.schedules[name]))
+        copy: dict[str, Any] = json.loads(json.dumps(server.schedules[name]))
+    return copy
 
 
-def test_create_pins_the_template_version(vertex_server, kfp_registry, templates):
+def test_create_pins_the_template_version(
+    vertex_server: VertexServer, kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]
+) -> None:
     v1, _ = templates
     uri = register(kfp_registry, v1)
     engine = Engine(PipelineScheduleProvider(FAST_RETRY))
@@ -78,7 +82,9 @@ def test_create_pins_the_template_version(vertex_server, kfp_registry, templates
     assert job["serviceAccount"] == "pipelines@acme-dev.iam.gserviceaccount.com"
 
 
-def test_spec_is_downloaded_from_the_registry_without_a_local_file(vertex_server, kfp_registry, templates):
+def test_spec_is_downloaded_from_the_registry_without_a_local_file(
+    vertex_server: VertexServer, kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]
+) -> None:
     v1, _ = templates
     uri = register(kfp_registry, v1)
     outs = PipelineScheduleProvider(FAST_RETRY).create(inputs(vertex_server, uri, None)).outs or {}
@@ -89,7 +95,9 @@ def test_spec_is_downloaded_from_the_registry_without_a_local_file(vertex_server
     assert kfp_registry.count(rf"^GET /proj/pipelines/train-pipeline/{v1.digest}$") == 1
 
 
-def test_local_file_must_match_the_pinned_digest(vertex_server, kfp_registry, templates):
+def test_local_file_must_match_the_pinned_digest(
+    vertex_server: VertexServer, kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]
+) -> None:
     v1, v2 = templates
     uri = register(kfp_registry, v1)
     with pytest.raises(ReleaseInputError, match=rf"pinned to {v1.digest}"):
@@ -97,7 +105,9 @@ def test_local_file_must_match_the_pinned_digest(vertex_server, kfp_registry, te
     assert vertex_server.calls == []
 
 
-def test_new_template_version_replaces_the_schedule(vertex_server, kfp_registry, templates):
+def test_new_template_version_replaces_the_schedule(
+    vertex_server: VertexServer, kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]
+) -> None:
     v1, v2 = templates
     engine = Engine(PipelineScheduleProvider(FAST_RETRY))
     engine.up(inputs(vertex_server, register(kfp_registry, v1), v1))
@@ -115,7 +125,9 @@ def test_new_template_version_replaces_the_schedule(vertex_server, kfp_registry,
     assert job["templateUri"] == uri2
 
 
-def test_cron_and_parameters_are_patched_in_place(vertex_server, kfp_registry, templates):
+def test_cron_and_parameters_are_patched_in_place(
+    vertex_server: VertexServer, kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]
+) -> None:
     v1, _ = templates
     uri = register(kfp_registry, v1)
     engine = Engine(PipelineScheduleProvider(FAST_RETRY))
@@ -131,7 +143,9 @@ def test_cron_and_parameters_are_patched_in_place(vertex_server, kfp_registry, t
     assert vertex_server.count(r"^PATCH /v1/.*/schedules/") == 1
 
 
-def test_pause_and_resume_follow_the_manifest(vertex_server, kfp_registry, templates):
+def test_pause_and_resume_follow_the_manifest(
+    vertex_server: VertexServer, kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]
+) -> None:
     v1, _ = templates
     uri = register(kfp_registry, v1)
     engine = Engine(PipelineScheduleProvider(FAST_RETRY))
@@ -146,7 +160,9 @@ def test_pause_and_resume_follow_the_manifest(vertex_server, kfp_registry, templ
     assert vertex_server.count(r"^PATCH ") == 0  # pausing is not a patch
 
 
-def test_rerun_adopts_the_schedule_a_lost_response_created(vertex_server, kfp_registry, templates):
+def test_rerun_adopts_the_schedule_a_lost_response_created(
+    vertex_server: VertexServer, kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]
+) -> None:
     v1, _ = templates
     uri = register(kfp_registry, v1)
     vertex_server.faults.delay(LATE, times=1, match=CREATE)
@@ -159,7 +175,13 @@ def test_rerun_adopts_the_schedule_a_lost_response_created(vertex_server, kfp_re
 
 @pytest.mark.parametrize("status", [500, 503, 429])
 @pytest.mark.parametrize("step", [CREATE, r":pause$", r"^GET /v1/.*/schedules"])
-def test_transient_errors_are_retried(vertex_server, kfp_registry, templates, status, step):
+def test_transient_errors_are_retried(
+    vertex_server: VertexServer,
+    kfp_registry: KfpRegistryServer,
+    templates: tuple[Template, Template],
+    status: int,
+    step: str,
+) -> None:
     v1, _ = templates
     uri = register(kfp_registry, v1)
     vertex_server.faults.fail(status, times=2, match=step)
@@ -170,7 +192,9 @@ def test_transient_errors_are_retried(vertex_server, kfp_registry, templates, st
     assert vertex_server.count(step, outcome=f"injected {status}") == 2
 
 
-def test_delete_and_read(vertex_server, kfp_registry, templates):
+def test_delete_and_read(
+    vertex_server: VertexServer, kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]
+) -> None:
     v1, _ = templates
     provider = PipelineScheduleProvider(FAST_RETRY)
     props = inputs(vertex_server, register(kfp_registry, v1), v1)
@@ -182,7 +206,7 @@ def test_delete_and_read(vertex_server, kfp_registry, templates):
     provider.delete(created.id, props)  # already gone: no error
 
 
-def test_check_rejects_unpinned_templates_and_bad_cron(vertex_server):
+def test_check_rejects_unpinned_templates_and_bad_cron(vertex_server: VertexServer) -> None:
     bad = inputs(
         vertex_server,
         "https://x-kfp.pkg.dev/p/r/train/latest",
@@ -197,7 +221,9 @@ def test_check_rejects_unpinned_templates_and_bad_cron(vertex_server):
 KEY = f"projects/{PROJECT}/locations/{LOCATION}/keyRings/genai-dev-keyring/cryptoKeys/genai-dev-vertex"
 
 
-def test_scheduled_runs_carry_the_customer_managed_key(vertex_server, kfp_registry, templates):
+def test_scheduled_runs_carry_the_customer_managed_key(
+    vertex_server: VertexServer, kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]
+) -> None:
     v1, _ = templates
     uri = register(kfp_registry, v1)
     outs = PipelineScheduleProvider(FAST_RETRY).create(inputs(vertex_server, uri, v1, kms_key_name=KEY)).outs or {}
@@ -207,14 +233,18 @@ def test_scheduled_runs_carry_the_customer_managed_key(vertex_server, kfp_regist
     assert outs["kms_key_name"] == KEY
 
 
-def test_without_a_key_the_runs_carry_no_encryption_spec(vertex_server, kfp_registry, templates):
+def test_without_a_key_the_runs_carry_no_encryption_spec(
+    vertex_server: VertexServer, kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]
+) -> None:
     v1, _ = templates
     outs = PipelineScheduleProvider(FAST_RETRY).create(inputs(vertex_server, register(kfp_registry, v1), v1)).outs
     job = stored(vertex_server, (outs or {})["schedule_name"])["createPipelineJobRequest"]["pipelineJob"]
     assert "encryptionSpec" not in job
 
 
-def test_a_new_key_is_patched_for_the_runs_to_come(vertex_server, kfp_registry, templates):
+def test_a_new_key_is_patched_for_the_runs_to_come(
+    vertex_server: VertexServer, kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]
+) -> None:
     v1, _ = templates
     uri = register(kfp_registry, v1)
     engine = Engine(PipelineScheduleProvider(FAST_RETRY))
@@ -230,13 +260,15 @@ def test_a_new_key_is_patched_for_the_runs_to_come(vertex_server, kfp_registry, 
     assert vertex_server.count(r"^PATCH /v1/.*/schedules/") == 1
 
 
-def test_an_invalid_key_is_rejected(vertex_server):
+def test_an_invalid_key_is_rejected(vertex_server: VertexServer) -> None:
     bad = inputs(vertex_server, "https://x-kfp.pkg.dev/p/r/train/sha256:" + "0" * 64, None, kms_key_name="vertex")
     failures = PipelineScheduleProvider(FAST_RETRY).check({}, bad).failures
     assert [f.property for f in failures] == ["kms_key_name"]
 
 
-def test_read_reports_the_key_the_schedule_runs_with(vertex_server, kfp_registry, templates):
+def test_read_reports_the_key_the_schedule_runs_with(
+    vertex_server: VertexServer, kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]
+) -> None:
     v1, _ = templates
     provider = PipelineScheduleProvider(FAST_RETRY)
     props = inputs(vertex_server, register(kfp_registry, v1), v1, kms_key_name=KEY)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ from tests.infra.release.providers.conftest import FAST_RETRY, Engine, Template
 PACKAGE = "train-pipeline"
 
 
-def inputs(registry: KfpRegistryServer, template: Template, tags: list[str] | None = None) -> dict:
+def inputs(registry: KfpRegistryServer, template: Template, tags: list[str] | None = None) -> dict[str, Any]:
     return {
         "host": registry.host("proj", "pipelines"),
         "package_name": PACKAGE,
@@ -25,7 +26,9 @@ def inputs(registry: KfpRegistryServer, template: Template, tags: list[str] | No
     }
 
 
-def test_create_uploads_once_and_tags_the_digest(kfp_registry, templates):
+def test_create_uploads_once_and_tags_the_digest(
+    kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]
+) -> None:
     v1, _ = templates
     engine = Engine(PipelineTemplateProvider(FAST_RETRY))
     outs = engine.up(inputs(kfp_registry, v1))
@@ -40,7 +43,9 @@ def test_create_uploads_once_and_tags_the_digest(kfp_registry, templates):
     assert kfp_registry.count(r"^POST /proj/pipelines$") == 1
 
 
-def test_rerun_of_create_does_not_upload_again(kfp_registry, templates):
+def test_rerun_of_create_does_not_upload_again(
+    kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]
+) -> None:
     v1, _ = templates
     provider = PipelineTemplateProvider(FAST_RETRY)
     first = provider.create(inputs(kfp_registry, v1))
@@ -51,7 +56,9 @@ def test_rerun_of_create_does_not_upload_again(kfp_registry, templates):
     assert kfp_registry.version_names(PACKAGE) == [v1.digest]
 
 
-def test_digest_mismatch_fails_before_any_call(kfp_registry, templates):
+def test_digest_mismatch_fails_before_any_call(
+    kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]
+) -> None:
     v1, v2 = templates
     bad = {**inputs(kfp_registry, v1), "expected_digest": v2.digest}
 
@@ -61,21 +68,25 @@ def test_digest_mismatch_fails_before_any_call(kfp_registry, templates):
     assert kfp_registry.calls == []
 
 
-def test_package_name_must_be_the_pipeline_name(kfp_registry, templates):
+def test_package_name_must_be_the_pipeline_name(
+    kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]
+) -> None:
     v1, _ = templates
     with pytest.raises(ReleaseInputError, match="is pipeline 'train-pipeline' but package_name is 'other'"):
         PipelineTemplateProvider(FAST_RETRY).create({**inputs(kfp_registry, v1), "package_name": "other"})
     assert kfp_registry.calls == []
 
 
-def test_check_reports_every_bad_input(kfp_registry, templates):
+def test_check_reports_every_bad_input(kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]) -> None:
     v1, _ = templates
     bad = {**inputs(kfp_registry, v1), "expected_digest": "latest", "tags": ["sha256:abc", "ok"], "host": "ftp:x"}
     failures = PipelineTemplateProvider(FAST_RETRY).check({}, bad).failures
     assert sorted(f.property for f in failures) == ["expected_digest", "host", "tags"]
 
 
-def test_diff_replaces_on_new_digest_and_updates_on_tags(kfp_registry, templates):
+def test_diff_replaces_on_new_digest_and_updates_on_tags(
+    kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]
+) -> None:
     v1, v2 = templates
     provider = PipelineTemplateProvider(FAST_RETRY)
     olds = provider.create(inputs(kfp_registry, v1)).outs or {}
@@ -88,7 +99,9 @@ def test_diff_replaces_on_new_digest_and_updates_on_tags(kfp_registry, templates
     assert (same.changes, same.replaces) == (False, [])
 
 
-def test_new_version_moves_tags_and_old_version_is_deleted(kfp_registry, templates):
+def test_new_version_moves_tags_and_old_version_is_deleted(
+    kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]
+) -> None:
     v1, v2 = templates
     engine = Engine(PipelineTemplateProvider(FAST_RETRY))
     engine.up(inputs(kfp_registry, v1, ["rel-1", "dev"]))
@@ -101,7 +114,7 @@ def test_new_version_moves_tags_and_old_version_is_deleted(kfp_registry, templat
     assert kfp_registry.version_names(PACKAGE) == [v2.digest]
 
 
-def test_tag_update_moves_and_drops_tags(kfp_registry, templates):
+def test_tag_update_moves_and_drops_tags(kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]) -> None:
     v1, _ = templates
     engine = Engine(PipelineTemplateProvider(FAST_RETRY))
     engine.up(inputs(kfp_registry, v1, ["rel-1", "dev"]))
@@ -112,7 +125,9 @@ def test_tag_update_moves_and_drops_tags(kfp_registry, templates):
     assert kfp_registry.count(r"^POST /proj/pipelines$") == 1
 
 
-def test_delete_keeps_a_version_another_tag_still_points_at(kfp_registry, templates):
+def test_delete_keeps_a_version_another_tag_still_points_at(
+    kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]
+) -> None:
     v1, _ = templates
     provider = PipelineTemplateProvider(FAST_RETRY)
     created = provider.create(inputs(kfp_registry, v1, ["dev"]))
@@ -126,7 +141,9 @@ def test_delete_keeps_a_version_another_tag_still_points_at(kfp_registry, templa
     provider.delete(other.id, other.outs or {})  # deleting again is a no-op
 
 
-def test_read_reports_a_version_deleted_out_of_band(kfp_registry, templates):
+def test_read_reports_a_version_deleted_out_of_band(
+    kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]
+) -> None:
     v1, _ = templates
     provider = PipelineTemplateProvider(FAST_RETRY)
     created = provider.create(inputs(kfp_registry, v1, []))
@@ -136,7 +153,9 @@ def test_read_reports_a_version_deleted_out_of_band(kfp_registry, templates):
 
 
 @pytest.mark.parametrize("status", [500, 503, 429])
-def test_upload_is_retried_on_transient_errors(kfp_registry, templates, status):
+def test_upload_is_retried_on_transient_errors(
+    kfp_registry: KfpRegistryServer, templates: tuple[Template, Template], status: int
+) -> None:
     v1, _ = templates
     kfp_registry.faults.fail(status, times=2, match=r"^POST /proj/pipelines$")
     outs = PipelineTemplateProvider(FAST_RETRY).create(inputs(kfp_registry, v1)).outs or {}
@@ -146,14 +165,16 @@ def test_upload_is_retried_on_transient_errors(kfp_registry, templates, status):
     assert kfp_registry.count(r"^POST /proj/pipelines$") == 1
 
 
-def test_tag_calls_are_retried(kfp_registry, templates):
+def test_tag_calls_are_retried(kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]) -> None:
     v1, _ = templates
     kfp_registry.faults.fail(503, times=2, match=r"/tags")
     PipelineTemplateProvider(FAST_RETRY).create(inputs(kfp_registry, v1, ["dev"]))
     assert kfp_registry.tags(PACKAGE) == {"dev": v1.digest}
 
 
-def test_persistent_errors_give_up_with_the_unit_named(kfp_registry, templates):
+def test_persistent_errors_give_up_with_the_unit_named(
+    kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]
+) -> None:
     v1, _ = templates
     kfp_registry.faults.fail(503, times=50, match=r"^POST /proj/pipelines$")
     with pytest.raises(RetriesExhausted, match=r"upload pipeline template train-pipeline@sha256:.*4 attempts"):
@@ -161,7 +182,7 @@ def test_persistent_errors_give_up_with_the_unit_named(kfp_registry, templates):
     assert kfp_registry.version_names(PACKAGE) == []
 
 
-def test_client_errors_are_not_retried(kfp_registry, templates):
+def test_client_errors_are_not_retried(kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]) -> None:
     v1, _ = templates
     kfp_registry.faults.fail(400, times=1, match=r"^POST /proj/pipelines$")
     with pytest.raises(Exception, match="400"):
@@ -169,7 +190,9 @@ def test_client_errors_are_not_retried(kfp_registry, templates):
     assert kfp_registry.count(r"^POST /proj/pipelines$", outcome=None) == 1
 
 
-def test_crash_after_upload_then_rerun_tags_without_second_upload(kfp_registry, templates):
+def test_crash_after_upload_then_rerun_tags_without_second_upload(
+    kfp_registry: KfpRegistryServer, templates: tuple[Template, Template]
+) -> None:
     v1, _ = templates
     kfp_registry.faults.crash_after(r"^POST /proj/pipelines$")
     with pytest.raises(RetriesExhausted):
@@ -182,7 +205,9 @@ def test_crash_after_upload_then_rerun_tags_without_second_upload(kfp_registry, 
     assert kfp_registry.tags(PACKAGE) == {"dev": v1.digest}
 
 
-def test_moving_the_local_file_is_not_a_change(kfp_registry, templates, tmp_path):
+def test_moving_the_local_file_is_not_a_change(
+    kfp_registry: KfpRegistryServer, templates: tuple[Template, Template], tmp_path: Path
+) -> None:
     v1, _ = templates
     provider = PipelineTemplateProvider(FAST_RETRY)
     olds = provider.create(inputs(kfp_registry, v1)).outs or {}

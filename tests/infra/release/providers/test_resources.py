@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import dill
 import pulumi
@@ -25,22 +26,22 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self) -> None:
         self.registered: list[pulumi.runtime.MockResourceArgs] = []
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         self.registered.append(args)
         return f"{args.name}-id", dict(args.inputs)
 
-    def call(self, args: pulumi.runtime.MockCallArgs):
-        return {}
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
+        return {}, None
 
 
 @pytest.fixture
-def mocks():
+def mocks() -> RecordingMocks:
     recording = RecordingMocks()
     pulumi.runtime.set_mocks(recording, project="genai", stack="dev", preview=False)
     return recording
 
 
-def unwrap_secret(value):
+def unwrap_secret(value: Any) -> Any:
     """The mock monitor hands secrets over in their wire form: {<secret signature>: ..., "value": v}."""
     from infra.synth.values import SECRET_SIG, SIG_KEY  # the protocol's constants
 
@@ -49,7 +50,7 @@ def unwrap_secret(value):
     return value
 
 
-def provider_of(args: pulumi.runtime.MockResourceArgs):
+def provider_of(args: pulumi.runtime.MockResourceArgs) -> Any:
     return dill.loads(base64.b64decode(unwrap_secret(args.inputs["__provider"])))
 
 
@@ -113,10 +114,10 @@ def build_all() -> list[pulumi.CustomResource]:
 
 
 @pulumi.runtime.test
-def test_resources_register_with_their_serialized_providers(mocks):
+def test_resources_register_with_their_serialized_providers(mocks: RecordingMocks) -> pulumi.Output[None]:
     resources = build_all()
 
-    def verify(_ids):
+    def verify(_ids: list[Any]) -> None:
         by_name = {args.name: args for args in mocks.registered}
         expected = {
             "train-template": ("pulumi-python:dynamic/release:PipelineTemplate", PipelineTemplateProvider),
@@ -138,7 +139,7 @@ def test_resources_register_with_their_serialized_providers(mocks):
     return pulumi.Output.all(*[r.id for r in resources]).apply(verify)
 
 
-def test_serialized_provider_loads_in_a_fresh_interpreter():
+def test_serialized_provider_loads_in_a_fresh_interpreter() -> None:
     """The provider host unpickles `__provider` in another process: it must refer to importable classes."""
     import subprocess
     import sys

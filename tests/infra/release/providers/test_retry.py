@@ -29,7 +29,7 @@ def http_error(status: int) -> requests.HTTPError:
         TimeoutError("late"),
     ],
 )
-def test_transient_failures_are_retryable(exc):
+def test_transient_failures_are_retryable(exc: Exception) -> None:
     assert is_retryable(exc)
 
 
@@ -37,21 +37,21 @@ def test_transient_failures_are_retryable(exc):
     "exc",
     [gexc.BadRequest("bad"), gexc.NotFound("gone"), gexc.PermissionDenied("no"), http_error(404), ValueError("x")],
 )
-def test_caller_errors_are_not_retryable(exc):
+def test_caller_errors_are_not_retryable(exc: Exception) -> None:
     assert not is_retryable(exc)
 
 
-def test_backoff_doubles_up_to_the_cap_with_full_jitter():
+def test_backoff_doubles_up_to_the_cap_with_full_jitter() -> None:
     policy = RetryPolicy(base_delay=1.0, max_delay=5.0)
     assert [policy.backoff(n, rng=lambda: 1.0) for n in (1, 2, 3, 4, 5)] == [1.0, 2.0, 4.0, 5.0, 5.0]
     assert policy.backoff(3, rng=lambda: 0.25) == 1.0
 
 
-def test_retries_until_success_and_sleeps_between_attempts():
+def test_retries_until_success_and_sleeps_between_attempts() -> None:
     attempts: list[int] = []
     sleeps: list[float] = []
 
-    def flaky():
+    def flaky() -> str:
         attempts.append(1)
         if len(attempts) < 3:
             raise gexc.ServiceUnavailable("down")
@@ -64,8 +64,8 @@ def test_retries_until_success_and_sleeps_between_attempts():
     assert sleeps == [0.1, 0.2]
 
 
-def test_gives_up_after_max_attempts_naming_the_unit():
-    def always():
+def test_gives_up_after_max_attempts_naming_the_unit() -> None:
+    def always() -> None:
         raise gexc.TooManyRequests("quota")
 
     with pytest.raises(
@@ -75,10 +75,10 @@ def test_gives_up_after_max_attempts_naming_the_unit():
     assert isinstance(err.value.__cause__, gexc.TooManyRequests)
 
 
-def test_non_retryable_errors_propagate_at_once():
+def test_non_retryable_errors_propagate_at_once() -> None:
     calls = []
 
-    def bad():
+    def bad() -> None:
         calls.append(1)
         raise gexc.BadRequest("bad")
 
@@ -87,6 +87,6 @@ def test_non_retryable_errors_propagate_at_once():
     assert calls == [1]
 
 
-def test_policy_rejects_nonsense():
+def test_policy_rejects_nonsense() -> None:
     with pytest.raises(ValueError, match="max_attempts"):
         RetryPolicy(max_attempts=0)
