@@ -16,7 +16,7 @@ from infra.components.environment import Environment, EnvironmentArgs
 from infra.config.program import load_program_environment
 from infra.layout import Project
 from infra.release.endpoints import ServiceEndpoints
-from infra.release.manifest import find_manifest
+from infra.release.store import find_manifest
 
 SOURCE_DIR = Path(__file__).resolve().parent.parent
 """Compiled templates belong to the source tree of this program (a promotion gate's scratch copy holds only
@@ -37,7 +37,7 @@ def run(project: Project, service_endpoints: ServiceEndpoints | None = None, sou
     try:
         # The same validation as `mlops validate`: stack-key typos, the provider's project, the merged model.
         cfg = load_program_environment(pulumi.get_stack(), project)
-        manifest = find_manifest(cfg.name, cfg, project.root)
+        manifest = find_manifest(cfg.name, cfg, project)
     except UserInputError as invalid:
         raise ProgramInputError(invalid.problems, invalid.summary) from None
     environment = Environment(

@@ -43,7 +43,7 @@ def _print(text: str) -> None:
 def _compile_pinned(env: str, project_dir: Path | None) -> None:
     from infra.release.templates import materialize_templates
 
-    for pinned in materialize_templates(env, find_project(project_dir).root):
+    for pinned in materialize_templates(env, find_project(project_dir)):
         _print(f"[green]pinned[/] {pinned.pipeline:<11} {pinned.digest}  {pinned.path}  (from {pinned.source})")
 
 

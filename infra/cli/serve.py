@@ -21,7 +21,7 @@ from serving.predict import TokenSource
 
 if TYPE_CHECKING:
     from infra.config.model import EnvironmentConfig
-    from infra.release.manifest import ReleaseManifest
+    from infra.release.schema import ReleaseManifest
 
 
 
@@ -81,7 +81,7 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
 
         from infra.config.loader import load_environment
-        from infra.release.manifest import find_manifest
+        from infra.release.store import find_manifest
         from serving.answer_log import JsonLineSink
         from serving.gateway import Gateway
         from serving.predict import EndpointTarget, PredictClient
@@ -97,7 +97,7 @@ def register(app: typer.Typer) -> None:
             raise UserInputError.single("--port", "", f"found {port}; expected 0-65535 (0 picks a free port)")
         project = find_project(project_dir)
         cfg = load_environment(env, project)
-        manifest = find_manifest(env, cfg, project.root)
+        manifest = find_manifest(env, cfg, project)
         settings = gateway_settings(cfg, manifest)
         rules_path = project.root / cfg.serving.gateway.rules_file
         rules = None

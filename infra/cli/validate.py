@@ -1,6 +1,6 @@
 """`mlops validate --env ENV`: load and validate an environment's config and release manifest.
 
-The checks are the program's own (`infra.config.loader.validate_stack_config`, `infra.release.manifest`), so
+The checks are the program's own (`infra.config.loader.validate_stack_config`, `infra.release.store`), so
 what `validate` refuses, `synth`, `check`, `diff`, `plan`, the promotion gates and `pulumi up` refuse too.
 """
 
@@ -18,11 +18,12 @@ app = typer.Typer()
 def validate(env: EnvOption, project_dir: ProjectDirOption = None) -> None:
     """Validate ENV's config and release manifest (exit 2 naming the file and key path when invalid)."""
     from infra.config.loader import load_environment
-    from infra.release.manifest import artifact_source_problems, find_manifest
+    from infra.release.checks import artifact_source_problems
+    from infra.release.store import find_manifest
 
     project = find_project(project_dir)
     cfg = load_environment(env, project)
-    manifest = find_manifest(env, cfg, project.root)
+    manifest = find_manifest(env, cfg, project)
     release = f"release {manifest.release}" if manifest else "no release manifest"
     ok(f"{env}: project {cfg.project.id}, region {cfg.region}, {release}")
     path = project.release_manifest(env)

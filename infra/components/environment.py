@@ -29,7 +29,7 @@ from infra.components.serving import Serving, ServingArgs, endpoint_id
 from infra.config.model import EnvironmentConfig
 from infra.release.component import Release, ReleaseArgs
 from infra.release.endpoints import ServiceEndpoints
-from infra.release.manifest import ReleaseManifest
+from infra.release.schema import ReleaseManifest
 from infra.retraining.package import source_archive
 
 

@@ -39,8 +39,9 @@ import pulumi_gcp as gcp
 from infra.components.naming import Naming, deletion_policy, stateful, type_token
 from infra.components.refs import KeyRefs, ProjectRefs
 from infra.config.model import EnvironmentConfig
-from infra.release.manifest import ReleaseManifest, resolve_placeholders
+from infra.release.placeholders import resolve_placeholders
 from infra.release.providers.pipeline_template import template_uri
+from infra.release.schema import ReleaseManifest
 from infra.retraining.package import ENTRY_POINT, RUNTIME, SourceArchive
 
 COMPONENT = "retraining"

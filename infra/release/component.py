@@ -25,20 +25,14 @@ import pulumi
 from contracts.errors import UserInputError
 from infra.components.naming import Naming, type_token
 from infra.config.model import EnvironmentConfig
-from infra.release.manifest import (
-    ModelRelease,
-    PreviousVersion,
-    ReleaseManifest,
-    manifest_path,
-    previous_alias,
-    resolve_deployment,
-    resolve_placeholders,
-)
+from infra.layout import Project
+from infra.release.placeholders import resolve_placeholders
 from infra.release.providers.endpoint_deployment import EndpointDeployment
 from infra.release.providers.model_version import ModelVersion
 from infra.release.providers.pipeline_schedule import PipelineSchedule
 from infra.release.providers.pipeline_template import PipelineTemplate, template_uri
 from infra.release.providers.retry import RetryPolicy
+from infra.release.schema import ModelRelease, PreviousVersion, ReleaseManifest, previous_alias, resolve_deployment
 
 
 @dataclass(frozen=True)
@@ -265,7 +259,7 @@ def _require_endpoints(args: ReleaseArgs) -> None:
     missing = sorted(set(args.manifest.models) - set(args.endpoint_ids))
     if missing:
         raise UserInputError.single(
-            str(manifest_path(args.cfg.name)),
+            str(Project(args.source_dir).release_manifest(args.cfg.name)),
             f"models.{missing[0]}",
             f"no endpoint for served model(s) {', '.join(missing)} in environment {args.cfg.name!r}; "
             "add them under serving.models in the stack file",

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from infra.config.model import EnvironmentConfig
-from infra.release.gates import GateResult
-from infra.release.history import History
-from infra.release.manifest import ReleaseManifest, bundle_digest
+from infra.layout import Project
+from infra.release.bundle import bundle_digest
+from infra.release.gates.base import GateResult
+from infra.release.schema import ReleaseManifest
 
 RECORDS_DIR = "records"
 ACTIONS = ("cut", "promotion", "canary-finish", "canary-abort", "rollback")
@@ -42,19 +43,20 @@ class ReleaseEvent:
     """The manifest it replaced (None for the environment's first release)."""
     gates: Sequence[GateResult] = ()
     candidate: Mapping[str, Any] | None = None
-    """For a cut: the candidate record's tuning run, dataset and prompt (infra.release.cut.record_summary)."""
+    """For a cut: the candidate record's tuning run, dataset and prompt
+    (infra.release.candidate_record.record_summary)."""
     source_record: Path | None = None
     """For a promotion: the source environment's record of the same release."""
     notes: Sequence[str] = field(default_factory=tuple)
 
 
-def records_dir(env: str, project_dir: Path | None = None) -> Path:
-    return History.of(env, project_dir).root / RECORDS_DIR
+def records_dir(env: str, project: Project) -> Path:
+    return project.release_history(env) / RECORDS_DIR
 
 
-def _records(env: str, project_dir: Path | None) -> list[tuple[int, str, Path]]:
+def _records(env: str, project: Project) -> list[tuple[int, str, Path]]:
     """(sequence, release, path) of the environment's records, oldest first."""
-    directory = records_dir(env, project_dir)
+    directory = records_dir(env, project)
     if not directory.is_dir():
         return []
     found = []
@@ -65,24 +67,24 @@ def _records(env: str, project_dir: Path | None) -> list[tuple[int, str, Path]]:
     return sorted(found)
 
 
-def record_paths(env: str, project_dir: Path | None = None) -> list[Path]:
+def record_paths(env: str, project: Project) -> list[Path]:
     """The environment's records, oldest first."""
-    return [path for _, _, path in _records(env, project_dir)]
+    return [path for _, _, path in _records(env, project)]
 
 
-def next_record_path(event: ReleaseEvent, project_dir: Path | None = None) -> Path:
-    existing = _records(event.env, project_dir)
+def next_record_path(event: ReleaseEvent, project: Project) -> Path:
+    existing = _records(event.env, project)
     sequence = existing[-1][0] + 1 if existing else 1
-    return records_dir(event.env, project_dir) / f"{sequence:04d}-{event.action}-{event.manifest.release}.md"
+    return records_dir(event.env, project) / f"{sequence:04d}-{event.action}-{event.manifest.release}.md"
 
 
-def latest_record_of(env: str, release: str, project_dir: Path | None = None) -> Path | None:
+def latest_record_of(env: str, release: str, project: Project) -> Path | None:
     """The newest record of `release` in `env` (a promotion links to it)."""
-    matching = [path for _, name, path in _records(env, project_dir) if name == release]
+    matching = [path for _, name, path in _records(env, project) if name == release]
     return matching[-1] if matching else None
 
 
-def render_record(event: ReleaseEvent, cfg: EnvironmentConfig, project_dir: Path) -> str:
+def render_record(event: ReleaseEvent, cfg: EnvironmentConfig, project: Project) -> str:
     """The Markdown page of one event."""
     m, previous = event.manifest, event.previous
     title = {
@@ -118,12 +120,10 @@ def render_record(event: ReleaseEvent, cfg: EnvironmentConfig, project_dir: Path
             ],
         )
     lines += ["", "## Parameters", ""]
-    scheduled = [(n, p) for n, p in sorted(m.pipelines.items()) if p.schedule is not None]
+    scheduled = [(n, p.schedule) for n, p in sorted(m.pipelines.items()) if p.schedule is not None]
     if not scheduled:
         lines.append("No pipeline is scheduled.")
-    for name, pipeline in scheduled:
-        assert pipeline.schedule is not None
-        s = pipeline.schedule
+    for name, s in scheduled:
         lines.append(f"- **{name}**: `{s.cron}` ({s.time_zone}){' paused' if s.paused else ''}")
         lines += [f"  - `{key}`: `{value}`" for key, value in sorted(s.parameters.items())]
     lines += ["", "## Evaluation", "", f"Report `{m.evaluation.report}`, digest `{m.evaluation.report_digest}`.", ""]
@@ -165,7 +165,7 @@ def render_record(event: ReleaseEvent, cfg: EnvironmentConfig, project_dir: Path
         split = model.deployment.traffic_split
         lineage.append((f"traffic {name}", f"{split.current}% this release, {split.previous}% previous"))
     if event.source_record is not None:
-        link = _relative(event, event.source_record, project_dir)
+        link = _relative(event, event.source_record, project)
         lineage.append(("source record", f"[{event.source_record.name}]({link})"))
     lines += _table(("", ""), lineage)
     lines += ["", "## Previous release", ""]
@@ -181,8 +181,8 @@ def render_record(event: ReleaseEvent, cfg: EnvironmentConfig, project_dir: Path
     return "\n".join(lines) + "\n"
 
 
-def _relative(event: ReleaseEvent, target: Path, project_dir: Path) -> str:
-    here = records_dir(event.env, project_dir)
+def _relative(event: ReleaseEvent, target: Path, project: Project) -> str:
+    here = records_dir(event.env, project)
     try:
         return Path(*[".."] * 2, target.relative_to(here.parent.parent)).as_posix()
     except ValueError:

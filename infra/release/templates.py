@@ -23,7 +23,8 @@ from contracts.fsutil import atomic_write_bytes
 from infra.config.loader import load_environment
 from infra.diff.gitref import repo_root, resolve_commit, worktree_at
 from infra.layout import Project
-from infra.release.manifest import find_manifest, manifest_path
+from infra.release.schema import ReleaseManifest
+from infra.release.store import find_manifest
 
 # Compiles the pipelines of the tree in the current directory (first on sys.path) into argv[1].
 _COMPILE_IN_TREE = "import sys; from pipelines.compile import compile_all; compile_all(sys.argv[1])"
@@ -44,14 +45,20 @@ def sha256_of(data: bytes) -> str:
     return f"sha256:{hashlib.sha256(data).hexdigest()}"
 
 
-def materialize_templates(env: str, project_dir: Path | None = None) -> list[PinnedTemplate]:
+def compile_templates(root: Path) -> dict[str, bytes]:
+    """The compiled bytes of every pipeline of the tree at `root`, by pipeline name."""
+    with tempfile.TemporaryDirectory(prefix="mlops-cut-") as tmp:
+        return _compile_tree(root, Path(tmp) / "compiled")
+
+
+def materialize_templates(env: str, project: Project) -> list[PinnedTemplate]:
     """Write every template `env`'s manifest pins to its `compiled` path; UserInputError when one can't be."""
-    root = project_dir or Project.find().root
-    cfg = load_environment(env, Project(root))
-    manifest = find_manifest(env, cfg, root)
+    root, path = project.root, project.release_manifest(env)
+    cfg = load_environment(env, project)
+    manifest = find_manifest(env, cfg, project)
     if manifest is None:
         raise UserInputError.single(
-            str(manifest_path(env, root)), "", f"environment {env!r} has no release manifest: nothing is pinned",
+            str(path), "", f"environment {env!r} has no release manifest: nothing is pinned",
             summary="no release manifest",
         )
     with tempfile.TemporaryDirectory(prefix="mlops-templates-") as tmp:
@@ -65,25 +72,33 @@ def materialize_templates(env: str, project_dir: Path | None = None) -> list[Pin
             else:
                 pending[name] = spec.digest
         if pending:
-            commit = manifest.provenance.built_from
-            built = _compile_at(commit, root, Path(tmp) / "built-from")
-            problems = []
-            for name, digest in pending.items():
-                data = built.get(name)
-                if data is None or sha256_of(data) != digest:
-                    found = sha256_of(data) if data is not None else "no such pipeline"
-                    problems.append(Problem(
-                        str(manifest_path(env, root)), f"pipelines.{name}.digest",
-                        f"pins {digest}, but neither the working tree ({_digest_or_none(working.get(name))}) nor "
-                        f"built_from {commit[:12]} ({found}) compiles to it; cut a new release from a commit "
-                        "whose compile matches, or correct provenance.built_from",
-                    ))
-                    continue
-                spec = manifest.pipelines[name]
-                written.append(_write(name, digest, root / spec.compiled, data, f"commit {commit[:12]}"))
-            if problems:
-                raise UserInputError(problems, summary=f"pinned templates of {env!r} cannot be reproduced")
+            written += _from_built_from(manifest, pending, working, path, root, Path(tmp) / "built-from")
     return sorted(written, key=lambda t: t.pipeline)
+
+
+def _from_built_from(
+    manifest: ReleaseManifest, pending: dict[str, str], working: dict[str, bytes], path: Path, root: Path, out: Path
+) -> list[PinnedTemplate]:
+    """The templates the working tree does not reproduce, compiled at `provenance.built_from`."""
+    commit = manifest.provenance.built_from
+    built = _compile_at(commit, root, out)
+    problems, written = [], []
+    for name, digest in pending.items():
+        data = built.get(name)
+        if data is None or sha256_of(data) != digest:
+            found = sha256_of(data) if data is not None else "no such pipeline"
+            problems.append(Problem(
+                str(path), f"pipelines.{name}.digest",
+                f"pins {digest}, but neither the working tree ({_digest_or_none(working.get(name))}) nor "
+                f"built_from {commit[:12]} ({found}) compiles to it; cut a new release from a commit "
+                "whose compile matches, or correct provenance.built_from",
+            ))
+            continue
+        spec = manifest.pipelines[name]
+        written.append(_write(name, digest, root / spec.compiled, data, f"commit {commit[:12]}"))
+    if problems:
+        raise UserInputError(problems, summary=f"pinned templates of {manifest.environment!r} cannot be reproduced")
+    return written
 
 
 def _digest_or_none(data: bytes | None) -> str:

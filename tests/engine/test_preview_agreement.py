@@ -21,7 +21,6 @@ import yaml
 from infra.diff.compute import diff_snapshots
 from infra.layout import Project
 from infra.rehearsal.run import Rehearsal
-from infra.release.manifest import manifest_path
 from infra.synth.api import synth_result
 from tests.checkout import ROOT
 from tests.engine.conftest import copy_project, run
@@ -46,14 +45,14 @@ def stack_config(env: str, change: Callable[[dict[str, Any]], None]) -> Edit:
 
 def manifest_from_history(env: str, entry: str) -> Edit:
     def edit(project: Path) -> None:
-        shutil.copy2(project / "environments" / "releases" / env / entry, manifest_path(env, project))
+        shutil.copy2(project / "environments" / "releases" / env / entry, Project(project).release_manifest(env))
 
     return edit
 
 
 def new_model_release(project: Path) -> None:
     """What `mlops release cut` writes for a new tuning run: a new release id and model artifact in dev."""
-    path = manifest_path("dev", project)
+    path = Project(project).release_manifest("dev")
     text = path.read_text(encoding="utf-8")
     text = text.replace("release: r2026-11-26-3", "release: r2026-11-30-1", 1)
     path.write_text(text.replace("assistant/r2026-11-26-3", "assistant/r2026-11-30-1"), encoding="utf-8")
@@ -61,7 +60,7 @@ def new_model_release(project: Path) -> None:
 
 def finished_canary(project: Path) -> None:
     """What `mlops canary finish --env prod` wrote: the shipped prod manifest (r2026-11-26-3 at 100%)."""
-    shutil.copy2(ROOT / "environments" / "release.prod.yaml", manifest_path("prod", project))
+    shutil.copy2(ROOT / "environments" / "release.prod.yaml", Project(project).release_manifest("prod"))
 
 
 def second_model(cfg: dict[str, Any]) -> None:
@@ -170,7 +169,8 @@ def outcomes(shared_bases: dict[str, Any]) -> dict[str, tuple[dict[str, Any], di
         shutil.copytree(base_project, head, symlinks=True, ignore=shutil.ignore_patterns(".mlops"))
         edit(head)
         preview = run(head, env, state, operation="preview")
-        base_doc, head_doc = synth_result(env, Project(base_project)).document, synth_result(env, Project(head)).document
+        base_doc = synth_result(env, Project(base_project)).document
+        head_doc = synth_result(env, Project(head)).document
         offline = offline_steps(base_doc, head_doc)
         if preview.error and PROTECTED_REPLACE.search(preview.error):
             # The engine refuses to plan a replace of a protected resource: it names each one and stops, so

@@ -16,11 +16,14 @@ import yaml
 
 from infra.config.loader import load_environment
 from infra.layout import Project
-from tests.checkout import ROOT
 from infra.rehearsal.run import LoopbackClouds, Rehearsal
 from infra.rehearsal.vertex_server import VertexServer
-from infra.release.manifest import bundle_digest, load_manifest, manifest_path
-from infra.release.promotion import PromotionRequest, finish_canary, promote, rollback
+from infra.release.bundle import bundle_digest
+from infra.release.canary import finish_canary
+from infra.release.promote import PromotionRequest, promote
+from infra.release.rollback import rollback
+from infra.release.store import load_manifest
+from tests.checkout import ROOT
 from tests.engine.conftest import copy_project, run
 from tests.fakes.gcs_server import GcsServer
 
@@ -40,7 +43,7 @@ def project(pulumi_cli: str, pinned_templates: None, tmp_path: Path) -> Path:
     """The platform with prod still on r2026-11-26-2 (its manifest history up to then)."""
     root = copy_project(tmp_path / "project")
     history = root / "environments" / "releases" / "prod"
-    shutil.copy2(history / "0003-r2026-11-26-2.yaml", manifest_path("prod", root))
+    shutil.copy2(history / "0003-r2026-11-26-2.yaml", Project(root).release_manifest("prod"))
     for later in ("0003-r2026-11-26-2.yaml", "0004-r2026-11-26-3.yaml"):
         (history / later).unlink()
     return root
@@ -51,11 +54,11 @@ def reports(project: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[GcsServe
     """The releases bucket holding r2026-11-26-3's evaluation report, read by the promotion's gate; staging's
     manifest pins it by digest."""
     data = json.dumps(REPORT).encode()
-    staging = manifest_path("staging", project)
+    staging = Project(project).release_manifest("staging")
     document = yaml.safe_load(staging.read_text(encoding="utf-8"))
     document["evaluation"]["report_digest"] = "sha256:" + hashlib.sha256(data).hexdigest()
     staging.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    pinned = load_manifest("staging", load_environment("staging", Project(project)), project)
+    pinned = load_manifest("staging", load_environment("staging", Project(project)), Project(project))
     document["provenance"]["bundle_digest"] = bundle_digest(pinned)  # as its promotion would have recorded
     staging.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     with GcsServer() as server:
@@ -108,24 +111,24 @@ def test_promote_canary_finish_and_rollback(project: Path, tmp_path: Path, repor
 
     request = PromotionRequest("staging", "prod", promoted_by="dana@acme.example", commit=head(),
                                approve_by="lee@acme.example")
-    outcome = promote(request, project)
+    outcome = promote(request, Project(project))
     assert outcome.status == "promoted", [g.render() for g in outcome.gates]
     canary = applied(run(project, "prod", state))
     assert {s["op"] for s in canary.steps if "ModelVersion" in s["type"]} >= {"create", "update"}
     assert aliases(vertex(state)) == {R3: ["prod"], R2: ["prod-previous"]}
     assert traffic(vertex(state)) == {R3: 10, R2: 90}
 
-    finish_canary("prod", project)
+    finish_canary("prod", Project(project), "unknown")
     applied(run(project, "prod", state))
     assert aliases(vertex(state)) == {R3: ["prod"]}, "the previous version is undeployed and deleted"
     assert traffic(vertex(state)) == {R3: 100}
 
     # A rollback undoes one manifest change (back to the canary), a second one returns to the release before.
-    rollback("prod", "sam@acme.example", project)
+    rollback("prod", Project(project), "sam@acme.example")
     applied(run(project, "prod", state))
     assert aliases(vertex(state)) == {R3: ["prod"], R2: ["prod-previous"]}
     assert traffic(vertex(state)) == {R3: 10, R2: 90}
-    rollback("prod", "sam@acme.example", project)
+    rollback("prod", Project(project), "sam@acme.example")
     applied(run(project, "prod", state))
     assert aliases(vertex(state)) == {R2: ["prod"]} and traffic(vertex(state)) == {R2: 100}
     assert schedules(vertex(state)) == ["genai-prod-evaluation", "genai-prod-tuning"], "no duplicate schedules"
@@ -138,7 +141,7 @@ def test_faults_midway_keep_the_previous_release_serving_and_a_rerun_converges(
     applied(run(project, "prod", state))
     request = PromotionRequest("staging", "prod", promoted_by="dana@acme.example", commit=head(),
                                approve_by="lee@acme.example", canary_percent=0)
-    assert promote(request, project).status == "promoted"
+    assert promote(request, Project(project)).status == "promoted"
 
     def storm(clouds: LoopbackClouds) -> None:
         clouds.vertex.faults.fail(503, times=2, match=r":deployModel")
@@ -176,7 +179,7 @@ def test_a_release_that_keeps_its_model_keeps_exactly_one_version(project: Path,
     version stay; nothing is deleted (found in review: the old resource's delete hit the shared version)."""
     state = tmp_path / "prod"
     applied(run(project, "prod", state))
-    path = manifest_path("prod", project)
+    path = Project(project).release_manifest("prod")
     text = path.read_text(encoding="utf-8").replace(f"release: {R2}", "release: r2026-11-30-1", 1)
     path.write_text(text.replace("cron: 0 3 * * 1", "cron: 0 4 * * 1"), encoding="utf-8")
     result = applied(run(project, "prod", state))

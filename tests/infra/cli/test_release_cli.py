@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from infra.cli.app import main
-from infra.release.manifest import manifest_path
+from infra.layout import Project
 from tests.infra.release.release_project import make_project, tree_bytes
 
 pytestmark = pytest.mark.usefixtures("release_reports")  # the fixtures' gs:// reports, on a loopback server
@@ -33,7 +33,7 @@ def test_promote_prints_gates_and_diff_and_writes_the_target(project: Path, caps
     assert "-release: r2026-11-18-1\n+release: r2026-11-25-1" in out
     assert "Previewing update (genai-mlops/staging)" in out
     assert "promoted release r2026-11-25-1 dev -> staging" in out
-    assert yaml.safe_load(manifest_path("staging", project).read_text())["release"] == "r2026-11-25-1"
+    assert yaml.safe_load(Project(project).release_manifest("staging").read_text())["release"] == "r2026-11-25-1"
 
 
 def test_a_blocked_promotion_exits_1_and_names_the_gate(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -53,7 +53,7 @@ def test_approved_promotion_to_prod(project: Path, capsys: pytest.CaptureFixture
     assert (
         promote(project, "--from", "staging", "--to", "prod", "--approve-by", "lee@acme.example", "--canary", "20") == 0
     )
-    prod = yaml.safe_load(manifest_path("prod", project).read_text())
+    prod = yaml.safe_load(Project(project).release_manifest("prod").read_text())
     assert prod["approval"]["approved_by"] == "lee@acme.example"
     assert prod["models"]["assistant"]["deployment"]["traffic_split"] == {"current": 20, "previous": 80}
 
@@ -98,7 +98,7 @@ def test_invalid_input_exits_2(
 def test_an_invalid_source_manifest_exits_2_with_the_key_path(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = manifest_path("dev", project)
+    path = Project(project).release_manifest("dev")
     document = yaml.safe_load(path.read_text())
     document["models"]["assistant"]["serving_image"] = "europe-docker.pkg.dev/acme/images/server:latest"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
@@ -109,13 +109,13 @@ def test_an_invalid_source_manifest_exits_2_with_the_key_path(
 
 
 def test_rollback_restores_the_previous_release(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    before = manifest_path("staging", project).read_text()
+    before = Project(project).release_manifest("staging").read_text()
     assert promote(project, "--from", "dev", "--to", "staging") == 0
     capsys.readouterr()
     assert main(["rollback", "--env", "staging", "--by", "sam@acme.example", "--project-dir", str(project)]) == 0
     out = capsys.readouterr().out
     assert "rolled back staging: r2026-11-25-1 -> r2026-11-18-1" in out
-    assert manifest_path("staging", project).read_text() == before
+    assert Project(project).release_manifest("staging").read_text() == before
 
 
 def test_rollback_without_history_exits_1(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -131,7 +131,7 @@ def test_canary_finish_prints_the_diff_and_ends_the_split(project: Path, capsys:
     out = capsys.readouterr().out
     assert "+        current: 100\n+        previous: 0" in out
     assert "finished the canary of release r2026-11-25-1 in prod: 100% to the new version of assistant " in out
-    prod = yaml.safe_load(manifest_path("prod", project).read_text())
+    prod = yaml.safe_load(Project(project).release_manifest("prod").read_text())
     assert prod["models"]["assistant"]["deployment"]["traffic_split"] == {"current": 100, "previous": 0}
     assert "previous" not in prod["models"]["assistant"]
     snapshot = tree_bytes(project)
@@ -141,7 +141,7 @@ def test_canary_finish_prints_the_diff_and_ends_the_split(project: Path, capsys:
 
 
 def test_canary_abort_returns_to_the_previous_release(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    before = manifest_path("prod", project).read_text()
+    before = Project(project).release_manifest("prod").read_text()
     assert main(["canary", "abort", "--env", "prod", "--project-dir", str(project)]) == 1
     assert "canary abort refused: prod is not in a canary" in capsys.readouterr().out
     assert promote(project, "--from", "dev", "--to", "staging") == 0
@@ -150,7 +150,7 @@ def test_canary_abort_returns_to_the_previous_release(project: Path, capsys: pyt
     assert main(["canary", "abort", "--env", "prod", "--by", "sam@acme.example", "--project-dir", str(project)]) == 0
     out = capsys.readouterr().out
     assert "aborted the canary in prod: r2026-11-25-1 -> r2026-11-18-1 (100%)" in out
-    assert manifest_path("prod", project).read_text() == before
+    assert Project(project).release_manifest("prod").read_text() == before
 
 
 def test_skipping_the_policy_gate_into_prod_exits_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -162,3 +162,36 @@ def test_skipping_the_policy_gate_into_prod_exits_2(project: Path, capsys: pytes
     err = capsys.readouterr().err
     assert "policy gate required in production" in err and "cannot be skipped" in err and "Traceback" not in err
     assert tree_bytes(project) == snapshot
+
+
+def test_a_promotion_against_the_order_exits_2_unless_allowed(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = tree_bytes(project)
+    assert promote(project, "--from", "prod", "--to", "dev", "--skip-policy-check", "covered elsewhere") == 2
+    assert "prod -> dev goes against the environments' order" in capsys.readouterr().err
+    assert tree_bytes(project) == before
+    allowed = ("--from", "prod", "--to", "dev", "--skip-policy-check", "covered elsewhere", "--allow-backward")
+    assert promote(project, *allowed) == 0
+    assert "promoted release r2026-11-18-1 prod -> dev" in capsys.readouterr().out
+
+
+def test_rollback_warns_about_artifacts_outside_the_shared_location_and_strict_refuses(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert promote(project, "--from", "dev", "--to", "staging", "--skip-policy-check", "covered elsewhere") == 0
+    [entry] = sorted((project / "environments/releases/staging").glob("0*.yaml"))
+    document = yaml.safe_load(entry.read_text())
+    document["models"]["assistant"]["artifact_uri"] = "gs://acme-genai-scratch/assistant"
+    entry.write_text(yaml.safe_dump(document, sort_keys=False))
+    capsys.readouterr()
+    rollback = ["rollback", "--env", "staging", "--by", "sam@acme.example", "--project-dir", str(project)]
+
+    assert main([*rollback, "--strict"]) == 1
+    assert "rollback refused: release r2026-11-18-1 (0001-r2026-11-18-1.yaml) serves artifacts outside" in (
+        capsys.readouterr().out
+    )
+    assert main(rollback) == 0
+    out = capsys.readouterr().out
+    assert "warning: release r2026-11-18-1: models.assistant.artifact_uri: 'gs://acme-genai-scratch/assistant'" in out
+    assert "rolled back staging: r2026-11-25-1 -> r2026-11-18-1" in out

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from infra.cli.app import main
-from infra.release.manifest import manifest_path
+from infra.layout import Project
 from tests.infra.release.cut_project import IMAGE, SHARED_BUCKET, make_cut_project
 from tests.infra.release.release_project import tree_bytes
 
@@ -56,7 +56,7 @@ def test_the_local_runs_record_is_refused_until_its_artifacts_are_published(
     assert cut(project, published, "--release", "r2026-12-01-7") == 0
     out = capsys.readouterr().out
     assert "+release: r2026-12-01-7" in out and "cut release r2026-12-01-7 into dev" in out
-    dev = yaml.safe_load(manifest_path("dev", project).read_text())
+    dev = yaml.safe_load(Project(project).release_manifest("dev").read_text())
     assert dev["evaluation"]["report_digest"] == record["evaluation"]["report_digest"]
     assert dev["pipelines"]["tuning"]["digest"] == record["pipeline_digest"]
 

@@ -16,7 +16,7 @@ import pytest
 from infra.cli.app import main
 from infra.cli.serve import canary_running, endpoint_resource, gateway_settings
 from infra.config.loader import load_environment
-from infra.release.manifest import find_manifest
+from infra.release.store import find_manifest
 from tests.checkout import PROJECT, ROOT
 from tests.fakes.predict_server import PredictServer
 
@@ -79,7 +79,7 @@ def test_an_endpoint_failing_every_call_gets_rules_or_canned_within_the_deadline
 
 def test_settings_come_from_the_environment() -> None:
     cfg = load_environment("prod", PROJECT)
-    manifest = find_manifest("prod", cfg)
+    manifest = find_manifest("prod", cfg, PROJECT)
     settings = gateway_settings(cfg, manifest)
     g = cfg.serving.gateway
     assert settings.fallback == tuple(g.fallback)

@@ -17,8 +17,10 @@ from infra.components.table_schemas import (
     TABLES_BY_DATASET,
 )
 from infra.config.model import EnvironmentConfig
-from infra.release.manifest import load_manifest, resolve_placeholders
+from infra.release.placeholders import resolve_placeholders
+from infra.release.store import load_manifest
 from pipelines.lib.records import REQUIRED_FIELDS
+from tests.checkout import PROJECT
 
 from . import env_refs
 from .mocks import Recorded, Recording, run
@@ -146,7 +148,8 @@ def test_tables_have_schemas_daily_partitions_and_protection(env: tuple[Environm
     datasets = {d.urn: d for d in rec.of_type(DATASET)}
     for t in tables.values():
         owners = [d for d in datasets.values() if d.urn in t.dependencies]
-        assert len(owners) == 1 and owners[0].inputs["datasetId"] == t.inputs["datasetId"], t.urn
+        assert len(owners) == 1, t.urn
+        assert owners[0].inputs["datasetId"] == t.inputs["datasetId"], t.urn
 
 
 def test_prediction_log_table_matches_vertex_request_response_schema() -> None:
@@ -192,7 +195,8 @@ def test_cmek_and_protection_where_the_env_asks(env: tuple[EnvironmentConfig, Re
         assert r.protect is cfg.protection.protect_stateful, r.urn
         assert services <= set(r.dependencies), f"{r.urn}: must wait for the APIs"
         if cfg.encryption.cmek:
-            assert grants and grants <= set(r.dependencies), f"{r.urn}: must wait for the key grants"
+            assert grants, f"{r.urn}: must wait for the key grants"
+            assert grants <= set(r.dependencies), f"{r.urn}: must wait for the key grants"
     for b in rec.of_type(BUCKET):
         if cfg.encryption.cmek:
             assert b.inputs["encryption"]["defaultKmsKeyName"] == env_refs.key_id(cfg, "storage"), b.urn
@@ -223,7 +227,8 @@ def test_retention_policy_replaces_versioning() -> None:
         assert bucket.inputs["retentionPolicy"] == {"retentionPeriod": str(30 * 86_400)}, bucket.urn
         assert bucket.inputs["versioning"] == {"enabled": False}, bucket.urn
     scratch = buckets["pipeline-root"]
-    assert "retentionPolicy" not in scratch.inputs and scratch.inputs["versioning"] == {"enabled": True}
+    assert "retentionPolicy" not in scratch.inputs
+    assert scratch.inputs["versioning"] == {"enabled": True}
 
 
 def test_prod_differences() -> None:
@@ -247,7 +252,8 @@ def test_every_labelable_resource_carries_the_platform_labels(env: tuple[Environ
         labels = r.inputs["labels"]
         for key in PLATFORM_LABELS:
             assert key in labels, f"{r.urn}: label {key} missing"
-        assert labels["env"] == cfg.name and labels["component"] == "data", r.urn
+        assert labels["env"] == cfg.name, r.urn
+        assert labels["component"] == "data", r.urn
         assert labels["team"] == cfg.labels["team"], f"{r.urn}: config labels are merged"
 
 
@@ -311,7 +317,8 @@ def test_prediction_log_view_flattens_the_logging_table(env: tuple[EnvironmentCo
     dataset = Naming(cfg).dataset("prediction_logs")
     assert view.inputs["datasetId"] == dataset, view.urn
     assert view.inputs["view"]["useLegacySql"] is False, view.urn
-    assert "schema" not in view.inputs and "timePartitioning" not in view.inputs, view.urn
+    assert "schema" not in view.inputs, view.urn
+    assert "timePartitioning" not in view.inputs, view.urn
     assert logs.urn in view.dependencies, f"{view.urn}: must wait for the table it reads"
     query = view.inputs["view"]["query"]
     assert f"FROM `{cfg.project.id}.{dataset}.{PREDICTION_LOGS.table_id}` AS logs" in query, query
@@ -324,7 +331,8 @@ def test_prediction_log_view_flattens_the_logging_table(env: tuple[EnvironmentCo
     logged = {c["name"] for c in json.loads(logs.inputs["schema"])}
     assert set(re.findall(r"\blogs\.(\w+)", query)) <= logged, query
     assert "UNNEST(logs.request_payload) AS instance WITH OFFSET AS position" in query
-    assert "JSON_VALUE(instance, '$.question')" in query and "JSON_VALUE(instance, '$.context')" in query
+    assert "JSON_VALUE(instance, '$.question')" in query
+    assert "JSON_VALUE(instance, '$.context')" in query
     assert '{"question"' in view.inputs["description"], f"{view.urn}: the payload contract is documented"
     assert view.protect is cfg.protection.protect_stateful, view.urn
     assert view.inputs["deletionProtection"] is cfg.protection.deletion_protection, view.urn
@@ -335,7 +343,7 @@ def test_evaluation_schedules_read_the_view_and_write_the_tables_created_here(
 ) -> None:
     """The release manifests' evaluation `logs_uri` / `results_uri` resolve to this component's outputs."""
     cfg, rec = env
-    manifest = load_manifest(cfg.name, cfg)
+    manifest = load_manifest(cfg.name, cfg, PROJECT)
     schedule = manifest.pipelines["evaluation"].schedule
     assert schedule is not None
     parameters = resolve_placeholders(schedule.parameters, cfg)

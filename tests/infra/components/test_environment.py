@@ -165,9 +165,9 @@ def test_components_nest_under_the_environment() -> None:
 @pytest.mark.parametrize("env", ENVS)
 def test_release_registers_what_the_manifest_pins(env: str) -> None:
     from infra.config.loader import load_environment
-    from infra.release.manifest import load_manifest
+    from infra.release.store import load_manifest
 
-    manifest = load_manifest(env, load_environment(env, PROJECT))
+    manifest = load_manifest(env, load_environment(env, PROJECT), PROJECT)
     dynamic = {r["name"]: r for r in resources(env) if r["type"].startswith("pulumi-python:dynamic/release:")}
     for pipeline, spec in manifest.pipelines.items():
         template = dynamic[f"genai-{env}-release-{pipeline}-template"]
@@ -186,7 +186,8 @@ def test_release_serves_as_the_serving_account_and_encrypts_with_the_vertex_key(
     dynamic = [r for r in resources(env) if r["type"].startswith("pulumi-python:dynamic/release:")]
     serving = snapshot(env)["outputs"]["service_accounts"]["serving"]
     deployments = [r for r in dynamic if r["type"].endswith(":EndpointDeployment")]
-    assert deployments and {r["inputs"]["service_account"] for r in deployments} == {serving}
+    assert deployments
+    assert {r["inputs"]["service_account"] for r in deployments} == {serving}
     encrypted = [r for r in dynamic if r["type"].endswith((":ModelVersion", ":PipelineSchedule"))]
     assert encrypted
     keys = [r for r in resources(env, "gcp:kms/cryptoKey:CryptoKey") if r["name"].endswith("-vertex")]
@@ -257,7 +258,8 @@ def test_identities_read_the_shared_release_artifacts(env: str) -> None:
         if (r["inputs"]["project"], r["inputs"]["repository"]) == ("acme-genai-artifacts", "releases")
     }
     serving = f"serviceAccount:genai-{env}-serving@acme-genai-{env}.iam.gserviceaccount.com"
-    assert serving in bucket_readers and serving in image_readers
+    assert serving in bucket_readers
+    assert serving in image_readers
     assert any(m.endswith("@gcp-sa-aiplatform.iam.gserviceaccount.com") for m in bucket_readers & image_readers)
     # Cloud Run's agent pulls the gateway image and reads nothing else
     (run_agent,) = image_readers - bucket_readers

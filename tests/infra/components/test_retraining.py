@@ -10,7 +10,7 @@ import pytest
 from infra.components.naming import Naming
 from infra.components.retraining import Retraining, RetrainingArgs, TuningTarget, deployed, tuning_target
 from infra.config.model import EnvironmentConfig
-from infra.release.manifest import ReleaseManifest
+from infra.release.schema import ReleaseManifest
 from infra.retraining.package import source_archive
 from infra.retraining.request import SubscriberSettings
 from tests.checkout import PROJECT

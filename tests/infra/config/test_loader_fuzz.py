@@ -21,7 +21,7 @@ from infra.config.loader import load_environment
 from infra.config.model import EnvironmentConfig
 from infra.config.program import load_program_environment
 from infra.layout import Project
-from infra.release.manifest import ReleaseManifest
+from infra.release.schema import ReleaseManifest
 from infra.synth.project import load_project, load_stack_config
 from tests.checkout import ROOT
 from tests.yaml_fuzz import FUZZ, model_keys, yaml_texts

@@ -23,10 +23,10 @@ import pulumi_gcp as gcp
 from infra.config.loader import CONFIG_NAMESPACE, build_environment
 from infra.layout import Project
 from infra.release.component import Release, ReleaseArgs
-from infra.release.manifest import find_manifest
+from infra.release.store import find_manifest
 
-root = Path(pulumi.get_root_directory())
-cfg = build_environment(pulumi.get_stack(), pulumi.Config(CONFIG_NAMESPACE).require_object("environment"), Project(root))
+project = Project(Path(pulumi.get_root_directory()))
+cfg = build_environment(pulumi.get_stack(), pulumi.Config(CONFIG_NAMESPACE).require_object("environment"), project)
 # What the production stack rules require of every environment (the real program declares much more).
 gcp.projects.IAMAuditConfig(
     "audit",
@@ -36,7 +36,7 @@ gcp.projects.IAMAuditConfig(
 )
 if pulumi.Config("scratch").get_bool("force_destroy"):
     gcp.storage.Bucket("scratch", name=f"{cfg.project.id}-scratch", location="EU", force_destroy=True)
-manifest = find_manifest(cfg.name, cfg, root)
+manifest = find_manifest(cfg.name, cfg, project)
 if manifest is not None:
     release = Release(
         f"{cfg.prefix}-release",
@@ -48,7 +48,7 @@ if manifest is not None:
             endpoint_ids={m.name: f"{m.name}-endpoint" for m in cfg.serving.models},
             pipelines_service_account=f"pipelines@{cfg.project.id}.iam.gserviceaccount.com",
             pipeline_root=f"gs://{cfg.project.id}-pipeline-root",
-            source_dir=root,
+            source_dir=project.root,
             kms_key_name=(
                 f"projects/{cfg.project.id}/locations/{cfg.region}/keyRings/{cfg.prefix}/cryptoKeys/vertex"
                 if cfg.encryption.cmek

@@ -13,7 +13,8 @@ from pulumi.runtime import mocks
 from contracts.errors import UserInputError
 from infra.config.loader import load_environment, read_yaml
 from infra.release.component import Release, ReleaseArgs, model_version_name
-from infra.release.manifest import PreviousVersion, ReleaseManifest, TrafficSplit, parse_manifest
+from infra.release.schema import PreviousVersion, ReleaseManifest, TrafficSplit
+from infra.release.store import parse_manifest
 from tests.checkout import PROJECT, ROOT
 from tests.infra.components.mocks import Recorded, RecordingMocks, RecordingMonitor
 from tests.infra.release.release_project import FIXTURES
@@ -51,7 +52,7 @@ class ReleaseMocks(RecordingMocks):
 def fixture_manifest(env: str) -> ReleaseManifest:
     """The test's release manifest of `env` (tests/infra/release/fixtures), validated against the real config."""
     path = FIXTURES / f"release.{env}.yaml"
-    return parse_manifest(read_yaml(path), path, load_environment(env, PROJECT))
+    return parse_manifest(read_yaml(path), path, load_environment(env, PROJECT), PROJECT)
 
 
 def declare(env: str, manifest: ReleaseManifest | None = None, **overrides: Any) -> tuple[list[Recorded], Any]:
@@ -111,7 +112,8 @@ def declared(records: list[Recorded], inputs: dict[str, Any]) -> dict[str, Any]:
 def test_dev_manifest_declares_templates_schedules_version_and_deployment() -> None:
     records, outputs = declare("dev")
     component = named(records, "genai-dev-release")
-    assert component.type == COMPONENT and not component.custom
+    assert component.type == COMPONENT
+    assert not component.custom
     children = sorted(r.name for r in records if r.parent == component.urn)
     assert children == sorted([
         "genai-dev-release-assistant-deployment",
@@ -161,8 +163,10 @@ def test_dev_manifest_declares_templates_schedules_version_and_deployment() -> N
     assert inputs["serving_image_uri"].endswith(
         "@sha256:9b2e7d4c1a8f3e6b0d5c2a9f7e4b1d8c6a3f0e9b2d7c4a1f8e5b3d0c6a9f2e7b"
     )
-    assert inputs["labels"]["release"] == "r2026-11-25-1" and inputs["labels"]["env"] == "dev"
-    assert inputs["project"] == "acme-genai-dev" and inputs["location"] == "europe-west4"
+    assert inputs["labels"]["release"] == "r2026-11-25-1"
+    assert inputs["labels"]["env"] == "dev"
+    assert inputs["project"] == "acme-genai-dev"
+    assert inputs["location"] == "europe-west4"
 
     deployment = named(records, "genai-dev-release-assistant-deployment")
     inputs = declared(records, deployment.inputs)
@@ -298,7 +302,8 @@ def test_serving_account_and_vertex_key_reach_the_release_resources() -> None:
     for record in records:
         by_type.setdefault(record.type.rsplit(":", 1)[-1], []).append(declared(records, record.inputs))
     assert [d["service_account"] for d in by_type["EndpointDeployment"]] == [serving]
-    assert len(by_type["ModelVersion"]) == 2 and len(by_type["PipelineSchedule"]) == 2
+    assert len(by_type["ModelVersion"]) == 2
+    assert len(by_type["PipelineSchedule"]) == 2
     for inputs in by_type["ModelVersion"] + by_type["PipelineSchedule"]:
         assert inputs["kms_key_name"] == key
     assert all(not d.get("kms_key_name") for d in by_type["PipelineTemplate"])

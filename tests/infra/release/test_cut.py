@@ -13,11 +13,12 @@ import yaml
 from contracts.errors import UserInputError
 from infra.config.loader import load_environment
 from infra.layout import Project
-from infra.release.cut import CutRequest, compile_templates, cut_release
-from infra.release.history import History
-from infra.release.manifest import artifact_source_problems, bundle_digest, load_manifest, manifest_path
-from infra.release.promotion import PromotionRequest, promote
-from infra.release.templates import sha256_of
+from infra.release.bundle import bundle_digest
+from infra.release.checks import artifact_source_problems
+from infra.release.cut import CutRequest, cut_release
+from infra.release.promote import PromotionRequest, promote
+from infra.release.store import History, load_manifest
+from infra.release.templates import compile_templates, sha256_of
 from tests.fakes.gcs_server import GcsServer
 from tests.infra.release.cut_project import IMAGE, SHARED_BUCKET, git, make_cut_project, write_record
 from tests.infra.release.release_project import tree_bytes
@@ -52,14 +53,14 @@ def test_cut_writes_dev_from_the_record_and_staging_takes_it(
     project: Path, digests: dict[str, str], tmp_path: Path
 ) -> None:
     record = write_record(tmp_path / "run", digests["tuning"])
-    before = manifest_path("dev", project).read_text()
-    outcome = cut_release(request(record, release="r2026-12-01-1"), project)
+    before = Project(project).release_manifest("dev").read_text()
+    outcome = cut_release(request(record, release="r2026-12-01-1"), Project(project))
     assert outcome.status == "cut", [g.render() for g in outcome.gates]
     assert [g.gate for g in outcome.gates] == ["candidate", "evaluation", "policy"]
     assert "report file://" in outcome.gates[1].render() and "verified: digest sha256:" in outcome.gates[1].render()
 
     cfg = load_environment("dev", Project(project))
-    written = load_manifest("dev", cfg, project)
+    written = load_manifest("dev", cfg, Project(project))
     assert written.release == "r2026-12-01-1"
     assert {n: p.digest for n, p in written.pipelines.items()} == digests
     assert written.pipelines["tuning"].schedule is not None  # dev's schedules are kept
@@ -72,8 +73,8 @@ def test_cut_writes_dev_from_the_record_and_staging_takes_it(
     assert written.provenance.built_from == git(project, "rev-parse", "HEAD")
     assert written.provenance.promoted_by == "dana@acme.example" and written.provenance.promoted_from is None
     assert written.provenance.bundle_digest == bundle_digest(written)
-    assert artifact_source_problems(written, cfg, manifest_path("dev", project)) == []
-    [entry] = History.of("dev", project).entries()
+    assert artifact_source_problems(written, cfg, Project(project).release_manifest("dev")) == []
+    [entry] = History.of("dev", Project(project)).entries()
     assert entry.release == "r2026-11-25-1" and entry.path.read_text() == before
     assert "+release: r2026-12-01-1" in outcome.diff
     assert outcome.record_path == project / "environments/releases/dev/records/0001-cut-r2026-12-01-1.md"
@@ -85,10 +86,11 @@ def test_cut_writes_dev_from_the_record_and_staging_takes_it(
     assert "- **candidate**: passed" in record_text and "| previous release | r2026-11-25-1 |" in record_text
 
     promoted = promote(
-        PromotionRequest("dev", "staging", "sam@acme.example", "0" * 40, now=NOW), project
+        PromotionRequest("dev", "staging", "sam@acme.example", "0" * 40, now=NOW), Project(project)
     )
     assert promoted.status == "promoted", [g.render() for g in promoted.gates]
-    assert load_manifest("staging", load_environment("staging", Project(project)), project).release == "r2026-12-01-1"
+    staging_cfg = load_environment("staging", Project(project))
+    assert load_manifest("staging", staging_cfg, Project(project)).release == "r2026-12-01-1"
     assert promoted.record_path is not None
     link = "[0001-cut-r2026-12-01-1.md](../../dev/records/0001-cut-r2026-12-01-1.md)"
     assert link in promoted.record_path.read_text()
@@ -101,7 +103,7 @@ def test_a_report_that_does_not_match_its_digest_is_refused_with_nothing_written
     report = tmp_path / "run" / "report.json"
     report.write_text(report.read_text().replace("0.93", "0.99"))
     snapshot = tree_bytes(project)
-    outcome = cut_release(request(record), project)
+    outcome = cut_release(request(record), Project(project))
     assert outcome.status == "blocked"
     assert [g.gate for g in outcome.failed] == ["evaluation"]
     assert "does not match evaluation.report_digest" in outcome.gates[1].render()
@@ -114,7 +116,7 @@ def test_report_metrics_must_equal_the_records(project: Path, digests: dict[str,
     document["evaluation"]["metrics"]["groundedness"] = 0.97
     record.write_text(json.dumps(document))
     snapshot = tree_bytes(project)
-    outcome = cut_release(request(record), project)
+    outcome = cut_release(request(record), Project(project))
     assert outcome.status == "blocked"
     assert "groundedness: manifest 0.97, report 0.93" in outcome.gates[1].render()
     assert tree_bytes(project) == snapshot
@@ -124,7 +126,7 @@ def test_metrics_below_devs_gates_block_the_cut(project: Path, digests: dict[str
     metrics = {"fluency": 0.95, "groundedness": 0.61, "relevance": 0.81, "toxicity": 0.02}
     record = write_record(tmp_path / "run", digests["tuning"], metrics)
     snapshot = tree_bytes(project)
-    outcome = cut_release(request(record), project)
+    outcome = cut_release(request(record), Project(project))
     assert outcome.status == "blocked"
     text = outcome.gates[1].render()
     assert "groundedness 0.6100 is below dev's minimum 0.8000" in text
@@ -144,7 +146,7 @@ def test_artifacts_outside_the_shared_location_block_the_cut(
         },
     )
     snapshot = tree_bytes(project)
-    outcome = cut_release(request(record), project)
+    outcome = cut_release(request(record), Project(project))
     assert outcome.status == "blocked" and outcome.failed[0].gate == "candidate"
     text = outcome.gates[0].render()
     assert f"outside the release artifacts bucket gs://{SHARED_BUCKET}/" in text
@@ -156,7 +158,7 @@ def test_a_pipeline_digest_no_template_matches_is_refused(
     project: Path, digests: dict[str, str], tmp_path: Path
 ) -> None:
     record = write_record(tmp_path / "run", "sha256:" + "0" * 64)
-    outcome = cut_release(request(record), project)
+    outcome = cut_release(request(record), Project(project))
     assert outcome.status == "blocked"
     expected = f"matches no template compiled from this tree (evaluation {digests['evaluation']}"
     assert expected in outcome.gates[0].render()
@@ -166,7 +168,7 @@ def test_uncommitted_pipeline_sources_are_refused(project: Path, digests: dict[s
     library = project / "pipelines" / "lib" / "text.py"
     library.write_text(library.read_text() + "\n# not committed\n")
     record = write_record(tmp_path / "run", digests["tuning"])
-    outcome = cut_release(request(record), project)
+    outcome = cut_release(request(record), Project(project))
     assert outcome.status == "blocked"
     assert "uncommitted changes (pipelines/lib/text.py)" in outcome.gates[0].render()
 
@@ -174,7 +176,7 @@ def test_uncommitted_pipeline_sources_are_refused(project: Path, digests: dict[s
 def test_dry_run_passes_every_gate_and_writes_nothing(project: Path, digests: dict[str, str], tmp_path: Path) -> None:
     record = write_record(tmp_path / "run", digests["tuning"])
     snapshot = tree_bytes(project)
-    outcome = cut_release(request(record, dry_run=True), project)
+    outcome = cut_release(request(record, dry_run=True), Project(project))
     assert outcome.status == "would-cut" and outcome.candidate is not None
     assert outcome.candidate.release == "r2026-12-01-1"  # the first id of the day dev has not used
     assert tree_bytes(project) == snapshot
@@ -198,7 +200,7 @@ def test_a_malformed_record_names_the_key(
     record = write_record(tmp_path / "run", digests["tuning"], changes=changes)
     snapshot = tree_bytes(project)
     with pytest.raises(UserInputError) as caught:
-        cut_release(request(record), project)
+        cut_release(request(record), Project(project))
     rendered = str(caught.value)
     assert f"{record}: {key}: " in rendered and message in rendered
     assert tree_bytes(project) == snapshot
@@ -207,16 +209,16 @@ def test_a_malformed_record_names_the_key(
 def test_staging_takes_releases_only_by_promotion(project: Path, digests: dict[str, str], tmp_path: Path) -> None:
     record = write_record(tmp_path / "run", digests["tuning"])
     with pytest.raises(UserInputError) as caught:
-        cut_release(request(record, env="staging"), project)
+        cut_release(request(record, env="staging"), Project(project))
     assert "takes releases only by promotion from 'dev'" in str(caught.value)
 
 
 def test_a_release_id_dev_already_ran_is_refused(project: Path, digests: dict[str, str], tmp_path: Path) -> None:
     record = write_record(tmp_path / "run", digests["tuning"])
     with pytest.raises(UserInputError) as caught:
-        cut_release(request(record, release="r2026-11-25-1"), project)
+        cut_release(request(record, release="r2026-11-25-1"), Project(project))
     assert "dev already ran release r2026-11-25-1" in str(caught.value)
-    assert yaml.safe_load(manifest_path("dev", project).read_text())["release"] == "r2026-11-25-1"
+    assert yaml.safe_load(Project(project).release_manifest("dev").read_text())["release"] == "r2026-11-25-1"
 
 
 def test_a_cloud_storage_report_is_fetched_and_verified(
@@ -229,8 +231,8 @@ def test_a_cloud_storage_report_is_fetched_and_verified(
     release_reports.put(SHARED_BUCKET, "evaluation/run-20261201/report.json", data)
     document["evaluation"]["report"] = uri
     record.write_text(json.dumps(document))
-    outcome = cut_release(request(record, dry_run=True), project)
+    outcome = cut_release(request(record, dry_run=True), Project(project))
     assert outcome.status == "would-cut", [g.render() for g in outcome.gates]
     assert f"report {uri} verified: digest {document['evaluation']['report_digest']}" in outcome.gates[1].render()
     release_reports.put(SHARED_BUCKET, "evaluation/run-20261201/report.json", b'{"metrics": {}}')
-    assert cut_release(request(record, dry_run=True), project).failed[0].gate == "evaluation"
+    assert cut_release(request(record, dry_run=True), Project(project)).failed[0].gate == "evaluation"

@@ -22,17 +22,12 @@ from infra.config.loader import load_environment
 from infra.layout import Project
 from infra.rehearsal.kfp_registry_server import KfpRegistryServer
 from infra.rehearsal.vertex_server import SCHEDULE_ACTIVE, SCHEDULE_PAUSED, VertexServer
+from infra.release.canary import abort_canary, finish_canary
 from infra.release.component import Release, ReleaseArgs, content_name
-from infra.release.manifest import find_manifest, manifest_path
-from infra.release.promotion import (
-    PromotionOutcome,
-    PromotionRequest,
-    abort_canary,
-    finish_canary,
-    promote,
-    rollback,
-)
+from infra.release.promote import PromotionOutcome, PromotionRequest, promote
 from infra.release.providers.retry import RetriesExhausted, RetryPolicy
+from infra.release.rollback import rollback
+from infra.release.store import find_manifest
 from tests.conftest import REPORTS
 from tests.infra.release.apply_harness import StackState, Step, apply
 from tests.infra.release.release_project import make_project
@@ -57,7 +52,7 @@ class World:
 
     def apply(self, env: str) -> list[Step]:
         cfg = load_environment(env, Project(self.project))
-        manifest = find_manifest(env, cfg, self.project)
+        manifest = find_manifest(env, cfg, Project(self.project))
 
         def program() -> None:
             if manifest is None:
@@ -83,7 +78,7 @@ class World:
     def promote(self, source: str, target: str, **extra: Any) -> PromotionOutcome:
         fields: dict[str, Any] = {"promoted_by": "dana@acme.example", "commit": COMMIT}
         fields.update(extra)
-        return promote(PromotionRequest(source_env=source, target_env=target, **fields), self.project)
+        return promote(PromotionRequest(source_env=source, target_env=target, **fields), Project(self.project))
 
     # -- what the servers hold -------------------------------------------------------------------------------
     def model(self, env: str) -> str:
@@ -113,7 +108,8 @@ class World:
         return found[0]
 
     def digest(self, pipeline: str) -> str:
-        return str(yaml.safe_load(manifest_path("dev", self.project).read_text())["pipelines"][pipeline]["digest"])
+        manifest = yaml.safe_load(Project(self.project).release_manifest("dev").read_text())
+        return str(manifest["pipelines"][pipeline]["digest"])
 
     def version_name(self, env: str, release: str) -> str:
         """The ModelVersion resource holding `release`'s version (named after its artifact and image)."""
@@ -128,7 +124,7 @@ class World:
 
 def cut_release(project: Path, release: str, image_hex: str, digests: dict[str, str]) -> None:
     """What the tuning + evaluation run does in dev: a new release id, artifact, image and evaluation."""
-    path = manifest_path("dev", project)
+    path = Project(project).release_manifest("dev")
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     document["release"] = release
     for name, digest in digests.items():
@@ -146,7 +142,7 @@ def cut_release(project: Path, release: str, image_hex: str, digests: dict[str, 
 
 
 def edit_schedule(project: Path, pipeline: str, **changes: Any) -> None:
-    path = manifest_path("dev", project)
+    path = Project(project).release_manifest("dev")
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     document["pipelines"][pipeline]["schedule"].update(changes)
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
@@ -169,7 +165,7 @@ def world(tmp_path: Path, compiled: tuple[Path, dict[str, str]], monkeypatch: py
     for name in compiled[1]:
         (build / f"{name}.yaml").write_bytes((compiled[0] / f"{name}.yaml").read_bytes())
     for env in ("staging", "prod"):  # they receive everything through promotion
-        manifest_path(env, project).unlink()
+        Project(project).release_manifest(env).unlink()
     cut_release(project, R1, "1" * 64, compiled[1])
     monkeypatch.chdir(project / "prog")  # the program directory, where Pulumi runs program and providers
     vertex, kfp = VertexServer(), KfpRegistryServer()
@@ -195,7 +191,7 @@ def test_release_flows_to_prod_and_a_fault_midway_leaves_the_previous_release_se
     assert blocked.status == "blocked" and [g.gate for g in blocked.failed] == ["approval"]
     skipping_staging = world.promote("dev", "prod", approve_by="lee@acme.example")
     assert [g.gate for g in skipping_staging.failed] == ["lineage"]
-    assert not manifest_path("prod", world.project).exists()
+    assert not Project(world.project).release_manifest("prod").exists()
     assert passed_every_gate(world.promote("staging", "prod", approve_by="lee@acme.example"))
     world.apply("prod")
     assert world.aliases("prod") == {R1: ["prod"]}
@@ -253,7 +249,7 @@ def test_release_flows_to_prod_and_a_fault_midway_leaves_the_previous_release_se
     assert ("create", created) in {(s.op, s.name) for s in steps}
 
     # Rollback: prod returns to release 1 alone.
-    assert rollback("prod", "sam@acme.example", world.project).restored_release == R1
+    assert rollback("prod", Project(world.project), "sam@acme.example").restored_release == R1
     steps = world.apply("prod")
     assert ("delete", created) in {(s.op, s.name) for s in steps}
     assert world.traffic("prod") == {R1: 100}
@@ -283,7 +279,7 @@ def test_a_canary_keeps_the_previous_version_serving_until_it_ends(world: World)
     assert {s.op for s in steps} == {"same"} and world.traffic("staging") == {R2: 10, R1: 90}
 
     # Ending the canary: the previous version leaves the split, is undeployed, then deleted.
-    assert finish_canary("staging", world.project).finished == {"assistant": R1}
+    assert finish_canary("staging", Project(world.project), "unknown").finished == {"assistant": R1}
     previous = world.version_name("staging", R1)
     steps = world.apply("staging")
     assert ("delete", previous) in {(s.op, s.name) for s in steps}
@@ -301,7 +297,7 @@ def test_an_aborted_canary_serves_the_previous_release_alone(world: World) -> No
     world.apply("staging")
     assert world.traffic("staging") == {R2: 25, R1: 75}
 
-    assert abort_canary("staging", "sam@acme.example", world.project).restored_release == R1
+    assert abort_canary("staging", Project(world.project), "sam@acme.example").restored_release == R1
     canary = world.version_name("staging", R2)
     steps = world.apply("staging")
     assert ("delete", canary) in {(s.op, s.name) for s in steps}

@@ -11,17 +11,11 @@ import yaml
 
 from contracts.errors import UserInputError
 from infra.config.loader import load_environment
-from infra.release.manifest import (
-    ReleaseManifest,
-    bundle_digest,
-    bundle_of,
-    dump_manifest,
-    find_manifest,
-    load_manifest,
-    parse_manifest,
-    resolve_deployment,
-    resolve_placeholders,
-)
+from infra.layout import Project
+from infra.release.bundle import bundle_digest, bundle_of
+from infra.release.placeholders import resolve_placeholders
+from infra.release.schema import ReleaseManifest, resolve_deployment
+from infra.release.store import dump_manifest, find_manifest, load_manifest, parse_manifest
 from tests.checkout import PROJECT
 
 FILE = Path("environments/release.dev.yaml")
@@ -86,7 +80,7 @@ def valid_document(env: str = "dev") -> dict[str, Any]:
 
 def problems_of(document: dict[str, Any], cfg: Any) -> list[str]:
     with pytest.raises(UserInputError) as caught:
-        parse_manifest(document, FILE, cfg)
+        parse_manifest(document, FILE, cfg, PROJECT)
     return [p.render() for p in caught.value.problems]
 
 
@@ -105,8 +99,8 @@ def with_change(path: str, value: Any, env: str = "dev") -> dict[str, Any]:
 
 
 def test_valid_manifest_round_trips_through_yaml(dev) -> None:
-    manifest = parse_manifest(valid_document(), FILE, dev)
-    again = parse_manifest(yaml.safe_load(dump_manifest(manifest)), FILE, dev)
+    manifest = parse_manifest(valid_document(), FILE, dev, PROJECT)
+    again = parse_manifest(yaml.safe_load(dump_manifest(manifest)), FILE, dev, PROJECT)
     assert again == manifest
     assert manifest.pipelines["tuning"].schedule is not None
     assert manifest.pipelines["tuning"].schedule.service_account is None  # env default at apply time
@@ -295,7 +289,7 @@ def test_deployment_defaults_come_from_the_environment_config(prod) -> None:
     document = valid_document("prod")
     document["models"]["assistant"]["deployment"] = {}
     document["approval"] = {"approved_by": "lee@acme.example", "approved_at": "2026-11-25T10:00:00Z"}
-    manifest = parse_manifest(document, FILE, prod)
+    manifest = parse_manifest(document, FILE, prod, PROJECT)
     served = next(m for m in prod.serving.models if m.name == "assistant")
     resolved = resolve_deployment(manifest.models["assistant"], served)
     assert (resolved.machine_type, resolved.min_replicas, resolved.max_replicas) == ("n1-standard-4", 2, 6)
@@ -310,24 +304,24 @@ def test_placeholders_resolve_to_the_environment(dev) -> None:
 
 
 def test_bundle_digest_covers_the_bundle_not_the_environment_parts(dev) -> None:
-    base = parse_manifest(valid_document(), FILE, dev)
-    rescheduled = parse_manifest(with_change("pipelines.tuning.schedule.paused", True), FILE, dev)
-    redigested = parse_manifest(with_change("pipelines.tuning.digest", "sha256:" + "d" * 64), FILE, dev)
+    base = parse_manifest(valid_document(), FILE, dev, PROJECT)
+    rescheduled = parse_manifest(with_change("pipelines.tuning.schedule.paused", True), FILE, dev, PROJECT)
+    redigested = parse_manifest(with_change("pipelines.tuning.digest", "sha256:" + "d" * 64), FILE, dev, PROJECT)
     reimaged = parse_manifest(
-        with_change("models.assistant.serving_image", IMAGE.replace("c" * 64, "e" * 64)), FILE, dev
+        with_change("models.assistant.serving_image", IMAGE.replace("c" * 64, "e" * 64)), FILE, dev, PROJECT
     )
     assert bundle_digest(base) == bundle_digest(rescheduled)
     assert len({bundle_digest(base), bundle_digest(redigested), bundle_digest(reimaged)}) == 3
 
 
 def test_report_digest_is_part_of_the_bundle_only_when_set(dev) -> None:
-    base = parse_manifest(valid_document(), FILE, dev)
-    pinned = parse_manifest(with_change("evaluation.report_digest", DIGEST_A), FILE, dev)
-    repinned = parse_manifest(with_change("evaluation.report_digest", DIGEST_B), FILE, dev)
+    base = parse_manifest(valid_document(), FILE, dev, PROJECT)
+    pinned = parse_manifest(with_change("evaluation.report_digest", DIGEST_A), FILE, dev, PROJECT)
+    repinned = parse_manifest(with_change("evaluation.report_digest", DIGEST_B), FILE, dev, PROJECT)
     assert "report_digest" not in bundle_of(base)["evaluation"]  # manifests without it keep their digest
     assert bundle_of(pinned)["evaluation"]["report_digest"] == DIGEST_A
     assert len({bundle_digest(base), bundle_digest(pinned), bundle_digest(repinned)}) == 3
-    assert parse_manifest(yaml.safe_load(dump_manifest(pinned)), FILE, dev) == pinned
+    assert parse_manifest(yaml.safe_load(dump_manifest(pinned)), FILE, dev, PROJECT) == pinned
 
 
 @pytest.mark.parametrize(
@@ -345,7 +339,7 @@ def test_report_digest_is_part_of_the_bundle_only_when_set(dev) -> None:
 def test_report_references(dev, report: str, problem: str | None) -> None:
     document = with_change("evaluation.report", report)
     if problem is None:
-        assert parse_manifest(document, FILE, dev).evaluation.report == report
+        assert parse_manifest(document, FILE, dev, PROJECT).evaluation.report == report
     else:
         (found,) = problems_of(document, dev)
         assert found.startswith(f"{FILE}: evaluation.report: {report!r} {problem}: expected 'gs://<bucket>/<path>'")
@@ -362,7 +356,7 @@ def test_report_digest_must_be_a_sha256_digest(dev) -> None:
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
 def test_shipped_manifests_are_valid(env: str) -> None:
     cfg = load_environment(env, PROJECT)
-    manifest = load_manifest(env, cfg)
+    manifest = load_manifest(env, cfg, PROJECT)
     assert isinstance(manifest, ReleaseManifest)
     assert manifest.environment == env
     assert set(manifest.models) <= {m.name for m in cfg.serving.models}
@@ -370,22 +364,22 @@ def test_shipped_manifests_are_valid(env: str) -> None:
 
 def test_shipped_promoted_manifests_carry_their_bundle_digest() -> None:
     for env in ("staging", "prod"):
-        manifest = load_manifest(env, load_environment(env, PROJECT))
+        manifest = load_manifest(env, load_environment(env, PROJECT), PROJECT)
         assert manifest.provenance.bundle_digest == bundle_digest(manifest), env
 
 
 def test_missing_manifest_is_reported_or_absent(tmp_path: Path, dev) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: p\nstackConfigDir: environments\n")
     (tmp_path / "environments").mkdir()
-    assert find_manifest("dev", dev, tmp_path) is None
+    assert find_manifest("dev", dev, Project(tmp_path)) is None
     with pytest.raises(UserInputError) as caught:
-        load_manifest("dev", dev, tmp_path)
+        load_manifest("dev", dev, Project(tmp_path))
     assert caught.value.problems[0].file == str(tmp_path / "environments" / "release.dev.yaml")
     assert "no release manifest for environment 'dev'" in caught.value.problems[0].message
 
 
 def test_pipeline_names_are_the_catalogs() -> None:
-    from infra.release.manifest import PIPELINE_NAMES
+    from infra.release.validators import PIPELINE_NAMES
     from pipelines.catalog import PIPELINES
 
     assert tuple(PIPELINES) == PIPELINE_NAMES

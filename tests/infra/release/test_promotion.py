@@ -20,18 +20,12 @@ import yaml
 from contracts.errors import UserInputError
 from infra.config.loader import load_environment
 from infra.layout import Project
+from infra.release.bundle import bundle_digest
+from infra.release.canary import CanaryRefused, abort_canary, finish_canary
 from infra.release.component import content_name
-from infra.release.history import History
-from infra.release.manifest import bundle_digest, dump_manifest, load_manifest, manifest_path
-from infra.release.promotion import (
-    CanaryRefused,
-    PromotionRequest,
-    RollbackRefused,
-    abort_canary,
-    finish_canary,
-    promote,
-    rollback,
-)
+from infra.release.promote import PromotionRequest, promote
+from infra.release.rollback import RollbackRefused, rollback
+from infra.release.store import History, dump_manifest, load_manifest
 from infra.release.templates import sha256_of
 from tests.fakes.gcs_server import GcsServer
 from tests.infra.release.release_project import BROKEN_PROGRAM, add_stack_config, make_project, tree_bytes
@@ -57,7 +51,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def edit_manifest(project: Path, env: str, change) -> None:
-    path = manifest_path(env, project)
+    path = Project(project).release_manifest(env)
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     change(document)
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
@@ -71,10 +65,10 @@ def reasons(outcome, gate: str) -> tuple[str, ...]:
 
 
 def test_dev_to_staging_passes_every_gate_and_keeps_history(project: Path) -> None:
-    before = manifest_path("staging", project).read_text(encoding="utf-8")
-    dev = load_manifest("dev", load_environment("dev", Project(project)), project)
+    before = Project(project).release_manifest("staging").read_text(encoding="utf-8")
+    dev = load_manifest("dev", load_environment("dev", Project(project)), Project(project))
 
-    outcome = promote(request("dev", "staging"), project)
+    outcome = promote(request("dev", "staging"), Project(project))
 
     assert outcome.status == "promoted", [g.render() for g in outcome.gates]
     assert [(g.gate, g.passed, g.skipped) for g in outcome.gates] == [
@@ -83,7 +77,7 @@ def test_dev_to_staging_passes_every_gate_and_keeps_history(project: Path) -> No
         ("lineage", True, False),
         ("approval", True, False),
     ]
-    staging = load_manifest("staging", load_environment("staging", Project(project)), project)
+    staging = load_manifest("staging", load_environment("staging", Project(project)), Project(project))
     assert staging.release == dev.release
     assert {n: p.digest for n, p in staging.pipelines.items()} == {n: p.digest for n, p in dev.pipelines.items()}
     assert staging.models["assistant"].serving_image == dev.models["assistant"].serving_image
@@ -112,7 +106,7 @@ def test_schedules_and_deployments_stay_the_targets_own(project: Path) -> None:
     edit_manifest(project, "staging", lambda d: d["pipelines"].pop("evaluation"))
     dev_runner = "dev-runner@acme-genai-dev.iam.gserviceaccount.com"
     edit_manifest(project, "dev", lambda d: d["pipelines"]["evaluation"]["schedule"].update(service_account=dev_runner))
-    outcome = promote(request("dev", "staging", skip_policy_check=SKIP), project)
+    outcome = promote(request("dev", "staging", skip_policy_check=SKIP), Project(project))
     assert outcome.status == "promoted"
     assert outcome.candidate is not None
     schedule = outcome.candidate.pipelines["tuning"].schedule
@@ -120,7 +114,7 @@ def test_schedules_and_deployments_stay_the_targets_own(project: Path) -> None:
     assert (schedule.paused, schedule.service_account) == (True, "tuner@example.com")
     assert outcome.candidate.models["assistant"].deployment.machine_type == "n1-highmem-8"
     # A schedule the target did not have yet comes from the source, but runs as the target's own account.
-    dev = load_manifest("dev", load_environment("dev", Project(project)), project)
+    dev = load_manifest("dev", load_environment("dev", Project(project)), Project(project))
     new = outcome.candidate.pipelines["evaluation"].schedule
     assert dev.pipelines["evaluation"].schedule is not None and new is not None
     assert new.service_account is None
@@ -128,9 +122,9 @@ def test_schedules_and_deployments_stay_the_targets_own(project: Path) -> None:
 
 
 def test_promoting_the_bundle_a_target_already_runs_changes_nothing(project: Path) -> None:
-    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), Project(project)).status == "promoted"
     snapshot = tree_bytes(project)
-    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "unchanged"
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), Project(project)).status == "unchanged"
     assert tree_bytes(project) == snapshot
 
 
@@ -141,7 +135,7 @@ def test_evaluation_below_the_targets_bounds_blocks_and_changes_nothing(project:
     edit_manifest(project, "dev", lambda d: d["evaluation"]["metrics"].update(groundedness=0.61, toxicity=0.02))
     snapshot = tree_bytes(project)
 
-    outcome = promote(request("dev", "staging", skip_policy_check=SKIP), project)
+    outcome = promote(request("dev", "staging", skip_policy_check=SKIP), Project(project))
 
     assert outcome.status == "blocked"
     assert [g.gate for g in outcome.failed] == ["evaluation"]
@@ -156,7 +150,7 @@ def test_evaluation_below_the_targets_bounds_blocks_and_changes_nothing(project:
 
 def test_evaluation_without_a_bounded_metric_blocks(project: Path) -> None:
     edit_manifest(project, "dev", lambda d: d["evaluation"]["metrics"].pop("fluency"))
-    outcome = promote(request("dev", "staging", skip_policy_check=SKIP), project)
+    outcome = promote(request("dev", "staging", skip_policy_check=SKIP), Project(project))
     assert outcome.status == "blocked"
     assert reasons(outcome, "evaluation") == (
         "metric 'fluency' is required by staging's gates but missing from the evaluation "
@@ -173,8 +167,8 @@ def test_prod_bounds_are_stricter_than_stagings(project: Path, release_reports: 
     report, digest = "gs://acme-genai-releases/evaluation/r2026-11-25-1/report.json", sha256_of(data)
     edit_manifest(project, "dev", lambda d: d["evaluation"].update(report=report, report_digest=digest))
     edit_manifest(project, "dev", lambda d: d["evaluation"]["metrics"].update(groundedness=0.82))
-    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
-    outcome = promote(request("staging", "prod", approve_by="lee@acme.example"), project)
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), Project(project)).status == "promoted"
+    outcome = promote(request("staging", "prod", approve_by="lee@acme.example"), Project(project))
     assert outcome.status == "blocked"
     assert reasons(outcome, "evaluation") == (
         "groundedness 0.8200 is below prod's minimum 0.8500",
@@ -205,14 +199,14 @@ def test_a_local_report_is_verified_and_its_digest_travels_with_the_bundle(proje
     digest = write_report(project / "reports" / "r2026-11-25-1.json", {**DEV_METRICS, "groundedness": 0.91341})
     use_report(project, "reports/r2026-11-25-1.json", digest)
 
-    outcome = promote(request("dev", "staging", skip_policy_check=SKIP), project)
+    outcome = promote(request("dev", "staging", skip_policy_check=SKIP), Project(project))
 
     assert outcome.status == "promoted", [g.render() for g in outcome.gates]
     assert reasons(outcome, "evaluation")[1] == (
         f"report reports/r2026-11-25-1.json verified: digest {digest}, metrics equal the manifest's"
     )
-    staging = load_manifest("staging", load_environment("staging", Project(project)), project)
-    dev = load_manifest("dev", load_environment("dev", Project(project)), project)
+    staging = load_manifest("staging", load_environment("staging", Project(project)), Project(project))
+    dev = load_manifest("dev", load_environment("dev", Project(project)), Project(project))
     assert staging.evaluation.report_digest == digest
     assert staging.provenance.bundle_digest == bundle_digest(dev)
     assert bundle_digest(dev) != bundle_digest(
@@ -224,7 +218,7 @@ def test_a_file_uri_report_is_read_from_its_absolute_path(project: Path, tmp_pat
     report = tmp_path / "elsewhere" / "report.json"
     digest = write_report(report, DEV_METRICS)
     use_report(project, report.as_uri(), digest)
-    outcome = promote(request("dev", "staging", skip_policy_check=SKIP, dry_run=True), project)
+    outcome = promote(request("dev", "staging", skip_policy_check=SKIP, dry_run=True), Project(project))
     assert outcome.status == "would-promote"
     assert reasons(outcome, "evaluation")[1].startswith(f"report {report.as_uri()} verified")
 
@@ -233,7 +227,7 @@ def test_metrics_typed_into_the_manifest_must_equal_the_reports(project: Path) -
     digest = write_report(project / "reports" / "eval.json", {**DEV_METRICS, "groundedness": 0.71})
     use_report(project, "reports/eval.json", digest)  # the manifest still says groundedness 0.9134
     snapshot = tree_bytes(project)
-    outcome = promote(request("dev", "staging", skip_policy_check=SKIP), project)
+    outcome = promote(request("dev", "staging", skip_policy_check=SKIP), Project(project))
     assert outcome.status == "blocked" and [g.gate for g in outcome.failed] == ["evaluation"]
     assert reasons(outcome, "evaluation") == (
         "evaluation.metrics differ from the report reports/eval.json: groundedness: manifest 0.9134, report 0.71",
@@ -247,7 +241,7 @@ def test_a_report_changed_after_the_release_was_cut_blocks(project: Path) -> Non
     use_report(project, "reports/eval.json", digest)
     report.write_text(report.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # same metrics, other bytes
     actual = "sha256:" + hashlib.sha256(report.read_bytes()).hexdigest()
-    outcome = promote(request("dev", "staging", skip_policy_check=SKIP), project)
+    outcome = promote(request("dev", "staging", skip_policy_check=SKIP), Project(project))
     assert reasons(outcome, "evaluation") == (
         f"report reports/eval.json does not match evaluation.report_digest ({digest} recorded, {actual} on disk): "
         "the report changed after the release was cut",
@@ -256,7 +250,7 @@ def test_a_report_changed_after_the_release_was_cut_blocks(project: Path) -> Non
 
 def test_a_local_report_must_exist_and_be_pinned(project: Path) -> None:
     use_report(project, "reports/missing.json", "sha256:" + "0" * 64)
-    missing = promote(request("dev", "staging", skip_policy_check=SKIP), project)
+    missing = promote(request("dev", "staging", skip_policy_check=SKIP), Project(project))
     assert reasons(missing, "evaluation") == (
         f"report reports/missing.json not found ({project / 'reports' / 'missing.json'}); the evaluation cannot "
         "be verified",
@@ -264,7 +258,7 @@ def test_a_local_report_must_exist_and_be_pinned(project: Path) -> None:
     digest = write_report(project / "reports" / "unpinned.json", DEV_METRICS)
     edit_manifest(project, "dev", lambda d: d["evaluation"].pop("report_digest"))
     use_report(project, "reports/unpinned.json", None)
-    unpinned = promote(request("dev", "staging", skip_policy_check=SKIP), project)
+    unpinned = promote(request("dev", "staging", skip_policy_check=SKIP), Project(project))
     assert reasons(unpinned, "evaluation") == (
         "report reports/unpinned.json has no evaluation.report_digest; pin the report with "
         f"report_digest: {digest} (after checking it is the evaluation run's report)",
@@ -272,14 +266,14 @@ def test_a_local_report_must_exist_and_be_pinned(project: Path) -> None:
 
 
 def test_a_cloud_storage_report_is_read_and_verified(project: Path) -> None:
-    outcome = promote(request("dev", "staging", skip_policy_check=SKIP, dry_run=True), project)
+    outcome = promote(request("dev", "staging", skip_policy_check=SKIP, dry_run=True), Project(project))
     assert outcome.status == "would-promote"
     assert reasons(outcome, "evaluation")[1] == VERIFIED
 
 
 def test_a_cloud_storage_report_that_differs_from_its_digest_blocks(project: Path) -> None:
     edit_manifest(project, "dev", lambda d: d["evaluation"].update(report_digest="sha256:" + "a" * 64))
-    outcome = promote(request("dev", "staging", skip_policy_check=SKIP, dry_run=True), project)
+    outcome = promote(request("dev", "staging", skip_policy_check=SKIP, dry_run=True), Project(project))
     assert outcome.status == "blocked"
     assert reasons(outcome, "evaluation") == (
         f"report {DEV_REPORT} does not match evaluation.report_digest (sha256:{'a' * 64} recorded, "
@@ -291,13 +285,13 @@ def test_a_cloud_storage_report_that_cannot_be_read_blocks_with_the_reason(
     project: Path, release_reports: GcsServer
 ) -> None:
     release_reports.objects.clear()
-    outcome = promote(request("dev", "staging", skip_policy_check=SKIP, dry_run=True), project)
+    outcome = promote(request("dev", "staging", skip_policy_check=SKIP, dry_run=True), Project(project))
     assert outcome.status == "blocked"
     [reason] = reasons(outcome, "evaluation")
     assert reason.startswith(f"report {DEV_REPORT} could not be read (NotFound: 404 GET ")
     assert reason.endswith("the evaluation cannot be verified")
     release_reports.faults.fail(403, match="report.json")
-    forbidden = promote(request("dev", "staging", skip_policy_check=SKIP, dry_run=True), project)
+    forbidden = promote(request("dev", "staging", skip_policy_check=SKIP, dry_run=True), Project(project))
     assert "could not be read (Forbidden: 403 GET " in reasons(forbidden, "evaluation")[0]
 
 
@@ -305,11 +299,11 @@ def test_a_cloud_storage_report_that_cannot_be_read_blocks_with_the_reason(
 
 
 def test_a_mandatory_policy_violation_in_the_target_blocks(project: Path) -> None:
-    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), Project(project)).status == "promoted"
     add_stack_config(project, "prod", "scratch:force_destroy", True)
     snapshot = tree_bytes(project)
 
-    outcome = promote(request("staging", "prod", approve_by="lee@acme.example"), project)
+    outcome = promote(request("staging", "prod", approve_by="lee@acme.example"), Project(project))
 
     assert outcome.status == "blocked"
     assert [g.gate for g in outcome.failed] == ["policy"]
@@ -322,7 +316,7 @@ def test_policy_gate_fails_closed_when_the_check_cannot_run(tmp_path: Path) -> N
     project = make_project(tmp_path / "broken", program=BROKEN_PROGRAM)
     snapshot = tree_bytes(project)
 
-    outcome = promote(request("dev", "staging"), project)
+    outcome = promote(request("dev", "staging"), Project(project))
 
     assert outcome.status == "blocked"
     assert reasons(outcome, "policy") == (
@@ -336,11 +330,11 @@ def test_policy_gate_fails_closed_when_the_check_cannot_run(tmp_path: Path) -> N
 
 def test_skipping_the_policy_gate_needs_a_reason_that_is_recorded(tmp_path: Path) -> None:
     project = make_project(tmp_path / "broken", program=BROKEN_PROGRAM)
-    outcome = promote(request("dev", "staging", skip_policy_check="synth down, INC-4711"), project)
+    outcome = promote(request("dev", "staging", skip_policy_check="synth down, INC-4711"), Project(project))
     assert outcome.status == "promoted"
     policy = next(g for g in outcome.gates if g.gate == "policy")
     assert policy.skipped and policy.reasons == ("not run: --skip-policy-check given (synth down, INC-4711)",)
-    staging = load_manifest("staging", load_environment("staging", Project(project)), project)
+    staging = load_manifest("staging", load_environment("staging", Project(project)), Project(project))
     assert staging.provenance.policy_check_skipped == "synth down, INC-4711"
     assert "resource diff not computed" in outcome.diff
 
@@ -348,7 +342,7 @@ def test_skipping_the_policy_gate_needs_a_reason_that_is_recorded(tmp_path: Path
 def test_policy_gate_refuses_a_snapshot_without_the_candidate(tmp_path: Path) -> None:
     # A program that ignores the manifest would be judged without the release: the gate must notice.
     project = make_project(tmp_path / "blind", program="import pulumi\npulumi.export('x', 1)\n")
-    outcome = promote(request("dev", "staging"), project)
+    outcome = promote(request("dev", "staging"), Project(project))
     assert outcome.status == "blocked"
     assert "does not declare the candidate release" in reasons(outcome, "policy")[0]
 
@@ -373,7 +367,7 @@ def test_repeated_synths_leave_the_pickler_as_they_found_it() -> None:
 
 
 def test_prod_accepts_releases_only_from_staging(project: Path) -> None:
-    outcome = promote(request("dev", "prod", approve_by="lee@acme.example"), project)
+    outcome = promote(request("dev", "prod", approve_by="lee@acme.example"), Project(project))
     assert outcome.status == "blocked"
     assert [g.gate for g in outcome.failed] == ["lineage"]
     assert reasons(outcome, "lineage") == (
@@ -382,11 +376,11 @@ def test_prod_accepts_releases_only_from_staging(project: Path) -> None:
 
 
 def test_staging_edited_after_promotion_cannot_go_to_prod(project: Path) -> None:
-    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), Project(project)).status == "promoted"
     edit_manifest(project, "staging", lambda d: d["pipelines"]["tuning"].update(digest="sha256:" + "f" * 64))
     snapshot = tree_bytes(project)
 
-    outcome = promote(request("staging", "prod", approve_by="lee@acme.example"), project)
+    outcome = promote(request("staging", "prod", approve_by="lee@acme.example"), Project(project))
 
     assert outcome.status == "blocked"
     found = reasons(outcome, "lineage")
@@ -401,9 +395,9 @@ def test_only_a_bundle_that_reached_staging_by_promotion_moves_on(project: Path)
         document["provenance"].pop("promoted_from")
         document["provenance"].pop("bundle_digest")
 
-    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), Project(project)).status == "promoted"
     edit_manifest(project, "staging", handmade)
-    outcome = promote(request("staging", "prod", approve_by="lee@acme.example"), project)
+    outcome = promote(request("staging", "prod", approve_by="lee@acme.example"), Project(project))
     assert outcome.status == "blocked"
     assert reasons(outcome, "lineage") == (
         "release r2026-11-25-1 did not reach staging through promotion from 'dev' (provenance.promoted_from is "
@@ -413,20 +407,20 @@ def test_only_a_bundle_that_reached_staging_by_promotion_moves_on(project: Path)
 
 def test_expected_release_must_be_what_the_source_runs(project: Path) -> None:
     edit_manifest(project, "dev", lambda d: d.update(release="r2026-11-26-1"))
-    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), Project(project)).status == "promoted"
     outcome = promote(
         request("staging", "prod", approve_by="lee@acme.example", expected_release="r2026-11-25-1"),
-        project,
+        Project(project),
     )
     assert outcome.status == "blocked"
     assert reasons(outcome, "lineage") == ("staging runs release r2026-11-26-1, not r2026-11-25-1 (--release)",)
 
 
 def test_lineage_gate_compares_digests_and_model_versions_with_the_source(project: Path) -> None:
-    from infra.release.gates import Lineage, lineage_gate
+    from infra.release.gates import GateContext, Upstream, lineage
 
     staging_cfg, prod_cfg = load_environment("staging", Project(project)), load_environment("prod", Project(project))
-    staging = load_manifest("staging", staging_cfg, project)
+    staging = load_manifest("staging", staging_cfg, Project(project))
     tampered_model = staging.models["assistant"].model_copy(update={"artifact_uri": "gs://elsewhere/model"})
     tampered = staging.model_copy(
         update={
@@ -438,7 +432,10 @@ def test_lineage_gate_compares_digests_and_model_versions_with_the_source(projec
             },
         }
     )
-    result = lineage_gate(Lineage("staging", staging, staging_cfg, tampered), prod_cfg)
+    context = GateContext(
+        Project(project), prod_cfg, tampered.evaluation, tampered, Upstream("staging", staging, staging_cfg)
+    )
+    result = lineage.check(context)
     assert not result.passed
     assert result.reasons == (
         f"pipelines.tuning.digest: sha256:{'0' * 64} differs from what staging runs "
@@ -452,37 +449,37 @@ def test_lineage_gate_compares_digests_and_model_versions_with_the_source(projec
 
 
 def test_prod_needs_an_approver_other_than_the_promoter(project: Path) -> None:
-    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), Project(project)).status == "promoted"
 
-    missing = promote(request("staging", "prod"), project)
+    missing = promote(request("staging", "prod"), Project(project))
     assert missing.status == "blocked" and [g.gate for g in missing.failed] == ["approval"]
     assert reasons(missing, "approval") == (
         "prod requires an approval (release.require_approval / tier production); pass --approve-by NAME of "
         "the approver",
     )
-    self_approved = promote(request("staging", "prod", approve_by="Dana@acme.example"), project)
+    self_approved = promote(request("staging", "prod", approve_by="Dana@acme.example"), Project(project))
     assert reasons(self_approved, "approval") == (
         "the approver (Dana@acme.example) is the person promoting; a second person must approve",
     )
 
-    approved = promote(request("staging", "prod", approve_by="lee@acme.example"), project)
+    approved = promote(request("staging", "prod", approve_by="lee@acme.example"), Project(project))
     assert approved.status == "promoted", [g.render() for g in approved.gates]
-    prod = load_manifest("prod", load_environment("prod", Project(project)), project)
+    prod = load_manifest("prod", load_environment("prod", Project(project)), Project(project))
     assert prod.approval is not None and prod.approval.approved_by == "lee@acme.example"
     assert prod.approval.approved_at == NOW
 
 
 def promote_into_prod_canary(project: Path) -> None:
-    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
-    outcome = promote(request("staging", "prod", approve_by="lee@acme.example"), project)
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), Project(project)).status == "promoted"
+    outcome = promote(request("staging", "prod", approve_by="lee@acme.example"), Project(project))
     assert outcome.status == "promoted", [g.render() for g in outcome.gates]
 
 
 def test_prod_gets_a_canary_the_new_version_starts_small(project: Path) -> None:
-    old_prod = load_manifest("prod", load_environment("prod", Project(project)), project)
+    old_prod = load_manifest("prod", load_environment("prod", Project(project)), Project(project))
     assert load_environment("prod", Project(project)).release.canary_percent == 10
     promote_into_prod_canary(project)
-    prod = load_manifest("prod", load_environment("prod", Project(project)), project)
+    prod = load_manifest("prod", load_environment("prod", Project(project)), Project(project))
     model = prod.models["assistant"]
     # The new release starts at prod's canary_percent; the release it replaces keeps serving the rest.
     assert (model.deployment.traffic_split.current, model.deployment.traffic_split.previous) == (10, 90)
@@ -495,13 +492,13 @@ def test_prod_gets_a_canary_the_new_version_starts_small(project: Path) -> None:
 
 def test_finishing_a_canary_moves_all_traffic_and_keeps_the_canary_in_history(project: Path) -> None:
     promote_into_prod_canary(project)
-    path = manifest_path("prod", project)
+    path = Project(project).release_manifest("prod")
     canary_text = path.read_text(encoding="utf-8")
-    canary = load_manifest("prod", load_environment("prod", Project(project)), project)
+    canary = load_manifest("prod", load_environment("prod", Project(project)), Project(project))
 
-    outcome = finish_canary("prod", project)
+    outcome = finish_canary("prod", Project(project), "unknown")
 
-    prod = load_manifest("prod", load_environment("prod", Project(project)), project)
+    prod = load_manifest("prod", load_environment("prod", Project(project)), Project(project))
     model = prod.models["assistant"]
     assert (model.deployment.traffic_split.current, model.deployment.traffic_split.previous) == (100, 0)
     assert model.previous is None
@@ -520,58 +517,60 @@ def test_finishing_a_canary_moves_all_traffic_and_keeps_the_canary_in_history(pr
     # Finished means no canary left: a second finish and an abort are refused and change nothing.
     snapshot = tree_bytes(project)
     with pytest.raises(CanaryRefused, match="prod is not in a canary"):
-        finish_canary("prod", project)
+        finish_canary("prod", Project(project), "unknown")
     with pytest.raises(CanaryRefused, match="use `mlops rollback --env prod`"):
-        abort_canary("prod", "sam", project)
+        abort_canary("prod", Project(project), "sam")
     assert tree_bytes(project) == snapshot
     # A rollback steps back to the canary, a second one to the release before it.
-    assert rollback("prod", "sam", project).restored_release == "r2026-11-25-1"
+    assert rollback("prod", Project(project), "sam").restored_release == "r2026-11-25-1"
     assert path.read_text(encoding="utf-8") == canary_text
 
 
 def test_aborting_a_canary_returns_to_the_previous_release(project: Path) -> None:
-    before = manifest_path("prod", project).read_text(encoding="utf-8")
+    before = Project(project).release_manifest("prod").read_text(encoding="utf-8")
     promote_into_prod_canary(project)
 
-    outcome = abort_canary("prod", "sam@acme.example", project, now=NOW)
+    outcome = abort_canary("prod", Project(project), "sam@acme.example", now=NOW)
 
     assert (outcome.replaced_release, outcome.restored_release) == ("r2026-11-25-1", "r2026-11-18-1")
-    assert manifest_path("prod", project).read_text(encoding="utf-8") == before
-    prod = load_manifest("prod", load_environment("prod", Project(project)), project)
+    assert Project(project).release_manifest("prod").read_text(encoding="utf-8") == before
+    prod = load_manifest("prod", load_environment("prod", Project(project)), Project(project))
     assert prod.models["assistant"].deployment.traffic_split.current == 100
     assert outcome.archived_path.read_text(encoding="utf-8").startswith("# Rolled back by sam@acme.example")
 
 
 def test_abort_refuses_when_the_history_does_not_lead_back_to_the_replaced_release(project: Path) -> None:
     promote_into_prod_canary(project)
-    History.of("prod", project).entries()[0].path.unlink()
+    History.of("prod", Project(project)).entries()[0].path.unlink()
     snapshot = tree_bytes(project)
     with pytest.raises(CanaryRefused, match="replaced release r2026-11-18-1 but there is no history entry"):
-        abort_canary("prod", "sam", project)
+        abort_canary("prod", Project(project), "sam")
     assert tree_bytes(project) == snapshot
 
 
 def test_a_target_in_a_canary_takes_no_new_release(project: Path) -> None:
     promote_into_prod_canary(project)
     edit_manifest(project, "dev", lambda d: d.update(release="r2026-11-26-1"))
-    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), Project(project)).status == "promoted"
     snapshot = tree_bytes(project)
     with pytest.raises(UserInputError) as caught:
-        promote(request("staging", "prod", approve_by="lee@acme.example"), project)
+        promote(request("staging", "prod", approve_by="lee@acme.example"), Project(project))
     problem = caught.value.problems[0]
     assert problem.key_path == "models.assistant.deployment.traffic_split"
     assert "prod is in a canary of release r2026-11-25-1 (10% new / 90% previous)" in problem.message
     assert "`mlops canary finish --env prod`" in problem.message
     assert tree_bytes(project) == snapshot
-    finish_canary("prod", project)
-    assert promote(request("staging", "prod", approve_by="lee@acme.example"), project).status == "promoted"
+    finish_canary("prod", Project(project), "unknown")
+    assert promote(request("staging", "prod", approve_by="lee@acme.example"), Project(project)).status == "promoted"
 
 
 def test_the_policy_gate_cannot_be_skipped_into_production(project: Path) -> None:
-    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), Project(project)).status == "promoted"
     snapshot = tree_bytes(project)
     with pytest.raises(UserInputError) as caught:
-        promote(request("staging", "prod", approve_by="lee@acme.example", skip_policy_check="in a hurry"), project)
+        promote(
+            request("staging", "prod", approve_by="lee@acme.example", skip_policy_check="in a hurry"), Project(project)
+        )
     assert caught.value.problems[0].file == "--skip-policy-check"
     assert "'prod' is a production-tier environment: the policy gate cannot be skipped" in str(caught.value)
     assert tree_bytes(project) == snapshot
@@ -584,14 +583,14 @@ def test_a_history_directory_that_cannot_be_created_leaves_everything_untouched(
     (project / "environments" / "releases").write_text("not a directory\n")  # blocks the history entry
     snapshot = tree_bytes(project)
     with pytest.raises(OSError):
-        promote(request("dev", "staging", skip_policy_check=SKIP), project)
+        promote(request("dev", "staging", skip_policy_check=SKIP), Project(project))
     assert tree_bytes(project) == snapshot
 
 
 def test_a_failed_manifest_write_after_the_history_entry_undoes_the_entry(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    target = manifest_path("staging", project)
+    target = Project(project).release_manifest("staging")
     snapshot = tree_bytes(project)
     real_replace = os.replace
 
@@ -602,10 +601,10 @@ def test_a_failed_manifest_write_after_the_history_entry_undoes_the_entry(
 
     monkeypatch.setattr(os, "replace", disk_full_for_the_target)
     with pytest.raises(OSError, match="No space left"):
-        promote(request("dev", "staging", skip_policy_check=SKIP), project)
+        promote(request("dev", "staging", skip_policy_check=SKIP), Project(project))
     monkeypatch.undo()
     assert tree_bytes(project) == snapshot
-    assert History.of("staging", project).entries() == []
+    assert History.of("staging", Project(project)).entries() == []
     assert not list(target.parent.glob(".release.staging.yaml.*.tmp"))
 
 
@@ -613,15 +612,15 @@ def test_a_failed_manifest_write_after_the_history_entry_undoes_the_entry(
 
 
 def test_rollback_returns_to_the_previous_release_and_archives_the_current(project: Path) -> None:
-    original = manifest_path("staging", project).read_text(encoding="utf-8")
-    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
-    promoted = manifest_path("staging", project).read_text(encoding="utf-8")
+    original = Project(project).release_manifest("staging").read_text(encoding="utf-8")
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), Project(project)).status == "promoted"
+    promoted = Project(project).release_manifest("staging").read_text(encoding="utf-8")
 
-    outcome = rollback("staging", "sam@acme.example", project, now=NOW)
+    outcome = rollback("staging", Project(project), "sam@acme.example", now=NOW)
 
     assert (outcome.replaced_release, outcome.restored_release) == ("r2026-11-25-1", "r2026-11-18-1")
-    assert manifest_path("staging", project).read_text(encoding="utf-8") == original
-    assert History.of("staging", project).entries() == []
+    assert Project(project).release_manifest("staging").read_text(encoding="utf-8") == original
+    assert History.of("staging", Project(project)).entries() == []
     assert outcome.archived_path == project / "environments/releases/staging/rolled-back/0001-r2026-11-25-1.yaml"
     archived = outcome.archived_path.read_text(encoding="utf-8")
     assert archived.startswith(
@@ -631,27 +630,27 @@ def test_rollback_returns_to_the_previous_release_and_archives_the_current(proje
     assert "+release: r2026-11-18-1" in outcome.diff
 
     with pytest.raises(RollbackRefused, match="no earlier release recorded"):
-        rollback("staging", "sam@acme.example", project)
+        rollback("staging", Project(project), "sam@acme.example")
 
 
 def test_rollback_goes_back_one_release_at_a_time(project: Path) -> None:
-    first = manifest_path("staging", project).read_text(encoding="utf-8")
-    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
-    second = manifest_path("staging", project).read_text(encoding="utf-8")
+    first = Project(project).release_manifest("staging").read_text(encoding="utf-8")
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), Project(project)).status == "promoted"
+    second = Project(project).release_manifest("staging").read_text(encoding="utf-8")
     edit_manifest(project, "dev", lambda d: d.update(release="r2026-11-26-1"))
-    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
-    assert [e.release for e in History.of("staging", project).entries()] == ["r2026-11-18-1", "r2026-11-25-1"]
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), Project(project)).status == "promoted"
+    assert [e.release for e in History.of("staging", Project(project)).entries()] == ["r2026-11-18-1", "r2026-11-25-1"]
 
-    assert rollback("staging", "sam", project).restored_release == "r2026-11-25-1"
-    assert manifest_path("staging", project).read_text(encoding="utf-8") == second
-    assert rollback("staging", "sam", project).restored_release == "r2026-11-18-1"
-    assert manifest_path("staging", project).read_text(encoding="utf-8") == first
+    assert rollback("staging", Project(project), "sam").restored_release == "r2026-11-25-1"
+    assert Project(project).release_manifest("staging").read_text(encoding="utf-8") == second
+    assert rollback("staging", Project(project), "sam").restored_release == "r2026-11-18-1"
+    assert Project(project).release_manifest("staging").read_text(encoding="utf-8") == first
 
 
 def test_a_failed_rollback_leaves_everything_untouched(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), Project(project)).status == "promoted"
     snapshot = tree_bytes(project)
-    target = manifest_path("staging", project)
+    target = Project(project).release_manifest("staging")
     real_replace = os.replace
 
     def fail_for_the_target(src, dst, *args, **kwargs):
@@ -661,20 +660,20 @@ def test_a_failed_rollback_leaves_everything_untouched(project: Path, monkeypatc
 
     monkeypatch.setattr(os, "replace", fail_for_the_target)
     with pytest.raises(OSError, match="Input/output error"):
-        rollback("staging", "sam", project)
+        rollback("staging", Project(project), "sam")
     monkeypatch.undo()
     assert tree_bytes(project) == snapshot
 
 
 def test_rollback_to_a_release_the_config_no_longer_accepts_is_invalid_input(project: Path) -> None:
-    assert promote(request("dev", "staging", skip_policy_check=SKIP), project).status == "promoted"
-    entry = History.of("staging", project).entries()[0].path
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), Project(project)).status == "promoted"
+    entry = History.of("staging", Project(project)).entries()[0].path
     document = yaml.safe_load(entry.read_text(encoding="utf-8"))
     document["models"]["assistant"]["deployment"]["max_replicas"] = 9
     entry.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     snapshot = tree_bytes(project)
     with pytest.raises(UserInputError) as caught:
-        rollback("staging", "sam", project)
+        rollback("staging", Project(project), "sam")
     assert caught.value.problems[0].file == str(entry)
     assert caught.value.problems[0].key_path == "models.assistant.deployment.max_replicas"
     assert tree_bytes(project) == snapshot
@@ -682,13 +681,13 @@ def test_rollback_to_a_release_the_config_no_longer_accepts_is_invalid_input(pro
 
 def test_promotion_into_itself_is_invalid_input(project: Path) -> None:
     with pytest.raises(UserInputError, match="source and target are both 'dev'"):
-        promote(request("dev", "dev"), project)
+        promote(request("dev", "dev"), Project(project))
 
 
 def test_dumped_candidate_is_what_the_target_file_holds(project: Path) -> None:
-    outcome = promote(request("dev", "staging", skip_policy_check=SKIP), project)
+    outcome = promote(request("dev", "staging", skip_policy_check=SKIP), Project(project))
     assert outcome.candidate is not None
-    assert manifest_path("staging", project).read_text(encoding="utf-8") == dump_manifest(outcome.candidate)
+    assert Project(project).release_manifest("staging").read_text(encoding="utf-8") == dump_manifest(outcome.candidate)
 
 
 def test_a_bundle_from_outside_the_shared_artifacts_is_refused(project: Path) -> None:
@@ -700,7 +699,7 @@ def test_a_bundle_from_outside_the_shared_artifacts_is_refused(project: Path) ->
     dev.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     snapshot = tree_bytes(project)
     with pytest.raises(UserInputError) as caught:
-        promote(request("dev", "staging", skip_policy_check=SKIP), project)
+        promote(request("dev", "staging", skip_policy_check=SKIP), Project(project))
     (problem,) = caught.value.problems
     assert problem.key_path == "models.assistant.serving_image"
     assert "outside the release images repository europe-west4-docker.pkg.dev/acme-genai-artifacts/releases/" in (

@@ -9,7 +9,8 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import aiplatform
 
 from infra.config.loader import load_environment
-from infra.release.manifest import load_manifest, resolve_placeholders
+from infra.release.placeholders import resolve_placeholders
+from infra.release.store import load_manifest
 from pipelines.compile import compile_all
 from tests.checkout import PROJECT
 
@@ -22,7 +23,7 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_dev_schedules_build_pipeline_jobs(compiled: dict[str, Path]) -> None:
     """dev pins the working tree's templates: each schedule's resolved parameters load into a PipelineJob."""
     cfg = load_environment("dev", PROJECT)
-    manifest = load_manifest("dev", cfg)
+    manifest = load_manifest("dev", cfg, PROJECT)
     scheduled = {name: p for name, p in manifest.pipelines.items() if p.schedule is not None}
     assert scheduled, "dev schedules its pipelines"
     for name, pipeline in scheduled.items():
@@ -43,7 +44,7 @@ def test_dev_schedules_build_pipeline_jobs(compiled: dict[str, Path]) -> None:
 
 def test_gate_placeholders_follow_the_environments_gates() -> None:
     prod = load_environment("prod", PROJECT)
-    parameters = load_manifest("prod", prod).pipelines["evaluation"].schedule.parameters  # type: ignore[union-attr]
+    parameters = load_manifest("prod", prod, PROJECT).pipelines["evaluation"].schedule.parameters  # type: ignore[union-attr]
     resolved = resolve_placeholders(dict(parameters), prod)
     assert resolved["min_groundedness"] == prod.release.evaluation_gates["groundedness"].min == 0.85
     assert resolved["max_toxicity"] == prod.release.evaluation_gates["toxicity"].max
@@ -53,14 +54,14 @@ def test_a_gate_the_environment_does_not_set_is_named() -> None:
     import yaml
 
     from contracts.errors import UserInputError
-    from infra.release.manifest import manifest_path, parse_manifest
+    from infra.release.store import parse_manifest
 
     cfg = load_environment("dev", PROJECT)
-    path = manifest_path("dev")
+    path = PROJECT.release_manifest("dev")
     data = yaml.safe_load(path.read_text())
     data["pipelines"]["evaluation"]["schedule"]["parameters"]["min_coherence"] = "${gate.coherence.min}"
     with pytest.raises(UserInputError) as caught:
-        parse_manifest(data, path, cfg)
+        parse_manifest(data, path, cfg, PROJECT)
     (problem,) = caught.value.problems
     assert problem.key_path == "pipelines.evaluation.schedule.parameters.min_coherence"
     assert problem.message.startswith("${gate.coherence.min} names a bound environment 'dev' does not set")
@@ -70,27 +71,27 @@ def test_gate_placeholders_must_be_whole_values() -> None:
     import yaml
 
     from contracts.errors import UserInputError
-    from infra.release.manifest import manifest_path, parse_manifest
+    from infra.release.store import parse_manifest
 
     cfg = load_environment("dev", PROJECT)
-    path = manifest_path("dev")
+    path = PROJECT.release_manifest("dev")
     data = yaml.safe_load(path.read_text())
     data["pipelines"]["evaluation"]["schedule"]["parameters"]["note"] = "at least ${gate.groundedness.min}"
     with pytest.raises(UserInputError) as caught:
-        parse_manifest(data, path, cfg)
+        parse_manifest(data, path, cfg, PROJECT)
     assert "unknown placeholder(s) ${gate.groundedness.min} in note" in str(caught.value)
 
 
 def test_promoted_models_must_come_from_the_shared_artifacts() -> None:
-    from infra.release.manifest import artifact_source_problems, manifest_path
+    from infra.release.checks import artifact_source_problems
 
     cfg = load_environment("staging", PROJECT)
-    manifest = load_manifest("dev", load_environment("dev", PROJECT))
-    assert artifact_source_problems(manifest, cfg, manifest_path("staging")) == []
+    manifest = load_manifest("dev", load_environment("dev", PROJECT), PROJECT)
+    assert artifact_source_problems(manifest, cfg, PROJECT.release_manifest("staging")) == []
     model = manifest.models["assistant"].model_copy(
         update={"artifact_uri": "gs://acme-genai-dev-model-artifacts/assistant/r1"}
     )
     elsewhere = manifest.model_copy(update={"models": {"assistant": model}})
-    (problem,) = artifact_source_problems(elsewhere, cfg, manifest_path("staging"))
+    (problem,) = artifact_source_problems(elsewhere, cfg, PROJECT.release_manifest("staging"))
     assert problem.key_path == "models.assistant.artifact_uri"
     assert "outside the release artifacts bucket gs://acme-genai-releases/" in problem.message

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from contracts.errors import UserInputError
+from infra.layout import Project
 from infra.release.templates import materialize_templates, sha256_of
 from pipelines.compile import compile_all
 from tests.checkout import ROOT
@@ -51,7 +52,7 @@ def pin_dev_to(project: Path, commit: str, digests: dict[str, str] | None = None
 
 def test_working_tree_that_matches_is_used_as_is(project: Path) -> None:
     pin_dev_to(project, git(project, "rev-parse", "HEAD"))
-    written = materialize_templates("dev", project)
+    written = materialize_templates("dev", Project(project))
     assert [(t.pipeline, t.source) for t in written] == [("evaluation", "working tree"), ("tuning", "working tree")]
     for template in written:
         assert sha256_of(template.path.read_bytes()) == template.digest
@@ -60,13 +61,13 @@ def test_working_tree_that_matches_is_used_as_is(project: Path) -> None:
 
 def test_changed_sources_fall_back_to_built_from(project: Path) -> None:
     commit = git(project, "rev-parse", "HEAD")
-    pinned = {t.pipeline: t.digest for t in materialize_templates("dev", project)}
+    pinned = {t.pipeline: t.digest for t in materialize_templates("dev", Project(project))}
     # A later change to the shared component library changes every compiled template.
     library = project / "pipelines" / "lib" / "text.py"
     library.write_text(library.read_text() + "\n# a later change\n")
     try:
         pin_dev_to(project, commit, pinned)
-        written = materialize_templates("dev", project)
+        written = materialize_templates("dev", Project(project))
         assert {t.pipeline: t.source for t in written} == {
             "evaluation": f"commit {commit[:12]}",
             "tuning": f"commit {commit[:12]}",
@@ -81,7 +82,7 @@ def test_a_digest_nothing_reproduces_is_an_error(project: Path) -> None:
     commit = git(project, "rev-parse", "HEAD")
     pin_dev_to(project, commit, {"tuning": "sha256:" + "0" * 64})
     with pytest.raises(UserInputError) as caught:
-        materialize_templates("dev", project)
+        materialize_templates("dev", Project(project))
     (problem,) = caught.value.problems
     assert problem.key_path == "pipelines.tuning.digest"
     assert problem.message.startswith(f"pins sha256:{'0' * 64}, but neither the working tree (sha256:")
