@@ -8,6 +8,7 @@ from pathlib import Path
 import pulumi
 
 from infra.layout import Project
-from infra.program import run
+from infra.program import run, source_tree
 
-run(Project(Path(pulumi.get_root_directory())))
+project = Project(Path(pulumi.get_root_directory()))
+run(project, source_dir=source_tree(project))

@@ -64,6 +64,14 @@ class Project:
         document = read_yaml_mapping(self.pulumi_yaml)
         return self.root / str(document.get("stackConfigDir") or ".")
 
+    @cached_property
+    def program_dir(self) -> Path:
+        """The program directory named by `Pulumi.yaml`'s `main` (the root when unset), resolved."""
+        from contracts.yamlfile import read_yaml_mapping
+
+        document = read_yaml_mapping(self.pulumi_yaml)
+        return (self.root / str(document.get("main") or ".")).resolve()
+
     def stack_file(self, env: str) -> Path:
         return self.environments_dir / f"Pulumi.{env}.yaml"
 

@@ -18,21 +18,27 @@ from infra.layout import Project
 from infra.release.endpoints import ServiceEndpoints
 from infra.release.store import find_manifest
 
-SOURCE_DIR = Path(__file__).resolve().parent.parent
-"""Compiled templates belong to the source tree of this program (a promotion gate's scratch copy holds only
-the stack files and points `main` back here)."""
+PROGRAM_DIR = Path(__file__).resolve().parent
+"""This program's own directory: a project whose `main` is this directory runs this program."""
+
+
+def source_tree(project: Project) -> Path:
+    """The tree holding the program `project` runs: the parent of its `main` directory (`<tree>/infra`). A
+    promotion gate's scratch copy holds only the stack files and points `main` back at the real tree, so its
+    compiled templates are found there."""
+    return project.program_dir.parent
 
 
 class ProgramInputError(UserInputError, pulumi.RunError):
     """Invalid config under the real engine: Pulumi prints a RunError's message without a stack trace."""
 
 
-def run(project: Project, service_endpoints: ServiceEndpoints | None = None, source_dir: Path = SOURCE_DIR,
+def run(project: Project, service_endpoints: ServiceEndpoints | None = None, *, source_dir: Path,
         working_dir: Path | None = None) -> Environment:
     """Declare the stack's environment from the stack config and the manifest found in `project`.
 
-    source_dir: where the manifest's compiled templates are (default this program's tree); working_dir: where
-    the engine runs the release providers (default this process's working directory).
+    source_dir: the source tree the manifest's compiled templates are relative to (`source_tree`); working_dir:
+    where the engine runs the release providers (default this process's working directory).
     """
     try:
         # The same validation as `mlops validate`: stack-key typos, the provider's project, the merged model.

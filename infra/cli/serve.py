@@ -8,12 +8,14 @@ the region's Vertex AI API with Application Default Credentials.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from contracts.errors import UserInputError
-from infra.cli.options import ProjectDirOption, find_project
+from contracts.errors import Problem, UserInputError
+from infra.cli.console import note
+from infra.cli.options import EnvOption, ProjectDirOption, find_project
 from infra.components.gateway_config import canary_running, endpoint_name
 from infra.components.gateway_config import gateway_settings as settings_of
 from serving.gateway import GatewaySettings
@@ -21,8 +23,13 @@ from serving.predict import TokenSource
 
 if TYPE_CHECKING:
     from infra.config.model import EnvironmentConfig
+    from infra.layout import Project
     from infra.release.schema import ReleaseManifest
+    from serving.predict import PredictClient
+    from serving.rules import RuleBook
+    from serving.server import GatewayServer
 
+app = typer.Typer()
 
 
 def endpoint_resource(cfg: EnvironmentConfig) -> str:
@@ -66,71 +73,81 @@ def _adc_token_source(cfg: EnvironmentConfig) -> TokenSource:
     return token
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def serve(
-        env: Annotated[str, typer.Option("--env", "-e", help="Environment (stack) name: dev, staging, prod.")],
-        local: Annotated[bool, typer.Option("--local", help="Serve on loopback (this command's only mode).")] = False,
-        endpoint_url: Annotated[
-            str | None, typer.Option("--endpoint-url", help="Base URL of a server speaking Vertex AI's :predict REST.")
-        ] = None,
-        port: Annotated[int, typer.Option("--port", "-p", help="Port on 127.0.0.1 (0 picks a free one).")] = 8080,
-        project_dir: ProjectDirOption = None,
-    ) -> None:
-        """Serve ENV's gateway (`POST /v1/answer`, `GET /healthz`) on 127.0.0.1 until interrupted."""
-        from rich.console import Console
+PortOption = Annotated[int, typer.Option("--port", "-p", help="Port on 127.0.0.1 (0 picks a free one).")]
+EndpointOption = Annotated[
+    str | None, typer.Option("--endpoint-url", help="Base URL of a server speaking Vertex AI's :predict REST.")
+]
+LocalOption = Annotated[bool, typer.Option("--local", help="Serve on loopback (this command's only mode).")]
 
-        from infra.config.loader import load_environment
-        from infra.release.store import find_manifest
-        from serving.answer_log import JsonLineSink
-        from serving.gateway import Gateway
-        from serving.predict import EndpointTarget, PredictClient
-        from serving.rules import RulesError, load_rules
-        from serving.server import GatewayServer
 
-        if not local:
-            raise UserInputError.single(
-                "--local", "", "only the loopback gateway runs from the CLI; add --local (in an environment the "
-                "gateway runs as its own service)", summary="missing --local",
-            )
-        if not 0 <= port <= 65535:
-            raise UserInputError.single("--port", "", f"found {port}; expected 0-65535 (0 picks a free port)")
-        project = find_project(project_dir)
-        cfg = load_environment(env, project)
-        manifest = find_manifest(env, cfg, project)
-        settings = gateway_settings(cfg, manifest)
-        rules_path = project.root / cfg.serving.gateway.rules_file
-        rules = None
-        if "rules" in settings.fallback:
-            try:
-                rules = load_rules(rules_path)
-            except RulesError as exc:
-                from contracts.errors import Problem
+def load_gateway_rules(settings: GatewaySettings, path: Path) -> RuleBook | None:
+    """The rules file when the fallback chain uses it (exit 2 naming each problem of an invalid file)."""
+    from serving.rules import RulesError, load_rules
 
-                raise UserInputError(
-                    [Problem(str(exc.path), "", p) for p in exc.problems], summary="invalid gateway rules file"
-                ) from None
-        base_url = endpoint_url or f"https://{cfg.region}-aiplatform.googleapis.com"
-        token = None if endpoint_url else _adc_token_source(cfg)
-        try:
-            client = PredictClient(EndpointTarget(base_url, endpoint_resource(cfg)), token)
-        except ValueError as exc:
-            raise UserInputError.single("--endpoint-url", "", str(exc)) from None
-        gateway = Gateway(settings, client, rules, JsonLineSink())
-        try:
-            server = GatewayServer(gateway, "127.0.0.1", port)
-        except OSError as exc:
-            raise UserInputError.single("--port", "", f"cannot listen on 127.0.0.1:{port} ({exc.strerror})") from None
-        err = Console(stderr=True)
-        canary = "canary running" if settings.canary else "no canary"
-        err.print(
-            f"gateway of {env} listening on {server.url} -> {base_url} {client.target.endpoint} ({canary}); "
-            "Ctrl-C stops it",
-            soft_wrap=True, highlight=False, markup=False,
+    if "rules" not in settings.fallback:
+        return None
+    try:
+        return load_rules(path)
+    except RulesError as exc:
+        raise UserInputError(
+            [Problem(str(exc.path), "", p) for p in exc.problems], summary="invalid gateway rules file"
+        ) from None
+
+
+def predict_client(cfg: EnvironmentConfig, endpoint_url: str | None) -> PredictClient:
+    """A client of `--endpoint-url`, else of the region's Vertex AI with Application Default Credentials."""
+    from serving.predict import EndpointTarget, PredictClient
+
+    base_url = endpoint_url or f"https://{cfg.region}-aiplatform.googleapis.com"
+    token = None if endpoint_url else _adc_token_source(cfg)
+    try:
+        return PredictClient(EndpointTarget(base_url, endpoint_resource(cfg)), token)
+    except ValueError as exc:
+        raise UserInputError.single("--endpoint-url", "", str(exc)) from None
+
+
+def local_gateway(project: Project, env: str, endpoint_url: str | None, port: int) -> tuple[GatewayServer, str]:
+    """ENV's gateway listening on 127.0.0.1:`port` (not yet serving), and a line saying where it forwards."""
+    from infra.config.loader import load_environment
+    from infra.release.store import find_manifest
+    from serving.answer_log import JsonLineSink
+    from serving.gateway import Gateway
+    from serving.server import GatewayServer
+
+    if not 0 <= port <= 65535:
+        raise UserInputError.single("--port", "", f"found {port}; expected 0-65535 (0 picks a free port)")
+    cfg = load_environment(env, project)
+    settings = gateway_settings(cfg, find_manifest(env, cfg, project))
+    rules = load_gateway_rules(settings, project.root / cfg.serving.gateway.rules_file)
+    client = predict_client(cfg, endpoint_url)
+    try:
+        server = GatewayServer(Gateway(settings, client, rules, JsonLineSink()), "127.0.0.1", port)
+    except OSError as exc:
+        raise UserInputError.single("--port", "", f"cannot listen on 127.0.0.1:{port} ({exc.strerror})") from None
+    canary = "canary running" if settings.canary else "no canary"
+    target = client.target
+    return server, f"gateway of {env} listening on {server.url} -> {target.base_url} {target.endpoint} ({canary})"
+
+
+@app.command("serve")
+def serve(
+    env: EnvOption,
+    local: LocalOption = False,
+    endpoint_url: EndpointOption = None,
+    port: PortOption = 8080,
+    project_dir: ProjectDirOption = None,
+) -> None:
+    """Serve ENV's gateway (`POST /v1/answer`, `GET /healthz`) on 127.0.0.1 until interrupted."""
+    if not local:
+        raise UserInputError.single(
+            "--local", "", "only the loopback gateway runs from the CLI; add --local (in an environment the "
+            "gateway runs as its own service)", summary="missing --local",
         )
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.stop()
+    server, where = local_gateway(find_project(project_dir), env, endpoint_url, port)
+    note(f"{where}; Ctrl-C stops it")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

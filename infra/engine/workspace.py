@@ -112,10 +112,10 @@ def inline_program(
         from pulumi.runtime import settings as sdk_settings
 
         from infra.layout import Project
-        from infra.program import SOURCE_DIR, run
+        from infra.program import PROGRAM_DIR, run
 
         sdk_settings.SETTINGS.root_directory = str(root)
-        if main == (SOURCE_DIR / "infra").resolve():
+        if main == PROGRAM_DIR:
             run(Project(root), service_endpoints, source_dir=root, working_dir=provider_dir)
         else:
             runpy.run_path(str(main / "__main__.py"), run_name="__main__")
