@@ -183,3 +183,26 @@ def test_check_without_env_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2
     assert "--env: missing: name the environment" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        (
+            "exemptions:\n  - rule: []\n    resource: x\n    reason: Rebuilt by every pipeline run.\n",
+            "exemptions[0].rule",
+        ),
+        ("levels:\n  prod:\n    labels-required: off\n", "levels.prod.labels-required"),
+        ("levels:\n  prod: {}\n  prod: {}\n", "levels.prod"),
+    ],
+)
+def test_a_malformed_levels_file_exits_2_naming_file_and_key_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, where: str
+) -> None:
+    levels = tmp_path / "levels.yaml"
+    levels.write_text(text, encoding="utf-8")
+    snapshot = _snapshot(tmp_path, _bucket(), _audit())
+    code, out, err = _run(capsys, "--env", "prod", "--snapshot", str(snapshot), "--levels", str(levels))
+    assert code == 2
+    assert f"{levels}: {where}" in err
+    assert "Traceback" not in out + err
