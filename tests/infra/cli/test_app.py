@@ -133,3 +133,17 @@ def test_an_error_on_a_terminal_is_coloured_and_in_a_log_is_not(monkeypatch: pyt
         text = stream.getvalue()
         assert (ANSI in text) is coloured, text
         assert "unknown environment (1 problem):\n  - --env: found 'qa'" in text
+
+
+def test_temporary_directories_are_removed(tmp_path: Path) -> None:
+    """`ENV@GITREF` synthesises a worktree in a child process: worktree and child's files are gone after."""
+    from tests.gitrepo import fixture_repo, set_prod_retention
+
+    repo = fixture_repo(tmp_path)
+    set_prod_retention(repo, 30)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    result = mlops("diff", "prod@HEAD", "prod", "--format", "json", cwd=repo, TMPDIR=str(scratch))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["changeSummary"]["update"] == 1  # the change was found: the worktree ran
+    assert list(scratch.iterdir()) == []
