@@ -54,7 +54,7 @@ def _fires(cfg: EnvironmentConfig, line: str) -> dict[str, bool]:
 
 def test_a_drifting_window_fires_every_drift_alert_and_a_stable_one_none() -> None:
     cfg = env_refs.config("dev")
-    bounds = DriftBounds(**{f"max_{k}": v for k, v in cfg.retraining.drift_bounds.as_metrics().items()})
+    bounds = DriftBounds(**cfg.retraining.drift_bounds.model_dump())
     stable = drift_log_line(drift_report(REFERENCE, window("evaluation", "good.jsonl"), bounds))
     drifting = drift_log_line(drift_report(REFERENCE, window("drift", "drifting.jsonl"), bounds))
     assert _fires(cfg, stable) == dict.fromkeys(DRIFT_METRIC_NAMES, False)
@@ -70,7 +70,9 @@ def test_the_text_extractor_reads_the_metric_not_its_bound() -> None:
         assert _extract(text, metric, line) == report["metrics"][metric], metric
 
 
-def test_one_log_metric_per_drift_metric_and_shape_and_one_policy_at_its_bound(env) -> None:
+def test_one_log_metric_per_drift_metric_and_shape_and_one_policy_at_its_bound(
+    env: tuple[EnvironmentConfig, Recording],
+) -> None:
     cfg, rec = env
     naming = Naming(cfg)
     metrics = {m.inputs["name"]: m for m in rec.of_type(LOG_METRIC)}
@@ -93,7 +95,7 @@ def test_one_log_metric_per_drift_metric_and_shape_and_one_policy_at_its_bound(e
         assert "results_drift" in policy.inputs["documentation"]["content"]
 
 
-def test_the_dashboard_charts_each_drift_metric_against_its_bound(env) -> None:
+def test_the_dashboard_charts_each_drift_metric_against_its_bound(env: tuple[EnvironmentConfig, Recording]) -> None:
     cfg, rec = env
     [dashboard] = rec.of_type(DASHBOARD)
     widgets: list[dict[str, Any]] = json.loads(dashboard.inputs["dashboardJson"])["gridLayout"]["widgets"]

@@ -69,7 +69,9 @@ def members_of(rec: Recording, account: str) -> list[Recorded]:
     return [r for r in rec.resources if r.inputs.get("member") == f"serviceAccount:{account}"]
 
 
-def test_the_function_runs_the_subscriber_from_its_content_addressed_source(env) -> None:
+def test_the_function_runs_the_subscriber_from_its_content_addressed_source(
+    env: tuple[EnvironmentConfig, Recording],
+) -> None:
     cfg, rec = env
     [function] = rec.of_type(FUNCTION)
     build = function.inputs["buildConfig"]
@@ -85,7 +87,7 @@ def test_the_function_runs_the_subscriber_from_its_content_addressed_source(env)
     assert build["serviceAccount"].endswith(f"/serviceAccounts/{rec.value['accounts']['retrain-build']}")
 
 
-def test_the_functions_environment_is_what_the_subscriber_reads(env) -> None:
+def test_the_functions_environment_is_what_the_subscriber_reads(env: tuple[EnvironmentConfig, Recording]) -> None:
     cfg, rec = env
     [function] = rec.of_type(FUNCTION)
     settings = SubscriberSettings.from_environ(function.inputs["serviceConfig"]["environmentVariables"])
@@ -98,7 +100,9 @@ def test_the_functions_environment_is_what_the_subscriber_reads(env) -> None:
     assert (settings.kms_key_name is not None) is cfg.encryption.cmek
 
 
-def test_requests_are_pushed_with_an_oidc_token_and_dead_letter_like_every_subscription(env) -> None:
+def test_requests_are_pushed_with_an_oidc_token_and_dead_letter_like_every_subscription(
+    env: tuple[EnvironmentConfig, Recording],
+) -> None:
     cfg, rec = env
     [push] = rec.of_type(SUBSCRIPTION)
     msg = cfg.messaging
@@ -118,7 +122,7 @@ def test_requests_are_pushed_with_an_oidc_token_and_dead_letter_like_every_subsc
     assert agent.inputs["subscription"] == push.inputs["name"]
 
 
-def test_each_identity_gets_only_what_it_uses(env) -> None:
+def test_each_identity_gets_only_what_it_uses(env: tuple[EnvironmentConfig, Recording]) -> None:
     _, rec = env
     accounts = rec.value["accounts"]
     granted = {who: sorted(r.inputs["role"] for r in members_of(rec, accounts[who])) for who in accounts}

@@ -35,7 +35,7 @@ PARAMETERS = {"backend": "vertex-gemini-sft", "project": PROJECT, "dataset_uri":
 
 
 class _Quiet(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
+    def log_message(self, format: str, *args: object) -> None:  # noqa: ARG002 - the test servers log nothing
         return
 
 
