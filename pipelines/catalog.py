@@ -141,6 +141,7 @@ class PipelineEntry:
                 "dataset_uri": str(DATA_DIR / "tuning" / f"{sample}.jsonl"),
                 "registry_dir": str(out_dir / "registry"),
                 "events_uri": str(out_dir / "model_events.jsonl"),
+                "experiment": "local-tuning",
             }
         return {
             "backend": "local",
@@ -169,6 +170,7 @@ PIPELINES: dict[str, PipelineEntry] = {
             "project": "genai-dev-1234",
             "dataset_uri": "gs://genai-dev-1234-datasets/tuning/train.jsonl",
             "events_uri": "projects/genai-dev-1234/topics/model-events",
+            "experiment": "genai-dev-tuning",
         },
     ),
     "evaluation": PipelineEntry(

@@ -4,7 +4,8 @@ Each component runs as a subprocess of the current interpreter (no container, no
 the subprocesses import this package the way the caller does: installed (`pip install -e .`, as the quick
 start sets up) or from the project root as the working directory. Nothing in this process's environment is changed. The
 component logs go to a log file (or the terminal with `stream_logs`); the result says where every output went.
-A tuning run whose candidate passes its gate leaves `candidate.json` and `report.json` in the run directory.
+A tuning run whose candidate passes its gate leaves `candidate.json` and `report.json` in the run directory;
+every tuning run leaves its experiment run record there as `experiment_run.json`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pipelines.lib.candidate import CANDIDATE_FILE, REPORT_FILE
 from pipelines.lib.results_sink import destination
 
 DEFAULT_RUNS_DIR = Path("build/local-runs")
+EXPERIMENT_RUN_FILE = "experiment_run.json"
 
 
 class PipelineRunFailed(RuntimeError):
@@ -65,6 +67,13 @@ def _copy_candidate_record(values: Mapping[str, Any], base: Path) -> None:
         atomic_write_bytes(base / file, (bundle / file).read_bytes())
 
 
+def _copy_experiment_record(pipeline_root: Path, base: Path) -> None:
+    """Put the experiment run record the latest tuning run wrote in the run directory."""
+    found = sorted(pipeline_root.glob("*/log-experiment-run/record"), key=lambda p: p.stat().st_mtime)
+    if found:
+        atomic_write_bytes(base / EXPERIMENT_RUN_FILE, found[-1].read_bytes())
+
+
 def _outputs(name: str, values: Mapping[str, Any], passed: bool, pipeline_root: Path) -> dict[str, str]:
     outputs = {"pipeline root (artifacts)": str(pipeline_root)}
     if name == "tuning":
@@ -74,6 +83,8 @@ def _outputs(name: str, values: Mapping[str, Any], passed: bool, pipeline_root: 
             outputs["candidate bundle (alias candidate)"] = str(bundle)
             outputs["candidate record (mlops release cut --candidate)"] = str(pipeline_root.parent / CANDIDATE_FILE)
         outputs["model events"] = str(values["events_uri"])
+        if (pipeline_root.parent / EXPERIMENT_RUN_FILE).exists():
+            outputs["experiment run record"] = str(pipeline_root.parent / EXPERIMENT_RUN_FILE)
     else:
         for table in ("scores", "review", "summary", "drift"):
             path = destination("local", values["results_uri"], table)
@@ -140,6 +151,8 @@ def run_local(
     seconds = time.monotonic() - started
     report = json.loads(Path(task.outputs["report"].path).read_text(encoding="utf-8"))
     passed = bool(task.outputs["passed"])
+    if name == "tuning":
+        _copy_experiment_record(pipeline_root, base)
     if name == "tuning" and passed:
         _copy_candidate_record(values, base)
     return LocalRunResult(

@@ -10,6 +10,10 @@ The register step also emits the candidate record `mlops release cut` reads (`pi
 `served_model` names the environment's served model it is a candidate for, and `pipeline_digest` is the
 digest of this compiled template (a template cannot contain its own digest, so the run is told it: a
 schedule passes the digest its manifest pins, a local run the digest of the same sources compiled).
+
+Every run, passed or not, is recorded beside the gate (`pipelines.lib.experiments`): parameters, dataset
+digest and metrics as a JSON artifact and, on Vertex with an `experiment` set, as a run of that Vertex AI
+experiment.
 """
 
 from typing import Any, NamedTuple
@@ -17,6 +21,7 @@ from typing import Any, NamedTuple
 from kfp import dsl
 
 from pipelines.components.evaluate import evaluate_model
+from pipelines.components.experiment import log_experiment_run
 from pipelines.components.ingest import ingest_examples
 from pipelines.components.publish import publish_model_event
 from pipelines.components.quality_gate import check_gate
@@ -56,6 +61,7 @@ def tuning_pipeline(
     serving_image: str = "",
     served_model: str = "assistant",
     pipeline_digest: str = "",
+    experiment: str = "",
 ) -> TuningOutputs:
     ingest = step(ingest_examples(source_uri=dataset_uri, backend=backend), "ingest", cache=False)
     cleaned = step(
@@ -95,6 +101,25 @@ def tuning_pipeline(
             min_fluency=min_fluency,
         ),
         "gate",
+    )
+    step(
+        log_experiment_run(
+            backend=backend,
+            experiment=experiment,
+            project=project,
+            location=location,
+            decision=gate.outputs["decision"],
+            raw_examples=ingest.outputs["raw_examples"],
+            base_model=base_model,
+            seed=seed,
+            eval_fraction=eval_fraction,
+            max_chars=max_chars,
+            pii_action=pii_action,
+            dataset_uri=dataset_uri,
+            run_name=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
+        ),
+        "log-experiment-run",
+        cache=False,
     )
 
     def announce(event: str, version: Any, task_name: str) -> None:
