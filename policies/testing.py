@@ -29,4 +29,5 @@ def engine_inputs(args_type: type, **arguments: Any) -> dict[str, Any]:
         struct = loop.run_until_complete(rpc.serialize_properties(arguments, {}, typ=args_type))
     finally:
         loop.close()
-    return json_format.MessageToDict(struct)
+    inputs: dict[str, Any] = json_format.MessageToDict(struct)
+    return inputs

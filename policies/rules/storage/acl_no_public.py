@@ -1,5 +1,7 @@
 """Bucket and object ACLs never name allUsers or allAuthenticatedUsers (ACLs bypass bucket IAM)."""
 
+from typing import Any
+
 from policies.model import Category, Finding, Inputs, ResourceOptions, ResourceRule, Severity
 from policies.types import BUCKET_ACCESS_CONTROL, BUCKET_ACL, DEFAULT_OBJECT_ACCESS_CONTROL, OBJECT_ACCESS_CONTROL
 from policies.values import is_unknown, undetermined
@@ -8,7 +10,7 @@ FIX = "remove the public ACL entry and grant access through bucket IAM to a grou
 PUBLIC_ENTITIES = ("allUsers", "allAuthenticatedUsers")
 
 
-def _entities(resource_type, inputs):
+def _entities(resource_type: str, inputs: Inputs) -> list[Any]:
     if resource_type == BUCKET_ACL:
         acls = inputs.get("roleEntities") or []
         if is_unknown(acls):
