@@ -123,7 +123,12 @@ class Environment(pulumi.ComponentResource):
                     kms_key_name=self.kms.refs.vertex if self.kms else None,
                     # the Project holds the deployer's actAs on the pipelines and serving accounts the release uses
                     depends_on=[
-                        self.project, *project.services, *keys.grants, self.registry, self.serving, self.access
+                        self.project,
+                        *project.services,
+                        *keys.grants,
+                        self.registry,
+                        self.serving,
+                        self.access,
                     ],
                     source_dir=args.source_dir,
                     api_endpoint=args.service_endpoints.vertex_api,
@@ -137,7 +142,12 @@ class Environment(pulumi.ComponentResource):
         self.register_outputs(self.outputs())
 
     def _gateway(
-        self, name: str, args: EnvironmentArgs, project: ProjectRefs, keys: KeyRefs, naming: Naming,
+        self,
+        name: str,
+        args: EnvironmentArgs,
+        project: ProjectRefs,
+        keys: KeyRefs,
+        naming: Naming,
         child: pulumi.ResourceOptions,
     ) -> Gateway | None:
         """The serving gateway in front of the gateway model's endpoint; None when the env runs no gateway."""
@@ -148,8 +158,14 @@ class Environment(pulumi.ComponentResource):
         return Gateway(
             f"{name}-gateway",
             GatewayArgs(
-                args.cfg, naming, project, keys, endpoint_id=endpoint_id(naming.prefix, model), endpoint=endpoint,
-                image=None, canary=canary_running(args.cfg, args.release),
+                args.cfg,
+                naming,
+                project,
+                keys,
+                endpoint_id=endpoint_id(naming.prefix, model),
+                endpoint=endpoint,
+                image=None,
+                canary=canary_running(args.cfg, args.release),
             ),
             child,
         )
@@ -176,33 +192,8 @@ class Environment(pulumi.ComponentResource):
                 pipelines_repository=self.registry.pipelines_repo,
                 tuning=target,
                 source=source_archive(args.source_dir),
-            ),
-            child,
-        )
-
-
-    def _retraining(
-        self, name: str, args: EnvironmentArgs, naming: Naming, keys: KeyRefs, child: pulumi.ResourceOptions
-    ) -> Retraining | None:
-        """The retraining subscriber, where retraining is on and the manifest pins a tuning pipeline."""
-        target = tuning_target(
-            args.cfg, args.release, self._kfp_host(args.service_endpoints), self.data.buckets["pipeline_root"].url
-        )
-        if target is None:
-            return None
-        return Retraining(
-            f"{name}-retraining",
-            RetrainingArgs(
-                args.cfg,
-                naming,
-                self.project.refs,
-                keys,
-                requests_topic=self.messaging.topics[RETRAINING_TOPIC],
-                dead_letter_topic=self.messaging.dead_letter_topics[RETRAINING_TOPIC],
-                events_topic=self.messaging.topics["model-events"],
-                pipelines_repository=self.registry.pipelines_repo,
-                tuning=target,
-                source=source_archive(args.source_dir),
+                subscription_aliases=[self.messaging.alias(f"{RETRAINING_TOPIC}-sub")],
+                agent_grant_aliases=[self.messaging.alias(f"{RETRAINING_TOPIC}-agent-subscriber")],
             ),
             child,
         )

@@ -140,6 +140,11 @@ class Messaging(pulumi.ComponentResource):
             }
         )
 
+    def alias(self, resource: str) -> pulumi.Alias:
+        """The identity of this component's resource `<name>-<resource>` (e.g. `retraining-requests-sub`), for a
+        resource elsewhere that takes it over: the engine then updates it in place instead of replacing it."""
+        return pulumi.Alias(name=f"{self._name}-{resource}", parent=self)
+
     def _topic(self, logical: str, topic_name: str) -> gcp.pubsub.Topic:
         key = self._args.keys.pubsub
         depends = self._api + (list(self._args.keys.grants) if key is not None else [])

@@ -8,7 +8,9 @@ Why a push subscription rather than an Eventarc trigger: Eventarc creates and ow
 which cannot carry a dead-letter policy, so a request the function refuses would be retried for a day and
 then dropped. The push subscription is declared here with the same retry policy, delivery attempts and
 dead-letter topic as every other subscription of the environment, so a refused request ends in
-`retraining-requests-dead-letter` and the dead-letter and backlog alerts watch it. Pub/Sub push counts as
+`retraining-requests-dead-letter` and the dead-letter and backlog alerts watch it. It takes over the
+Messaging component's pull subscription of the topic (same name, aliased), so existing stacks update it in
+place. Pub/Sub push counts as
 internal traffic, so the function takes internal ingress only, and only the push identity may invoke it.
 
 Identities, each with only what it uses:
@@ -29,7 +31,7 @@ subscription) are protected like every other stateful resource.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,6 +102,9 @@ class RetrainingArgs:
     pipelines_repository: the KFP repository the template is read from.
     tuning: the run to submit.
     source: the subscriber's source archive.
+    subscription_aliases / agent_grant_aliases: earlier identities of the push subscription and of the Pub/Sub
+        agent's grant on it (the Messaging component's pull subscription of the topic, which this one takes
+        over: same name, updated in place, undelivered requests kept). Default: none.
     """
 
     cfg: EnvironmentConfig
@@ -112,6 +117,8 @@ class RetrainingArgs:
     pipelines_repository: gcp.artifactregistry.Repository
     tuning: TuningTarget
     source: SourceArchive
+    subscription_aliases: Sequence[pulumi.Alias] = ()
+    agent_grant_aliases: Sequence[pulumi.Alias] = ()
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
@@ -427,7 +434,7 @@ class Retraining(pulumi.ComponentResource):
         retention = f"{msg.message_retention_days * DAY_SECONDS}s"
         subscription = gcp.pubsub.Subscription(
             f"{name}-{TOPIC}-push-sub",
-            name=args.naming.topic(TOPIC, "push"),
+            name=args.naming.topic(TOPIC, "sub"),  # the name the topic's subscription always had
             project=args.project.project_id,
             topic=args.requests_topic.id,
             ack_deadline_seconds=msg.ack_deadline_seconds,
@@ -446,8 +453,13 @@ class Retraining(pulumi.ComponentResource):
                     service_account_email=push_email, audience=function.url
                 ),
             ),
-            labels={**self._labels, "subscription": f"{TOPIC}-push"},
-            opts=stateful(cfg, pulumi.ResourceOptions(parent=self, depends_on=[invoker, token_creator])),
+            labels={**self._labels, "subscription": TOPIC},
+            opts=stateful(
+                cfg,
+                pulumi.ResourceOptions(
+                    parent=self, depends_on=[invoker, token_creator], aliases=list(args.subscription_aliases)
+                ),
+            ),
         )
         # Dead-lettering needs the Pub/Sub agent to acknowledge on the subscription it forwards from.
         gcp.pubsub.SubscriptionIAMMember(
@@ -456,6 +468,6 @@ class Retraining(pulumi.ComponentResource):
             subscription=subscription.name,
             role="roles/pubsub.subscriber",
             member=args.project.agent("pubsub"),
-            opts=child,
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(aliases=list(args.agent_grant_aliases))),
         )
         return subscription

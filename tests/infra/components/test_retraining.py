@@ -210,3 +210,24 @@ def test_the_project_enables_the_function_apis_and_deployer_roles_only_where_ret
     assert set(FUNCTION_SERVICES) <= set(Project.services_for(on))
     assert "cloudfunctions.googleapis.com" not in Project.services_for(off)
     assert DEPLOYER_FUNCTIONS_ROLE == "roles/cloudfunctions.developer"  # developer, not admin: no IAM on functions
+
+
+def test_the_push_subscription_takes_over_the_topics_subscription_in_place() -> None:
+    """Same name and an alias to the Messaging component's pull subscription: an existing stack updates it (push
+    config added, undelivered requests kept) instead of deleting a protected subscription and creating one."""
+    from infra.synth import synth_stack
+
+    for env in ("dev", "prod"):
+        resources = synth_stack(env, PROJECT)["resources"]
+        subscriptions = [r for r in resources if r["type"] == SUBSCRIPTION and r["name"].count("retraining-requests")]
+        by_parent = {r["urn"].split("$")[-2].split(":")[-1]: r for r in subscriptions if "dead-letter" not in r["name"]}
+        assert set(by_parent) == {"Retraining"}, env  # the topic's only consumer is the push subscription
+        push = by_parent["Retraining"]
+        old_urn = (
+            push["urn"]
+            .replace("Retraining$", "Messaging$")
+            .replace("-retraining-retraining-requests-push-sub", "-messaging-retraining-requests-sub")
+        )
+        assert push["aliases"] == [old_urn], env
+        assert push["inputs"]["name"] == f"genai-{env}-retraining-requests-sub", env
+        assert push["protect"] is (env == "prod")
