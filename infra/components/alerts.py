@@ -13,7 +13,7 @@ from typing import Literal
 
 import pulumi_gcp as gcp
 
-from contracts.summary import SUMMARY_LOG_KEY
+from contracts.summary import DRIFT_LOG_KEY, SUMMARY_LOG_KEY
 from infra.config.model import AlertThresholds
 from serving.answer_log import ANSWER_LOG_KEY
 from serving.contract import SOURCES
@@ -304,9 +304,6 @@ def quality_condition(
 
 # --- input drift (the drift line the evaluation pipeline logs, `pipelines/lib/drift.py`) -------------------
 
-DRIFT_LOG_KEY = "input_drift"
-"""Top-level key of the evaluation pipeline's drift line (`pipelines.lib.drift.DRIFT_LOG_KEY`; a test holds
-them equal, since infra does not import pipelines)."""
 DRIFT_LOG_SHAPES = log_line_shapes(DRIFT_LOG_KEY, "length_psi")
 """The drift line arrives like the summary line (same task runtime, same logging agent): the same shapes."""
 

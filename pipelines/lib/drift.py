@@ -22,10 +22,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from contracts.summary import DRIFT_LOG_KEY
 from pipelines.lib.text import STOPWORDS, stem, tokens
 
-DRIFT_LOG_KEY = "input_drift"
-"""Top-level key of the structured drift log line (one per run), for log-based metrics and alerts."""
 SMOOTHING = 0.5
 """Pseudo-count added to every bin (additive smoothing), so PSI stays finite and a small window's empty bin
 does not read as a major shift."""

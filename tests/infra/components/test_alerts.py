@@ -14,7 +14,7 @@ from infra.components import alerts
 from infra.components.naming import Naming
 from infra.config.model import EnvironmentConfig, InputDriftBounds
 from pipelines.catalog import DATA_DIR
-from pipelines.lib.drift import DRIFT_LOG_KEY, DriftBounds, drift_log_line, drift_report, prompts_of
+from pipelines.lib.drift import DriftBounds, drift_log_line, drift_report, prompts_of
 
 from . import env_refs
 from .mocks import Recording
@@ -35,7 +35,6 @@ def env(request: pytest.FixtureRequest) -> tuple[EnvironmentConfig, Recording]:
 
 
 def test_the_drift_contract_is_the_pipelines() -> None:
-    assert alerts.DRIFT_LOG_KEY == DRIFT_LOG_KEY
     pipeline_bounds = {k: v for k, v in asdict(DriftBounds()).items() if k.startswith("max_")}
     assert InputDriftBounds().model_dump() == pipeline_bounds
     assert tuple(InputDriftBounds().as_metrics()) == DRIFT_METRIC_NAMES
