@@ -51,8 +51,8 @@ def cost(
 
     project = find_project(project_dir)
     head = synth_stack(env, project)
-    choice = choose_base(project.root, base)
-    base_doc = synth_at_ref([env], choice.ref, project.root)[env] if choice.ref else None
+    choice = choose_base(project, base)
+    base_doc = synth_at_ref([env], choice.ref, project)[env] if choice.ref else None
     change = cost_change(head, base_doc)
     if fmt is CostFormat.JSON:
         sys.stdout.write(canonical_json(change.to_json()))

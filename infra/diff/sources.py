@@ -59,12 +59,12 @@ class PendingRefSynth:
 
 @contextlib.contextmanager
 def synth_at_ref_started(
-    stacks: list[str], ref: str, project_dir: Path, every_stack: bool = False
+    stacks: list[str], ref: str, project: Project, every_stack: bool = False
 ) -> Iterator[PendingRefSynth]:
-    """Check out `ref` into a temporary worktree and start synthesising `stacks` there (with `every_stack`, also
-    every other stack that has a stack file there: deleted since); the caller can work meanwhile and must call
-    `.result()` inside the block (the worktree is removed when the block exits)."""
-    project_dir = project_dir.resolve()
+    """Check out `ref` into a temporary worktree and start synthesising `stacks` of `project` as it was there
+    (with `every_stack`, also every other stack that has a stack file there: deleted since); the caller can work
+    meanwhile and must call `.result()` inside the block (the worktree is removed when the block exits)."""
+    project_dir = project.root.resolve()
     repo = repo_root(project_dir)
     commit = resolve_commit(ref, repo)
     relative = project_dir.relative_to(repo)
@@ -85,9 +85,9 @@ def synth_at_ref_started(
                 pending.child.wait_quietly()
 
 
-def synth_at_ref(stacks: list[str], ref: str, project_dir: Path) -> dict[str, dict[str, Any] | None]:
+def synth_at_ref(stacks: list[str], ref: str, project: Project) -> dict[str, dict[str, Any] | None]:
     """Snapshots of `stacks` as of git `ref`; None for a stack that has no stack file (or no project) there."""
-    with synth_at_ref_started(stacks, ref, project_dir) as pending:
+    with synth_at_ref_started(stacks, ref, project) as pending:
         return pending.result()
 
 
@@ -109,7 +109,7 @@ def resolve_operand(operand: str, project: Project) -> Snapshot:
         stack, ref = operand.split("@", 1)
         if not stack or not ref:
             raise UserInputError.single(operand, "", "expected ENV@GITREF, e.g. prod@origin/main")
-        document = synth_at_ref([stack], ref, project.root)[stack]
+        document = synth_at_ref([stack], ref, project)[stack]
         if document is None:
             raise UserInputError.single(
                 operand, "", f"stack {stack!r} has no stack file (or no program) at {ref}", summary="nothing to diff"

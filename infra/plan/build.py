@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from contracts.errors import UserInputError
@@ -99,10 +98,10 @@ class BaseChoice:
     label: str
 
 
-def choose_base(project_dir: Path, base: str | None) -> BaseChoice:
+def choose_base(project: Project, base: str | None) -> BaseChoice:
     """Which commit to compare with (see module docstring); `ref=None` means nothing deployed."""
     try:
-        repo = repo_root(project_dir)
+        repo = repo_root(project.root)
     except UserInputError:
         if base:
             raise
@@ -160,7 +159,7 @@ def build_plan(
     spec = load_project(project.root)
     acknowledgements = [*load_acknowledgements(project), *(parse_flag(a) for a in acknowledge)]
     stacks = envs or spec.stacks()
-    choice = choose_base(project.root, base)
+    choice = choose_base(project, base)
     if not stacks and choice.ref is None:
         raise UserInputError.single(
             str(spec.stack_config_dir), "", "no Pulumi.<stack>.yaml stack files found", summary="no environments"
@@ -174,7 +173,7 @@ def build_plan(
         elif choice.ref is not None:
             say(f"synth base {choice.label}: {', '.join(stacks) or 'every stack'} (in the background)")
             pending = contexts.enter_context(
-                synth_at_ref_started(list(stacks), choice.ref, project.root, every_stack=not envs)
+                synth_at_ref_started(list(stacks), choice.ref, project, every_stack=not envs)
             )
         heads = [_head(project, stack, say) for stack in stacks if stack not in gone]
         if same_as_base:
