@@ -77,6 +77,7 @@ PROD_MANDATORY = {
     "project-no-default-network",
     "protection-stateful-protected",
     "pubsub-iam-no-public",
+    "pubsub-push-oidc",
     "pubsub-subscription-never-expires",
     "pubsub-topic-cmek",
     "run-cmek",
@@ -142,7 +143,7 @@ def test_pack_has_exactly_these_rules_at_these_levels_in_prod() -> None:
         EXEMPTIONS_POLICY: "advisory",
     }
     assert levels_of("prod") == expected
-    assert len(discover_rules()) == len(PROD_MANDATORY | PROD_ADVISORY) == 90
+    assert len(discover_rules()) == len(PROD_MANDATORY | PROD_ADVISORY) == 91
 
 
 @pytest.mark.parametrize("environment", ["dev", "staging"])

@@ -627,6 +627,13 @@ MUTATIONS: list[Mutation] = [
     *[M("pubsub-iam-no-public", "topic_iam_member", m, member=m) for m in PUBLIC],
     *[M("pubsub-iam-no-public", "subscription_iam_binding", m, members=[m]) for m in PUBLIC],
     M("pubsub-subscription-dead-letter", "subscription", "unset", dead_letter_policy=REMOVE),
+    M("pubsub-push-oidc", "subscription", "no token", push_config={"push_endpoint": "https://sub-abc-ew.a.run.app"}),
+    M(
+        "pubsub-push-oidc",
+        "subscription",
+        "empty token account",
+        push_config={"push_endpoint": "https://sub-abc-ew.a.run.app", "oidc_token": {"service_account_email": ""}},
+    ),
     M("pubsub-subscription-never-expires", "subscription", "unset", expiration_policy=REMOVE),
     M("pubsub-subscription-never-expires", "subscription", "31 days", expiration_policy={"ttl": "2678400s"}),
     M("artifactregistry-repository-cmek", "repository", "unset", kms_key_name=REMOVE),
