@@ -73,6 +73,7 @@ PROD_MANDATORY = {
     "kms-key-rotation",
     "logging-audit-config-complete",
     "logging-audit-config-present",
+    "project-adopted-not-verifiable",
     "project-deletion-policy-prevent",
     "project-no-default-network",
     "protection-stateful-protected",
@@ -143,7 +144,7 @@ def test_pack_has_exactly_these_rules_at_these_levels_in_prod() -> None:
         EXEMPTIONS_POLICY: "advisory",
     }
     assert levels_of("prod") == expected
-    assert len(discover_rules()) == len(PROD_MANDATORY | PROD_ADVISORY) == 91
+    assert len(discover_rules()) == len(PROD_MANDATORY | PROD_ADVISORY) == 92
 
 
 @pytest.mark.parametrize("environment", ["dev", "staging"])

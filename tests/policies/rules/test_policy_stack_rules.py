@@ -128,6 +128,11 @@ COMPLIANT = [
     alert("dead-letters", DEAD_LETTERS),
 ]
 STACK_RULES = {r.id: r for r in discover_rules() if isinstance(r, StackRule)}
+PROJECT_RESOURCE = resource(
+    t.PROJECT, "project", gcp.organizations.ProjectArgs, project_id="acme-prod", name="acme-prod",
+    auto_create_network=False,
+)
+"""The project the compliant stack's resources live in, created by the stack (so its settings are visible)."""
 
 
 def failing(resources: list[Resource]) -> dict[str, list[str | None]]:
@@ -136,11 +141,11 @@ def failing(resources: list[Resource]) -> dict[str, list[str | None]]:
 
 
 def without(name: str) -> list[Resource]:
-    return [r for r in COMPLIANT if r.name != name]
+    return [PROJECT_RESOURCE, *(r for r in COMPLIANT if r.name != name)]
 
 
 def test_compliant_stack_passes_every_stack_rule() -> None:
-    assert failing(COMPLIANT) == {}
+    assert failing([PROJECT_RESOURCE, *COMPLIANT]) == {}
 
 
 MUTATIONS = {
@@ -189,13 +194,16 @@ MUTATIONS = {
     },
     "storage-bucket-access-logging": {
         "no usage logs and no data-access audit logs": [
+            PROJECT_RESOURCE,
             *[r for r in COMPLIANT if r.name not in ("audit", "datasets")],
             ADMIN_READ_ONLY,
             UNLOGGED_BUCKET,
         ],
     },
+    "project-adopted-not-verifiable": {"no project resource for the project the stack uses": COMPLIANT},
     "kms-iam-separation-of-duties": {
         "admin and user": [
+            PROJECT_RESOURCE,
             *COMPLIANT,
             resource(
                 "gcp:projects/iAMMember:IAMMember",
@@ -214,7 +222,17 @@ MUTATIONS = {
 def test_stack_mutation_is_reported_by_its_rule(rule_id: str, label: str) -> None:
     found = failing(MUTATIONS[rule_id][label])
     assert set(found) == {rule_id}, found
-    assert all(urn is not None or rule_id == "logging-audit-config-present" for urn in found[rule_id])
+    stack_level = ("logging-audit-config-present", "project-adopted-not-verifiable")
+    assert all(urn is not None or rule_id in stack_level for urn in found[rule_id])
+
+
+def test_a_created_project_is_verifiable_and_an_adopted_one_is_reported_undetermined() -> None:
+    rule = STACK_RULES["project-adopted-not-verifiable"]
+    assert rule.evaluate([PROJECT_RESOURCE, *COMPLIANT]) == []
+    [finding] = rule.evaluate(COMPLIANT)  # every resource lives in acme-prod; nothing creates it
+    assert finding.undetermined, "never a pass and never a blocking violation: a hand check"
+    assert "project acme-prod is used but not created" in finding.message
+    assert "gcloud compute networks describe default --project acme-prod" in finding.message
 
 
 def test_every_stack_rule_has_a_mutation() -> None:
