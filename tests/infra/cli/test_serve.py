@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from infra.cli.app import main
-from infra.cli.serve import canary_running, endpoint_resource, gateway_settings
+from infra.cli.serve import endpoint_resource, gateway_settings
+from infra.components.gateway_config import canary_running
 from infra.config.loader import load_environment
 from infra.release.store import find_manifest
 from tests.checkout import PROJECT, ROOT

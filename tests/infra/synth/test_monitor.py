@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pulumi import dynamic
 from pulumi.dynamic.dynamic import serialize_provider
 
@@ -9,7 +11,7 @@ from infra.synth.monitor import dynamic_provider_marker
 
 
 class ExampleProvider(dynamic.ResourceProvider):
-    def create(self, props: dict) -> dynamic.CreateResult:
+    def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
         return dynamic.CreateResult(id_="x", outs=props)
 
 

@@ -54,7 +54,8 @@ def test_wrappers_left_outside_a_synth_do_not_overflow_it(tmp_path: Path) -> Non
         except RecursionError:
             overflowed = True
         assert overflowed, "serialize_provider no longer piles up wrappers: the reset may be unnecessary"
-        document = synth_stack("dev", Project(write_dynamic_program(tmp_path)))  # serializes both providers during the run
+        # the run serializes both providers
+        document = synth_stack("dev", Project(write_dynamic_program(tmp_path)))
         markers = [r["inputs"]["__provider"] for r in document["resources"] if r["type"].startswith("pulumi-python")]
         assert markers == ["[dynamic provider: providers.TunedProvider]"] * 2
         assert pickler._batch_setitems is leaky, "the synth must put back the pickler it found"
