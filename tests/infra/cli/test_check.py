@@ -48,9 +48,34 @@ def _audit() -> dict[str, Any]:
     )
 
 
+def _project() -> dict[str, Any]:
+    """The project the other resources live in, created by the stack (an adopted one is reported as not
+    verifiable: `project-adopted-not-verifiable`)."""
+    inputs = engine_inputs(
+        gcp.organizations.ProjectArgs,
+        project_id="acme-prod",
+        name="acme-prod",
+        auto_create_network=False,
+        labels=LABELS,
+    )
+    return resource_entry(
+        "urn:pulumi:prod::genai-mlops::gcp:organizations/project:Project::project",
+        "gcp:organizations/project:Project",
+        "project",
+        inputs,
+        protect=True,
+    )
+
+
 def _snapshot(tmp_path: Path, *resources: dict[str, Any]) -> Path:
     path = tmp_path / "prod.json"
-    document = {"version": 1, "project": "genai-mlops", "stack": "prod", "resources": list(resources), "outputs": {}}
+    document = {
+        "version": 1,
+        "project": "genai-mlops",
+        "stack": "prod",
+        "resources": [_project(), *resources],
+        "outputs": {},
+    }
     path.write_text(json.dumps(document), encoding="utf-8")
     return path
 
