@@ -132,7 +132,8 @@ class VertexServer(LoopbackServer):
         versions = record["versions"]
         ref = ref or "default"
         if ref in versions:
-            return versions[ref]
+            version: dict[str, Any] = versions[ref]
+            return version
         for version in versions.values():
             if ref in version["versionAliases"]:
                 return version
@@ -350,7 +351,8 @@ class VertexServer(LoopbackServer):
     def _find_deployed(self, endpoint: dict[str, Any], deployed_id: str) -> dict[str, Any]:
         for deployed in endpoint["deployedModels"]:
             if deployed["id"] == deployed_id:
-                return deployed
+                found: dict[str, Any] = deployed
+                return found
         raise ApiError(404, f"DeployedModel {deployed_id} not found on {endpoint['name']}")
 
     def _undeploy_model(self, request: Request) -> Response:

@@ -39,4 +39,5 @@ def resolve(registry_dir: str | Path, model_name: str, alias: str) -> str | None
     aliases_file = Path(registry_dir) / model_name / "aliases.json"
     if not aliases_file.exists():
         return None
-    return json.loads(aliases_file.read_text(encoding="utf-8")).get(alias)
+    version: str | None = json.loads(aliases_file.read_text(encoding="utf-8")).get(alias)
+    return version

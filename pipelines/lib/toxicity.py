@@ -83,7 +83,8 @@ def _classifier() -> Callable[[list[str]], Sequence[float]]:
     """Load the classifier once (about 1 s: it unpickles a scikit-learn model)."""
     from profanity_check import predict_prob
 
-    return predict_prob
+    classify: Callable[[list[str]], Sequence[float]] = predict_prob
+    return classify
 
 
 def classifier_probabilities(texts: list[str]) -> list[float]:

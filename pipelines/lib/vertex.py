@@ -368,7 +368,8 @@ def read_gcs_text(uri: str) -> str:
     from google.cloud import storage  # type: ignore[attr-defined, unused-ignore]
 
     bucket, _, name = uri.removeprefix("gs://").partition("/")
-    return storage.Client().bucket(bucket).blob(name).download_as_text()
+    text: str = storage.Client().bucket(bucket).blob(name).download_as_text()
+    return text
 
 
 def write_bigquery(table: str, rows: Sequence[dict[str, Any]]) -> None:

@@ -73,7 +73,7 @@ def _version_of(deployed: Any) -> str:
 def _serves(deployed: Any, item: Mapping[str, Any], service_account: str | None) -> bool:
     """Whether a live deployed model is the wanted deployment: same version, machine type and identity
     (an unset identity is Vertex's default, which the service reports as an empty string)."""
-    return (
+    return bool(
         _version_of(deployed) == item["model_version"]
         and deployed.dedicated_resources.machine_spec.machine_type == item["machine_type"]
         and deployed.service_account == (service_account or "")

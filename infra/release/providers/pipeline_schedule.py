@@ -264,8 +264,12 @@ class PipelineScheduleProvider(ReleaseProvider):
                 and job.template_uri == props["template_uri"]
                 and STATE_NAMES.get(int(schedule.state)) != "COMPLETED"
             ):
-                return schedule
-        return client.create_schedule(parent=parent, schedule=desired, timeout=self.retry.call_timeout, retry=None)
+                found: Schedule = schedule
+                return found
+        created: Schedule = client.create_schedule(
+            parent=parent, schedule=desired, timeout=self.retry.call_timeout, retry=None
+        )
+        return created
 
     def _set_paused(self, props: Mapping[str, Any], name: str, paused: bool) -> str:
         """Pause or resume to match `paused`, reading the live state first (so a re-run is a no-op)."""

@@ -48,7 +48,8 @@ class RetryPolicy:
     def backoff(self, retry_number: int, rng: Callable[[], float] = random.random) -> float:
         """Delay before retry number `retry_number` (1-based): uniform in [0, min(max, base * 2**(n-1))]."""
         ceiling = min(self.max_delay, self.base_delay * (2 ** (retry_number - 1)))
-        return rng() * ceiling
+        delay: float = rng() * ceiling
+        return delay
 
 
 class RetriesExhausted(RuntimeError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -158,7 +159,7 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
 
 
 @pytest.fixture
-def world(tmp_path: Path, compiled: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch):
+def world(tmp_path: Path, compiled: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     project = make_project(tmp_path / "project")
     build = project / "build" / "pipelines"
     build.mkdir(parents=True)
@@ -179,7 +180,9 @@ def passed_every_gate(outcome: PromotionOutcome) -> bool:
     return outcome.status == "promoted" and all(g.passed and not g.skipped for g in outcome.gates)
 
 
-def test_release_flows_to_prod_and_a_fault_midway_leaves_the_previous_release_serving(world: World, compiled) -> None:
+def test_release_flows_to_prod_and_a_fault_midway_leaves_the_previous_release_serving(
+    world: World, compiled: tuple[Path, dict[str, str]]
+) -> None:
     digests = compiled[1]
 
     # Release 1 reaches every environment through every gate.
