@@ -11,6 +11,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -147,3 +148,47 @@ def test_temporary_directories_are_removed(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["changeSummary"]["update"] == 1  # the change was found: the worktree ran
     assert list(scratch.iterdir()) == []
+
+
+def mentioned_calls() -> list[tuple[str, list[str]]]:
+    """Every `mlops ...` the code's messages and docstrings or docs/ tell the user to run, as (file, words)."""
+    import re
+
+    sources = [p for package in ("infra", "policies", "pipelines", "serving", "contracts")
+               for p in sorted((ROOT / package).rglob("*.py"))]
+    calls = []
+    for path in [*sources, *sorted((ROOT / "docs").glob("*.md"))]:
+        for snippet in re.findall(r"`mlops ([^`]+)`", path.read_text(encoding="utf-8")):
+            words = snippet.replace("[", " ").replace("]", " ").split()
+            for first in words[0].split("|"):  # `preview|up|destroy`
+                rest = words[1:]
+                if rest and "|" in rest[0] and not rest[0].startswith("-"):  # `canary finish|abort`
+                    calls += [(path.name, [first, alternative, *rest[1:]]) for alternative in rest[0].split("|")]
+                else:
+                    calls.append((path.name, [first, *rest]))
+    return calls
+
+
+def test_every_command_a_message_names_exists_with_its_options() -> None:
+    """Usage lines and hints in messages match the real command tree and option names."""
+    from typer.main import get_command
+
+    from infra.cli.app import app as root
+
+    calls = mentioned_calls()
+    assert len(calls) >= 40
+    for where, words in calls:
+        if words[0].startswith("{"):  # `mlops {operation} ...`: the command is filled in at run time
+            continue
+        target: Any = get_command(root)
+        for word in words:
+            if word.startswith(("-", "{")) or not hasattr(target, "commands"):
+                break
+            if word in target.commands:
+                target = target.commands[word]
+            else:
+                raise AssertionError(f"{where}: `mlops {' '.join(words)}`: no command {word!r}")
+        options = {name for param in target.params for name in param.opts}
+        flags = [w.split("=")[0] for w in words if w.startswith("--")]
+        unknown = [f for f in flags if f not in options]
+        assert not unknown, f"{where}: `mlops {' '.join(words)}`: {unknown} not options of `{target.name}`"
