@@ -133,7 +133,7 @@ def load_stack_config(project: ProjectSpec, stack: str) -> StackConfig:
         known = ", ".join(project.stacks()) or "none"
         raise UserInputError.single(
             str(path), "", f"no stack file for stack {stack!r} (stacks with a file: {known}); "
-            f"create {path.name} in {path.parent} or pick one of those",
+            "create it or pick one of those",
             summary="unknown stack",
         )
     doc = read_yaml_mapping(path)

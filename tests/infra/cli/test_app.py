@@ -96,7 +96,7 @@ def test_messages_show_paths_relative_to_the_working_directory(elsewhere: Path) 
     result = mlops("synth", "--env", "qa", cwd=elsewhere, NO_COLOR="1")
     assert result.returncode == 2
     assert "  - stacks/Pulumi.qa.yaml: no stack file for stack 'qa'" in result.stderr, result.stderr
-    assert f"{elsewhere}/stacks/Pulumi.qa.yaml:" not in result.stderr
+    assert str(elsewhere) not in result.stderr
 
 
 def test_written_snapshots_are_ordinary_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
