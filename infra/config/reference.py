@@ -83,10 +83,9 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
 
 
 if __name__ == "__main__":
-    from pathlib import Path
-
     from contracts.fsutil import atomic_write_text
+    from infra.layout import Project
 
-    target = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
-    atomic_write_text(target, render_reference())
-    print(f"wrote {target}")
+    project = Project.find()  # the checkout this is run in, like every command
+    target = atomic_write_text(project.root / "docs" / "configuration.md", render_reference())
+    print(f"wrote {project.display(target)}")
