@@ -32,9 +32,15 @@ class DeclaredInput:
 
 
 def declared_inputs(pipeline: Pipeline) -> dict[str, DeclaredInput]:
-    """The pipeline's inputs in declaration order, read from its component spec (`component_spec.inputs`)."""
+    """The pipeline's inputs in declaration order, read from its component spec (`component_spec.inputs`).
+
+    kfp names a parameterised annotation with its arguments (`dict[str, Any]` is `Dict[String, Any]`) but
+    compiles it like the bare one (STRUCT); the type here is the bare name (`Dict`)."""
     inputs = pipeline.component_spec.inputs or {}
-    return {name: DeclaredInput(str(spec.type), spec.default, bool(spec.optional)) for name, spec in inputs.items()}
+    return {
+        name: DeclaredInput(str(spec.type).partition("[")[0], spec.default, bool(spec.optional))
+        for name, spec in inputs.items()
+    }
 
 
 @contextlib.contextmanager

@@ -1,4 +1,5 @@
-"""The evaluation pipeline under kfp.local: drift rows, and a retraining request when quality or inputs call for it."""
+"""The evaluation pipeline under kfp.local: input drift of sample windows, drift rows, and a retraining request
+when quality or inputs call for it."""
 
 from __future__ import annotations
 
@@ -59,3 +60,32 @@ def test_a_good_window_asks_for_nothing_and_no_topic_turns_requests_off(tmp_path
     assert requests_of(good) == []
     off = run_local("evaluation", {"logs_uri": DRIFTING, "retraining_topic": ""}, out_dir=tmp_path / "off")
     assert decision_of(off) == {"off": True, "published": None, "request": None, "requested": False}
+
+
+def drift_of(overrides: dict[str, object], out: Path) -> dict[str, Any]:
+    result = run_local("evaluation", overrides, out_dir=out)
+    report: dict[str, Any] = json.loads(Path(result.outputs["input drift report"]).read_text())
+    assert '{"input_drift": {' in result.log_file.read_text()  # the structured log line
+    return report
+
+
+def test_a_window_on_the_releases_topics_does_not_drift(tmp_path: Path) -> None:
+    report = drift_of({}, tmp_path)
+    assert report["checked"]
+    assert not report["drifted"]
+    assert report["reference_size"] == 25
+
+
+def test_a_drifting_window_raises_every_drift_metric_above_its_bound(tmp_path: Path) -> None:
+    report = drift_of({"logs_uri": DRIFTING}, tmp_path)
+    assert report["drifted"]
+    assert len(report["reasons"]) == 5
+    loose = {"max_length_psi": 5, "max_token_js": 1, "max_script_js": 1, "max_empty_share": 1, "max_oversized_share": 1}
+    relaxed = drift_of({"logs_uri": DRIFTING, "drift_bounds": loose}, tmp_path / "b")
+    assert not relaxed["drifted"]
+    assert relaxed["metrics"] == report["metrics"]
+
+
+def test_without_a_reference_drift_is_not_checked(tmp_path: Path) -> None:
+    report = drift_of({"reference_uri": ""}, tmp_path)
+    assert report == {"checked": False, "drifted": False, "reasons": [], "window_size": 12}

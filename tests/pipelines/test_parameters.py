@@ -45,7 +45,7 @@ def test_type_errors_unknown_and_missing_are_reported_together() -> None:
     ]
 
 
-def test_local_backend_rules(tmp_path: Path) -> None:
+def test_local_backend_rules() -> None:
     values = {
         "backend": "local",
         "dataset_uri": "gs://bucket/train.jsonl",
