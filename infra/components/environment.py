@@ -164,7 +164,7 @@ class Environment(pulumi.ComponentResource):
                 keys,
                 endpoint_id=endpoint_id(naming.prefix, model),
                 endpoint=endpoint,
-                image=None,
+                image=args.release.gateway.image if args.release and args.release.gateway else None,
                 canary=canary_running(args.cfg, args.release),
             ),
             child,

@@ -1,8 +1,9 @@
 """The bundle: the part of a release that travels unchanged from one environment to the next.
 
-Release id, template digests, model versions (artifacts, serving image, description, tuning lineage), the
-evaluation with its report digest, and `built_from`. Schedules, deployments and traffic splits are each
-environment's own and stay out, so the bundle digest proves a promotion moved exactly what passed upstream.
+Release id, template digests, model versions (artifacts, serving image, description, tuning lineage),
+the gateway image, the evaluation with its report digest, and `built_from`. Schedules, deployments and
+traffic splits are each environment's own and stay out, so the bundle digest proves a promotion moved
+exactly what passed upstream.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ def bundle_of(manifest: ReleaseManifest) -> dict[str, Any]:
             }
             for n, m in sorted(manifest.models.items())
         },
+        # only when pinned: a manifest without a gateway keeps the digest it had before the field
+        **({"gateway": {"image": manifest.gateway.image}} if manifest.gateway else {}),
         # exclude_none: a manifest without the optional report_digest keeps the digest it had before the field
         "evaluation": manifest.evaluation.model_dump(mode="json", exclude_none=True),
         "built_from": manifest.provenance.built_from,

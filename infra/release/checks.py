@@ -136,7 +136,16 @@ def artifact_source_problems(manifest: ReleaseManifest, cfg: EnvironmentConfig, 
     Checked on what is promoted, not on every load: a release already uploaded (a canary's `previous`, one
     restored by rollback) keeps serving from the environment's own registry whatever its source URIs were.
     """
-    return [p for name, model in manifest.models.items() for p in _artifact_sources(name, model, cfg, str(path))]
+    problems = [p for name, model in manifest.models.items() for p in _artifact_sources(name, model, cfg, str(path))]
+    artifacts = cfg.release.artifacts
+    gateway = manifest.gateway
+    if gateway is not None and artifacts is not None and not gateway.image.startswith(artifacts.images_prefix):
+        problems.append(Problem(
+            str(path), "gateway.image",
+            f"{gateway.image!r} is outside the release images repository {artifacts.images_prefix} "
+            f"that {cfg.name!r} can pull from (release.artifacts.images_repository); push the image there",
+        ))
+    return problems
 
 
 def _artifact_sources(name: str, model: ModelRelease, cfg: EnvironmentConfig, file: str) -> list[Problem]:

@@ -278,6 +278,7 @@ def _manifest(cut: _Cut) -> ReleaseManifest:
         environment=request.env,
         pipelines=pipelines,
         models=dict(sorted(models.items())),
+        gateway=current.gateway if current else None,  # a candidate is a model; the gateway image stays
         evaluation=cut.evaluation,
         provenance=Provenance(
             promoted_at=request.now or datetime.now(UTC),

@@ -193,6 +193,7 @@ def build_candidate(
         environment=request.target_env,
         pipelines=pipelines,
         models=models,
+        gateway=source.gateway,
         evaluation=source.evaluation,
         provenance=Provenance(
             promoted_from=request.source_env,

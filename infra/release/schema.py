@@ -161,6 +161,14 @@ class ModelRelease(ManifestPart):
         return {"artifact_uri": self.artifact_uri, "serving_image": self.serving_image}
 
 
+class GatewayRelease(ManifestPart):
+    """The serving gateway's container for this release (`serving/Dockerfile`): part of the bundle, so the
+    gateway that ran upstream is the one promoted."""
+
+    image: ImageRef
+    """Gateway image pinned by digest (`...@sha256:...`); tags are rejected."""
+
+
 class Evaluation(ManifestPart):
     """The evaluation run that qualified this release."""
 
@@ -211,6 +219,9 @@ class ReleaseManifest(ManifestPart):
     """The environment this file belongs to (must match the file name)."""
     pipelines: dict[PipelineName, PipelineRelease] = Field(default_factory=dict)
     models: dict[Name, ModelRelease] = Field(default_factory=dict)
+    gateway: GatewayRelease | None = None
+    """The serving gateway's image. Default none: the environment's gateway service (`infra/components/
+    gateway.py`) is created with the first release that pins one."""
     evaluation: Evaluation
     provenance: Provenance
     approval: Approval | None = None

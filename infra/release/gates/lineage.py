@@ -57,6 +57,8 @@ def _bundle_differences(source_env: str, source: ReleaseManifest, candidate: Rel
             mine, src = ours[kind].get(name, {}).get(key), theirs[kind].get(name, {}).get(key)
             if mine != src:
                 found.append(f"{kind}.{name}.{key}: {mine} differs from what {source_env} runs ({src})")
+    if ours.get("gateway") != theirs.get("gateway"):
+        found.append(f"gateway: {ours.get('gateway')} differs from what {source_env} runs ({theirs.get('gateway')})")
     if ours["evaluation"] != theirs["evaluation"]:
         found.append(f"evaluation differs from {source_env}'s")
     if ours["built_from"] != theirs["built_from"]:

@@ -152,3 +152,20 @@ def test_the_prod_gateway_passes_every_resource_rule_and_a_public_one_is_refused
     assert len([r for r in clean.custom() if "genai-mlops:platform:Gateway$" in r.urn]) == 8
     public = findings(build(with_gateway("prod", allow_unauthenticated=True)), "prod")
     assert public == {"run-iam-no-public": {"genai-prod-gateway-invoker-allusers"}}
+
+
+def test_a_canary_is_running_only_while_the_previous_version_takes_traffic() -> None:
+    from infra.components.gateway_config import canary_running
+    from infra.release.store import load_manifest
+    from tests.checkout import PROJECT
+
+    prod = config("prod")
+    manifest = load_manifest("prod", prod, PROJECT)
+    split = manifest.models["assistant"].deployment.traffic_split
+    assert canary_running(prod, manifest) is (split.previous > 0)
+    canary = split.model_copy(update={"current": 90, "previous": 10})
+    deployment = manifest.models["assistant"].deployment.model_copy(update={"traffic_split": canary})
+    model = manifest.models["assistant"].model_copy(update={"deployment": deployment})
+    running = manifest.model_copy(update={"models": {**manifest.models, "assistant": model}})
+    assert canary_running(prod, running) is True
+    assert canary_running(prod, None) is False
