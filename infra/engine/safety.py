@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contracts.errors import UserInputError
+from contracts.tier import PRODUCTION_TIER, is_production
 from infra.config.loader import CONFIG_KEY, load_environment
 from infra.engine.settings import EngineSettings
 from infra.layout import Project
 from infra.synth.project import load_stack_config
 
-PRODUCTION = "production"
 DEFAULT_POLICY_PACK = "policies"
 PACK_FILE = "PulumiPolicy.yaml"
 
@@ -34,14 +34,14 @@ class StackTier:
 
     @property
     def production(self) -> bool:
-        return self.tier == PRODUCTION
+        return is_production(self.tier)
 
 
 def stack_tier(settings: EngineSettings) -> StackTier:
     """The `tier` of the stack's environment config; production when the stack has no platform config."""
     stack_file = settings.project.stack_file(settings.stack)
     if CONFIG_KEY not in load_stack_config(settings.project, settings.stack).values:
-        return StackTier(PRODUCTION, f"{stack_file} has no {CONFIG_KEY}: tier unknown, treated as production")
+        return StackTier(PRODUCTION_TIER, f"{stack_file} has no {CONFIG_KEY}: tier unknown, treated as production")
     cfg = load_environment(settings.stack, Project(settings.project.root))  # invalid config -> exit 2 with key paths
     return StackTier(cfg.tier, f"{stack_file} {CONFIG_KEY}.tier")
 
