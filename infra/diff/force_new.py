@@ -47,6 +47,12 @@ FORCE_NEW: dict[str, tuple[str, ...]] = {
     "gcp:monitoring/alertPolicy:AlertPolicy": ("project",),
     "gcp:monitoring/dashboard:Dashboard": ("project",),
     "gcp:logging/metric:Metric": ("project",),
+    "gcp:projects/iAMCustomRole:IAMCustomRole": ("project", "roleId"),
+    "gcp:vertex/aiEndpointIamMember:AiEndpointIamMember": (
+        "project", "location", "endpoint", "role", "member", "condition",
+    ),
+    "gcp:cloudrunv2/service:Service": ("project", "name", "location"),
+    "gcp:cloudrunv2/serviceIamMember:ServiceIamMember": ("project", "location", "name", "role", "member", "condition"),
 }
 
 
