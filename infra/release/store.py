@@ -84,7 +84,7 @@ def dump_manifest(manifest: ReleaseManifest) -> str:
     """The manifest as YAML, in the model's field order, without unset optional keys."""
     header = (
         f"# Release manifest of environment {manifest.environment!r}: what it runs, pinned by digest.\n"
-        "# Written by `mlops promote` / `mlops rollback`; see docs in infra/release/manifest.py.\n"
+        "# Written by `mlops release cut` / `mlops promote` / `mlops rollback`; see docs/releases.md.\n"
     )
     body = yaml.safe_dump(
         manifest.model_dump(mode="json", exclude_none=True), sort_keys=False, allow_unicode=True, width=110

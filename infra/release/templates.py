@@ -123,8 +123,8 @@ def _compile_tree(tree: Path, out: Path) -> dict[str, bytes]:
     return {path.stem: path.read_bytes() for path in sorted(out.glob("*.yaml"))}
 
 
-def _compile_at(commit: str, project_dir: Path, out: Path) -> dict[str, bytes]:
-    repo = repo_root(project_dir)
+def _compile_at(commit: str, root: Path, out: Path) -> dict[str, bytes]:
+    repo = repo_root(root)
     full = resolve_commit(commit, repo)
     with worktree_at(full, repo) as tree:
-        return _compile_tree(tree / project_dir.resolve().relative_to(repo), out)
+        return _compile_tree(tree / root.resolve().relative_to(repo), out)

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
+from infra.layout import Project
 from infra.release.gates.base import EVALUATION, GateContext, GateResult
 from infra.release.schema import Evaluation
 
@@ -34,7 +35,7 @@ def check(context: GateContext) -> GateResult:
             failures.append(f"{name} {value:.4f} is below {target.name}'s minimum {bound.min:.4f}")
         if bound.max is not None and value > bound.max:
             failures.append(f"{name} {value:.4f} is above {target.name}'s maximum {bound.max:.4f}")
-    report_failures, report_note = check_report(evaluation, context.project.root)
+    report_failures, report_note = check_report(evaluation, context.project)
     failures += report_failures
     if failures:
         return GateResult(EVALUATION, False, tuple(failures + ([report_note] if report_note else [])))
@@ -46,19 +47,19 @@ METRIC_TOLERANCE = 5e-5
 """Manifests record metrics to 4 decimals; a report value rounds to the same number."""
 
 
-def report_file(report: str, project_dir: Path) -> Path | None:
+def report_file(report: str, project: Project) -> Path | None:
     """The local file of a report reference, or None for a `gs://` report (read from Cloud Storage)."""
     if report.startswith("gs://"):
         return None
     if report.startswith("file://"):
         return Path(url2pathname(urlparse(report).path))
-    return project_dir / report
+    return project.root / report
 
 
-def check_report(evaluation: Evaluation, project_dir: Path) -> tuple[list[str], str]:
+def check_report(evaluation: Evaluation, project: Project) -> tuple[list[str], str]:
     """(failures, note): the report (a local file, or a `gs://` object fetched from Cloud Storage) must be
     readable, match `report_digest` and hold exactly the manifest's metrics."""
-    data, unreadable = _report_bytes(evaluation.report, project_dir)
+    data, unreadable = _report_bytes(evaluation.report, project)
     if data is None:
         return [unreadable], ""
     actual = "sha256:" + hashlib.sha256(data).hexdigest()
@@ -68,7 +69,7 @@ def check_report(evaluation: Evaluation, project_dir: Path) -> tuple[list[str], 
             f"report_digest: {actual} (after checking it is the evaluation run's report)"
         ], ""
     if evaluation.report_digest != actual:
-        where = "in Cloud Storage" if report_file(evaluation.report, project_dir) is None else "on disk"
+        where = "in Cloud Storage" if report_file(evaluation.report, project) is None else "on disk"
         return [
             f"report {evaluation.report} does not match evaluation.report_digest ({evaluation.report_digest} "
             f"recorded, {actual} {where}): the report changed after the release was cut"
@@ -86,9 +87,9 @@ def check_report(evaluation: Evaluation, project_dir: Path) -> tuple[list[str], 
     return [], f"report {evaluation.report} verified: digest {actual}, metrics equal the manifest's"
 
 
-def _report_bytes(report: str, project_dir: Path) -> tuple[bytes | None, str]:
+def _report_bytes(report: str, project: Project) -> tuple[bytes | None, str]:
     """(the report's bytes, "") or (None, why it cannot be read)."""
-    path = report_file(report, project_dir)
+    path = report_file(report, project)
     if path is None:
         from infra.release.report_store import ReportUnreadable, read_gcs
 
