@@ -128,7 +128,7 @@ def _metadata(rule: Rule, levels: LevelConfig, environment: str) -> dict[str, An
 
 
 def _exemptions_policy(levels: LevelConfig, environment: str) -> StackValidationPolicy:
-    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    def validate(_args: StackValidationArgs, report_violation: ReportViolation) -> None:
         for exemption in levels.exemptions:
             if not exemption.environments or environment in exemption.environments:
                 report_violation(f"{exemption.rule_id} is waived for {exemption.resource}: {exemption.reason}", None)

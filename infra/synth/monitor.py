@@ -25,7 +25,7 @@ from contracts.errors import UserInputError
 from infra.synth import urns
 from infra.synth.derived import derive_outputs
 from infra.synth.invokes import answer_invoke
-from infra.synth.sdk_compat import complete_now, in_inline_call
+from infra.synth.sdk_compat import complete_now, in_inline_call, registered_transforms
 from infra.synth.values import SECRET_SIG, SIG_KEY, struct_to_json
 
 DYNAMIC_TYPE_PREFIX = "pulumi-python:dynamic"
@@ -264,7 +264,7 @@ class RecordingMonitor(mocks.MockMonitor):
             provider=request.provider,
             resource_id=request.importId,
             custom=request.custom or False,
-            transforms=mocks._resolve_callbacks(request.transforms),
+            transforms=registered_transforms(request.transforms),
         )
         id_, state = self.mocks.new_resource(resource_args)
         obj_proto = complete_now(rpc.serialize_properties(state, {}))

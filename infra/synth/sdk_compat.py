@@ -42,6 +42,7 @@ from collections.abc import Iterator
 from importlib import metadata
 from typing import Any
 
+from pulumi.runtime import mocks
 from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.settings import SETTINGS
@@ -175,3 +176,10 @@ def complete_now(coroutine: Any) -> Any:
         return done.value
     coroutine.close()
     raise RuntimeError("a value the synth took for plain data had to wait for a future")
+
+
+def registered_transforms(callbacks: Any) -> list[Any]:
+    """The transform functions a registration's callbacks name, resolved as the stock mock monitor resolves them
+    (`pulumi.runtime.mocks._resolve_callbacks`), for the inline registration path of adaptation 4."""
+    resolved: list[Any] = mocks._resolve_callbacks(callbacks)
+    return resolved

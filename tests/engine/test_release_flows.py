@@ -38,7 +38,7 @@ REPORT = {  # the evaluation report r2026-11-26-3's manifest records (the same m
 }
 
 
-@pytest.fixture()
+@pytest.fixture
 def project(pulumi_cli: str, pinned_templates: None, tmp_path: Path) -> Path:
     """The platform with prod still on r2026-11-26-2 (its manifest history up to then)."""
     root = copy_project(tmp_path / "project")
@@ -49,7 +49,7 @@ def project(pulumi_cli: str, pinned_templates: None, tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture()
+@pytest.fixture
 def reports(project: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[GcsServer]:
     """The releases bucket holding r2026-11-26-3's evaluation report, read by the promotion's gate; staging's
     manifest pins it by digest."""
@@ -106,7 +106,8 @@ def head() -> str:
 def test_promote_canary_finish_and_rollback(project: Path, tmp_path: Path, reports: GcsServer) -> None:
     state = tmp_path / "prod"
     applied(run(project, "prod", state))
-    assert aliases(vertex(state)) == {R2: ["prod"]} and traffic(vertex(state)) == {R2: 100}
+    assert aliases(vertex(state)) == {R2: ["prod"]}
+    assert traffic(vertex(state)) == {R2: 100}
     assert schedules(vertex(state)) == ["genai-prod-evaluation", "genai-prod-tuning"]
 
     request = PromotionRequest("staging", "prod", promoted_by="dana@acme.example", commit=head(),
@@ -130,7 +131,8 @@ def test_promote_canary_finish_and_rollback(project: Path, tmp_path: Path, repor
     assert traffic(vertex(state)) == {R3: 10, R2: 90}
     rollback("prod", Project(project), "sam@acme.example")
     applied(run(project, "prod", state))
-    assert aliases(vertex(state)) == {R2: ["prod"]} and traffic(vertex(state)) == {R2: 100}
+    assert aliases(vertex(state)) == {R2: ["prod"]}
+    assert traffic(vertex(state)) == {R2: 100}
     assert schedules(vertex(state)) == ["genai-prod-evaluation", "genai-prod-tuning"], "no duplicate schedules"
 
 
@@ -152,13 +154,15 @@ def test_faults_midway_keep_the_previous_release_serving_and_a_rerun_converges(
         clouds.vertex.faults.fail(503, times=50, match=r":deployModel")
 
     failed = run(project, "prod", state, clouds_hook=outage)
-    assert failed.error is not None and "deploy" in failed.error.lower(), failed.error
+    assert failed.error is not None, failed.error
+    assert "deploy" in failed.error.lower(), failed.error
     assert traffic(vertex(state)) == {R2: 100}, "the previous release keeps serving"
 
     # A re-run through a burst of 503s and 429s that the providers ride out converges.
     applied(run(project, "prod", state, clouds_hook=storm))
     server = vertex(state)
-    assert traffic(server) == {R3: 100} and aliases(server) == {R3: ["prod"]}
+    assert traffic(server) == {R3: 100}
+    assert aliases(server) == {R3: ["prod"]}
     assert len(server.versions(MODEL)) == 1, "no duplicate model versions"
     assert schedules(server) == ["genai-prod-evaluation", "genai-prod-tuning"]
     assert applied(run(project, "prod", state)).change_summary.keys() == {"same"}
@@ -168,9 +172,11 @@ def test_a_failed_gcp_create_stops_the_engine_and_a_rerun_converges(project: Pat
     state = tmp_path / "dev"
     quota = [{"op": "create", "type": "gcp:monitoring/alertPolicy:AlertPolicy", "nth": 2, "error": "quota"}]
     failed = run(project, "dev", state, faults=quota)
-    assert failed.error is not None and "Quota exceeded" in failed.error, failed.error
+    assert failed.error is not None, failed.error
+    assert "Quota exceeded" in failed.error, failed.error
     done = applied(run(project, "dev", state, faults=quota))  # the fault fired once (counted across runs)
-    assert "create" in done.change_summary and done.change_summary.get("delete", 0) == 0
+    assert "create" in done.change_summary
+    assert done.change_summary.get("delete", 0) == 0
     assert applied(run(project, "dev", state)).change_summary.keys() == {"same"}
 
 

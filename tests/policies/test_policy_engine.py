@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policies.engine import evaluate
+from policies.engine import Violation, evaluate
 from policies.levels import Exemption, LevelConfig
 from policies.model import Category, Finding, Level, Resource, ResourceOptions, ResourceRule, Severity, StackRule
 
@@ -19,7 +19,7 @@ def _rule(rule_id: str, category: Category, finding: Finding) -> ResourceRule:
         severity=Severity.HIGH,
         category=category,
         resource_types=frozenset({BUCKET}),
-        check=lambda t, i, o: [finding],
+        check=lambda _t, _i, _o: [finding],
     )
 
 
@@ -40,7 +40,7 @@ RESOURCES = [
 ]
 
 
-def _levels(report_violations: tuple) -> list[tuple[str, str | None, Level]]:
+def _levels(report_violations: tuple[Violation, ...]) -> list[tuple[str, str | None, Level]]:
     return [(v.rule_id, v.urn, v.level) for v in report_violations]
 
 
@@ -65,14 +65,16 @@ def test_undetermined_never_blocks_and_dev_is_advisory() -> None:
 def test_disabled_rule_is_not_run() -> None:
     config = LevelConfig(overrides={"prod": {"sec": Level.DISABLED}}, production=PRODUCTION)
     report = evaluate(RESOURCES, "prod", config, [SECURITY, HYGIENE])
-    assert report.rules_evaluated == 1 and {v.rule_id for v in report.violations} == {"hyg"}
+    assert report.rules_evaluated == 1
+    assert {v.rule_id for v in report.violations} == {"hyg"}
 
 
 def test_exemption_moves_one_finding_to_the_report_and_lists_unused_ones() -> None:
     used = Exemption("sec", "a", "Bucket a is a public website by design.")
     unused = Exemption("hyg", "zzz", "Resource zzz is managed by another team.")
     other_env = Exemption("sec", "b", "Only waived in dev for a migration.", environments=("dev",))
-    report = evaluate(RESOURCES, "prod", LevelConfig(exemptions=(used, unused, other_env), production=PRODUCTION), [SECURITY, HYGIENE])
+    levels = LevelConfig(exemptions=(used, unused, other_env), production=PRODUCTION)
+    report = evaluate(RESOURCES, "prod", levels, [SECURITY, HYGIENE])
     assert [(v.rule_id, v.urn) for v in report.mandatory] == [("sec", RESOURCES[1].urn)]
     assert [(u.exemption, [v.urn for v in u.suppressed]) for u in report.exemptions] == [
         (used, [RESOURCES[0].urn]),

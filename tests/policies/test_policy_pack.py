@@ -182,7 +182,8 @@ def test_resource_rule_runs_on_resource_validation_args() -> None:
     assert isinstance(policy, ResourceValidationPolicy)
     insecure = _engine_props(gcp.storage.BucketArgs, location="EU", uniform_bucket_level_access=False)
     reported = _validate(policy, ResourceValidationArgs(BUCKET, insecure, URN, "models", _opts(True), None))
-    assert len(reported) == 1 and "uniform_bucket_level_access=True" in reported[0][0]
+    assert len(reported) == 1
+    assert "uniform_bucket_level_access=True" in reported[0][0]
     secure = _engine_props(gcp.storage.BucketArgs, location="EU", uniform_bucket_level_access=True)
     assert _validate(policy, ResourceValidationArgs(BUCKET, secure, URN, "models", _opts(True), None)) == []
 

@@ -66,7 +66,10 @@ def test_pr_workflow_is_safe_for_forks() -> None:
     assert "secrets." not in text
     plan_calls = [c for s in run_scripts(pr) for c in mlops_invocations(s) if c[0] == "plan"]
     assert plan_calls == [
-        ["plan", "--base", "origin/PLACEHOLDER", "--format", "markdown", "--out", "plan.md", "--full-out", "plan-full.md"]
+        [
+            "plan", "--base", "origin/PLACEHOLDER", "--format", "markdown",
+            "--out", "plan.md", "--full-out", "plan-full.md",
+        ]
     ]
     full = [s for s in pr["jobs"]["test-and-plan"]["steps"] if s.get("with", {}).get("name") == "plan-full-report"]
     assert [s["with"]["path"] for s in full] == ["plan-full.md"], "the uncut report is attached as an artifact"
@@ -135,5 +138,7 @@ def test_release_candidates_enter_dev_through_a_pull_request() -> None:
         ["plan", "--env", "dev", "--format", "markdown", "--out", "plan.md"],
     ]
     scripts = "\n".join(run_scripts(document))
-    assert "gh pr create" in scripts and "--body-file plan.md" in scripts
-    assert "inputs.candidate" not in scripts and "client_payload" not in scripts  # no expression injection
+    assert "gh pr create" in scripts
+    assert "--body-file plan.md" in scripts
+    assert "inputs.candidate" not in scripts
+    assert "client_payload" not in scripts

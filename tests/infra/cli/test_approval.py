@@ -53,7 +53,8 @@ def test_bad_input_exits_2_without_a_traceback(github: GitHubServer, capsys: pyt
     assert "pass exactly one of --pr N or --commit SHA" in err
     assert "no merged pull request contains" in err
     assert "HTTP 404" in err
-    assert "Traceback" not in err and TOKEN not in err
+    assert "Traceback" not in err
+    assert TOKEN not in err
 
 
 def test_an_environment_without_a_recorded_approval_is_a_user_error(

@@ -59,7 +59,8 @@ def test_a_secret_block_is_located_from_the_stack_file(tmp_path: Path) -> None:
     (project / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
     (project / "environments" / "defaults.yaml").write_text((ROOT / "environments/defaults.yaml").read_text())
     dev = (ROOT / "environments" / "Pulumi.dev.yaml").read_text()
-    Project(project).stack_file("dev").write_text(dev.replace("folder_id: \"123456789012\"", "folder_id: {secure: v1:x}"))
+    secured = dev.replace("folder_id: \"123456789012\"", "folder_id: {secure: v1:x}")
+    Project(project).stack_file("dev").write_text(secured)
     with pytest.raises(UserInputError) as caught:
         in_program("dev", Project(project))
     (problem,) = caught.value.problems

@@ -57,7 +57,8 @@ def test_cut_writes_dev_from_the_record_and_staging_takes_it(
     outcome = cut_release(request(record, release="r2026-12-01-1"), Project(project))
     assert outcome.status == "cut", [g.render() for g in outcome.gates]
     assert [g.gate for g in outcome.gates] == ["candidate", "evaluation", "policy"]
-    assert "report file://" in outcome.gates[1].render() and "verified: digest sha256:" in outcome.gates[1].render()
+    assert "report file://" in outcome.gates[1].render()
+    assert "verified: digest sha256:" in outcome.gates[1].render()
 
     cfg = load_environment("dev", Project(project))
     written = load_manifest("dev", cfg, Project(project))
@@ -67,15 +68,18 @@ def test_cut_writes_dev_from_the_record_and_staging_takes_it(
     model = written.models["assistant"]
     assert model.artifact_uri == f"gs://{SHARED_BUCKET}/assistant/run-20261201"
     assert model.serving_image == IMAGE
-    assert model.tuned_model is not None and model.tuned_model.run == "genai-tuning-20261201-0300"
+    assert model.tuned_model is not None
+    assert model.tuned_model.run == "genai-tuning-20261201-0300"
     assert written.evaluation.report == (tmp_path / "run" / "report.json").as_uri()
     assert written.evaluation.metrics == {"fluency": 0.95, "groundedness": 0.93, "relevance": 0.81, "toxicity": 0.0}
     assert written.provenance.built_from == git(project, "rev-parse", "HEAD")
-    assert written.provenance.promoted_by == "dana@acme.example" and written.provenance.promoted_from is None
+    assert written.provenance.promoted_by == "dana@acme.example"
+    assert written.provenance.promoted_from is None
     assert written.provenance.bundle_digest == bundle_digest(written)
     assert artifact_source_problems(written, cfg, Project(project).release_manifest("dev")) == []
     [entry] = History.of("dev", Project(project)).entries()
-    assert entry.release == "r2026-11-25-1" and entry.path.read_text() == before
+    assert entry.release == "r2026-11-25-1"
+    assert entry.path.read_text() == before
     assert "+release: r2026-12-01-1" in outcome.diff
     assert outcome.record_path == project / "environments/releases/dev/records/0001-cut-r2026-12-01-1.md"
     record_text = outcome.record_path.read_text()
@@ -83,7 +87,8 @@ def test_cut_writes_dev_from_the_record_and_staging_takes_it(
     assert "| tuning run | genai-tuning-20261201-0300 |" in record_text
     assert "| dataset | `gs://acme-genai-dev-datasets/tuning/train.jsonl` |" in record_text
     assert "| prompt template | context-question-v1 (`sha256:" in record_text
-    assert "- **candidate**: passed" in record_text and "| previous release | r2026-11-25-1 |" in record_text
+    assert "- **candidate**: passed" in record_text
+    assert "| previous release | r2026-11-25-1 |" in record_text
 
     promoted = promote(
         PromotionRequest("dev", "staging", "sam@acme.example", "0" * 40, now=NOW), Project(project)
@@ -147,7 +152,8 @@ def test_artifacts_outside_the_shared_location_block_the_cut(
     )
     snapshot = tree_bytes(project)
     outcome = cut_release(request(record), Project(project))
-    assert outcome.status == "blocked" and outcome.failed[0].gate == "candidate"
+    assert outcome.status == "blocked"
+    assert outcome.failed[0].gate == "candidate"
     text = outcome.gates[0].render()
     assert f"outside the release artifacts bucket gs://{SHARED_BUCKET}/" in text
     assert "outside the release images repository" in text
@@ -177,7 +183,8 @@ def test_dry_run_passes_every_gate_and_writes_nothing(project: Path, digests: di
     record = write_record(tmp_path / "run", digests["tuning"])
     snapshot = tree_bytes(project)
     outcome = cut_release(request(record, dry_run=True), Project(project))
-    assert outcome.status == "would-cut" and outcome.candidate is not None
+    assert outcome.status == "would-cut"
+    assert outcome.candidate is not None
     assert outcome.candidate.release == "r2026-12-01-1"  # the first id of the day dev has not used
     assert tree_bytes(project) == snapshot
 
@@ -202,7 +209,8 @@ def test_a_malformed_record_names_the_key(
     with pytest.raises(UserInputError) as caught:
         cut_release(request(record), Project(project))
     rendered = str(caught.value)
-    assert f"{record}: {key}: " in rendered and message in rendered
+    assert f"{record}: {key}: " in rendered
+    assert message in rendered
     assert tree_bytes(project) == snapshot
 
 

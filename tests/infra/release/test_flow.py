@@ -191,7 +191,8 @@ def test_release_flows_to_prod_and_a_fault_midway_leaves_the_previous_release_se
     assert passed_every_gate(world.promote("dev", "staging"))
     world.apply("staging")
     blocked = world.promote("staging", "prod")
-    assert blocked.status == "blocked" and [g.gate for g in blocked.failed] == ["approval"]
+    assert blocked.status == "blocked"
+    assert [g.gate for g in blocked.failed] == ["approval"]
     skipping_staging = world.promote("dev", "prod", approve_by="lee@acme.example")
     assert [g.gate for g in skipping_staging.failed] == ["lineage"]
     assert not Project(world.project).release_manifest("prod").exists()
@@ -246,7 +247,8 @@ def test_release_flows_to_prod_and_a_fault_midway_leaves_the_previous_release_se
     steps = world.apply("prod")
     assert world.uploads("prod") == 2
     aliases = world.aliases("prod")
-    assert "prod" in aliases[R2] and "prod-previous" in aliases[R1], aliases
+    assert "prod" in aliases[R2], aliases
+    assert "prod-previous" in aliases[R1], aliases
     assert world.traffic("prod") == {R2: 10, R1: 90}
     created = world.version_name("prod", R2)
     assert ("create", created) in {(s.op, s.name) for s in steps}
@@ -279,7 +281,8 @@ def test_a_canary_keeps_the_previous_version_serving_until_it_ends(world: World)
     assert world.traffic("staging") == {R2: 10, R1: 90}  # the new version starts small
     assert world.aliases("staging") == {R2: ["staging"], R1: ["staging-previous"]}
     steps = world.apply("staging")  # the canary holds until it is ended
-    assert {s.op for s in steps} == {"same"} and world.traffic("staging") == {R2: 10, R1: 90}
+    assert {s.op for s in steps} == {"same"}
+    assert world.traffic("staging") == {R2: 10, R1: 90}
 
     # Ending the canary: the previous version leaves the split, is undeployed, then deleted.
     assert finish_canary("staging", Project(world.project), "unknown").finished == {"assistant": R1}
@@ -322,10 +325,12 @@ def test_schedules_follow_the_manifest(world: World) -> None:
     paused = world.schedule("dev", "tuning")
     assert (paused["name"], paused["state"]) == (first["name"], SCHEDULE_PAUSED)
     assert "30 4 * * 2" in paused["cron"]
-    assert world.vertex.count(r"PATCH .*/schedules/") >= 1 and world.vertex.count(r":pause$") == 1
+    assert world.vertex.count(r"PATCH .*/schedules/") >= 1
+    assert world.vertex.count(r":pause$") == 1
     edit_schedule(world.project, "tuning", paused=False)
     world.apply("dev")
-    assert world.schedule("dev", "tuning")["state"] == SCHEDULE_ACTIVE and world.vertex.count(r":resume$") == 1
+    assert world.schedule("dev", "tuning")["state"] == SCHEDULE_ACTIVE
+    assert world.vertex.count(r":resume$") == 1
 
     # A new template version is uploaded by digest and replaces the schedule (a spec cannot change in place).
     compiled = world.project / "build" / "pipelines" / "tuning.yaml"

@@ -81,8 +81,10 @@ def test_the_pull_request_of_a_merged_commit_is_found(github: GitHubServer) -> N
 def test_a_refused_request_names_the_url_and_status_never_the_token(github: GitHubServer) -> None:
     with pytest.raises(GitHubError) as error:
         verify_approval(client(github, token="wrong"), "lee", 7)
-    assert "HTTP 401" in str(error.value) and "/pulls/7" in str(error.value)
-    assert "wrong" not in str(error.value) and TOKEN not in str(error.value)
+    assert "HTTP 401" in str(error.value)
+    assert "/pulls/7" in str(error.value)
+    assert "wrong" not in str(error.value)
+    assert TOKEN not in str(error.value)
 
 
 def test_a_malformed_repository_is_a_user_error() -> None:

@@ -7,12 +7,19 @@ from pathlib import Path
 
 import pytest
 from pulumi.runtime import resource as sdk_resource
+from pulumi.runtime.proto import callback_pb2
 
 from benchmarks.scaling_program import resources_for, stack_name, write_scaling_project
 from contracts.fsutil import canonical_json
 from infra.layout import Project
 from infra.synth import synth_stack
-from infra.synth.sdk_compat import CHECKED_SDK_VERSION, installed_sdk_version, sdk_matches, synth_adaptations
+from infra.synth.sdk_compat import (
+    CHECKED_SDK_VERSION,
+    installed_sdk_version,
+    registered_transforms,
+    sdk_matches,
+    synth_adaptations,
+)
 from tests.checkout import PROJECT
 
 
@@ -98,3 +105,10 @@ def test_live_values_and_invokes_take_the_stock_calls_and_record_the_same(tmp_pa
     assert adapted == stock
     assert '"[asset]"' in adapted
     assert "s3cr3t" not in adapted
+
+
+def test_registered_transforms_go_through_the_sdks_resolver() -> None:
+    """The SDK's private resolver the inline registration path uses still exists and keeps only known tokens."""
+    unknown = callback_pb2.Callback(target="127.0.0.1:0", token="no-such-transform")
+    assert registered_transforms([]) == []
+    assert registered_transforms([unknown]) == []

@@ -20,15 +20,16 @@ from tests.fakes.metadata_server import MetadataServer
 
 PROJECT, LOCATION, EXPERIMENT = "genai-dev-1234", "europe-west4", "genai-dev-tuning"
 STORE = f"projects/{PROJECT}/locations/{LOCATION}/metadataStores/default"
+TENSORBOARD = f"projects/{PROJECT}/locations/{LOCATION}/tensorboards/1234567890"
 ROOT = Path(__file__).resolve().parents[3]
 
 LOG = """
 import json, sys
 from google.auth.credentials import AnonymousCredentials
 from pipelines.lib.experiments import log_to_vertex
-record, endpoint = json.loads(sys.argv[1]), sys.argv[2]
-print(log_to_vertex(record, project="genai-dev-1234", location="europe-west4", api_endpoint=endpoint,
-                    credentials=AnonymousCredentials()))
+record, endpoint, tensorboard = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
+print(log_to_vertex(record, project="genai-dev-1234", location="europe-west4", tensorboard=tensorboard,
+                    api_endpoint=endpoint, credentials=AnonymousCredentials()))
 """
 
 
@@ -47,9 +48,9 @@ def metadata() -> Iterator[MetadataServer]:
         server.stop()
 
 
-def log(document: dict[str, object], server: MetadataServer) -> str:
-    done = subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
-        [sys.executable, "-c", LOG, json.dumps(document), server.base_url],
+def log(document: dict[str, object], server: MetadataServer, tensorboard: str = "") -> str:
+    done = subprocess.run(  # this interpreter, fixed arguments
+        [sys.executable, "-c", LOG, json.dumps(document), server.base_url, tensorboard],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -93,3 +94,13 @@ def test_each_run_is_logged_to_the_environments_experiment(metadata: MetadataSer
     assert runs[0]["metadata"]["_params"]["seed"] == 42
     assert runs[1]["metadata"]["_metrics"] == {"groundedness": 0.87, "passed": 1}
     assert [run["metadata"]["_state"] for run in runs] == ["COMPLETE", "COMPLETE"]
+
+
+def test_an_experiment_backed_by_the_environments_tensorboard_gets_a_tensorboard_run(metadata: MetadataServer) -> None:
+    metadata.add_tensorboard(TENSORBOARD)
+    name = log(record(), metadata, TENSORBOARD)
+    experiment = metadata.contexts[f"{STORE}/contexts/{EXPERIMENT}"]
+    assert experiment["metadata"]["backing_tensorboard_resource"] == TENSORBOARD
+    assert f"{TENSORBOARD}/experiments/{EXPERIMENT}/runs/genai-tuning-20261201030000" in metadata.tensorboard_objects
+    assert len(metadata.context_artifacts[name]) == 1
+    assert metadata.runs_of(EXPERIMENT)[0]["metadata"]["_metrics"] == {"groundedness": 0.91, "passed": 1}

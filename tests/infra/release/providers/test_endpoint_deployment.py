@@ -162,7 +162,9 @@ def test_other_invalid_deployments_are_reported_together(vertex_server: VertexSe
     bad["deployments"].append(by_alias)
     failures = EndpointDeploymentProvider(FAST_RETRY).check({}, bad).failures
     reasons = " | ".join(f"{f.property}: {f.reason}" for f in failures)
-    assert "appears twice" in reasons and "min_replicas <= max_replicas" in reasons and "missing" in reasons
+    assert "appears twice" in reasons
+    assert "min_replicas <= max_replicas" in reasons
+    assert "missing" in reasons
     assert "deployments[3].model_version: expected projects/.../models/ID@<version number> (not an alias)" in reasons
 
 
@@ -190,7 +192,8 @@ def test_machine_type_change_redeploys_before_undeploying(vertex_server: VertexS
     engine.up(inputs(vertex_server, (v1, 100), machine="n1-highmem-8"))
 
     (deployed,) = vertex_server.endpoint(ENDPOINT)["deployedModels"]
-    assert deployed["id"] != old_id and deployed["dedicatedResources"]["machineSpec"]["machineType"] == "n1-highmem-8"
+    assert deployed["id"] != old_id
+    assert deployed["dedicatedResources"]["machineSpec"]["machineType"] == "n1-highmem-8"
     assert_never_without_capacity(vertex_server)
 
 
@@ -243,7 +246,8 @@ def test_deployed_version_cannot_be_deleted_and_delete_undeploys_everything(
 
     engine.destroy()
     endpoint = vertex_server.endpoint(ENDPOINT)
-    assert endpoint["deployedModels"] == [] and endpoint["trafficSplit"] == {}
+    assert endpoint["deployedModels"] == []
+    assert endpoint["trafficSplit"] == {}
     assert_never_without_capacity_until_empty(vertex_server)
     models.delete(v1, {"project": PROJECT, "location": LOCATION, "api_endpoint": vertex_server.base_url})
 
@@ -262,7 +266,8 @@ def test_dataclass_deployments_and_diff(vertex_server: VertexServer, versions: l
     news = inputs(vertex_server)
     news["deployments"] = [Deployment(v1, "n1-standard-4", 1, 1, 100)]
     created = provider.create(news)
-    assert created.outs and created.outs["deployments"][0]["model_version"] == v1
+    assert created.outs
+    assert created.outs["deployments"][0]["model_version"] == v1
     moved = {**inputs(vertex_server, (v1, 100)), "endpoint_id": "other"}
     assert provider.diff(created.id, created.outs, moved).replaces == ["endpoint_id"]
 
@@ -336,10 +341,12 @@ def test_a_new_service_account_redeploys_each_version_without_losing_capacity(
 
     rotated = {**inputs(vertex_server, (v1, 90), (v2, 10)), "service_account": ROTATED}
     diff = engine.provider.diff(engine.id, engine.state, rotated)
-    assert diff.changes and diff.replaces == []  # the endpoint stays; its deployed models are redeployed
+    assert diff.changes
+    assert diff.replaces == []
     engine.up(rotated)
 
-    assert engine.operations == ["create", "update"] and engine.id == ENDPOINT
+    assert engine.operations == ["create", "update"]
+    assert engine.id == ENDPOINT
     assert identities(vertex_server) == {v1: ROTATED, v2: ROTATED}
     assert served(vertex_server) == {v1: 90, v2: 10}
     after = engine.state["deployed_model_ids"]
@@ -372,7 +379,9 @@ def test_read_matching_the_declaration_shows_no_drift(vertex_server: VertexServe
 
     read = provider.read(created.id, created.outs)
     assert read.id == ENDPOINT
-    assert read.outs and read.inputs and read.outs["deployments"] == created.outs["deployments"]
+    assert read.outs
+    assert read.inputs
+    assert read.outs["deployments"] == created.outs["deployments"]
     assert provider.diff(created.id, read.outs, declared).changes is False
 
 
@@ -391,15 +400,18 @@ def test_refresh_sees_a_manual_undeploy_and_the_next_update_restores_the_split(
     ).result()
 
     read = engine.provider.read(engine.id, engine.state)
-    assert read.outs is not None and read.inputs is not None
+    assert read.outs is not None
+    assert read.inputs is not None
     assert [(d["model_version"], d["traffic_percent"]) for d in read.outs["deployments"]] == [(v1, 100)]
     assert read.outs["traffic_split"] == {ids[v1]: 100}
     assert read.outs["deployed_model_ids"] == {v1: ids[v1]}
-    assert read.inputs["deployments"] == read.outs["deployments"] and "traffic_split" not in read.inputs
+    assert read.inputs["deployments"] == read.outs["deployments"]
+    assert "traffic_split" not in read.inputs
 
     engine.state = read.outs  # what `pulumi refresh` stores
     diff = engine.provider.diff(engine.id, engine.state, declared)
-    assert diff.changes and diff.replaces == []
+    assert diff.changes
+    assert diff.replaces == []
     engine.up(declared)
     assert served(vertex_server) == {v1: 90, v2: 10}
     assert engine.state["deployed_model_ids"][v1] == ids[v1]  # v1 untouched, v2 deployed again

@@ -47,7 +47,8 @@ def test_first_release_creates_the_parent_model_with_the_alias(vertex_server: Ve
     (stored,) = vertex_server.versions(MODEL)
     assert stored["artifactUri"] == "gs://acme-models/bot/1"
     assert stored["containerSpec"]["imageUri"] == IMAGE
-    assert stored["labels"]["release"] == "rel-1" and CONTENT_KEY_LABEL in stored["labels"]
+    assert stored["labels"]["release"] == "rel-1"
+    assert CONTENT_KEY_LABEL in stored["labels"]
 
 
 def test_new_release_moves_the_alias_after_the_upload_is_done(vertex_server: VertexServer) -> None:
@@ -130,7 +131,8 @@ def test_alias_and_label_changes_update_in_place(vertex_server: VertexServer) ->
     assert engine.operations == ["create", "update"]
     assert vertex_server.aliases(MODEL) == {"1": ["default", "canary"]}
     (stored,) = vertex_server.versions(MODEL)
-    assert stored["labels"]["gate"] == "passed" and CONTENT_KEY_LABEL in stored["labels"]
+    assert stored["labels"]["gate"] == "passed"
+    assert CONTENT_KEY_LABEL in stored["labels"]
 
 
 def test_diff_replaces_on_new_content(vertex_server: VertexServer) -> None:
@@ -154,7 +156,9 @@ def test_invalid_inputs_fail_before_any_call(vertex_server: VertexServer) -> Non
     with pytest.raises(ReleaseInputError) as err:
         ModelVersionProvider(FAST_RETRY).create(bad)
     message = str(err.value)
-    assert "serving_image_uri" in message and "env_alias" in message and "labels.Bad" in message
+    assert "serving_image_uri" in message
+    assert "env_alias" in message
+    assert "labels.Bad" in message
     assert vertex_server.calls == []
 
 
@@ -239,7 +243,8 @@ def test_a_new_key_uploads_a_new_version_before_the_old_one_goes(vertex_server: 
     ]
     engine.up(inputs(vertex_server, kms_key_name=ROTATED_KEY))
 
-    assert engine.operations == ["create", "replace"] and engine.id == f"{MODEL}@2"
+    assert engine.operations == ["create", "replace"]
+    assert engine.id == f"{MODEL}@2"
     (stored,) = vertex_server.versions(MODEL)
     assert stored["encryptionSpec"] == {"kmsKeyName": ROTATED_KEY}
     assert vertex_server.aliases(MODEL) == {"2": ["staging", "default"]}
@@ -259,7 +264,8 @@ def test_refresh_sees_an_alias_moved_by_hand_and_the_next_update_moves_it_back(v
     declared = inputs(vertex_server)
     engine.up(declared)
     read = engine.provider.read(engine.id, engine.state)
-    assert read.outs is not None and engine.provider.diff(engine.id, read.outs, declared).changes is False
+    assert read.outs is not None
+    assert engine.provider.diff(engine.id, read.outs, declared).changes is False
 
     other = ModelVersionProvider(FAST_RETRY).create(
         inputs(vertex_server, "gs://acme-models/bot/hotfix", env_alias="hotfix")
@@ -269,12 +275,15 @@ def test_refresh_sees_an_alias_moved_by_hand_and_the_next_update_moves_it_back(v
         name=other.id, version_aliases=["staging"]
     )
     read = engine.provider.read(engine.id, engine.state)
-    assert read.outs is not None and read.inputs is not None
-    assert read.outs["env_alias"] is None and read.inputs["env_alias"] is None
+    assert read.outs is not None
+    assert read.inputs is not None
+    assert read.outs["env_alias"] is None
+    assert read.inputs["env_alias"] is None
 
     engine.state = read.outs  # what `pulumi refresh` stores
     diff = engine.provider.diff(engine.id, engine.state, declared)
-    assert diff.changes and diff.replaces == []
+    assert diff.changes
+    assert diff.replaces == []
     engine.up(declared)
     assert engine.operations == ["create", "update"]
     assert vertex_server.aliases(MODEL) == {"1": ["default", "staging"], "2": ["hotfix"]}
@@ -291,7 +300,8 @@ def test_refresh_sees_labels_changed_by_hand(vertex_server: VertexServer) -> Non
         model=v1.Model(name=engine.id, labels={"release": "edited"}), update_mask={"paths": ["labels"]}
     )
     read = engine.provider.read(engine.id, engine.state)
-    assert read.inputs is not None and read.inputs["labels"] == {"release": "edited"}
+    assert read.inputs is not None
+    assert read.inputs["labels"] == {"release": "edited"}
 
 
 SLOW_OPERATIONS = dataclasses.replace(FAST_RETRY, max_attempts=30, operation_timeout=0.05)
