@@ -61,7 +61,8 @@ def test_finishing_a_canary_moves_all_traffic_and_keeps_the_canary_in_history(pr
     assert (model.deployment.min_replicas, model.deployment.max_replicas) == (2, 6)
     assert outcome.finished == {"assistant": "r2026-11-18-1"}
     # Only the split and the previous version change: same release, same bundle, same provenance and approval.
-    assert prod.release == canary.release and bundle_digest(prod) == bundle_digest(canary)
+    assert prod.release == canary.release
+    assert bundle_digest(prod) == bundle_digest(canary)
     assert (prod.provenance, prod.approval) == (canary.provenance, canary.approval)
     assert outcome.history_path == project / "environments/releases/prod/0002-r2026-11-25-1.yaml"
     assert outcome.history_path.read_text(encoding="utf-8") == canary_text

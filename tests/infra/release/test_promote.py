@@ -61,8 +61,10 @@ def test_dev_to_staging_passes_every_gate_and_keeps_history(project: Path) -> No
     old, new = yaml.safe_load(before)["models"]["assistant"], staging.models["assistant"]
     created = content_name("genai-staging-release", "assistant", new.artifact_uri, new.serving_image)
     deleted = content_name("genai-staging-release", "assistant", old["artifact_uri"], old["serving_image"])
-    assert "ModelVersion: (create)" in outcome.diff and created in outcome.diff
-    assert "ModelVersion: (delete)" in outcome.diff and deleted in outcome.diff
+    assert "ModelVersion: (create)" in outcome.diff
+    assert created in outcome.diff
+    assert "ModelVersion: (delete)" in outcome.diff
+    assert deleted in outcome.diff
 
 
 def test_schedules_and_deployments_stay_the_targets_own(project: Path) -> None:
@@ -84,7 +86,8 @@ def test_schedules_and_deployments_stay_the_targets_own(project: Path) -> None:
     # A schedule the target did not have yet comes from the source, but runs as the target's own account.
     dev = load_manifest("dev", load_environment("dev", Project(project)), Project(project))
     new = outcome.candidate.pipelines["evaluation"].schedule
-    assert dev.pipelines["evaluation"].schedule is not None and new is not None
+    assert dev.pipelines["evaluation"].schedule is not None
+    assert new is not None
     assert new.service_account is None
     assert new.model_copy(update={"service_account": dev_runner}) == dev.pipelines["evaluation"].schedule
 
@@ -102,7 +105,7 @@ def test_promoting_the_bundle_a_target_already_runs_changes_nothing(project: Pat
 def test_a_history_directory_that_cannot_be_created_leaves_everything_untouched(project: Path) -> None:
     (project / "environments" / "releases").write_text("not a directory\n")  # blocks the history entry
     snapshot = tree_bytes(project)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="releases"):
         promote(request("dev", "staging", skip_policy_check=SKIP), Project(project))
     assert tree_bytes(project) == snapshot
 

@@ -24,7 +24,8 @@ def test_prod_needs_an_approver_other_than_the_promoter(project: Path) -> None:
     assert promote(request("dev", "staging", skip_policy_check=SKIP), Project(project)).status == "promoted"
 
     missing = promote(request("staging", "prod"), Project(project))
-    assert missing.status == "blocked" and [g.gate for g in missing.failed] == ["approval"]
+    assert missing.status == "blocked"
+    assert [g.gate for g in missing.failed] == ["approval"]
     assert reasons(missing, "approval") == (
         "prod requires an approval (release.require_approval / tier production); pass --approve-by NAME of "
         "the approver",
@@ -37,5 +38,6 @@ def test_prod_needs_an_approver_other_than_the_promoter(project: Path) -> None:
     approved = promote(request("staging", "prod", approve_by="lee@acme.example"), Project(project))
     assert approved.status == "promoted", [g.render() for g in approved.gates]
     prod = load_manifest("prod", load_environment("prod", Project(project)), Project(project))
-    assert prod.approval is not None and prod.approval.approved_by == "lee@acme.example"
+    assert prod.approval is not None
+    assert prod.approval.approved_by == "lee@acme.example"
     assert prod.approval.approved_at == NOW

@@ -110,7 +110,8 @@ def test_metrics_typed_into_the_manifest_must_equal_the_reports(project: Path) -
     use_report(project, "reports/eval.json", digest)  # the manifest still says groundedness 0.9134
     snapshot = tree_bytes(project)
     outcome = promote(request("dev", "staging", skip_policy_check=SKIP), Project(project))
-    assert outcome.status == "blocked" and [g.gate for g in outcome.failed] == ["evaluation"]
+    assert outcome.status == "blocked"
+    assert [g.gate for g in outcome.failed] == ["evaluation"]
     assert reasons(outcome, "evaluation") == (
         "evaluation.metrics differ from the report reports/eval.json: groundedness: manifest 0.9134, report 0.71",
     )

@@ -39,9 +39,10 @@ def test_staging_edited_after_promotion_cannot_go_to_prod(project: Path) -> None
 
     assert outcome.status == "blocked"
     found = reasons(outcome, "lineage")
-    assert len(found) == 1 and found[0].startswith(
+    assert len(found) == 1, found
+    assert (found[0].startswith(
         "staging's manifest was edited after release r2026-11-25-1 was promoted into it (bundle sha256:"
-    ), found
+    )), found
     assert tree_bytes(project) == snapshot
 
 

@@ -56,7 +56,8 @@ def test_skipping_the_policy_gate_needs_a_reason_that_is_recorded(tmp_path: Path
     outcome = promote(request("dev", "staging", skip_policy_check="synth down, INC-4711"), Project(project))
     assert outcome.status == "promoted"
     policy = next(g for g in outcome.gates if g.gate == "policy")
-    assert policy.skipped and policy.reasons == ("not run: --skip-policy-check given (synth down, INC-4711)",)
+    assert policy.skipped
+    assert policy.reasons == ("not run: --skip-policy-check given (synth down, INC-4711)",)
     staging = load_manifest("staging", load_environment("staging", Project(project)), Project(project))
     assert staging.provenance.policy_check_skipped == "synth down, INC-4711"
     assert "resource diff not computed" in outcome.diff
