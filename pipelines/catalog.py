@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +100,28 @@ def _evaluation_rules(values: Mapping[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
+TENSORBOARD = re.compile(r"^projects/[^/]+/locations/[a-z0-9-]+/tensorboards/[0-9]+$")
+EXPERIMENT = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
+
+
+def _experiment_rules(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The Vertex AI experiment a tuning run is logged to, and the TensorBoard backing it (both optional)."""
+    found: list[tuple[str, str]] = []
+    experiment, tensorboard = str(values["experiment"]), str(values["experiment_tensorboard"])
+    if experiment and not EXPERIMENT.match(experiment):
+        found.append(("experiment", f"must be 1-128 lowercase letters, digits or '-', found {experiment!r}"))
+    if tensorboard and not TENSORBOARD.match(tensorboard):
+        found.append(
+            (
+                "experiment_tensorboard",
+                f"must be projects/P/locations/L/tensorboards/ID or empty, found {tensorboard!r}",
+            )
+        )
+    if tensorboard and not experiment:
+        found.append(("experiment_tensorboard", "backs an experiment; set experiment too"))
+    return found
+
+
 def _retraining_rules(values: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Where retraining requests go, the environment they name, and the policy overrides (evaluation)."""
     found: list[tuple[str, str]] = []
@@ -164,6 +187,7 @@ PIPELINES: dict[str, PipelineEntry] = {
             one_of("backend", ("local", "vertex-gemini-sft", "vertex-lora")),
             one_of("pii_action", ("redact", "drop")),
             _tuning_rules,
+            _experiment_rules,
         ),
         vertex_example={
             "backend": "vertex-gemini-sft",
@@ -171,6 +195,7 @@ PIPELINES: dict[str, PipelineEntry] = {
             "dataset_uri": "gs://genai-dev-1234-datasets/tuning/train.jsonl",
             "events_uri": "projects/genai-dev-1234/topics/model-events",
             "experiment": "genai-dev-tuning",
+            "experiment_tensorboard": "projects/genai-dev-1234/locations/us-central1/tensorboards/1234567890",
         },
     ),
     "evaluation": PipelineEntry(

@@ -13,7 +13,7 @@ schedule passes the digest its manifest pins, a local run the digest of the same
 
 Every run, passed or not, is recorded beside the gate (`pipelines.lib.experiments`): parameters, dataset
 digest and metrics as a JSON artifact and, on Vertex with an `experiment` set, as a run of that Vertex AI
-experiment.
+experiment (backed by `experiment_tensorboard`, the environment's TensorBoard, when given).
 """
 
 from typing import Any, NamedTuple
@@ -62,6 +62,7 @@ def tuning_pipeline(
     served_model: str = "assistant",
     pipeline_digest: str = "",
     experiment: str = "",
+    experiment_tensorboard: str = "",
 ) -> TuningOutputs:
     ingest = step(ingest_examples(source_uri=dataset_uri, backend=backend), "ingest", cache=False)
     cleaned = step(
@@ -106,6 +107,7 @@ def tuning_pipeline(
         log_experiment_run(
             backend=backend,
             experiment=experiment,
+            experiment_tensorboard=experiment_tensorboard,
             project=project,
             location=location,
             decision=gate.outputs["decision"],

@@ -9,6 +9,7 @@ from pipelines.components.runtime import RUNTIME_IMAGE
 def log_experiment_run(
     backend: str,
     experiment: str,
+    experiment_tensorboard: str,
     project: str,
     location: str,
     decision: dsl.Input[dsl.Artifact],
@@ -50,6 +51,6 @@ def log_experiment_run(
     if backend == "local" or not experiment:
         print(f"experiment: record written ({'local backend' if backend == 'local' else 'no experiment set'})")
         return ""
-    name = log_to_vertex(document, project=project, location=location)
+    name = log_to_vertex(document, project=project, location=location, tensorboard=experiment_tensorboard)
     print(f"experiment: run {document['run']} logged to {experiment} as {name}")
     return name

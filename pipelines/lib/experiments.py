@@ -1,10 +1,11 @@
 """Each tuning run as a Vertex AI Experiments run: its parameters, the dataset digest and the evaluated metrics.
 
-Runs of one environment share one experiment (the `experiment` parameter), so the Vertex AI console compares
-them side by side. On Vertex the run is logged through google-cloud-aiplatform (`aiplatform.init(experiment=)`,
-`start_run`, `log_params`, `log_metrics`, `end_run`); every run, local ones too, also writes the same record
-as a JSON artifact. Experiments keep parameters and metrics as numbers or strings only, so other values
-(booleans, None) are recorded as their text.
+Runs of one environment share one experiment (the `experiment` parameter), backed by the environment's
+TensorBoard when one is given, so the Vertex AI console compares them side by side. On Vertex the run is
+logged through google-cloud-aiplatform (`aiplatform.init(experiment=)`, `start_run`, `log_params`,
+`log_metrics`, `end_run`); every run, local ones too, also writes the same record as a JSON artifact.
+Experiments keep parameters and metrics as numbers or strings only, so other values (booleans, None) are
+recorded as their text.
 """
 
 from __future__ import annotations
@@ -54,12 +55,15 @@ def log_to_vertex(
     *,
     project: str,
     location: str,
+    tensorboard: str = "",
     api_endpoint: str | None = None,
     credentials: Any = None,
 ) -> str:
     """Log `record` as a run of its experiment (created on first use); returns the run's resource name.
 
-    `api_endpoint` / `credentials` default to the regional endpoint and Application Default Credentials."""
+    `tensorboard` (`projects/P/locations/L/tensorboards/ID`) backs the experiment, so each run also gets a
+    TensorBoard run; empty: no backing TensorBoard. `api_endpoint` / `credentials` default to the regional
+    endpoint and Application Default Credentials."""
     from google.cloud import aiplatform
 
     endpoint: dict[str, Any] = {"api_endpoint": api_endpoint, "api_transport": "rest"} if api_endpoint else {}
@@ -68,7 +72,7 @@ def log_to_vertex(
         location=location,
         credentials=credentials,
         experiment=record["experiment"],
-        experiment_tensorboard=False,
+        experiment_tensorboard=tensorboard or False,
         **endpoint,
     )
     run = aiplatform.start_run(record["run"])

@@ -18,19 +18,41 @@ from tests.fakes.loopback import ApiError, LoopbackServer, Request, Response, no
 
 LOCATION = r"/v1/(?P<parent>projects/[^/]+/locations/[^/]+)"
 STORE = LOCATION + r"/metadataStores/(?P<store>[^/:]+)"
+TENSORBOARD_CHILD = (
+    LOCATION + r"/(?P<collection>tensorboards/[^/:]+/experiments(?:/[^/:]+/runs(?:/[^/:]+/timeSeries)?)?)"
+)
+_ID_PARAMS = ("tensorboardExperimentId", "tensorboardRunId", "tensorboardTimeSeriesId")
 
 
 class MetadataServer(LoopbackServer):
-    STATE = ("stores", "contexts", "children")
+    STATE = ("stores", "contexts", "children", "artifacts", "context_artifacts", "tensorboards", "tensorboard_objects")
 
     def __init__(self) -> None:
+        self.tensorboards: dict[str, dict[str, Any]] = {}
+        """Tensorboards by resource name; add one (`add_tensorboard`) for experiments backed by it."""
+        self.tensorboard_objects: dict[str, dict[str, Any]] = {}
+        """Experiments, runs and time series created under the tensorboards, by resource name."""
         self.stores: dict[str, dict[str, Any]] = {}
+        self.artifacts: dict[str, dict[str, Any]] = {}
+        self.context_artifacts: dict[str, list[str]] = {}
         self.contexts: dict[str, dict[str, Any]] = {}
         self.children: dict[str, list[str]] = {}
         super().__init__()
 
     def routes(self) -> list[tuple[str, str, Handler]]:
         return [
+            ("GET", LOCATION + r"/tensorboards/(?P<tensorboard>[^/:]+)", self._get_tensorboard),
+            ("GET", TENSORBOARD_CHILD + r"/(?P<child>[^/:]+)", self._get_tensorboard_object),
+            ("POST", TENSORBOARD_CHILD, self._create_tensorboard_object),
+            ("GET", TENSORBOARD_CHILD, self._list_tensorboard_objects),
+            ("GET", STORE + r"/artifacts/(?P<artifact>[^/:]+)", self._get_artifact),
+            ("POST", STORE + r"/artifacts", self._create_artifact),
+            ("PATCH", STORE + r"/artifacts/(?P<artifact>[^/:]+)", self._patch_artifact),
+            (
+                "POST",
+                STORE + r"/contexts/(?P<context>[^/:]+):addContextArtifactsAndExecutions",
+                self._add_artifacts,
+            ),
             ("GET", STORE, self._get_store),
             ("POST", LOCATION + r"/metadataStores", self._create_store),
             ("GET", STORE + r"/contexts/(?P<context>[^/:]+)", self._get_context),
@@ -44,6 +66,80 @@ class MetadataServer(LoopbackServer):
         """The run contexts added to the experiment context whose id is `experiment`."""
         parent = next((name for name in self.children if name.endswith(f"/contexts/{experiment}")), None)
         return [self.contexts[name] for name in self.children.get(parent or "", [])]
+
+    def add_tensorboard(self, name: str) -> dict[str, Any]:
+        """Register the Tensorboard `projects/P/locations/L/tensorboards/ID` (the stack creates it)."""
+        self.tensorboards[name] = {"name": name, "displayName": name.rsplit("/", 1)[-1], "createTime": now_rfc3339()}
+        return self.tensorboards[name]
+
+    # -- tensorboards -------------------------------------------------------------------------------------
+    def _get_tensorboard(self, request: Request) -> Response:
+        name = f"{request.match['parent']}/tensorboards/{request.match['tensorboard']}"
+        if name not in self.tensorboards:
+            raise ApiError(404, f"Tensorboard {name} not found")
+        return Response.of_json(self.tensorboards[name])
+
+    def _get_tensorboard_object(self, request: Request) -> Response:
+        name = f"{request.match['parent']}/{request.match['collection']}/{request.match['child']}"
+        if name not in self.tensorboard_objects:
+            raise ApiError(404, f"{name} not found")
+        return Response.of_json(self.tensorboard_objects[name])
+
+    def _create_tensorboard_object(self, request: Request) -> Response:
+        object_id = next((request.param(p) for p in _ID_PARAMS if request.param(p)), None) or str(
+            len(self.tensorboard_objects) + 1
+        )
+        name = f"{request.match['parent']}/{request.match['collection']}/{object_id}"
+        if name in self.tensorboard_objects:
+            raise ApiError(409, f"{name} already exists")
+        self.tensorboard_objects[name] = {**request.json(), "name": name, "createTime": now_rfc3339()}
+        return Response.of_json(self.tensorboard_objects[name])
+
+    def _list_tensorboard_objects(self, request: Request) -> Response:
+        prefix = f"{request.match['parent']}/{request.match['collection']}/"
+        found = [
+            v
+            for k, v in sorted(self.tensorboard_objects.items())
+            if k.startswith(prefix) and "/" not in k[len(prefix) :]
+        ]
+        key = {
+            "experiments": "tensorboardExperiments",
+            "runs": "tensorboardRuns",
+            "timeSeries": "tensorboardTimeSeries",
+        }
+        return Response.of_json({key[request.match["collection"].rsplit("/", 1)[-1]]: found})
+
+    # -- artifacts ----------------------------------------------------------------------------------------
+    def _artifact_name(self, request: Request, artifact: str) -> str:
+        return f"{request.match['parent']}/metadataStores/{request.match['store']}/artifacts/{artifact}"
+
+    def _get_artifact(self, request: Request) -> Response:
+        name = self._artifact_name(request, request.match["artifact"])
+        if name not in self.artifacts:
+            raise ApiError(404, f"Artifact {name} not found")
+        return Response.of_json(self.artifacts[name])
+
+    def _create_artifact(self, request: Request) -> Response:
+        name = self._artifact_name(request, request.param("artifactId") or str(len(self.artifacts) + 1))
+        if name in self.artifacts:
+            raise ApiError(409, f"Artifact {name} already exists")
+        self.artifacts[name] = {"metadata": {}, **request.json(), "name": name, "createTime": now_rfc3339()}
+        return Response.of_json(self.artifacts[name])
+
+    def _patch_artifact(self, request: Request) -> Response:
+        name = self._artifact_name(request, request.match["artifact"])
+        if name not in self.artifacts:
+            raise ApiError(404, f"Artifact {name} not found")
+        self.artifacts[name].update({k: v for k, v in request.json().items() if k != "name"})
+        return Response.of_json(self.artifacts[name])
+
+    def _add_artifacts(self, request: Request) -> Response:
+        context = self._existing(request)["name"]
+        for artifact in request.json().get("artifacts", []):
+            if artifact not in self.artifacts:
+                raise ApiError(404, f"Artifact {artifact} not found")
+            self.context_artifacts.setdefault(context, []).append(artifact)
+        return Response.of_json({})
 
     # -- stores -------------------------------------------------------------------------------------------
     def _get_store(self, request: Request) -> Response:

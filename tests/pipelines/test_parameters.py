@@ -87,6 +87,28 @@ def test_vertex_backend_rules() -> None:
     ]
 
 
+def test_experiment_and_retraining_rules() -> None:
+    tuning = {**PIPELINES["tuning"].vertex_example, "experiment": "Tuning Runs", "experiment_tensorboard": "tb-1"}
+    assert _problems("tuning", tuning) == [
+        "experiment: must be 1-128 lowercase letters, digits or '-', found 'Tuning Runs'",
+        "experiment_tensorboard: must be projects/P/locations/L/tensorboards/ID or empty, found 'tb-1'",
+    ]
+    unbacked = {**PIPELINES["tuning"].vertex_example, "experiment": ""}
+    assert _problems("tuning", unbacked) == ["experiment_tensorboard: backs an experiment; set experiment too"]
+    evaluation = {
+        **PIPELINES["evaluation"].vertex_example,
+        "env": "",
+        "retraining_topic": "retraining-requests",
+        "retraining_policy": {"cooldown": 1},
+    }
+    problems = _problems("evaluation", evaluation)
+    assert problems[0].startswith("retraining_policy: unknown retraining policy field(s) cooldown; known: ")
+    assert problems[1:] == [
+        "env: must not be empty when retraining_topic is set (the request names its environment)",
+        "retraining_topic: on Vertex must be projects/PROJECT/topics/TOPIC or empty, found 'retraining-requests'",
+    ]
+
+
 def test_unknown_pipeline_and_sample() -> None:
     with pytest.raises(UserInputError, match="unknown pipeline; did you mean 'tuning'\\? known: tuning, evaluation"):
         get("tunning")
