@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from infra.layout import Project
 from infra.release.canary import abort_canary, finish_canary
-from infra.release.promote import PromotionRequest, promote
+from infra.release.promote import promote
 from infra.release.records import record_paths
 from infra.release.rollback import rollback
-from tests.infra.release.release_project import make_project, tree_bytes
-
-NOW = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
-COMMIT = "465d4733e8c2a1f09b7d6e5c4b3a29180f7e6d5c"
-SKIP = "policy gate covered by its own tests"
+from tests.infra.release.promotion_cases import COMMIT, NOW, SKIP, request
+from tests.infra.release.release_project import tree_bytes
 
 pytestmark = pytest.mark.usefixtures("release_reports")
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    return make_project(tmp_path / "project")
-
-
-def request(source: str, target: str, **extra: object) -> PromotionRequest:
-    fields: dict[str, object] = {"promoted_by": "dana@acme.example", "commit": COMMIT, "now": NOW, **extra}
-    return PromotionRequest(source_env=source, target_env=target, **fields)  # type: ignore[arg-type]
 
 
 def test_a_promotion_writes_its_record_with_gates_evaluation_lineage_and_previous(project: Path) -> None:

@@ -1,7 +1,9 @@
-"""`mlops promote` / `mlops rollback`: exit 0 on success, 1 when a gate blocks (nothing changed), 2 on bad input."""
+"""`mlops promote`, `rollback`, `canary finish|abort` and `release cut`: exit 0 on success, 1 when a gate blocks or
+nothing can be rolled back (nothing changed), 2 on bad input; the cut from a real local tuning run."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ import yaml
 
 from infra.cli.app import main
 from infra.layout import Project
+from tests.infra.release.cut_project import IMAGE, SHARED_BUCKET, make_cut_project
 from tests.infra.release.release_project import make_project, tree_bytes
 
 pytestmark = pytest.mark.usefixtures("release_reports")  # the fixtures' gs:// reports, on a loopback server
@@ -62,7 +65,8 @@ def test_dry_run_runs_the_gates_and_writes_nothing(project: Path, capsys: pytest
     snapshot = tree_bytes(project)
     assert promote(project, "--from", "dev", "--to", "staging", "--dry-run") == 0
     out = capsys.readouterr().out
-    assert "gate policy: passed" in out and "+release: r2026-11-25-1" in out
+    assert "gate policy: passed" in out
+    assert "+release: r2026-11-25-1" in out
     assert "dry run: release r2026-11-25-1 passes every gate into staging; nothing was written" in out
     assert tree_bytes(project) == snapshot
     assert promote(project, "--from", "dev", "--to", "prod", "--dry-run") == 1
@@ -160,7 +164,9 @@ def test_skipping_the_policy_gate_into_prod_exits_2(project: Path, capsys: pytes
     args = ("--from", "staging", "--to", "prod", "--approve-by", "lee@acme.example", "--skip-policy-check", "hurry")
     assert promote(project, *args) == 2
     err = capsys.readouterr().err
-    assert "policy gate required in production" in err and "cannot be skipped" in err and "Traceback" not in err
+    assert "policy gate required in production" in err
+    assert "cannot be skipped" in err
+    assert "Traceback" not in err
     assert tree_bytes(project) == snapshot
 
 
@@ -195,3 +201,66 @@ def test_rollback_warns_about_artifacts_outside_the_shared_location_and_strict_r
     out = capsys.readouterr().out
     assert "warning: release r2026-11-18-1: models.assistant.artifact_uri: 'gs://acme-genai-scratch/assistant'" in out
     assert "rolled back staging: r2026-11-25-1 -> r2026-11-18-1" in out
+
+
+# --- release cut ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`mlops pipelines run tuning --local --out DIR` on the good sample: DIR holds candidate.json + report.json."""
+    out = tmp_path_factory.mktemp("tuning-run")
+    assert main(["pipelines", "run", "tuning", "--local", "--out", str(out)]) == 0
+    return out
+
+
+def cut(project: Path, record: Path, *extra: str) -> int:
+    return main(["release", "cut", "--env", "dev", "--candidate", str(record), "--by", "dana@acme.example",
+                 "--project-dir", str(project), *extra])
+
+
+@pytest.mark.slow
+def test_the_local_runs_record_is_refused_until_its_artifacts_are_published(
+    local_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_cut_project(tmp_path / "project")
+    record = json.loads((local_run / "candidate.json").read_text())
+    assert record["artifact_uri"].startswith("file://")
+    assert record["model"] == "assistant"
+    record["serving_image"] = IMAGE
+    unpublished = local_run / "unpublished.json"
+    unpublished.write_text(json.dumps(record))
+    snapshot = tree_bytes(project)
+    capsys.readouterr()
+    assert cut(project, unpublished) == 1
+    out = capsys.readouterr().out
+    assert "gate candidate: FAILED" in out
+    assert "outside the release artifacts bucket" in out
+    assert "gate evaluation: passed" in out  # the local report matches its digest and metrics
+    assert "blocked by gate(s): candidate; nothing was written" in out
+    assert tree_bytes(project) == snapshot
+
+    record["artifact_uri"] = f"gs://{SHARED_BUCKET}/assistant/{record['tuning_run']}"
+    published = local_run / "published.json"
+    published.write_text(json.dumps(record))
+    assert cut(project, published, "--release", "r2026-12-01-7", "--dry-run") == 0
+    assert "dry run: release r2026-12-01-7 passes every gate into dev; nothing was written" in capsys.readouterr().out
+    assert tree_bytes(project) == snapshot
+    assert cut(project, published, "--release", "r2026-12-01-7") == 0
+    out = capsys.readouterr().out
+    assert "+release: r2026-12-01-7" in out
+    assert "cut release r2026-12-01-7 into dev" in out
+    dev = yaml.safe_load(Project(project).release_manifest("dev").read_text())
+    assert dev["evaluation"]["report_digest"] == record["evaluation"]["report_digest"]
+    assert dev["pipelines"]["tuning"]["digest"] == record["pipeline_digest"]
+
+
+@pytest.mark.slow
+def test_a_malformed_record_exits_2_naming_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = make_cut_project(tmp_path / "project")
+    record = tmp_path / "candidate.json"
+    record.write_text(json.dumps({"version": 1, "model": "assistant"}))
+    assert cut(project, record) == 2
+    err = capsys.readouterr().err
+    assert f"{record}: pipeline_digest: required key is missing" in err
+    assert "Traceback" not in err
