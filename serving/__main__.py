@@ -4,7 +4,8 @@ Settings come from `GATEWAY_*` environment variables (or the file `GATEWAY_CONFI
 platform's Gateway component writes them (`serving/settings.py`). Bad settings or an unusable rules file
 exit 2 with one line per problem on stderr, naming the variable or the file's key path and the fix: Cloud
 Run then shows the reason in the revision's logs instead of a traceback. SIGTERM (Cloud Run's stop signal,
-sent once the instance gets no new requests) stops the listener and exits 0.
+sent once the instance gets no new requests) stops the listener, lets the requests in flight finish (each
+within the gateway's deadline, inside Cloud Run's 10-second grace) and exits 0.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def build_server(settings: RuntimeSettings, environ: Mapping[str, str]) -> Gatew
         client = PredictClient(settings.target, token)
     except ValueError as exc:
         raise SettingsError([str(exc)]) from None
-    return GatewayServer(Gateway(settings.gateway, client, rules, JsonLineSink()), settings.host, settings.port)
+    gateway = Gateway(settings.gateway, client, rules, JsonLineSink())
+    return GatewayServer(gateway, settings.host, settings.port, drain=True)
 
 
 def main(environ: Mapping[str, str] | None = None, err: TextIO | None = None) -> int:
@@ -55,9 +57,12 @@ def main(environ: Mapping[str, str] | None = None, err: TextIO | None = None) ->
     except OSError as exc:
         return _invalid(err, "cannot listen", [f"{settings.host}:{settings.port}: {exc.strerror or exc}"])
 
+    stopping = threading.Thread(target=server.stop, name="gateway-stop")
+
     def stop(_signum: int, _frame: FrameType | None) -> None:
         # shutdown() waits for serve_forever to return, so it must not run on the serving thread
-        threading.Thread(target=server.stop, name="gateway-stop").start()
+        if not stopping.is_alive() and stopping.ident is None:
+            stopping.start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -68,6 +73,7 @@ def main(environ: Mapping[str, str] | None = None, err: TextIO | None = None) ->
         flush=True,
     )
     server.serve_forever()
+    stopping.join()  # the listener is closed once every request in flight has its answer
     return 0
 
 

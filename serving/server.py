@@ -34,12 +34,22 @@ class _Listener(ThreadingHTTPServer):
     """Listen backlog: the standard library's 5 resets connections under a burst of concurrent clients."""
 
 
+class _DrainingListener(_Listener):
+    """Closing waits for the requests in flight (each bounded by the gateway's deadline) to be answered."""
+
+    daemon_threads = False
+    block_on_close = True
+
+
 class GatewayServer:
     """Serves one Gateway on host:port (port 0 picks a free one); `url` is where it listens."""
 
-    def __init__(self, gateway: Gateway, host: str = "127.0.0.1", port: int = 8080) -> None:
+    def __init__(self, gateway: Gateway, host: str = "127.0.0.1", port: int = 8080, *, drain: bool = False) -> None:
+        """drain: `stop()` waits for the requests in flight (a container's stop); default off, so a local
+        server stops at once."""
         self.gateway = gateway
-        self._httpd = _Listener((host, port), _handler_for(gateway))
+        listener = _DrainingListener if drain else _Listener
+        self._httpd = listener((host, port), _handler_for(gateway))
         self._thread: threading.Thread | None = None
 
     @property

@@ -141,3 +141,20 @@ def test_bad_settings_exit_2_naming_the_variable_without_a_traceback(environ: di
     assert done.returncode == 2
     assert named in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_sigterm_lets_the_request_in_flight_finish_before_exiting(
+    entrypoint: Entrypoint, predict_server: PredictServer
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    predict_server.faults.delay(0.4)
+    with ThreadPoolExecutor(1) as pool:
+        in_flight = pool.submit(entrypoint.post, PASSWORD)
+        deadline = time.monotonic() + 5
+        while not predict_server.calls and time.monotonic() < deadline:
+            time.sleep(0.01)
+        code, _, err = entrypoint.terminate()
+        status, answer = in_flight.result(timeout=10)
+    assert (status, answer["source"]) == (200, "model")
+    assert code == 0, err
