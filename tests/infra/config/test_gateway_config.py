@@ -45,6 +45,10 @@ def test_a_stack_overrides_the_gateway_key_by_key(tmp_path: Path) -> None:
         ({"model": "summarizer"}, ": gateway.model 'summarizer' is not a served model; use one of: "
                                   "assistant"),
         ({"deadline": 5}, "gateway.deadline"),
+        ({"invokers": ["allUsers"]}, "gateway.invokers[0]: found 'allUsers'; expected serviceAccount:"),
+        ({"invokers": ["user:lee@acme.example"]}, "gateway.invokers[0]: found 'user:lee@acme.example'"),
+        ({"ingress": "all"}, "gateway.ingress: Input should be 'internal' or 'internal_and_load_balancer'"),
+        ({"min_instances": 5, "max_instances": 2}, "gateway: min_instances (5) must be <= max_instances (2)"),
     ],
 )
 def test_bad_gateway_values_name_their_key(tmp_path: Path, gateway: dict[str, Any], message: str) -> None:
