@@ -3,7 +3,9 @@
 1. `mlops plan` over every environment of a project against the floor of importing what it needs, each in a
    fresh process, interleaved, several repeats; prints medians and the ratio. The floor *executes* every module
    it names: `pulumi_gcp` loads its modules lazily, so `import pulumi_gcp.vertex` alone runs nothing; the floor
-   touches each resource class the program registers (and the wider floor lists each module's names).
+   touches each resource class the program registers (and the wider floor lists each module's names). The plan
+   is timed twice per repeat: with the base synthesised (cache cleared) and with the base read from the cache
+   an unchanged base leaves (`infra/diff/ref_cache.py`).
 2. Synth scaling: the generated program of `scaling_program.py` serving N models (6 N + 5 resources), synthesised
    in-process with the SDK adaptations (`infra/synth/sdk_compat.py`) and, interleaved, on the SDK's stock path;
    prints seconds, the speed-up, whether both snapshots are byte-identical, the marginal cost per resource at N
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import resource as rusage
+import shutil
 import statistics
 import subprocess
 import sys
@@ -99,6 +102,12 @@ def floor_script(classes: list[str], wider: list[str], name: str) -> list[str]:
     return [sys.executable, str(script)]
 
 
+def _synth_cache_dir(project_dir: Path) -> Path:
+    """Where plans keep base snapshots (infra.diff.ref_cache): cleared to time a plan that synthesises its base."""
+    proc = subprocess.run(["git", "rev-parse", "--git-common-dir"], cwd=project_dir, capture_output=True, text=True)
+    return (project_dir / proc.stdout.strip()).resolve() / "mlops" / "synth-cache"
+
+
 def bench_plan(project_dir: Path, repeats: int) -> None:
     from infra.synth.project import load_project
 
@@ -113,12 +122,17 @@ def bench_plan(project_dir: Path, repeats: int) -> None:
     floors: list[tuple[float, float]] = []
     wides: list[tuple[float, float]] = []
     plans: list[tuple[float, float]] = []
+    colds: list[tuple[float, float]] = []
+    cache = _synth_cache_dir(project_dir)
     for _ in range(repeats):
         bares.append(timed_process(bare_cmd, REPO))
         floors.append(timed_process(floor_cmd, REPO))
         wides.append(timed_process(wide_cmd, REPO))
-        plans.append(timed_process(plan_cmd, REPO))
+        shutil.rmtree(cache, ignore_errors=True)  # the base synthesised in the child process, then stored
+        colds.append(timed_process(plan_cmd, REPO))
+        plans.append(timed_process(plan_cmd, REPO))  # the base read from the cache
     bare, floor, wide, plan = (statistics.median(w for w, _ in t) for t in (bares, floors, wides, plans))
+    cold = statistics.median(w for w, _ in colds)
     cpu_floor, cpu_wide, cpu_plan = (statistics.median(c for _, c in t) for t in (floors, wides, plans))
 
     def runs(times: list[tuple[float, float]]) -> str:
@@ -130,7 +144,9 @@ def bench_plan(project_dir: Path, repeats: int) -> None:
     print(f"interpreter start                       median {bare:.3f}s  (runs: {runs(bares)})")
     print(f"import floor (pulumi + used gcp classes) median {floor:.3f}s  (runs: {runs(floors)})")
     print(f"import floor (+ all {len(loaded)} library modules) median {wide:.3f}s  (runs: {runs(wides)})")
-    print(f"mlops plan                              median {plan:.3f}s  (runs: {runs(plans)})")
+    print(f"mlops plan, base synthesised            median {cold:.3f}s  (runs: {runs(colds)})")
+    print(f"mlops plan, base from the cache         median {plan:.3f}s  (runs: {runs(plans)})")
+    print(f"ratio base synthesised/cached: {cold / plan:.2f}x")
     print(f"ratio plan/import floor: {plan / floor:.2f}x  (plan/wider floor: {plan / wide:.2f}x); "
           f"above the wider floor: {plan - wide:.3f}s")
     print(f"CPU ratio plan/import floor: {cpu_plan / cpu_floor:.2f}x  (plan/wider floor: {cpu_plan / cpu_wide:.2f}x; "

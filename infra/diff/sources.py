@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from contracts.errors import UserInputError
 from infra.diff.gitref import repo_root, resolve_commit, worktree_at
+from infra.diff.ref_cache import RefSynthCache
 from infra.layout import Project
 from infra.synth import synth_stack
 from infra.synth.api import ChildSynth, start_child_synth
@@ -45,15 +47,29 @@ def load_snapshot_file(path: Path) -> dict[str, Any]:
 
 
 class PendingRefSynth:
-    """Snapshots of stacks as of a git ref, being computed in a child process (see `synth_at_ref_started`)."""
+    """Snapshots of stacks as of a git ref: cached, or being computed in a child process (see
+    `synth_at_ref_started`)."""
 
-    def __init__(self, stacks: list[str], child: ChildSynth | None) -> None:
+    def __init__(
+        self,
+        stacks: list[str],
+        child: ChildSynth | None,
+        *,
+        cached: dict[str, dict[str, Any] | None] | None = None,
+        keep: Callable[[dict[str, dict[str, Any]]], None] | None = None,
+    ) -> None:
         self.stacks = stacks
         self.child = child
+        self.cached = cached
+        self._keep = keep
 
     def result(self) -> dict[str, dict[str, Any] | None]:
         """Per stack its snapshot, or None when the stack has no stack file (or no program) at the ref."""
+        if self.cached is not None:
+            return dict(self.cached)
         results = self.child.result() if self.child else {}
+        if self._keep is not None:
+            self._keep({stack: result.document for stack, result in results.items()})
         return {s: (results[s].document if s in results else None) for s in self.stacks}
 
 
@@ -63,21 +79,31 @@ def synth_at_ref_started(
 ) -> Iterator[PendingRefSynth]:
     """Check out `ref` into a temporary worktree and start synthesising `stacks` of `project` as it was there
     (with `every_stack`, also every other stack that has a stack file there: deleted since); the caller can work
-    meanwhile and must call `.result()` inside the block (the worktree is removed when the block exits)."""
+    meanwhile and must call `.result()` inside the block (the worktree is removed when the block exits).
+    A commit synthesised before with the same engine is read from the cache instead (`infra.diff.ref_cache`)."""
     project_dir = project.root.resolve()
     repo = repo_root(project_dir)
     commit = resolve_commit(ref, repo)
     relative = project_dir.relative_to(repo)
+    cache = RefSynthCache.of(repo, commit, relative)
+    cached = cache.load(stacks, every_stack) if cache else None
+    if cached is not None:
+        yield PendingRefSynth(list(cached), None, cached=cached)
+        return
     with worktree_at(commit, repo) as tree:
         tree_project = tree / relative
         present: list[str] = []
+        at_commit: list[str] = []
         if (tree_project / "Pulumi.yaml").is_file():
-            project = load_project(tree_project)
-            if (project.main / "__main__.py").is_file():
+            spec = load_project(tree_project)
+            if (spec.main / "__main__.py").is_file():
+                at_commit = spec.stacks()
                 if every_stack:
-                    stacks = [*stacks, *(s for s in project.stacks() if s not in stacks)]
-                present = [s for s in stacks if project.stack_file(s).is_file()]
-        pending = PendingRefSynth(stacks, start_child_synth(present, Project(tree_project)) if present else None)
+                    stacks = [*stacks, *(s for s in at_commit if s not in stacks)]
+                present = [s for s in stacks if spec.stack_file(s).is_file()]
+        child = start_child_synth(present, Project(tree_project)) if present else None
+        keep = functools.partial(cache.store, at_commit) if cache else None
+        pending = PendingRefSynth(stacks, child, keep=keep)
         try:
             yield pending
         finally:
