@@ -17,6 +17,13 @@ from kfp.dsl.graph_component import GraphComponent
 
 Pipeline: TypeAlias = GraphComponent
 """The type of a `@dsl.pipeline` function after decoration (kfp.dsl.graph_component, not re-exported by kfp.dsl)."""
+_PIPELINE_CLASS: type = GraphComponent
+
+
+def is_pipeline(value: object) -> bool:
+    """Whether `value` is what `@dsl.pipeline` returns."""
+    return isinstance(value, _PIPELINE_CLASS)
+
 
 LOCAL_IGNORED_SETTINGS_WARNING = r".*settings \['display_name'\] have no effect"
 """kfp.local's warning (kfp/local/orchestrator/task_executor.py) when a task sets only a display name."""

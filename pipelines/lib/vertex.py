@@ -313,7 +313,7 @@ def publish(
         attributes = {"event": str(event["event"])} if "event" in event else {}
     data = base64.b64encode(json.dumps(event, sort_keys=True).encode()).decode()
     body = {"messages": [{"data": data, "attributes": attributes}]}
-    session = AuthorizedSession(credentials)  # type: ignore[no-untyped-call]
+    session = AuthorizedSession(credentials)  # type: ignore[no-untyped-call, unused-ignore]
     response = session.post(f"{endpoint}/v1/{topic}:publish", json=body)
     response.raise_for_status()
     return str(response.json()["messageIds"][0])

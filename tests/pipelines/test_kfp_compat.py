@@ -11,7 +11,7 @@ from typing import Any
 from kfp import dsl, local
 
 from pipelines.catalog import PIPELINES
-from pipelines.kfp_compat import DeclaredInput, Pipeline, declared_inputs, local_display_names_ignored_quietly
+from pipelines.kfp_compat import DeclaredInput, declared_inputs, is_pipeline, local_display_names_ignored_quietly
 
 
 @dsl.component(base_image="python:3.11", install_kfp_package=False)
@@ -25,8 +25,9 @@ def _probe(text: str, times: int = 2, ratio: float = 0.5, bounds: dict[str, Any]
 
 
 def test_pipeline_is_the_type_a_decorated_pipeline_function_has() -> None:
-    assert isinstance(_probe, Pipeline)
-    assert all(isinstance(entry.pipeline, Pipeline) for entry in PIPELINES.values())
+    assert is_pipeline(_probe)
+    assert all(is_pipeline(entry.pipeline) for entry in PIPELINES.values())
+    assert not is_pipeline(_echo)
 
 
 def test_declared_inputs_come_in_declaration_order_with_kfp_types_and_defaults() -> None:

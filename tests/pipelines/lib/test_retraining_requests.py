@@ -156,7 +156,7 @@ def test_on_vertex_the_request_is_published_over_pubsub_rest(pubsub: PubSubServe
         request,
         attributes,
         endpoint=pubsub.base_url,
-        credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+        credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call, unused-ignore]
     )
     (message,) = pubsub.published[TOPIC]
     assert message["id"] == message_id
