@@ -2,7 +2,7 @@
 
 `POST {base}/v1/projects/P/locations/L/endpoints/E:predict` with `{"instances": [...]}`; the answer is
 `{"predictions": [...], "deployedModelId", "model", "modelVersionId", ...}`. The instance and prediction
-follow the serving container's payload contract (`pipelines/lib/bigquery_schema.py`): the instance is
+follow the serving container's payload contract (`contracts/bigquery_schema.py`): the instance is
 `{"question", "context"}` (the gateway adds `request_id`, so the endpoint's request/response log joins the
 gateway's answer log), the prediction `{"response": "..."}` or a bare string. A prediction a safety filter
 stopped says so with `"blocked": true` or a `finishReason` / `finish_reason` such as `SAFETY`.
