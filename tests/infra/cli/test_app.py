@@ -192,3 +192,17 @@ def test_every_command_a_message_names_exists_with_its_options() -> None:
         flags = [w.split("=")[0] for w in words if w.startswith("--")]
         unknown = [f for f in flags if f not in options]
         assert not unknown, f"{where}: `mlops {' '.join(words)}`: {unknown} not options of `{target.name}`"
+
+
+def test_escape_sequences_in_library_messages_stay_out_of_logs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """kfp.local colours its run status; a message quoting it reaches a log file as plain text."""
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    quoted = "Pipeline \x1b[95m'genai-evaluation'\x1b[0m finished with status \x1b[91mFAILURE\x1b[0m"
+    log = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", log)
+    console.warn(quoted)
+    console.error(UserInputError([Problem("run", "", quoted)], "run failed"))
+    assert ANSI not in log.getvalue()
+    assert "Pipeline 'genai-evaluation' finished with status FAILURE" in log.getvalue()
+    assert console.plain(quoted, Terminal()) == quoted  # a person at a terminal sees the colours
