@@ -75,6 +75,11 @@ def _who(project: Project, given: str | None) -> str:
     return who(project, given)
 
 
+def _shown(project: Project, path: Path | None) -> str:
+    """A written file as messages show it: relative to the current directory when under it."""
+    return project.display(path) if path is not None else "none"
+
+
 def _print_gated(
     out: Console,
     outcome: PromotionOutcome | CutOutcome,
@@ -181,12 +186,13 @@ def promote_command(
         running = outcome.candidate.release if outcome.candidate else "?"
         out.print(f"{target} already runs release {running}; nothing to promote", markup=False)
         return
-    saved = f"; previous manifest kept at {outcome.history_path}" if outcome.history_path else ""
+    show = project.display
+    saved = f"; previous manifest kept at {show(outcome.history_path)}" if outcome.history_path else ""
     _print_gated(
         out, outcome, dry_status="would-promote", target=target,
         blocked=lambda failed: f"promotion of {source} -> {target} blocked by gate(s): {failed}; nothing was changed",
-        done=lambda release: (f"promoted release {release} {source} -> {target}: wrote {outcome.manifest_path}"
-                              f"{saved}; release record {outcome.record_path}"),
+        done=lambda release: (f"promoted release {release} {source} -> {target}: wrote {show(outcome.manifest_path)}"
+                              f"{saved}; release record {_shown(project, outcome.record_path)}"),
     )
 
 
@@ -219,7 +225,8 @@ def rollback_command(
     _print_rollback(
         out, outcome,
         f"rolled back {env}: {outcome.replaced_release} -> {outcome.restored_release}; "
-        f"replaced manifest archived at {outcome.archived_path}; release record {outcome.record_path}",
+        f"replaced manifest archived at {project.display(outcome.archived_path)}; "
+        f"release record {_shown(project, outcome.record_path)}",
     )
 
 
@@ -247,12 +254,13 @@ def release_cut(
 
     project = find_project(project_dir)
     outcome = cut_release(CutRequest(env, candidate, _who(project, by), release, commit, dry_run), project)
-    saved = f"; previous manifest kept at {outcome.history_path}" if outcome.history_path else ""
+    show = project.display
+    saved = f"; previous manifest kept at {show(outcome.history_path)}" if outcome.history_path else ""
     _print_gated(
         _console(), outcome, dry_status="would-cut", target=env,
         blocked=lambda failed: f"release cut into {env} blocked by gate(s): {failed}; nothing was written",
-        done=lambda release: (f"cut release {release} into {env}: wrote {outcome.manifest_path}{saved}; "
-                              f"release record {outcome.record_path}"),
+        done=lambda release: (f"cut release {release} into {env}: wrote {show(outcome.manifest_path)}{saved}; "
+                              f"release record {_shown(project, outcome.record_path)}"),
     )
 
 
@@ -280,8 +288,8 @@ def canary_finish(
     dropped = ", ".join(f"{model} (previous {release})" for model, release in outcome.finished.items())
     out.print(
         f"finished the canary of release {outcome.release} in {env}: 100% to the new version of {dropped}; "
-        f"wrote {outcome.manifest_path}; canary manifest kept at {outcome.history_path}; "
-        f"release record {outcome.record_path}",
+        f"wrote {project.display(outcome.manifest_path)}; canary manifest kept at "
+        f"{project.display(outcome.history_path)}; release record {_shown(project, outcome.record_path)}",
         markup=False,
     )
 
@@ -309,5 +317,6 @@ def canary_abort(
     _print_rollback(
         out, outcome,
         f"aborted the canary in {env}: {outcome.replaced_release} -> {outcome.restored_release} (100%); "
-        f"canary manifest archived at {outcome.archived_path}; release record {outcome.record_path}",
+        f"canary manifest archived at {project.display(outcome.archived_path)}; "
+        f"release record {_shown(project, outcome.record_path)}",
     )

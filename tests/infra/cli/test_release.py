@@ -264,3 +264,21 @@ def test_a_malformed_record_exits_2_naming_the_key(tmp_path: Path, capsys: pytes
     err = capsys.readouterr().err
     assert f"{record}: pipeline_digest: required key is missing" in err
     assert "Traceback" not in err
+
+
+def test_run_inside_a_project_it_is_found_upward_and_paths_are_shown_relative(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project / "environments")
+    by = ("--commit", COMMIT, "--by", "dana@acme.example")
+    assert main(["promote", "--from", "dev", "--to", "staging", "--skip-policy-check", "covered elsewhere", *by]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "promoted release r2026-11-25-1 dev -> staging: wrote release.staging.yaml; previous manifest kept at "
+        "releases/staging/0001-r2026-11-18-1.yaml; release record "
+        "releases/staging/records/0001-promotion-r2026-11-25-1.md"
+    ) in out
+    assert main(["rollback", "--env", "staging", "--by", "sam@acme.example"]) == 0
+    assert "replaced manifest archived at releases/staging/rolled-back/0001-r2026-11-25-1.yaml" in (
+        capsys.readouterr().out
+    )
