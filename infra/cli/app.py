@@ -23,18 +23,19 @@ COMMAND_GROUPS: tuple[tuple[str, str | None], ...] = (
     ("synth", None),
     ("check", None),
     ("diff", None),
-    ("release", None),
-    ("pipelines", "pipelines"),
     ("plan", None),
+    ("pipelines", "pipelines"),
+    ("release", None),
     ("engine", None),
     ("rehearse", None),
     ("drift", None),
-    ("serve", None),
     ("eval", "eval"),
     ("cost", None),
+    ("serve", None),
     ("approval", "approval"),
 )
-"""(module under infra.cli, group name): None merges the module's commands into `mlops` itself."""
+"""(module under infra.cli, group name), in the order `mlops -h` lists them (DESIGN.md's table): None merges the
+module's commands into `mlops` itself."""
 
 app = typer.Typer(
     name="mlops",
@@ -79,8 +80,10 @@ def compose(root: typer.Typer) -> None:
     for module_name, group in COMMAND_GROUPS:
         module = importlib.import_module(f"infra.cli.{module_name}")
         register = getattr(module, "register", None)
-        if register is not None:  # a group that still registers its commands itself
-            register(root)
+        if register is not None:  # a module that registers several commands and groups itself
+            commands = typer.Typer()
+            register(commands)
+            root.add_typer(commands)
         else:
             root.add_typer(module.app, name=group)
 

@@ -206,3 +206,11 @@ def test_escape_sequences_in_library_messages_stay_out_of_logs(monkeypatch: pyte
     assert ANSI not in log.getvalue()
     assert "Pipeline 'genai-evaluation' finished with status FAILURE" in log.getvalue()
     assert console.plain(quoted, Terminal()) == quoted  # a person at a terminal sees the colours
+
+
+def test_help_lists_the_commands_in_the_documented_order(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-h"]) == 0
+    lines = capsys.readouterr().out.split("Commands:\n", 1)[1].splitlines()
+    names = [line.split()[0] for line in lines if line.startswith("  ") and not line.startswith("   ")]
+    assert names == ["validate", "synth", "check", "diff", "plan", "pipelines", "promote", "rollback", "release",
+                     "canary", "preview", "up", "destroy", "rehearse", "drift", "eval", "cost", "serve", "approval"]
