@@ -7,12 +7,12 @@ The token is read from $GITHUB_TOKEN only (never a flag, so it shows in no proce
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from contracts.errors import UserInputError
+from infra.cli.options import ProjectDirOption, find_project
 from infra.layout import Project
 from infra.release.github_approval import DEFAULT_API_URL, GitHubClient, GitHubError, pull_requests_of_commit
 from infra.release.github_approval import verify_approval as check_approval
@@ -37,12 +37,10 @@ def verify(
     api_url: Annotated[
         str | None, typer.Option("--api-url", help="GitHub API URL (default: $GITHUB_API_URL, else api.github.com).")
     ] = None,
-    project_dir: Annotated[
-        Path | None, typer.Option("--project-dir", help="Directory holding Pulumi.yaml (default: found upward).")
-    ] = None,
+    project_dir: ProjectDirOption = None,
 ) -> None:
     """Is ENV's recorded approver an approving reviewer, not the author, of the promotion's pull request?"""
-    project = Project.at(project_dir) if project_dir else Project.find()
+    project = find_project(project_dir)
     approver = recorded_approver(project, env)
     repo = repository or os.environ.get("GITHUB_REPOSITORY") or ""
     api = api_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL
