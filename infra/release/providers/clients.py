@@ -43,6 +43,11 @@ class VertexTarget:
         return self.endpoint.startswith("http://")
 
 
+ARTIFACT_REGISTRY_KFP_HOST = re.compile(r"^https://(?P<location>[\w-]+)-kfp\.pkg\.dev/(?P<project>[^/]+)/(?P<repo>[^/]+)")
+"""An Artifact Registry KFP repository URL, the hosts kfp's RegistryClient authenticates with Google credentials
+(the same pattern as its own host table, matched here so no private kfp name is read)."""
+
+
 def _client_kwargs(target: VertexTarget) -> dict[str, Any]:
     from google.api_core.client_options import ClientOptions
 
@@ -109,8 +114,7 @@ def registry_client(host: str) -> RegistryClient:
     """
     import kfp.registry.registry_client as rc
 
-    is_artifact_registry = any(re.match(pattern, host) for pattern, _ in rc._KNOWN_HOSTS_REGEX.values())
-    if is_artifact_registry:
+    if ARTIFACT_REGISTRY_KFP_HOST.match(host):
         return _with_credentials(lambda: rc.RegistryClient(host=host), f"the KFP registry {host}")
     auth = AnonymousAuth() if host.startswith("http://") else None
     return rc.RegistryClient(host=host, auth=auth, config_file=rc.DEFAULT_REGISTRY_CONTEXT)
