@@ -15,8 +15,8 @@ from typing import Any
 
 from contracts.errors import Problem, UserInputError
 from contracts.yamlfile import EMPTY_VALUE, describe, read_yaml_mapping, string_keys
+from infra.layout import PROJECT_FILE, Project
 
-PROJECT_FILE = "Pulumi.yaml"
 SECRET_PLACEHOLDER = "[secret]"
 """What the program reads for a `secure:` config value offline (never a real secret; masked in the snapshot)."""
 
@@ -38,10 +38,8 @@ class ProjectSpec:
         return self.stack_config_dir / f"Pulumi.{stack}.yaml"
 
     def stacks(self) -> list[str]:
-        """Stack names that have a stack file, dev/staging/prod first (promotion order), then the rest sorted."""
-        names = [p.name[len("Pulumi.") : -len(".yaml")] for p in self.stack_config_dir.glob("Pulumi.*.yaml")]
-        order = {"dev": 0, "staging": 1, "prod": 2}
-        return sorted((n for n in names if _STACK_NAME.match(n)), key=lambda n: (order.get(n, 3), n))
+        """Stack names that have a stack file, in the project's order (`infra.layout.Project.environments`)."""
+        return [name for name in Project(self.root).environments() if _STACK_NAME.match(name)]
 
 
 @dataclass(frozen=True)
