@@ -81,7 +81,7 @@ def pipeline_service(location: str, endpoint: str | None) -> PipelineServiceClie
     if _is_loopback(api):
         from google.auth.credentials import AnonymousCredentials
 
-        kwargs["credentials"] = AnonymousCredentials()  # type: ignore[no-untyped-call]  # untyped in google-auth
+        kwargs["credentials"] = AnonymousCredentials()
     return PipelineServiceClient(**kwargs)
 
 

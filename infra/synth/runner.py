@@ -118,7 +118,8 @@ def _run_in_fresh_context(project: ProjectSpec, stack: str, config: StackConfig,
     )
     settings.SETTINGS.monitor = monitor
     settings.SETTINGS.engine = mocks.MockEngine(logging.getLogger("infra.synth.program"))
-    settings.SETTINGS.monitor_features = set(monitor.GetDeploymentInfo(None).supportedFeatures)
+    info = monitor.GetDeploymentInfo(None)  # type: ignore[no-untyped-call]  # the SDK's MockMonitor is untyped
+    settings.SETTINGS.monitor_features = set(info.supportedFeatures)
     set_all_config(dict(config.values), sorted(config.secret_keys))
 
     main_file = project.main / "__main__.py"

@@ -16,8 +16,8 @@ from contracts.bigquery_schema import (
     row_problems,
     table_suffix,
 )
+from contracts.records import REQUIRED_FIELDS
 from infra.components import table_schemas
-from pipelines.lib.records import REQUIRED_FIELDS
 from pipelines.local_run import run_local
 
 
@@ -35,7 +35,9 @@ def local_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[di
 
 @pytest.mark.slow
 @pytest.mark.parametrize("table", sorted(RESULT_TABLES))
-def test_rows_of_a_local_run_fit_the_table_schema(local_results: dict[str, list[dict[str, object]]], table: str) -> None:
+def test_rows_of_a_local_run_fit_the_table_schema(
+    local_results: dict[str, list[dict[str, object]]], table: str
+) -> None:
     rows = local_results[table]
     spec = RESULT_TABLES[table]
     assert rows, f"the bad sample writes {table} rows"

@@ -157,7 +157,8 @@ def _base_state(bases: dict[str, Any], env: str, base_edit: Edit | None, name: s
         applied = run(project, env, state)
         assert applied.error is None, applied.error
         bases["states"][key] = (project, state)
-    return bases["states"][key]
+    found: tuple[Path, Path] = bases["states"][key]
+    return found
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,8 @@ def _echo(text: str) -> str:
 
 @dsl.pipeline(name="compat-probe")
 def _probe(text: str, times: int = 2, ratio: float = 0.5, bounds: dict[str, Any] = {}) -> str:  # noqa: B006
-    return _echo(text=text).set_display_name("say it back").output
+    said: str = _echo(text=text).set_display_name("say it back").output
+    return said
 
 
 def test_pipeline_is_the_type_a_decorated_pipeline_function_has() -> None:

@@ -62,7 +62,7 @@ class RecordingMonitor(mocks.MockMonitor):
         self.options: dict[str, dict[str, Any]] = {}
 
     def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]  # the SDK's MockMonitor
         self.options[response.urn] = {
             "name": request.name,
             "type": request.type,

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from contracts.bigquery_schema import DRIFT, PREDICTION_EXAMPLES, RESULT_TABLES
+from contracts.records import REQUIRED_FIELDS
 from infra.components.data import BUCKET_PURPOSES, DATASET_PURPOSES, Data, DataArgs
 from infra.components.naming import Naming
 from infra.components.table_schemas import (
@@ -19,7 +20,6 @@ from infra.components.table_schemas import (
 from infra.config.model import EnvironmentConfig
 from infra.release.placeholders import resolve_placeholders
 from infra.release.store import load_manifest
-from pipelines.lib.records import REQUIRED_FIELDS
 from tests.checkout import PROJECT
 
 from . import env_refs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import yaml
 
+from infra.config.model import EnvironmentConfig
 from infra.release.bundle import bundle_digest, bundle_of
 from infra.release.store import dump_manifest, parse_manifest
 from tests.checkout import PROJECT
@@ -17,7 +18,7 @@ from tests.infra.release.manifest_documents import (
 )
 
 
-def test_bundle_digest_covers_the_bundle_not_the_environment_parts(dev) -> None:
+def test_bundle_digest_covers_the_bundle_not_the_environment_parts(dev: EnvironmentConfig) -> None:
     base = parse_manifest(valid_document(), FILE, dev, PROJECT)
     rescheduled = parse_manifest(with_change("pipelines.tuning.schedule.paused", True), FILE, dev, PROJECT)
     redigested = parse_manifest(with_change("pipelines.tuning.digest", "sha256:" + "d" * 64), FILE, dev, PROJECT)
@@ -28,7 +29,7 @@ def test_bundle_digest_covers_the_bundle_not_the_environment_parts(dev) -> None:
     assert len({bundle_digest(base), bundle_digest(redigested), bundle_digest(reimaged)}) == 3
 
 
-def test_report_digest_is_part_of_the_bundle_only_when_set(dev) -> None:
+def test_report_digest_is_part_of_the_bundle_only_when_set(dev: EnvironmentConfig) -> None:
     base = parse_manifest(valid_document(), FILE, dev, PROJECT)
     pinned = parse_manifest(with_change("evaluation.report_digest", DIGEST_A), FILE, dev, PROJECT)
     repinned = parse_manifest(with_change("evaluation.report_digest", DIGEST_B), FILE, dev, PROJECT)

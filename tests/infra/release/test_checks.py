@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from infra.config.model import EnvironmentConfig
 from tests.infra.release.manifest_documents import (
     FILE,
     IMAGE,
@@ -13,7 +14,7 @@ from tests.infra.release.manifest_documents import (
 )
 
 
-def test_model_must_be_served_by_the_environment(dev) -> None:
+def test_model_must_be_served_by_the_environment(dev: EnvironmentConfig) -> None:
     document = valid_document()
     document["models"]["assistent"] = document["models"].pop("assistant")
     assert problems_of(document, dev) == [
@@ -22,7 +23,7 @@ def test_model_must_be_served_by_the_environment(dev) -> None:
     ]
 
 
-def test_replicas_must_stay_within_the_environment_limits(prod) -> None:
+def test_replicas_must_stay_within_the_environment_limits(prod: EnvironmentConfig) -> None:
     document = valid_document("prod")
     document["approval"] = {"approved_by": "lee@acme.example", "approved_at": "2026-11-25T10:00:00Z"}
     document["models"]["assistant"]["deployment"] = {"min_replicas": 1, "max_replicas": 8}
@@ -34,7 +35,7 @@ def test_replicas_must_stay_within_the_environment_limits(prod) -> None:
     ]
 
 
-def test_previous_version_must_come_from_an_earlier_release(dev) -> None:
+def test_previous_version_must_come_from_an_earlier_release(dev: EnvironmentConfig) -> None:
     document = valid_document()
     model = document["models"]["assistant"]
     model["previous"] = {
@@ -50,13 +51,13 @@ def test_previous_version_must_come_from_an_earlier_release(dev) -> None:
     ]
 
 
-def test_environment_must_match_the_file(dev) -> None:
+def test_environment_must_match_the_file(dev: EnvironmentConfig) -> None:
     assert problems_of(valid_document("staging"), dev) == [
         f"{FILE}: environment: found 'staging' but this is the manifest of 'dev'; set environment: dev"
     ]
 
 
-def test_production_needs_a_recorded_approval(prod) -> None:
+def test_production_needs_a_recorded_approval(prod: EnvironmentConfig) -> None:
     document = valid_document("prod")
     document["models"]["assistant"]["deployment"] = {}
     assert problems_of(document, prod) == [
@@ -74,7 +75,7 @@ def test_production_needs_a_recorded_approval(prod) -> None:
                    "(environments: staging, prod)"),
     ],
 )
-def test_promoted_from_names_another_environment(dev, source: str, expected: str) -> None:
+def test_promoted_from_names_another_environment(dev: EnvironmentConfig, source: str, expected: str) -> None:
     assert problems_of(with_change("provenance.promoted_from", source), dev) == [
         f"environments/release.dev.yaml: provenance.promoted_from: {expected}"
     ]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from infra.config.model import EnvironmentConfig
 from infra.release.placeholders import resolve_placeholders
 
 
-def test_placeholders_resolve_to_the_environment(dev) -> None:
+def test_placeholders_resolve_to_the_environment(dev: EnvironmentConfig) -> None:
     resolved = resolve_placeholders(
         {"uri": "bq://${project}.${app}_${env}_logs.t", "topic": ["${prefix}-events"], "n": 3}, dev
     )

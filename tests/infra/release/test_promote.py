@@ -117,7 +117,7 @@ def test_a_failed_manifest_write_after_the_history_entry_undoes_the_entry(
     snapshot = tree_bytes(project)
     real_replace = os.replace
 
-    def disk_full_for_the_target(src, dst, *args, **kwargs):
+    def disk_full_for_the_target(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
         if Path(dst) == target:
             raise OSError(errno.ENOSPC, "No space left on device", str(dst))
         return real_replace(src, dst, *args, **kwargs)

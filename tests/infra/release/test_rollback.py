@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -73,7 +74,7 @@ def test_a_failed_rollback_leaves_everything_untouched(project: Path, monkeypatc
     target = Project(project).release_manifest("staging")
     real_replace = os.replace
 
-    def fail_for_the_target(src, dst, *args, **kwargs):
+    def fail_for_the_target(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
         if Path(dst) == target:
             raise OSError(errno.EIO, "Input/output error", str(dst))
         return real_replace(src, dst, *args, **kwargs)

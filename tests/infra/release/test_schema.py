@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from infra.config.model import EnvironmentConfig
 from infra.release.schema import resolve_deployment
 from infra.release.store import parse_manifest
 from tests.checkout import PROJECT
@@ -17,7 +18,7 @@ from tests.infra.release.manifest_documents import (
 )
 
 
-def test_deployment_defaults_come_from_the_environment_config(prod) -> None:
+def test_deployment_defaults_come_from_the_environment_config(prod: EnvironmentConfig) -> None:
     document = valid_document("prod")
     document["models"]["assistant"]["deployment"] = {}
     document["approval"] = {"approved_by": "lee@acme.example", "approved_at": "2026-11-25T10:00:00Z"}
@@ -43,7 +44,7 @@ def test_deployment_defaults_come_from_the_environment_config(prod) -> None:
          "Input should be less than or equal to 2147483647; found 2147483648"),
     ],
 )
-def test_types_are_strict(dev, path: str, value: Any, expected: str) -> None:
+def test_types_are_strict(dev: EnvironmentConfig, path: str, value: Any, expected: str) -> None:
     (message,) = problems_of(with_change(path, value), dev)
     assert message.startswith(f"environments/release.dev.yaml: {path}: {expected}"), message
 
@@ -62,6 +63,6 @@ def test_types_are_strict(dev, path: str, value: Any, expected: str) -> None:
          "found 'yesterday' (text)"),
     ],
 )
-def test_one_message_per_value_in_the_users_terms(dev, path: str, value: Any, expected: str) -> None:
+def test_one_message_per_value_in_the_users_terms(dev: EnvironmentConfig, path: str, value: Any, expected: str) -> None:
     """A value fitting no member of a union is one problem at its own key path, without pydantic's type names."""
     assert problems_of(with_change(path, value), dev) == [f"environments/release.dev.yaml: {expected}"]

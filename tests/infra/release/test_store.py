@@ -9,6 +9,7 @@ import yaml
 
 from contracts.errors import UserInputError
 from infra.config.loader import load_environment
+from infra.config.model import EnvironmentConfig
 from infra.layout import Project
 from infra.release.bundle import bundle_digest
 from infra.release.schema import ReleaseManifest
@@ -22,7 +23,7 @@ from tests.infra.release.manifest_documents import (
 )
 
 
-def test_valid_manifest_round_trips_through_yaml(dev) -> None:
+def test_valid_manifest_round_trips_through_yaml(dev: EnvironmentConfig) -> None:
     manifest = parse_manifest(valid_document(), FILE, dev, PROJECT)
     again = parse_manifest(yaml.safe_load(dump_manifest(manifest)), FILE, dev, PROJECT)
     assert again == manifest
@@ -30,7 +31,7 @@ def test_valid_manifest_round_trips_through_yaml(dev) -> None:
     assert manifest.pipelines["tuning"].schedule.service_account is None  # env default at apply time
 
 
-def test_all_problems_are_reported_at_once(dev) -> None:
+def test_all_problems_are_reported_at_once(dev: EnvironmentConfig) -> None:
     document = with_change("pipelines.tuning.digest", "md5:1")
     document["models"]["assistant"]["serving_image"] = "assistant:latest"
     document["provenance"]["commit"] = "HEAD"
@@ -52,7 +53,7 @@ def test_shipped_promoted_manifests_carry_their_bundle_digest() -> None:
         assert manifest.provenance.bundle_digest == bundle_digest(manifest), env
 
 
-def test_missing_manifest_is_reported_or_absent(tmp_path: Path, dev) -> None:
+def test_missing_manifest_is_reported_or_absent(tmp_path: Path, dev: EnvironmentConfig) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: p\nstackConfigDir: environments\n")
     (tmp_path / "environments").mkdir()
     assert find_manifest("dev", dev, Project(tmp_path)) is None

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from infra.config.model import EnvironmentConfig
 from infra.release.store import parse_manifest
 from tests.checkout import PROJECT
 from tests.infra.release.manifest_documents import (
@@ -134,7 +135,7 @@ from tests.infra.release.manifest_documents import (
         ("evaluation", ..., "evaluation: required key is missing"),
     ],
 )
-def test_each_rule_reports_file_key_path_and_fix(dev, path: str, value: Any, expected: str) -> None:
+def test_each_rule_reports_file_key_path_and_fix(dev: EnvironmentConfig, path: str, value: Any, expected: str) -> None:
     assert problems_of(with_change(path, value), dev) == [f"{FILE}: {expected}"]
 
 
@@ -150,7 +151,7 @@ def test_each_rule_reports_file_key_path_and_fix(dev, path: str, value: Any, exp
         ("/abs/report.json", "is not a report reference"),
     ],
 )
-def test_report_references(dev, report: str, problem: str | None) -> None:
+def test_report_references(dev: EnvironmentConfig, report: str, problem: str | None) -> None:
     document = with_change("evaluation.report", report)
     if problem is None:
         assert parse_manifest(document, FILE, dev, PROJECT).evaluation.report == report
@@ -159,7 +160,7 @@ def test_report_references(dev, report: str, problem: str | None) -> None:
         assert found.startswith(f"{FILE}: evaluation.report: {report!r} {problem}: expected 'gs://<bucket>/<path>'")
 
 
-def test_report_digest_must_be_a_sha256_digest(dev) -> None:
+def test_report_digest_must_be_a_sha256_digest(dev: EnvironmentConfig) -> None:
     (found,) = problems_of(with_change("evaluation.report_digest", "abc"), dev)
     assert found == (
         f"{FILE}: evaluation.report_digest: 'abc' is not a sha256 digest: expected 'sha256:' followed by 64 "
@@ -174,7 +175,7 @@ def test_pipeline_names_are_the_catalogs() -> None:
     assert tuple(PIPELINES) == PIPELINE_NAMES
 
 
-def test_a_pipeline_name_typo_is_named_with_a_suggestion(dev) -> None:
+def test_a_pipeline_name_typo_is_named_with_a_suggestion(dev: EnvironmentConfig) -> None:
     document = copy.deepcopy(valid_document())
     document["pipelines"]["tunning"] = document["pipelines"].pop("tuning")
     assert problems_of(document, dev) == [

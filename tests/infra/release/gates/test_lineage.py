@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,7 +48,7 @@ def test_staging_edited_after_promotion_cannot_go_to_prod(project: Path) -> None
 
 
 def test_only_a_bundle_that_reached_staging_by_promotion_moves_on(project: Path) -> None:
-    def handmade(document: dict) -> None:
+    def handmade(document: dict[str, Any]) -> None:
         document["provenance"].pop("promoted_from")
         document["provenance"].pop("bundle_digest")
 
