@@ -93,10 +93,11 @@ class Project:
 
 
 def relative_to_cwd(path: Path | str) -> str:
-    """`path` as a message shows it: relative to the current directory when under it, else as given."""
+    """`path` as a message shows it: relative to the current directory when under it, else (and for the current
+    directory itself, which "." would hide) as given."""
     target = Path(path)
     try:
         relative = os.path.relpath(target.resolve(), Path.cwd())
     except ValueError:  # another drive
         return str(target)
-    return str(target) if relative.startswith("..") else relative
+    return str(target) if relative == "." or relative.startswith("..") else relative

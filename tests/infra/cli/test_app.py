@@ -82,7 +82,7 @@ def test_an_installed_mlops_acts_on_the_checkout_it_runs_in(elsewhere: Path) -> 
 def test_outside_any_project_exits_2_naming_the_fix(tmp_path: Path) -> None:
     result = mlops("validate", "--env", "dev", cwd=tmp_path)
     assert result.returncode == 2
-    assert "no Pulumi.yaml here or in any parent directory" in result.stderr
+    assert f"  - {tmp_path.resolve()}: no Pulumi.yaml here or in any parent directory" in result.stderr  # not "."
     assert "--project-dir" in result.stderr
     assert "Traceback" not in result.stderr
 
