@@ -13,8 +13,9 @@ from tests.engine.conftest import copy_project, run
 pytestmark = pytest.mark.engine
 
 
+@pytest.mark.usefixtures("pulumi_cli", "pinned_templates")
 def test_drift_reports_a_label_changed_by_hand_and_nothing_else(
-    pulumi_cli: str, pinned_templates: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project, state = copy_project(tmp_path / "project"), tmp_path / "state"
     assert run(project, "dev", state).error is None
@@ -41,8 +42,7 @@ def test_drift_reports_a_label_changed_by_hand_and_nothing_else(
     assert set(preview.change_summary) == {"same"}, preview.change_summary
 
 
-def test_drift_needs_a_rehearsal_in_the_state_dir(
-    pulumi_cli: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.mark.usefixtures("pulumi_cli")
+def test_drift_needs_a_rehearsal_in_the_state_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["drift", "--env", "dev", "--state-dir", str(tmp_path / "empty")]) == 2
     assert "run `mlops rehearse --env ENV --state-dir DIR` first" in capsys.readouterr().err

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.engine
 
 
 @pytest.fixture
-def project(pulumi_cli: str, pinned_templates: None, tmp_path: Path) -> Path:
+def project(pulumi_cli: str, pinned_templates: None, tmp_path: Path) -> Path:  # noqa: ARG001 - for their effect
     return copy_project(tmp_path / "project")
 
 

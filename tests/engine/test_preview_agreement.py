@@ -137,7 +137,11 @@ def offline_steps(base: dict[str, Any], head: dict[str, Any]) -> dict[str, tuple
 
 
 @pytest.fixture(scope="module")
-def shared_bases(pulumi_cli: str, pinned_templates: None, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def shared_bases(
+    pulumi_cli: str,  # noqa: ARG001 - requested for its effect (the CLI on PATH)
+    pinned_templates: None,  # noqa: ARG001 - requested for its effect (the templates written)
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, Any]:
     """Applied states of the shipped config per environment (shared by the scenarios without a base edit)."""
     return {"root": tmp_path_factory.mktemp("agreement"), "states": {}}
 

@@ -13,8 +13,9 @@ from tests.engine.conftest import copy_project
 pytestmark = pytest.mark.engine
 
 
+@pytest.mark.usefixtures("pulumi_cli", "pinned_templates")
 def test_rehearse_prod_twice_creates_everything_then_changes_nothing(
-    pulumi_cli: str, pinned_templates: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project = copy_project(tmp_path / "project")
     before = (project / "environments" / "Pulumi.prod.yaml").read_bytes()

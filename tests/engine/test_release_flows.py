@@ -39,7 +39,7 @@ REPORT = {  # the evaluation report r2026-11-26-3's manifest records (the same m
 
 
 @pytest.fixture
-def project(pulumi_cli: str, pinned_templates: None, tmp_path: Path) -> Path:
+def project(pulumi_cli: str, pinned_templates: None, tmp_path: Path) -> Path:  # noqa: ARG001 - for their effect
     """The platform with prod still on r2026-11-26-2 (its manifest history up to then)."""
     root = copy_project(tmp_path / "project")
     history = root / "environments" / "releases" / "prod"
@@ -103,7 +103,8 @@ def head() -> str:
                           check=True).stdout.strip()
 
 
-def test_promote_canary_finish_and_rollback(project: Path, tmp_path: Path, reports: GcsServer) -> None:
+@pytest.mark.usefixtures("reports")
+def test_promote_canary_finish_and_rollback(project: Path, tmp_path: Path) -> None:
     state = tmp_path / "prod"
     applied(run(project, "prod", state))
     assert aliases(vertex(state)) == {R2: ["prod"]}
@@ -136,9 +137,8 @@ def test_promote_canary_finish_and_rollback(project: Path, tmp_path: Path, repor
     assert schedules(vertex(state)) == ["genai-prod-evaluation", "genai-prod-tuning"], "no duplicate schedules"
 
 
-def test_faults_midway_keep_the_previous_release_serving_and_a_rerun_converges(
-    project: Path, tmp_path: Path, reports: GcsServer
-) -> None:
+@pytest.mark.usefixtures("reports")
+def test_faults_midway_keep_the_previous_release_serving_and_a_rerun_converges(project: Path, tmp_path: Path) -> None:
     state = tmp_path / "prod"
     applied(run(project, "prod", state))
     request = PromotionRequest("staging", "prod", promoted_by="dana@acme.example", commit=head(),

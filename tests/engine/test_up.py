@@ -18,7 +18,9 @@ ENVS = ("dev", "staging", "prod")
 
 @pytest.fixture(scope="module")
 def applied(
-    pulumi_cli: str, pinned_templates: None, tmp_path_factory: pytest.TempPathFactory
+    pulumi_cli: str,  # noqa: ARG001 - requested for its effect (the CLI on PATH)
+    pinned_templates: None,  # noqa: ARG001 - requested for its effect (the templates written)
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, tuple[Path, Path, Rehearsal, Rehearsal]]:
     """Each environment applied twice on its own state: (project, state dir, first up, second up)."""
     project = copy_project(tmp_path_factory.mktemp("platform") / "project")

@@ -20,7 +20,7 @@ def _echo(text: str) -> str:
 
 
 @dsl.pipeline(name="compat-probe")
-def _probe(text: str, times: int = 2, ratio: float = 0.5, bounds: dict[str, Any] = {}) -> str:  # noqa: B006
+def _probe(text: str, times: int = 2, ratio: float = 0.5, bounds: dict[str, Any] = {}) -> str:  # noqa: ARG001, B006
     said: str = _echo(text=text).set_display_name("say it back").output
     return said
 

@@ -45,7 +45,8 @@ def test_not_verified_exits_1_with_the_reason(github: GitHubServer, capsys: pyte
     assert "has no approving review on acme/genai#12 (approving reviewers: kim)" in capsys.readouterr().out
 
 
-def test_bad_input_exits_2_without_a_traceback(github: GitHubServer, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.usefixtures("github")
+def test_bad_input_exits_2_without_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
     assert verify() == 2  # neither --pr nor --commit
     assert verify("--commit", "ef" * 20) == 2  # no merged pull request
     assert verify("--pr", "404") == 2  # the API answers 404
@@ -57,8 +58,7 @@ def test_bad_input_exits_2_without_a_traceback(github: GitHubServer, capsys: pyt
     assert TOKEN not in err
 
 
-def test_an_environment_without_a_recorded_approval_is_a_user_error(
-    github: GitHubServer, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.mark.usefixtures("github")
+def test_an_environment_without_a_recorded_approval_is_a_user_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["approval", "verify", "--env", "dev", "--project-dir", str(ROOT), "--pr", "12"]) == 2
     assert "no approval is recorded" in capsys.readouterr().err

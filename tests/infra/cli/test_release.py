@@ -51,7 +51,8 @@ def test_a_blocked_promotion_exits_1_and_names_the_gate(project: Path, capsys: p
     assert tree_bytes(project) == snapshot
 
 
-def test_approved_promotion_to_prod(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.usefixtures("capsys")
+def test_approved_promotion_to_prod(project: Path) -> None:
     assert promote(project, "--from", "dev", "--to", "staging") == 0
     assert (
         promote(project, "--from", "staging", "--to", "prod", "--approve-by", "lee@acme.example", "--canary", "20") == 0

@@ -104,7 +104,7 @@ def version_of(env: str, manifest: ReleaseManifest | None = None, previous: bool
     return model_version_name(f"genai-{env}-release", "assistant", content)
 
 
-def declared(records: list[Recorded], inputs: dict[str, Any]) -> dict[str, Any]:
+def declared(inputs: dict[str, Any]) -> dict[str, Any]:
     """The declared inputs without the serialized provider."""
     return {k: v for k, v in inputs.items() if k != "__provider"}
 
@@ -129,7 +129,7 @@ def test_dev_manifest_declares_templates_schedules_version_and_deployment() -> N
 
     tuning_digest = fixture_manifest("dev").pipelines["tuning"].digest
     template = named(records, "genai-dev-release-tuning-template")
-    assert declared(records, template.inputs) == {
+    assert declared(template.inputs) == {
         "host": KFP_HOST.format(env="dev"),
         "package_name": "genai-tuning",
         "template_path": os.path.relpath(ROOT / "build/pipelines/tuning.yaml"),
@@ -138,7 +138,7 @@ def test_dev_manifest_declares_templates_schedules_version_and_deployment() -> N
     }, template.urn
 
     schedule = named(records, "genai-dev-release-tuning-schedule")
-    inputs = declared(records, schedule.inputs)
+    inputs = declared(schedule.inputs)
     assert inputs["template_uri"] == f"{KFP_HOST.format(env='dev')}/genai-tuning/{tuning_digest}", schedule.urn
     assert inputs["template_path"] == os.path.relpath(ROOT / "build/pipelines/tuning.yaml")
     assert (inputs["cron"], inputs["time_zone"], inputs["paused"]) == ("0 3 * * 1", "Europe/Amsterdam", False)
@@ -156,7 +156,7 @@ def test_dev_manifest_declares_templates_schedules_version_and_deployment() -> N
 
     version = named(records, version_of("dev"))
     dev_id = version_of("dev").rsplit("-", 1)[-1]  # the mocks number a version after its resource name
-    inputs = declared(records, version.inputs)
+    inputs = declared(version.inputs)
     assert inputs["model_id"] == inputs["display_name"] == "genai-dev-assistant", version.urn
     assert inputs["env_alias"] == "dev"
     assert inputs["artifact_uri"] == "gs://acme-genai-releases/assistant/r2026-11-25-1"
@@ -169,7 +169,7 @@ def test_dev_manifest_declares_templates_schedules_version_and_deployment() -> N
     assert inputs["location"] == "europe-west4"
 
     deployment = named(records, "genai-dev-release-assistant-deployment")
-    inputs = declared(records, deployment.inputs)
+    inputs = declared(deployment.inputs)
     assert inputs["endpoint_id"] == "1234567890", deployment.urn
     assert inputs["deployments"] == [
         {
@@ -208,15 +208,15 @@ def test_canary_keeps_the_previous_version_declared_with_its_own_alias() -> None
     records, _ = declare("prod", canary_manifest())
     current = named(records, version_of("prod", canary_manifest()))
     previous = named(records, version_of("prod", canary_manifest(), previous=True))
-    assert declared(records, current.inputs)["env_alias"] == "prod"
-    assert declared(records, previous.inputs)["env_alias"] == "prod-previous", previous.urn
-    assert declared(records, previous.inputs)["artifact_uri"].endswith("/r2026-11-11-2")
-    assert declared(records, previous.inputs)["labels"]["release"] == "r2026-11-11-2"
+    assert declared(current.inputs)["env_alias"] == "prod"
+    assert declared(previous.inputs)["env_alias"] == "prod-previous", previous.urn
+    assert declared(previous.inputs)["artifact_uri"].endswith("/r2026-11-11-2")
+    assert declared(previous.inputs)["labels"]["release"] == "r2026-11-11-2"
     # The previous version changes alias only after the new version holds the environment alias.
     assert current.urn in previous.dependencies, previous.urn
 
     deployment = named(records, "genai-prod-release-assistant-deployment")
-    split = declared(records, deployment.inputs)["deployments"]
+    split = declared(deployment.inputs)["deployments"]
     model = "projects/acme-genai-prod/locations/europe-west4/models/genai-prod-assistant"
     ids = [version_of("prod", canary_manifest(), previous=p).rsplit("-", 1)[-1] for p in (False, True)]
     assert [(d["model_version"], d["traffic_percent"]) for d in split] == [
@@ -234,7 +234,7 @@ def test_a_finished_canary_no_longer_declares_the_previous_version() -> None:
     records, _ = declare("prod", manifest)
     assert version_of("prod", canary_manifest(), previous=True) not in [r.name for r in records]
     deployment = named(records, "genai-prod-release-assistant-deployment")
-    assert [d["traffic_percent"] for d in declared(records, deployment.inputs)["deployments"]] == [100]
+    assert [d["traffic_percent"] for d in declared(deployment.inputs)["deployments"]] == [100]
 
 
 def test_paused_schedule_with_its_own_account_and_an_unscheduled_pipeline() -> None:
@@ -253,7 +253,7 @@ def test_paused_schedule_with_its_own_account_and_an_unscheduled_pipeline() -> N
         }
     )
     records, outputs = declare("dev", manifest)
-    schedule = declared(records, named(records, "genai-dev-release-tuning-schedule").inputs)
+    schedule = declared(named(records, "genai-dev-release-tuning-schedule").inputs)
     assert schedule["paused"] is True
     assert schedule["service_account"] == "tuner@acme-genai-dev.iam.gserviceaccount.com"
     assert [r.name for r in records if r.name.endswith("evaluation-schedule")] == []
@@ -300,7 +300,7 @@ def test_serving_account_and_vertex_key_reach_the_release_resources() -> None:
     records, _ = declare("prod", canary_manifest(), serving_service_account=serving, kms_key_name=key)
     by_type: dict[str, list[dict[str, Any]]] = {}
     for record in records:
-        by_type.setdefault(record.type.rsplit(":", 1)[-1], []).append(declared(records, record.inputs))
+        by_type.setdefault(record.type.rsplit(":", 1)[-1], []).append(declared(record.inputs))
     assert [d["service_account"] for d in by_type["EndpointDeployment"]] == [serving]
     assert len(by_type["ModelVersion"]) == 2
     assert len(by_type["PipelineSchedule"]) == 2
@@ -314,9 +314,9 @@ def test_without_a_key_or_serving_account_the_defaults_are_left_to_vertex() -> N
     custom = [r for r in records if r.custom]
     assert custom
     for record in custom:
-        assert declared(records, record.inputs).get("kms_key_name") is None, record.urn
+        assert declared(record.inputs).get("kms_key_name") is None, record.urn
     deployment = named(records, "genai-dev-release-assistant-deployment")
-    assert declared(records, deployment.inputs).get("service_account") is None, deployment.urn
+    assert declared(deployment.inputs).get("service_account") is None, deployment.urn
 
 
 def test_a_model_without_an_endpoint_is_invalid_input() -> None:
