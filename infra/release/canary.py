@@ -16,11 +16,11 @@ from contracts.errors import Problem, UserInputError
 from infra.config.loader import load_environment
 from infra.layout import Project
 from infra.release.checks import check_against_environment
-from infra.release.records import ReleaseEvent, next_record_path, render_record
+from infra.release.records import ReleaseEvent, write_release
 from infra.release.report import manifest_diff
 from infra.release.rollback import RollbackOutcome, rollback
 from infra.release.schema import ModelDeployment, ModelRelease, PreviousVersion, ReleaseManifest, TrafficSplit
-from infra.release.store import FileTransaction, History, dump_manifest, load_manifest
+from infra.release.store import History, dump_manifest, load_manifest
 
 
 class CanaryRefused(RuntimeError):
@@ -132,11 +132,7 @@ def finish_canary(env: str, project: Project, by: str, now: datetime | None = No
     new_text = dump_manifest(finished)
     history_path = History.of(env, project).next_path(current.release)
     event = ReleaseEvent("canary-finish", env, finished, by, now or datetime.now(UTC), current)
-    record_path = next_record_path(event, project)
-    with FileTransaction() as tx:
-        tx.write(history_path, old_text)
-        tx.write(target_path, new_text)
-        tx.write(record_path, render_record(event, cfg, project))
+    record_path = write_release(event, cfg, project, new_text, (history_path, old_text))
     return CanaryOutcome(
         env,
         current.release,

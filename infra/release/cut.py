@@ -30,10 +30,10 @@ from infra.release.canary import model_for_target, refuse_during_canary
 from infra.release.candidate_record import CandidateRecord, load_candidate, record_summary
 from infra.release.checks import check_against_environment
 from infra.release.gates import CUT_GATES, CutEvidence, GateContext, GateResult, run_gates
-from infra.release.records import ReleaseEvent, next_record_path, render_record
+from infra.release.records import ReleaseEvent, write_release
 from infra.release.report import manifest_diff, resource_diff
 from infra.release.schema import Evaluation, ModelRelease, PipelineRelease, Provenance, ReleaseManifest, TunedModel
-from infra.release.store import FileTransaction, History, dump_manifest, find_manifest
+from infra.release.store import History, dump_manifest, find_manifest
 from infra.release.templates import compile_templates, sha256_of
 from infra.release.validators import RELEASE_ID, release_id_rule
 
@@ -159,12 +159,8 @@ def _write(cut: _Cut, manifest: ReleaseManifest, results: list[GateResult]) -> C
         "cut", request.env, manifest, request.cut_by, manifest.provenance.promoted_at, current, results,
         candidate=record_summary(cut.record),
     )
-    record_path = next_record_path(event, project)
-    with FileTransaction() as tx:
-        if history_path is not None:
-            tx.write(history_path, old_text)
-        tx.write(target_path, new_text)
-        tx.write(record_path, render_record(event, cut.cfg, project))
+    replaced = (history_path, old_text) if history_path is not None else None
+    record_path = write_release(event, cut.cfg, project, new_text, replaced)
     return CutOutcome("cut", results, target_path, manifest, history_path, diff, current, record_path)
 
 

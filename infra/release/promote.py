@@ -22,10 +22,10 @@ from infra.release.bundle import bundle_digest
 from infra.release.canary import model_for_target, refuse_during_canary
 from infra.release.checks import artifact_source_problems, check_against_environment
 from infra.release.gates import POLICY, PROMOTION_GATES, GateContext, GateResult, Upstream, run_gates
-from infra.release.records import ReleaseEvent, latest_record_of, next_record_path, render_record
+from infra.release.records import ReleaseEvent, latest_record_of, write_release
 from infra.release.report import manifest_diff, resource_diff
 from infra.release.schema import Approval, PipelineRelease, Provenance, ReleaseManifest, Schedule
-from infra.release.store import FileTransaction, History, dump_manifest, load_manifest, read_manifest
+from infra.release.store import History, dump_manifest, load_manifest, read_manifest
 
 
 @dataclass(frozen=True)
@@ -241,10 +241,6 @@ def _write(
         current, results, source_record=latest_record_of(request.source_env, candidate.release, project),
         notes=notes,
     )
-    record_path = next_record_path(event, project)
-    with FileTransaction() as tx:
-        if history_path is not None:
-            tx.write(history_path, old_text)
-        tx.write(target_path, new_text)
-        tx.write(record_path, render_record(event, envs.target_cfg, project))
+    replaced = (history_path, old_text) if history_path is not None else None
+    record_path = write_release(event, envs.target_cfg, project, new_text, replaced)
     return PromotionOutcome("promoted", results, target_path, candidate, history_path, diff, record_path)

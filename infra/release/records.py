@@ -22,6 +22,7 @@ from infra.layout import Project
 from infra.release.bundle import bundle_digest
 from infra.release.gates.base import GateResult
 from infra.release.schema import ReleaseManifest
+from infra.release.store import FileTransaction
 
 RECORDS_DIR = "records"
 ACTIONS = ("cut", "promotion", "canary-finish", "canary-abort", "rollback")
@@ -82,6 +83,24 @@ def latest_record_of(env: str, release: str, project: Project) -> Path | None:
     """The newest record of `release` in `env` (a promotion links to it)."""
     matching = [path for _, name, path in _records(env, project) if name == release]
     return matching[-1] if matching else None
+
+
+def write_release(
+    event: ReleaseEvent,
+    cfg: EnvironmentConfig,
+    project: Project,
+    manifest_text: str,
+    replaced: tuple[Path, str] | None = None,
+) -> Path:
+    """The environment's new manifest, the one it replaces into the history (`replaced`: entry path and text)
+    and the event's record, in one transaction (all written or none); returns the record's path."""
+    record_path = next_record_path(event, project)
+    with FileTransaction() as tx:
+        if replaced is not None:
+            tx.write(*replaced)
+        tx.write(project.release_manifest(event.env), manifest_text)
+        tx.write(record_path, render_record(event, cfg, project))
+    return record_path
 
 
 def render_record(event: ReleaseEvent, cfg: EnvironmentConfig, project: Project) -> str:
