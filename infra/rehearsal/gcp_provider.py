@@ -18,8 +18,10 @@ AiEndpoint would, so the release providers find the endpoints they deploy to.
 
 What a real provider does that this one does not (it echoes inputs; it is not an emulator of Google Cloud):
 - no validation of values against Google's APIs, no provider-side defaults, no auto-naming;
-- outputs are the inputs plus the derived ids above; server-generated fields (etags, create times, numbers
-  other than the documented project-number stand-in) are absent;
+- outputs are the inputs plus the derived ids above, and stand-ins for the URLs Google assigns to what other
+  resources call (`SERVER_URLS`: a Cloud Run function's `url`, a Cloud Run service's `uri`); other
+  server-generated fields (etags, create times, numbers other than the documented project-number stand-in)
+  are absent;
 - list diffs are positional like the Terraform bridge's, without its schema-aware set handling;
 - no drift of its own: Read returns what this provider last wrote; an edit of its state file (what a change
   made by hand in the console would be) is what `pulumi refresh` then finds;
@@ -65,6 +67,27 @@ _KIND = provider_pb2.PropertyDiff.Kind
 _KINDS = {"add": _KIND.ADD, "delete": _KIND.DELETE, "update": _KIND.UPDATE}
 _REPLACE_KINDS = {"add": _KIND.ADD_REPLACE, "delete": _KIND.DELETE_REPLACE, "update": _KIND.UPDATE_REPLACE}
 
+
+
+def _function_url(inputs: dict[str, Any], project: str) -> tuple[str, str]:
+    """A Cloud Run function's `url` (gen2 keeps the cloudfunctions.net form), from its location and name."""
+    owner = inputs.get("project") or project
+    return "url", f"https://{inputs.get('location')}-{owner}.cloudfunctions.net/{inputs.get('name')}"
+
+
+def _service_uri(inputs: dict[str, Any], project: str) -> tuple[str, str]:
+    """A Cloud Run service's `uri`; Google adds a per-project hash, stood in by one derived from the project."""
+    owner = str(inputs.get("project") or project)
+    stand_in = hashlib.sha256(owner.encode()).hexdigest()[:10]
+    return "uri", f"https://{inputs.get('name')}-{stand_in}-{str(inputs.get('location'))[:2]}.a.run.app"
+
+
+SERVER_URLS = {
+    "gcp:cloudfunctionsv2/function:Function": _function_url,
+    "gcp:cloudrunv2/service:Service": _service_uri,
+}
+"""URLs Google assigns on create that other resources consume (a push endpoint, an audience): a real provider
+returns them, so a program's second run sees them known and unchanged."""
 
 def gcp_plugin_version() -> str:
     """The version the engine asks for: the installed pulumi_gcp SDK's."""
@@ -272,8 +295,14 @@ class LoopbackGcpProvider(provider_pb2_grpc.ResourceProviderServicer):
 
     # helpers
     def _outputs(self, resource_type: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        """(id, outputs): the inputs as given plus what `derive_outputs` computes from the known ones."""
-        resource_id, derived = derive_outputs(resource_type, _known(inputs), str(self.config.get("project", "")))
+        """(id, outputs): the inputs as given plus what `derive_outputs` computes from the known ones, and the
+        stand-in URL Google would assign (`SERVER_URLS`)."""
+        project = str(self.config.get("project", ""))
+        resource_id, derived = derive_outputs(resource_type, _known(inputs), project)
+        served = SERVER_URLS.get(resource_type)
+        if served is not None:
+            key, url = served(_known(inputs), project)
+            derived = {**derived, key: url}
         return resource_id, {**inputs, **{k: v for k, v in derived.items() if k not in inputs}}
 
     def _fault(self, context: grpc.ServicerContext, op: str, resource_type: str) -> None:

@@ -47,7 +47,8 @@ def pulumi_cli() -> Iterator[str]:
 
 def copy_project(target: Path) -> Path:
     """The platform as a user's checkout would hold it: Pulumi.yaml (main: this repository's program), the
-    stack files, manifests and history, the pinned templates, the policy pack."""
+    stack files, manifests and history, the pinned templates, the policy pack, the platform's code (the
+    retraining function deploys its own source) and the lock file its pins come from."""
     document = yaml.safe_load((ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))
     document["main"] = str(ROOT / "infra")
     target.mkdir(parents=True, exist_ok=True)
@@ -55,6 +56,8 @@ def copy_project(target: Path) -> Path:
     shutil.copytree(ROOT / "environments", target / "environments")
     shutil.copytree(ROOT / "build" / "pipelines", target / "build" / "pipelines")
     (target / "policies").symlink_to(ROOT / "policies", target_is_directory=True)
+    (target / "infra").symlink_to(ROOT / "infra", target_is_directory=True)
+    shutil.copy2(ROOT / "requirements.lock", target / "requirements.lock")
     return target
 
 
