@@ -15,10 +15,10 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BeforeValidator, Field
 
+from contracts.digests import DIGEST
 from infra.config import rules
 from infra.config.model import rule_validator
 
-DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 RELEASE_ID = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
 COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
 GCS_URI = re.compile(r"^gs://[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](/[^\s]*)?$")

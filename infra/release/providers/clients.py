@@ -9,7 +9,7 @@ process-global state, so the providers use the generated (GAPIC) clients with ex
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -30,6 +30,11 @@ class VertexTarget:
     location: str
     api_endpoint: str | None = None
 
+    @classmethod
+    def of(cls, props: Mapping[str, Any]) -> VertexTarget:
+        """The target a release resource's inputs name (`project`, `location`, optional `api_endpoint`)."""
+        return cls(props["project"], props["location"], props.get("api_endpoint") or None)
+
     @property
     def parent(self) -> str:
         return f"projects/{self.project}/locations/{self.location}"
@@ -41,6 +46,13 @@ class VertexTarget:
     @property
     def anonymous(self) -> bool:
         return self.endpoint.startswith("http://")
+
+
+def is_not_found(exc: Exception) -> bool:
+    """A Vertex AI call answered 404: the object is gone (deleting it again is done, reading it finds nothing)."""
+    from google.api_core import exceptions as gexc
+
+    return isinstance(exc, gexc.NotFound)
 
 
 ARTIFACT_REGISTRY_KFP_HOST = re.compile(r"^https://(?P<location>[\w-]+)-kfp\.pkg\.dev/(?P<project>[^/]+)/(?P<repo>[^/]+)")

@@ -58,12 +58,8 @@ def _as_mapping(item: Any) -> Mapping[str, Any]:
     return item if isinstance(item, Mapping) else {}
 
 
-def _target(props: Mapping[str, Any]) -> VertexTarget:
-    return VertexTarget(props["project"], props["location"], props.get("api_endpoint") or None)
-
-
 def endpoint_name(props: Mapping[str, Any]) -> str:
-    return f"{_target(props).parent}/endpoints/{props['endpoint_id']}"
+    return f"{VertexTarget.of(props).parent}/endpoints/{props['endpoint_id']}"
 
 
 def _version_of(deployed: Any) -> str:
@@ -231,7 +227,7 @@ class EndpointDeploymentProvider(ReleaseProvider):
     def _client(self, props: Mapping[str, Any]) -> Any:
         from infra.release.providers.clients import endpoint_service
 
-        return endpoint_service(_target(props))
+        return endpoint_service(VertexTarget.of(props))
 
     def _get_endpoint(self, props: Mapping[str, Any]) -> Any:
         name = endpoint_name(props)

@@ -29,7 +29,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
 from infra.release.providers.base import ReleaseProvider, changed, inputs_only
-from infra.release.providers.clients import VertexTarget
+from infra.release.providers.clients import VertexTarget, is_not_found
 from infra.release.providers.retry import InFlight, RetryPolicy, call_with_retry
 
 if TYPE_CHECKING:
@@ -54,16 +54,6 @@ def content_key(props: Mapping[str, Any]) -> str:
     if props.get("kms_key_name"):  # only when set: versions uploaded before CMEK keep their keys
         material.append(props["kms_key_name"])
     return hashlib.sha256(json.dumps(material, separators=(",", ":")).encode()).hexdigest()[:40]
-
-
-def _target(props: Mapping[str, Any]) -> VertexTarget:
-    return VertexTarget(props["project"], props["location"], props.get("api_endpoint") or None)
-
-
-def _not_found(exc: Exception) -> bool:
-    from google.api_core import exceptions as gexc
-
-    return isinstance(exc, gexc.NotFound)
 
 
 class ModelVersionProvider(ReleaseProvider):
@@ -166,7 +156,7 @@ class ModelVersionProvider(ReleaseProvider):
                 f"read {id_}",
             )
         except Exception as exc:
-            if _not_found(exc):
+            if is_not_found(exc):
                 return ReadResult(None, {})
             raise
         labels = {k: v for k, v in model.labels.items() if k != CONTENT_KEY_LABEL}
@@ -227,7 +217,7 @@ class ModelVersionProvider(ReleaseProvider):
     def _models(self, props: Mapping[str, Any]) -> Any:
         from infra.release.providers.clients import model_service
 
-        return model_service(_target(props))
+        return model_service(VertexTarget.of(props))
 
     def _find_or_upload(self, props: Mapping[str, Any], key: str, in_flight: InFlight) -> tuple[str, str]:
         """One idempotent unit: reuse a version with this content key, else upload one and wait for it (an
@@ -235,7 +225,7 @@ class ModelVersionProvider(ReleaseProvider):
         from google.cloud import aiplatform_v1 as v1
 
         client = self._models(props)
-        target = _target(props)
+        target = VertexTarget.of(props)
         model_name = f"{target.parent}/models/{props['model_id']}"
         if in_flight.operation is not None:
             response = in_flight.run(lambda: None, self.retry)
@@ -243,7 +233,7 @@ class ModelVersionProvider(ReleaseProvider):
         try:
             versions = list(client.list_model_versions(name=model_name, timeout=self.retry.call_timeout, retry=None))
         except Exception as exc:
-            if not _not_found(exc):
+            if not is_not_found(exc):
                 raise
             versions = None
         if versions:

@@ -25,7 +25,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
 from infra.release.providers.base import ReleaseInputError, ReleaseProvider, changed, inputs_only
-from infra.release.providers.clients import VertexTarget
+from infra.release.providers.clients import VertexTarget, is_not_found
 from infra.release.providers.pipeline_template import split_template_uri
 from infra.release.providers.retry import InFlight, RetryPolicy, call_with_retry
 
@@ -35,16 +35,6 @@ if TYPE_CHECKING:
 STATE_NAMES = {1: "ACTIVE", 2: "PAUSED", 3: "COMPLETED"}
 KMS_KEY = re.compile(r"^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$")
 CRON_FIELDS = 5
-
-
-def _target(props: Mapping[str, Any]) -> VertexTarget:
-    return VertexTarget(props["project"], props["location"], props.get("api_endpoint") or None)
-
-
-def _not_found(exc: Exception) -> bool:
-    from google.api_core import exceptions as gexc
-
-    return isinstance(exc, gexc.NotFound)
 
 
 def _known_time_zone(name: str) -> bool:
@@ -192,7 +182,7 @@ class PipelineScheduleProvider(ReleaseProvider):
                 f"read schedule {id_}",
             )
         except Exception as exc:
-            if _not_found(exc):
+            if is_not_found(exc):
                 return ReadResult(None, {})
             raise
         state = STATE_NAMES.get(int(schedule.state), str(schedule.state))
@@ -211,7 +201,7 @@ class PipelineScheduleProvider(ReleaseProvider):
                 )
                 in_flight.run(start, self.retry)
             except Exception as exc:
-                if not _not_found(exc):
+                if not is_not_found(exc):
                     raise
 
         call_with_retry(unit, self.retry, f"delete schedule {id_}")
@@ -220,13 +210,13 @@ class PipelineScheduleProvider(ReleaseProvider):
     def _schedules(self, props: Mapping[str, Any]) -> Any:
         from infra.release.providers.clients import schedule_service
 
-        return schedule_service(_target(props))
+        return schedule_service(VertexTarget.of(props))
 
     def _desired(self, props: Mapping[str, Any]) -> Schedule:
         from google.cloud import aiplatform_v1 as v1
 
         spec = load_pipeline_spec(props["template_uri"], props.get("template_path"), self.retry)
-        target = _target(props)
+        target = VertexTarget.of(props)
         key_name = props.get("kms_key_name")
         job = v1.PipelineJob(
             display_name=props["display_name"],
@@ -249,7 +239,7 @@ class PipelineScheduleProvider(ReleaseProvider):
     def _find_or_create(self, props: Mapping[str, Any], desired: Schedule) -> Schedule:
         """One idempotent unit: an earlier attempt whose response was lost is found, not duplicated."""
         client = self._schedules(props)
-        parent = _target(props).parent
+        parent = VertexTarget.of(props).parent
         from google.cloud import aiplatform_v1 as v1
 
         listing = client.list_schedules(

@@ -17,10 +17,10 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
+from contracts.digests import DIGEST
 from infra.release.providers.base import ReleaseInputError, ReleaseProvider
 from infra.release.providers.retry import RetryPolicy, call_with_retry
 
-DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
