@@ -181,7 +181,7 @@ def validate_stack_config(
         ))
     if problems:
         raise UserInputError(problems, summary=f"invalid stack file for environment {env!r}")
-    assert isinstance(block, Mapping)  # None and every other kind were reported above
+    assert isinstance(block, Mapping)  # noqa: S101 - None and every other kind were reported above
     cfg = build_environment(env, block, project, stack_path=path)
     mismatches = check_provider_matches(config, cfg, path)
     if mismatches:

@@ -157,7 +157,7 @@ def _keyed_diffs(old: list[Any], new: list[Any], path: Path, spec: tuple[str, ..
     old_at = {key: index for index, key in enumerate(old_keys)}
     found: list[tuple[Path, str, Any, Any]] = []
     for index, key in enumerate(new_keys):
-        assert key is not None
+        assert key is not None  # noqa: S101 - narrows the type for mypy
         segment = Keyed(index, _label(spec, key))
         if key not in old_at:
             found.append(((*path, segment), "add", None, new[index]))
@@ -166,7 +166,7 @@ def _keyed_diffs(old: list[Any], new: list[Any], path: Path, spec: tuple[str, ..
     new_set = set(new_keys)
     for index, key in enumerate(old_keys):
         if key not in new_set:
-            assert key is not None
+            assert key is not None  # noqa: S101 - narrows the type for mypy
             found.append(((*path, Keyed(index, _label(spec, key))), "delete", old[index], None))
     common_old = [_label(spec, k) for k in old_keys if k in new_set and k is not None]
     common_new = [_label(spec, k) for k in new_keys if k in old_at and k is not None]

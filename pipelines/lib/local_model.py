@@ -52,5 +52,5 @@ class NearestNeighbourResponder:
         if document.get("kind") != MODEL_KIND:
             raise ValueError(f"not a {MODEL_KIND} model: kind={document.get('kind')!r}")
         examples = document["examples"]
-        assert isinstance(examples, list)
+        assert isinstance(examples, list)  # noqa: S101 - narrows the type of a model file this package wrote
         return cls(tuple(QARecord(**ex) for ex in examples))

@@ -9,7 +9,7 @@ TYPES = frozenset(resource_type for resource_type, w in WORKLOADS.items() if w.k
 
 def check(resource_type: str, inputs: Inputs, options: ResourceOptions) -> list[Finding]:
     path = WORKLOADS[resource_type].kms_key
-    assert path is not None
+    assert path is not None  # noqa: S101 - every type this rule applies to has a key path
     return require_non_empty(inputs, path, f"set {path} to the environment's crypto key id")
 
 

@@ -22,7 +22,7 @@ def _fix(path: str) -> str:
 
 def check(resource_type: str, inputs: Inputs, options: ResourceOptions) -> list[Finding]:
     path = WORKLOADS[resource_type].containers
-    assert path is not None
+    assert path is not None  # noqa: S101 - every type this rule applies to has containers
     containers = lookup(inputs, path)
     if is_unknown(containers):
         return [undetermined(path, _fix(f"{path}[*].image"))]
