@@ -4,7 +4,9 @@ The newest history entry goes back into `release.<env>.yaml`, the manifest it re
 `rolled-back/` (so a second rollback goes further back instead of returning), and a release record is written,
 all in one transaction. A restored release whose artifacts lie outside the environment's `release.artifacts`
 is named in a warning (it keeps serving from the environment's own registry, but could not be promoted there
-today); `strict` refuses it instead.
+today); `strict` refuses it instead. A restored release from before the gateway was pinned keeps the current
+gateway image (with its bundle digest recomputed): rolling the model back must not take the serving gateway
+away (in production its service is protected, so the next `pulumi up` would stop there).
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from pathlib import Path
 
 from infra.config.loader import load_environment
 from infra.layout import Project
+from infra.release.bundle import bundle_digest
 from infra.release.checks import artifact_source_problems
 from infra.release.records import ReleaseEvent, next_record_path, render_record
 from infra.release.report import manifest_diff
-from infra.release.store import FileTransaction, History, load_manifest, read_manifest
+from infra.release.schema import ReleaseManifest
+from infra.release.store import FileTransaction, History, dump_manifest, load_manifest, read_manifest
 
 
 class RollbackRefused(RuntimeError):
@@ -73,6 +77,12 @@ def rollback(
             f"release {restored.release} ({entry.path.name}) serves artifacts outside {env}'s release.artifacts "
             f"(--strict): {'; '.join(warnings)}"
         )
+    if restored.gateway is None and current.gateway is not None:
+        restored = _with_gateway_of(restored, current)
+        restored_text = dump_manifest(restored)
+        warnings.append(
+            f"release {restored.release} pins no gateway image: the gateway keeps {current.gateway.image}"
+        )
     current_text = target_path.read_text(encoding="utf-8")
     when = now or datetime.now(UTC)
     archived_path = history.next_rolled_back_path(current.release)
@@ -98,3 +108,12 @@ def rollback(
         record_path,
         warnings,
     )
+
+
+def _with_gateway_of(restored: ReleaseManifest, current: ReleaseManifest) -> ReleaseManifest:
+    """`restored` serving `current`'s gateway image; a recorded bundle digest is recomputed to include it."""
+    with_gateway = restored.model_copy(update={"gateway": current.gateway})
+    if restored.provenance.bundle_digest is None:
+        return with_gateway
+    provenance = restored.provenance.model_copy(update={"bundle_digest": bundle_digest(with_gateway)})
+    return with_gateway.model_copy(update={"provenance": provenance})

@@ -12,11 +12,13 @@ import pytest
 import yaml
 
 from contracts.errors import UserInputError
+from infra.config.loader import load_environment
 from infra.layout import Project
+from infra.release.bundle import bundle_digest
 from infra.release.promote import promote
 from infra.release.records import record_paths
 from infra.release.rollback import RollbackRefused, rollback
-from infra.release.store import History
+from infra.release.store import History, read_manifest
 from tests.infra.release.promotion_cases import (
     NOW,
     SKIP,
@@ -157,3 +159,22 @@ def test_strict_refuses_such_a_release_and_changes_nothing(promoted: Path) -> No
 def test_strict_rolls_back_a_release_from_the_shared_artifacts(promoted: Path) -> None:
     outcome = rollback("staging", Project(promoted), "sam@acme.example", NOW, strict=True)
     assert outcome.restored_release == "r2026-11-18-1"
+
+
+GATEWAY = "europe-west4-docker.pkg.dev/acme-genai-artifacts/releases/gateway@sha256:" + "c" * 64
+
+
+def test_a_release_from_before_the_gateway_keeps_the_current_gateway(project: Path) -> None:
+    edit_manifest(project, "dev", lambda d: d.update(gateway={"image": GATEWAY}))
+    assert promote(request("dev", "staging", skip_policy_check=SKIP), Project(project)).status == "promoted"
+
+    outcome = rollback("staging", Project(project), "sam@acme.example", now=NOW)
+
+    restored = yaml.safe_load(Project(project).release_manifest("staging").read_text(encoding="utf-8"))
+    assert restored["release"] == "r2026-11-18-1"
+    assert restored["gateway"] == {"image": GATEWAY}, "the serving gateway is not rolled back to nothing"
+    assert outcome.warnings == [f"release r2026-11-18-1 pins no gateway image: the gateway keeps {GATEWAY}"]
+    assert "-gateway:" not in outcome.diff
+    manifest = read_manifest(outcome.manifest_path, load_environment("staging", Project(project)), Project(project))
+    if manifest.provenance.bundle_digest is not None:  # a recorded digest still proves the bundle it names
+        assert manifest.provenance.bundle_digest == bundle_digest(manifest)
