@@ -21,6 +21,7 @@ import yaml
 from infra.diff.compute import diff_snapshots
 from infra.layout import Project
 from infra.rehearsal.run import Rehearsal
+from infra.release.rollback import rollback
 from infra.synth.api import synth_result
 from tests.checkout import ROOT
 from tests.engine.conftest import copy_project, run
@@ -46,6 +47,16 @@ def stack_config(env: str, change: Callable[[dict[str, Any]], None]) -> Edit:
 def manifest_from_history(env: str, entry: str) -> Edit:
     def edit(project: Path) -> None:
         shutil.copy2(project / "environments" / "releases" / env / entry, Project(project).release_manifest(env))
+
+    return edit
+
+
+def rolled_back(env: str, times: int) -> Edit:
+    """What `mlops rollback --env ENV` writes, `times` times over (each goes one release further back)."""
+
+    def edit(project: Path) -> None:
+        for _ in range(times):
+            rollback(env, Project(project), "sam@acme.example")
 
     return edit
 
@@ -81,7 +92,8 @@ SCENARIOS: dict[str, tuple[str, Edit | None, Edit]] = {
     "renamed topic prefix": ("prod", None, stack_config("prod", lambda c: c["messaging"].update(
         topic_prefix="assistant"))),
     "release promotion": ("dev", None, new_model_release),
-    "rollback": ("prod", None, manifest_from_history("prod", "0003-r2026-11-26-2.yaml")),
+    # back past the canary to r2026-11-26-2 (history 0003), which predates the gateway: it keeps the current one
+    "rollback": ("prod", None, rolled_back("prod", 2)),
 }
 # The canary-finish base is prod during its canary (history 0004); the edit is the shipped, finished manifest.
 SCENARIOS["canary finish"] = ("prod", manifest_from_history("prod", "0004-r2026-11-26-3.yaml"), finished_canary)
