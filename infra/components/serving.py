@@ -45,9 +45,7 @@ class Serving(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ServingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(type_token("Serving"), name, None, opts)
-        self.endpoints = {
-            model.name: self._endpoint(name, args, model) for model in args.cfg.serving.models
-        }
+        self.endpoints = {model.name: self._endpoint(name, args, model) for model in args.cfg.serving.models}
         self.register_outputs({"endpoints": {k: v.name for k, v in self.endpoints.items()}})
 
     def _endpoint(self, name: str, args: ServingArgs, model: ServedModel) -> gcp.vertex.AiEndpoint:

@@ -297,7 +297,6 @@ class GatewayConfig(Strict):
     max_instances: int = Field(default=10, ge=1, le=1000)
     """Upper bound on instances, which caps what a burst can spend on model calls; default 10."""
 
-
     @model_validator(mode="after")
     def _chain_ends_with_canned(self) -> GatewayConfig:
         if len(set(self.fallback)) != len(self.fallback):
@@ -384,7 +383,7 @@ GateMetric = Annotated[str, rule_validator(rules.evaluation_metric)]
 
 
 def _default_evaluation_gates() -> dict[str, MetricBound]:
-    # The same bounds as the evaluation pipeline's own quality gate (pipelines.lib.gate.Thresholds).
+    # The same bounds as the evaluation pipeline's own quality gate (pipelines.lib.quality_gate.Thresholds).
     return {
         "groundedness": MetricBound(min=0.8),
         "toxicity": MetricBound(max=0.0),
