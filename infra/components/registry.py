@@ -98,7 +98,7 @@ class Registry(pulumi.ComponentResource):
                 region=cfg.region,
                 encryption_spec=board_key,
                 labels=naming.labels("registry"),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
+                opts=stateful(cfg, pulumi.ResourceOptions(parent=self, depends_on=depends)),  # holds run history
             )
             if cfg.pipelines.tensorboard
             else None

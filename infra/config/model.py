@@ -357,8 +357,10 @@ class ObservabilityConfig(Strict):
 class PipelinesConfig(Strict):
     """Where pipeline runs log and how long their metadata is kept."""
 
-    tensorboard: bool = False
-    """Create a Vertex AI TensorBoard for tuning runs."""
+    tensorboard: bool = True
+    """Create a Vertex AI TensorBoard that backs the environment's tuning experiment (each tuning run's
+    parameters and metrics, `experiment_tensorboard` of the tuning pipeline); default true, since every
+    environment runs the tuning pipeline. Set false to log runs to the experiment's metadata only."""
 
 
 class MetricBound(Strict):
