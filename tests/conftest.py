@@ -1,4 +1,5 @@
-"""Shared fixtures: the release fixtures' evaluation reports, served by a loopback Cloud Storage server."""
+"""Shared fixtures: one machine cache per session, and the release fixtures' evaluation reports (served by a
+loopback Cloud Storage server)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,16 @@ from tests.fakes.gcs_server import GcsServer
 
 REPORTS = Path(__file__).resolve().parent / "infra" / "release" / "fixtures" / "gcs"
 """`<bucket>/<object name>` of every report the release fixture manifests name."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The machine cache (`MLOPS_CACHE_DIR`, e.g. compiled templates) of this session alone: tests share what it
+    holds (identical trees compile once) and never read or fill the user's own."""
+    root = tmp_path_factory.mktemp("mlops-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLOPS_CACHE_DIR", str(root))
+        yield root
 
 
 @pytest.fixture(scope="session")

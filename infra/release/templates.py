@@ -6,6 +6,7 @@ each pinned template is taken from the working tree when it compiles to the pinn
 compiled at the manifest's `provenance.built_from` commit in a temporary git worktree (KFP compilation is
 byte-deterministic for a pinned kfp). A template that reproduces nowhere is an error naming both digests,
 so `pulumi up` never uploads something other than what was evaluated and promoted.
+Compiles of a tree whose sources were compiled before come from the template cache (`template_cache`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from infra.diff.gitref import repo_root, resolve_commit, worktree_at
 from infra.layout import Project
 from infra.release.schema import ReleaseManifest
 from infra.release.store import find_manifest
+from infra.release.template_cache import cached_compile
 
 # Compiles the pipelines of the tree in the current directory (first on sys.path) into argv[1].
 _COMPILE_IN_TREE = "import sys; from pipelines.compile import compile_all; compile_all(sys.argv[1])"
@@ -111,6 +113,11 @@ def _write(name: str, digest: str, path: Path, data: bytes, source: str) -> Pinn
 
 
 def _compile_tree(tree: Path, out: Path) -> dict[str, bytes]:
+    """The compiled pipelines of `tree`: from the template cache when these sources were compiled before."""
+    return cached_compile(tree, _COMPILE_IN_TREE, lambda: _compile_in_child(tree, out))
+
+
+def _compile_in_child(tree: Path, out: Path) -> dict[str, bytes]:
     """Compile the pipelines of `tree` in a child process (so its `pipelines` package is the one compiled)."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     proc = subprocess.run(
