@@ -6,9 +6,13 @@ composes them, adds `--version` and `-h`, and keeps help and errors plain text (
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import importlib
+import os
 import sys
-from typing import Annotated
+import threading
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -115,5 +119,23 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def run() -> NoReturn:
+    """The console script: `main`, then leave without tearing the interpreter down.
+
+    A plan or synth leaves hundreds of thousands of objects (imported provider modules, snapshots) that an
+    orderly interpreter exit deallocates one by one: ~0.6 s of a 3.5 s `mlops plan`, for nothing the user
+    sees. Output is flushed and the `atexit` handlers run (logging flushes there) before `os._exit`; while a
+    thread other than the main one is still alive the orderly exit runs instead, so nothing waits unjoined.
+    """
+    code = main()
+    if threading.active_count() > 1:
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()
