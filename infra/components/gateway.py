@@ -8,7 +8,10 @@ the release) in front of the served model's endpoint. Least privilege by constru
 - roles/run.invoker only for the identities in `serving.gateway.invokers` (allUsers only when the
   environment opts in with `allow_unauthenticated`, which the policy pack refuses in production);
 - CMEK with the environment's Cloud Run key where CMEK is on; deletion protection and `protect` where the
-  environment protects its resources.
+  environment protects its resources;
+- with `serving.gateway.network` (a Private Service Connect endpoint), Direct VPC egress into the adopted
+  subnetwork and the endpoint's consumer address there (`infra.components.network`), which the container
+  is told to call instead of the regional API.
 The container reads its settings from `GATEWAY_*` variables written by `serving.settings.environment_of`,
 so the platform and the image share one list of names. Without a gateway image in the release (nothing
 released yet), the identity and its grants exist and the service comes with the first release.
@@ -23,8 +26,10 @@ import pulumi_gcp as gcp
 
 from infra.components.gateway_config import container_environment
 from infra.components.naming import Naming, stateful, type_token
+from infra.components.network import PrivateEndpointPath, PrivateEndpointPathArgs, vpc_access
 from infra.components.refs import KeyRefs, ProjectRefs
 from infra.config.model import EnvironmentConfig
+from serving.settings import API_URL
 
 PREDICT_PERMISSIONS = ("aiplatform.endpoints.predict",)
 """The gateway's whole use of Vertex AI: online prediction on its endpoint."""
@@ -68,6 +73,7 @@ class Gateway(pulumi.ComponentResource):
 
     service_account: gcp.serviceaccount.Account
     service: gcp.cloudrunv2.Service | None
+    private_path: PrivateEndpointPath | None
 
     def __init__(self, name: str, args: GatewayArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(type_token("Gateway"), name, None, opts)
@@ -95,16 +101,31 @@ class Gateway(pulumi.ComponentResource):
             member=project.deployer_sa.apply(lambda email: f"serviceAccount:{email}"),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        network = cfg.serving.gateway.network
+        self.private_path = (
+            PrivateEndpointPath(
+                name,
+                PrivateEndpointPathArgs(
+                    cfg=cfg, naming=naming, project=project, network=network, endpoint=args.endpoint
+                ),
+                parent=self,
+            )
+            if network is not None
+            else None
+        )
         self.service = self._service(name, args, args.image) if args.image is not None else None
         if self.service is not None:
             self._invokers(name, cfg, self.service)
         self.register_outputs(self.outputs())
 
     def outputs(self) -> dict[str, object]:
-        return {
+        outputs: dict[str, object] = {
             "service_account": self.email,
             "url": self.service.uri if self.service is not None else None,
         }
+        if self.private_path is not None:
+            outputs["predict_url"] = self.private_path.api_url
+        return outputs
 
     def _runtime_grants(
         self, name: str, args: GatewayArgs, member: pulumi.Output[str], opts: pulumi.ResourceOptions
@@ -159,7 +180,13 @@ class Gateway(pulumi.ComponentResource):
     def _service(self, name: str, args: GatewayArgs, image: str) -> gcp.cloudrunv2.Service:
         cfg, naming, project, keys = args.cfg, args.naming, args.project, args.keys
         g = cfg.serving.gateway
-        environment = container_environment(cfg, args.endpoint_id, args.canary)
+        path = self.private_path
+        environment: dict[str, pulumi.Input[str]] = dict(
+            container_environment(cfg, args.endpoint_id, args.canary, private=path is not None)
+        )
+        if path is not None:
+            # the consumer address (an output when the subnetwork allocates it)
+            environment[API_URL] = path.api_url
         probe = gcp.cloudrunv2.ServiceTemplateContainerStartupProbeArgs(
             http_get=gcp.cloudrunv2.ServiceTemplateContainerStartupProbeHttpGetArgs(path=HEALTH_PATH),
             period_seconds=2,
@@ -188,7 +215,11 @@ class Gateway(pulumi.ComponentResource):
             # the request deadline plus time for the fallbacks, which answer at once
             timeout=f"{g.deadline_ms // 1000 + 5}s",
             labels=naming.labels("gateway"),
+            vpc_access=vpc_access(g.network) if g.network is not None else None,
         )
+        path_resources: list[pulumi.Resource] = []
+        if path is not None:
+            path_resources = [path.address, *([path.forwarding_rule] if path.forwarding_rule is not None else [])]
         return gcp.cloudrunv2.Service(
             f"{name}-service",
             name=naming.name("gateway"),
@@ -201,7 +232,9 @@ class Gateway(pulumi.ComponentResource):
             template=template,
             opts=stateful(
                 cfg,
-                pulumi.ResourceOptions(parent=self, depends_on=[*project.services, *keys.grants, args.endpoint]),
+                pulumi.ResourceOptions(
+                    parent=self, depends_on=[*project.services, *keys.grants, args.endpoint, *path_resources]
+                ),
             ),
         )
 

@@ -12,7 +12,7 @@ from infra.config.model import EnvironmentConfig
 from serving.breaker import BreakerSettings
 from serving.gateway import GatewaySettings
 from serving.predict import EndpointTarget
-from serving.settings import RuntimeSettings, environment_of, regional_api_url
+from serving.settings import API_URL, RuntimeSettings, environment_of, regional_api_url
 
 if TYPE_CHECKING:
     from infra.release.schema import ReleaseManifest
@@ -47,13 +47,23 @@ def endpoint_name(cfg: EnvironmentConfig, endpoint_id: str) -> str:
     return f"projects/{cfg.project.id}/locations/{cfg.region}/endpoints/{endpoint_id}"
 
 
-def container_environment(cfg: EnvironmentConfig, endpoint_id: str, canary: bool) -> dict[str, str]:
-    """The container's `GATEWAY_*` variables: endpoint, regional API, fallback chain, rules file."""
+def container_environment(
+    cfg: EnvironmentConfig, endpoint_id: str, canary: bool, private: bool = False
+) -> dict[str, str]:
+    """The container's `GATEWAY_*` variables: endpoint, API, fallback chain, rules file.
+
+    By default `:predict` goes to the regional Vertex AI API with the service's own token. private: through a
+    Private Service Connect endpoint instead; `GATEWAY_API_URL` is then the caller's to set (the consumer
+    address, `infra.components.network.psc_api_url`) and no token is sent: the plain-HTTP port of the
+    consumer endpoint must not carry one, and the endpoint does not ask for it."""
     endpoint = endpoint_name(cfg, endpoint_id)
     runtime = RuntimeSettings(
         gateway=gateway_settings(cfg, canary),
         target=EndpointTarget(regional_api_url(endpoint), endpoint),
-        auth="metadata",
+        auth="none" if private else "metadata",
         rules_file=cfg.serving.gateway.rules_file,
     )
-    return environment_of(runtime)
+    environment = environment_of(runtime)
+    if private:
+        del environment[API_URL]
+    return environment

@@ -7,6 +7,7 @@ Unknown keys are rejected (a typo never silently falls back to a default).
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from typing import Annotated, Any, Final, Literal
 
@@ -242,6 +243,61 @@ def _invoker_member(value: str) -> str | None:
 InvokerMember = Annotated[str, rule_validator(_invoker_member)]
 
 
+GatewayEgress = Literal["private_ranges_only", "all_traffic"]
+NETWORK_PATTERN = r"^projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/global/networks/[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"
+SUBNETWORK_PATTERN = (
+    r"^projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/regions/[a-z]+-[a-z]+[0-9]+/subnetworks/[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"
+)
+ATTACHMENT_PATTERN = r"^projects/[a-z0-9-]+/regions/[a-z]+-[a-z]+[0-9]+/serviceAttachments/[a-z0-9-]+$"
+IPV4_PATTERN = r"^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}$"
+
+
+class GatewayNetwork(Strict):
+    """The adopted VPC the gateway reaches a Private Service Connect endpoint through (never created here).
+
+    The platform attaches the gateway to the subnetwork (Direct VPC egress) and reserves the endpoint's
+    consumer address there; the network's owners keep the network, subnetwork, firewall and routes."""
+
+    network: Annotated[str, Field(pattern=NETWORK_PATTERN)]
+    """The VPC, `projects/PROJECT/global/networks/NAME` (PROJECT is the Shared VPC host when there is one)."""
+    subnetwork: Annotated[str, Field(pattern=SUBNETWORK_PATTERN)]
+    """A subnetwork of that VPC in the environment's region, `projects/PROJECT/regions/REGION/subnetworks/NAME`:
+    the gateway's instances take their addresses from it, and so does the endpoint's consumer address."""
+    egress: GatewayEgress = "private_ranges_only"
+    """What leaves through the VPC: `private_ranges_only` (RFC 1918 ranges, e.g. the endpoint's address; Google
+    APIs and the metadata server as usual, default) or `all_traffic` (everything, e.g. under VPC Service
+    Controls or a firewall that audits egress)."""
+    psc_address: Annotated[str, Field(pattern=IPV4_PATTERN)] | None = None
+    """The internal IPv4 address the endpoint is reached at, inside the subnetwork's primary range; default
+    one the subnetwork allocates (fixed once reserved)."""
+    service_attachment: Annotated[str, Field(pattern=ATTACHMENT_PATTERN)] | None = None
+    """The endpoint's service attachment, `projects/P/regions/R/serviceAttachments/N`, which Vertex AI creates
+    at the endpoint's first deployment (`gcloud ai endpoints describe ID --region R` shows it). Until it is
+    set, the address is reserved but no forwarding rule targets the endpoint, so the gateway answers from its
+    fallbacks only (the preview says so)."""
+
+    @model_validator(mode="after")
+    def _one_project(self) -> GatewayNetwork:
+        network_project = self.network.split("/")[1]
+        subnet_project = self.subnetwork.split("/")[1]
+        if network_project != subnet_project:
+            raise ValueError(
+                f"subnetwork {self.subnetwork!r} is in project {subnet_project!r} but network {self.network!r} is "
+                f"in {network_project!r}; name the subnetwork of that network (same host project)"
+            )
+        if self.psc_address is not None and not ipaddress.ip_address(self.psc_address).is_private:
+            raise ValueError(
+                f"psc_address {self.psc_address!r} is not an internal address; name one in the subnetwork's "
+                "primary range (e.g. 10.0.0.10) or leave it out to have one allocated"
+            )
+        return self
+
+    @property
+    def region(self) -> str:
+        """The subnetwork's region (where the gateway must run)."""
+        return self.subnetwork.split("/")[3]
+
+
 def _default_fallback() -> list[GatewayStage]:
     return ["previous", "rules", "canned"]
 
@@ -296,6 +352,10 @@ class GatewayConfig(Strict):
     """Instances kept warm (no cold start on the first request); default 0 (scale to zero)."""
     max_instances: int = Field(default=10, ge=1, le=1000)
     """Upper bound on instances, which caps what a burst can spend on model calls; default 10."""
+    network: GatewayNetwork | None = None
+    """The VPC path to a Private Service Connect endpoint (Direct VPC egress + the endpoint's consumer address);
+    required when the gateway's model serves through Private Service Connect only. Default none (the gateway
+    calls the regional Vertex AI API)."""
 
     @model_validator(mode="after")
     def _chain_ends_with_canned(self) -> GatewayConfig:
@@ -333,6 +393,18 @@ class ServingConfig(Strict):
         if gateway is not None and gateway not in names:
             raise ValueError(
                 f"gateway.model {gateway!r} is not a served model; use one of: {', '.join(names) or '(none)'}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _private_endpoint_has_a_path(self) -> ServingConfig:
+        model = next((m for m in self.models if m.name == self.gateway_model), None)
+        if model is not None and model.private_service_connect and self.gateway.network is None:
+            raise ValueError(
+                f"gateway.network is not set, but the gateway's model {model.name!r} serves through Private Service "
+                "Connect only, which the gateway cannot reach without VPC egress; set gateway.network "
+                "{network: projects/P/global/networks/N, subnetwork: projects/P/regions/R/subnetworks/S} "
+                "or turn private_service_connect off"
             )
         return self
 
@@ -546,6 +618,24 @@ class EnvironmentConfig(Strict):
             raise ValueError(
                 f"encryption.cmek needs regional data: data.location is {self.data.location!r} but the keys live "
                 f"in region {self.region!r}; set data.location: {self.region}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _gateway_network_in_region(self) -> EnvironmentConfig:
+        network = self.serving.gateway.network
+        if network is None:
+            return self
+        if network.region != self.region:
+            raise ValueError(
+                f"serving.gateway.network.subnetwork is in region {network.region!r} but the gateway runs in "
+                f"{self.region!r}; Direct VPC egress needs a subnetwork of the service's region"
+            )
+        attachment = network.service_attachment
+        if attachment is not None and attachment.split("/")[3] != self.region:
+            raise ValueError(
+                f"serving.gateway.network.service_attachment is in region {attachment.split('/')[3]!r} but the "
+                f"endpoint is in {self.region!r}; copy the attachment of this environment's endpoint"
             )
         return self
 

@@ -19,9 +19,9 @@ AiEndpoint would, so the release providers find the endpoints they deploy to.
 What a real provider does that this one does not (it echoes inputs; it is not an emulator of Google Cloud):
 - no validation of values against Google's APIs, no provider-side defaults, no auto-naming;
 - outputs are the inputs plus the derived ids above, and stand-ins for the URLs Google assigns to what other
-  resources call (`SERVER_URLS`: a Cloud Run function's `url`, a Cloud Run service's `uri`); other
-  server-generated fields (etags, create times, numbers other than the documented project-number stand-in)
-  are absent;
+  resources call (`SERVER_URLS`: a Cloud Run function's `url`, a Cloud Run service's `uri`, an internal
+  address's `address`); other server-generated fields (etags, create times, numbers other than the
+  documented project-number stand-in) are absent;
 - list diffs are positional like the Terraform bridge's, without its schema-aware set handling;
 - no drift of its own: Read returns what this provider last wrote; an edit of its state file (what a change
   made by hand in the console would be) is what `pulumi refresh` then finds;
@@ -82,9 +82,17 @@ def _service_uri(inputs: dict[str, Any], project: str) -> tuple[str, str]:
     return "uri", f"https://{inputs.get('name')}-{stand_in}-{str(inputs.get('location'))[:2]}.a.run.app"
 
 
+def _internal_address(inputs: dict[str, Any], project: str) -> tuple[str, str]:  # noqa: ARG001 - SERVER_URLS' shape
+    """An internal address's `address` when none is asked for; Google allocates one from the subnetwork,
+    stood in by one derived from the subnetwork and name (the gateway's PSC URL is built from it)."""
+    digest = hashlib.sha256(f"{inputs.get('subnetwork')}/{inputs.get('name')}".encode()).digest()
+    return "address", f"10.{digest[0]}.{digest[1]}.{2 + digest[2] % 250}"
+
+
 SERVER_URLS = {
     "gcp:cloudfunctionsv2/function:Function": _function_url,
     "gcp:cloudrunv2/service:Service": _service_uri,
+    "gcp:compute/address:Address": _internal_address,
 }
 """URLs Google assigns on create that other resources consume (a push endpoint, an audience): a real provider
 returns them, so a program's second run sees them known and unchanged."""

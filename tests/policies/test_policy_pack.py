@@ -120,6 +120,7 @@ PROD_MANDATORY = {
     "vertex-workbench-secure-boot",
 }
 PROD_ADVISORY = {
+    "run-service-private-egress",
     "iam-no-direct-user-grants",
     "labels-required",
     "monitoring-dead-letter-alert",
@@ -144,7 +145,7 @@ def test_pack_has_exactly_these_rules_at_these_levels_in_prod() -> None:
         EXEMPTIONS_POLICY: "advisory",
     }
     assert levels_of("prod") == expected
-    assert len(discover_rules()) == len(PROD_MANDATORY | PROD_ADVISORY) == 92
+    assert len(discover_rules()) == len(PROD_MANDATORY | PROD_ADVISORY) == 93
 
 
 @pytest.mark.parametrize("environment", ["dev", "staging"])

@@ -59,3 +59,62 @@ def test_bad_gateway_values_name_their_key(tmp_path: Path, gateway: dict[str, An
 def test_a_disabled_gateway_fronts_nothing(tmp_path: Path) -> None:
     project = make_project(tmp_path, {**VALID, "serving": {"gateway": {"enabled": False}}})
     assert load_environment("dev", Project(project)).serving.gateway_model is None
+
+
+NETWORK = {
+    "network": "projects/acme-net-prod/global/networks/shared",
+    "subnetwork": "projects/acme-net-prod/regions/europe-west4/subnetworks/serving",
+}
+PRIVATE_MODEL = {"models": [{"name": "assistant", "private_service_connect": True}]}
+
+
+def test_a_private_endpoint_without_a_network_for_its_gateway_is_refused_naming_the_fix(tmp_path: Path) -> None:
+    (found,) = problems(tmp_path, {**VALID, "serving": PRIVATE_MODEL})
+    assert found.startswith(f"{PREFIX}: gateway.network is not set, but the gateway's model 'assistant' serves "
+                            "through Private Service Connect only"), found
+    assert "set gateway.network {network: projects/P/global/networks/N, subnetwork: " in found
+    disabled = {**PRIVATE_MODEL, "gateway": {"enabled": False}}
+    (tmp_path / "disabled").mkdir()
+    project = Project(make_project(tmp_path / "disabled", {**VALID, "serving": disabled}))
+    assert load_environment("dev", project).serving.gateway_model is None, "no gateway, nothing to reach"
+
+
+def test_a_private_endpoint_with_a_network_loads_with_its_defaults(tmp_path: Path) -> None:
+    serving = {**PRIVATE_MODEL, "gateway": {"network": NETWORK}}
+    network = load_environment("dev", Project(make_project(tmp_path, {**VALID, "serving": serving}))).serving.gateway
+    assert network.network is not None
+    assert (network.network.egress, network.network.psc_address, network.network.service_attachment) == (
+        "private_ranges_only", None, None
+    )
+    assert network.network.region == "europe-west4"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"network": "acme-net-prod/shared"}, ".network.network: String should match pattern"),
+        ({"subnetwork": "projects/acme-net-prod/regions/europe-west4/subnetworks/Serving"},
+         ".network.subnetwork: String should match pattern"),
+        ({"subnetwork": "projects/acme-other/regions/europe-west4/subnetworks/serving"},
+         ".network: subnetwork 'projects/acme-other/regions/europe-west4/subnetworks/serving' is in project "
+         "'acme-other' but network"),
+        ({"egress": "all"}, ".network.egress: Input should be 'private_ranges_only' or 'all_traffic'"),
+        ({"psc_address": "10.0.0"}, ".network.psc_address: String should match pattern"),
+        ({"psc_address": "8.8.8.8"}, ".network: psc_address '8.8.8.8' is not an internal address"),
+        ({"service_attachment": "gkedpm-1234"}, ".network.service_attachment: String should match pattern"),
+        ({"vpc": "x"}, ".network.vpc"),
+    ],
+)
+def test_bad_network_values_name_their_key(tmp_path: Path, changes: dict[str, Any], message: str) -> None:
+    (found,) = problems(tmp_path, {**VALID, "serving": {"gateway": {"network": {**NETWORK, **changes}}}})
+    assert found.startswith(f"{PREFIX}.gateway{message}"), found
+
+
+def test_a_subnetwork_or_attachment_of_another_region_is_refused(tmp_path: Path) -> None:
+    other = {**NETWORK, "subnetwork": "projects/acme-net-prod/regions/us-central1/subnetworks/serving"}
+    (found,) = problems(tmp_path, {**VALID, "serving": {"gateway": {"network": other}}})
+    assert "network.subnetwork is in region 'us-central1' but the gateway runs in 'europe-west4'" in found
+    attachment = {**NETWORK, "service_attachment": "projects/x-tp/regions/us-east1/serviceAttachments/gkedpm-1"}
+    (tmp_path / "attachment").mkdir()
+    (found,) = problems(tmp_path / "attachment", {**VALID, "serving": {"gateway": {"network": attachment}}})
+    assert "service_attachment is in region 'us-east1' but the endpoint is in 'europe-west4'" in found

@@ -816,6 +816,7 @@ MUTATIONS: list[Mutation] = [
     ),
     M("run-service-ingress-restricted", "run_service", "unset", ingress=REMOVE),
     M("run-service-ingress-restricted", "run_service", "all", ingress="INGRESS_TRAFFIC_ALL"),
+    M("run-service-private-egress", "run_service", "internal url", template=with_env("GATEWAY_API_URL", "http://10.20.0.10")),
     M("run-image-pinned-by-digest", "run_service", "tag", template=with_image("europe-docker.pkg.dev/a/b/gw:latest")),
     M("run-image-pinned-by-digest", "run_service", "untagged", template=with_image("europe-docker.pkg.dev/a/b/gw")),
     M("run-image-pinned-by-digest", "run_service", "short digest", template=with_image(IMAGE.rsplit("0", 1)[0])),
