@@ -99,3 +99,30 @@ def test_the_rule_names_the_address_by_its_path_known_before_it_exists() -> None
     (rule,) = build(cfg).of_type(RULE)
     path = f"projects/{cfg.project.id}/regions/europe-west4/addresses/genai-prod-gateway-psc"
     assert rule.inputs["ipAddress"] == path, rule.urn
+
+
+def test_the_container_runs_with_the_variables_prod_writes_and_sends_no_token_over_the_path() -> None:
+    """The prod service's own variables, with the loopback endpoint standing in for the consumer address: the
+    entrypoint answers from the model over plain HTTP and never asks the metadata server for a token."""
+    from tests.fakes.predict_server import PredictServer
+    from tests.serving.metadata_server import MetadataServer
+    from tests.serving.test_main import PASSWORD, Entrypoint, free_port
+
+    cfg = config("prod")
+    (service,) = build(cfg).of_type(SERVICE)
+    (container,) = service.inputs["template"]["containers"]
+    environ = {e["name"]: e["value"] for e in container["envs"]}
+    with PredictServer() as endpoint, MetadataServer() as metadata:
+        endpoint.deploy(environ[settings.ENDPOINT], "assistant", "7")
+        running = Entrypoint(
+            {**environ, settings.API_URL: endpoint.base_url, "GCE_METADATA_HOST": metadata.host,
+             settings.HOST: "127.0.0.1", settings.PORT: str(free_port())}
+        )
+        running.wait_listening()
+        try:
+            status, answer = running.post(PASSWORD)
+        finally:
+            code, _, err = running.terminate()
+        assert code == 0, err
+        assert (status, answer["source"], answer["model_version"]) == (200, "model", "assistant@7")
+        assert metadata.issued == [], "no bearer token is fetched for the plain-HTTP consumer endpoint"
