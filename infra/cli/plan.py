@@ -77,7 +77,7 @@ def plan(
             status.update(message)
             err.print(f"[dim]mlops plan:[/] {message}", highlight=False)
 
-        result = build_plan(project, env or None, base, progress, acknowledge or ())
+        result = build_plan(project, env or None, base, progress, acknowledge or (), parallel=True)
     report = _render(result, fmt)
     if full_out is not None:
         atomic_write_text(full_out, plan_full_markdown(result))

@@ -143,3 +143,29 @@ def test_moving_prod_data_fails_the_plan_until_acknowledged(tmp_path: Path) -> N
     names = [name for name, _ in replaced]
     flags = [f"{name}=The data was copied to the new location first." for name in names]
     assert build_plan(Project(repo), ["prod"], acknowledge=flags).unacknowledged == []
+
+
+def test_a_fresh_mlops_plan_splits_the_stacks_over_two_processes_and_plans_the_same(tmp_path: Path) -> None:
+    """The console script starts cold, so with the base known (cached by the first plan) half of the stacks
+    go to a second process; the plan is the one a single process makes (same JSON, byte for byte)."""
+    import os
+    import subprocess
+    import sys
+
+    from contracts.fsutil import canonical_json
+    from infra.plan import plan_json
+
+    repo = fixture_repo(tmp_path)
+    git(repo, "checkout", "--quiet", "-b", "feature")
+    set_prod_retention(repo, 30)
+    in_process = build_plan(Project(repo), ["dev", "prod"])
+    expected = canonical_json(plan_json(in_process))
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("mlops")), "plan", "--env", "dev", "--env", "prod", "--format", "json"],
+        cwd=repo, capture_output=True, text=True, check=False, env={**os.environ, "NO_COLOR": "1"}, timeout=300,
+    )
+    assert proc.returncode == in_process.exit_code, proc.stderr
+    if len(os.sched_getaffinity(0)) >= 2:
+        assert "synth prod (in a second process)" in proc.stderr
+    assert proc.stdout == expected
+    assert '"update"' in expected  # the change is in the plan, not an empty comparison
