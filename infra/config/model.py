@@ -406,6 +406,12 @@ class ServingConfig(Strict):
                 "{network: projects/P/global/networks/N, subnetwork: projects/P/regions/R/subnetworks/S} "
                 "or turn private_service_connect off"
             )
+        if model is not None and not model.private_service_connect and self.gateway.network is not None:
+            raise ValueError(
+                f"gateway.network is set, but the gateway's model {model.name!r} has a public endpoint, which needs "
+                "no VPC path (and has no service attachment to point one at); remove gateway.network or set "
+                "private_service_connect: true on the model"
+            )
         return self
 
     @property

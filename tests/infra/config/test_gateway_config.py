@@ -106,15 +106,23 @@ def test_a_private_endpoint_with_a_network_loads_with_its_defaults(tmp_path: Pat
     ],
 )
 def test_bad_network_values_name_their_key(tmp_path: Path, changes: dict[str, Any], message: str) -> None:
-    (found,) = problems(tmp_path, {**VALID, "serving": {"gateway": {"network": {**NETWORK, **changes}}}})
+    serving = {**PRIVATE_MODEL, "gateway": {"network": {**NETWORK, **changes}}}
+    (found,) = problems(tmp_path, {**VALID, "serving": serving})
     assert found.startswith(f"{PREFIX}.gateway{message}"), found
 
 
 def test_a_subnetwork_or_attachment_of_another_region_is_refused(tmp_path: Path) -> None:
     other = {**NETWORK, "subnetwork": "projects/acme-net-prod/regions/us-central1/subnetworks/serving"}
-    (found,) = problems(tmp_path, {**VALID, "serving": {"gateway": {"network": other}}})
+    (found,) = problems(tmp_path, {**VALID, "serving": {**PRIVATE_MODEL, "gateway": {"network": other}}})
     assert "network.subnetwork is in region 'us-central1' but the gateway runs in 'europe-west4'" in found
     attachment = {**NETWORK, "service_attachment": "projects/x-tp/regions/us-east1/serviceAttachments/gkedpm-1"}
     (tmp_path / "attachment").mkdir()
-    (found,) = problems(tmp_path / "attachment", {**VALID, "serving": {"gateway": {"network": attachment}}})
+    serving = {**PRIVATE_MODEL, "gateway": {"network": attachment}}
+    (found,) = problems(tmp_path / "attachment", {**VALID, "serving": serving})
     assert "service_attachment is in region 'us-east1' but the endpoint is in 'europe-west4'" in found
+
+
+def test_a_network_for_a_public_endpoint_is_refused(tmp_path: Path) -> None:
+    (found,) = problems(tmp_path, {**VALID, "serving": {"gateway": {"network": NETWORK}}})
+    assert found.startswith(f"{PREFIX}: gateway.network is set, but the gateway's model 'assistant' has a public "
+                            "endpoint"), found
