@@ -98,6 +98,16 @@ REVIEW = TableSpec(
     partition_field=EVALUATED_AT,
     clustering=("run",),
 )
+FEEDBACK_COUNTS = (
+    ("judged", "Valid feedback messages of the window (negative + neutral + positive), one per message_id."),
+    ("negative", "Messages rated -1."),
+    ("neutral", "Messages rated 0."),
+    ("positive", "Messages rated 1."),
+    ("invalid", "Messages whose rating or score is out of range or disagrees: reported, not judged."),
+    ("duplicates", "Redeliveries of a message_id already counted."),
+)
+"""The summary's feedback counts (pipelines.lib.feedback), each an INT64 of the `feedback` record."""
+
 SUMMARY = TableSpec(
     table_id="results_summary",
     description="One row per evaluation run: mean metrics, flagged share, thresholds and the verdict.",
@@ -123,6 +133,14 @@ SUMMARY = TableSpec(
         Column("passed", "BOOL", "Whether the mean metrics meet every threshold.", "REQUIRED"),
         _REASONS,
         _WHEN,
+        Column(
+            "feedback",
+            "RECORD",
+            "User feedback over the run's window (contracts.feedback); null when the run read none. Added after "
+            "the table existed: NULLABLE, an in-place schema update.",
+            "NULLABLE",
+            tuple(Column(name, "INT64", text) for name, text in FEEDBACK_COUNTS),
+        ),
     ),
     partition_field=EVALUATED_AT,
     clustering=("run",),

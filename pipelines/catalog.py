@@ -63,6 +63,9 @@ def _tuning_rules(values: Mapping[str, Any]) -> list[tuple[str, str]]:
                     f"on Vertex must be a topic id projects/PROJECT/topics/TOPIC, found {values['events_uri']!r}",
                 )
             )
+        found += non_empty(
+            values, "releases_bucket", because="on Vertex (the shared bucket candidates are copied to)"
+        )
         if backend == "vertex-lora":
             found += non_empty(values, "trainer_image", "serving_image", because="with backend vertex-lora")
     return found
@@ -98,6 +101,20 @@ def _evaluation_rules(values: Mapping[str, Any]) -> list[tuple[str, str]]:
             if not BQ_TABLE.match(str(values[name])):
                 found.append((name, f"on Vertex must be bq://PROJECT.DATASET.TABLE, found {values[name]!r}"))
     return found
+
+
+def _feedback_rules(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The feedback the evaluation counts for the retraining trigger: a local file of the table's rows, or the table."""
+    feedback = str(values["feedback_uri"])
+    if not feedback:
+        return []
+    if values["backend"] == "local":
+        return local_file(values, "feedback_uri")
+    if not BQ_TABLE.match(feedback):
+        return [
+            ("feedback_uri", f"on Vertex must be bq://PROJECT.DATASET.TABLE (the feedback table), found {feedback!r}")
+        ]
+    return []
 
 
 TENSORBOARD = re.compile(r"^projects/[^/]+/locations/[a-z0-9-]+/tensorboards/[0-9]+$")
@@ -196,12 +213,19 @@ PIPELINES: dict[str, PipelineEntry] = {
             "events_uri": "projects/genai-dev-1234/topics/model-events",
             "experiment": "genai-dev-tuning",
             "experiment_tensorboard": "projects/genai-dev-1234/locations/us-central1/tensorboards/1234567890",
+            "releases_bucket": "genai-releases",
         },
     ),
     "evaluation": PipelineEntry(
         name="evaluation",
         pipeline=evaluation_pipeline,
-        rules=(thresholds_in_range, one_of("backend", ("local", "vertex")), _evaluation_rules, _retraining_rules),
+        rules=(
+            thresholds_in_range,
+            one_of("backend", ("local", "vertex")),
+            _evaluation_rules,
+            _feedback_rules,
+            _retraining_rules,
+        ),
         vertex_example={
             "backend": "vertex",
             "project": "genai-dev-1234",
@@ -209,6 +233,7 @@ PIPELINES: dict[str, PipelineEntry] = {
             "results_uri": "bq://genai-dev-1234.genai_dev_evaluation.results",
             "env": "dev",
             "retraining_topic": "projects/genai-dev-1234/topics/genai-dev-retraining-requests",
+            "feedback_uri": "bq://genai-dev-1234.genai_dev_feedback.feedback",
         },
     ),
 }

@@ -3,8 +3,10 @@
 read a sample of prediction logs -> score groundedness, toxicity, relevance, fluency -> write results ->
 flag problematic examples for review -> write the summary metrics the monitoring alerts watch; the same
 window is checked for input drift against `reference_uri` (the release's evaluation set) and its drift row
-written. Last, when `retraining_topic` is set, a retraining request is published if quality stayed below
-its gate or the inputs drifted (`pipelines.lib.retraining`, policy overrides in `retraining_policy`). The
+written, and the users' feedback of the window counted (`feedback_uri`: the feedback table, or a local file of
+its rows; `feedback_endpoint` narrows it to one endpoint) into the summary. Last, when `retraining_topic` is
+set, a retraining request is published if too much feedback was negative, quality stayed below its gate or
+the inputs drifted (`pipelines.lib.retraining`, policy overrides in `retraining_policy`). The
 pipeline returns whether the mean metrics meet the thresholds; a run that misses them still succeeds (the
 summary is the signal) and `mlops pipelines run evaluation --local` turns a miss into exit code 1. No step
 reuses cached results: the logs table changes between runs.
@@ -15,6 +17,7 @@ from typing import Any, NamedTuple
 from kfp import dsl
 
 from pipelines.components.drift import check_input_drift
+from pipelines.components.feedback import count_window_feedback
 from pipelines.components.flag import flag_examples
 from pipelines.components.read_logs import read_prediction_logs
 from pipelines.components.retraining import request_retraining
@@ -50,6 +53,8 @@ def evaluation_pipeline(
     env: str = "",
     retraining_topic: str = "",
     retraining_policy: dict[str, Any] = {},  # noqa: B006 - a KFP parameter default, never mutated
+    feedback_uri: str = "",
+    feedback_endpoint: str = "",
 ) -> EvaluationOutputs:
     sampled = step(
         read_prediction_logs(
@@ -69,6 +74,14 @@ def evaluation_pipeline(
             run_name=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
         ),
         "check-input-drift",
+        cache=False,
+    )
+    # The users' verdicts over the same window (pipelines.lib.feedback): the feedback trigger's counts.
+    feedback = step(
+        count_window_feedback(
+            backend=backend, feedback_uri=feedback_uri, window_hours=window_hours, endpoint=feedback_endpoint
+        ),
+        "count-feedback",
         cache=False,
     )
     scored = step(
@@ -98,7 +111,11 @@ def evaluation_pipeline(
         "min_fluency": min_fluency,
     }
     flagged = step(flag_examples(**judged), "flag-examples", cache=False)
-    summary = step(write_summary(**judged, flagged_count=flagged.outputs["Output"]), "write-summary", cache=False)
+    summary = step(
+        write_summary(**judged, flagged_count=flagged.outputs["Output"], feedback=feedback.outputs["counts"]),
+        "write-summary",
+        cache=False,
+    )
     step(
         request_retraining(
             backend=backend,

@@ -9,7 +9,9 @@ results.
 The register step also emits the candidate record `mlops release cut` reads (`pipelines.lib.candidate`):
 `served_model` names the environment's served model it is a candidate for, and `pipeline_digest` is the
 digest of this compiled template (a template cannot contain its own digest, so the run is told it: a
-schedule passes the digest its manifest pins, a local run the digest of the same sources compiled).
+schedule passes the digest its manifest pins, a local run the digest of the same sources compiled). On Vertex
+the candidate's files, report and record are copied into `releases_bucket` (the shared bucket every
+environment reads releases from, `release.artifacts.bucket`), so the record names artifacts a release may pin.
 
 Every run, passed or not, is recorded beside the gate (`pipelines.lib.experiments`): parameters, dataset
 digest and metrics as a JSON artifact and, on Vertex with an `experiment` set, as a run of that Vertex AI
@@ -63,6 +65,7 @@ def tuning_pipeline(
     pipeline_digest: str = "",
     experiment: str = "",
     experiment_tensorboard: str = "",
+    releases_bucket: str = "",
 ) -> TuningOutputs:
     ingest = step(ingest_examples(source_uri=dataset_uri, backend=backend), "ingest", cache=False)
     cleaned = step(
@@ -155,6 +158,7 @@ def tuning_pipeline(
                 project=project,
                 location=location,
                 serving_image=serving_image,
+                releases_bucket=releases_bucket,
                 run_name=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
             ),
             "register-candidate",

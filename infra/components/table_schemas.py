@@ -53,11 +53,19 @@ PREDICTION_LOGS = TableSpec(
 # User feedback arrives on the `user-feedback` topic as JSON and is written by a Pub/Sub BigQuery subscription
 # with `use_table_schema` (message fields map to the columns below) and `write_metadata` (Pub/Sub adds
 # subscription_name, message_id, publish_time and attributes; `data` is not written when a schema is used).
+# What `rating` and `score` mean and which rows count as negative is `contracts.feedback`; `score` was added
+# after the table existed, as a NULLABLE column (an in-place schema update, old messages simply lack it).
 FEEDBACK_MESSAGE_COLUMNS = (
     Column("request_id", "STRING", "Prediction request the feedback is about.", "REQUIRED"),
     Column("endpoint", "STRING", "Endpoint that served the request."),
     Column("model_version", "STRING", "Model version that produced the response."),
-    Column("rating", "INT64", "User rating: -1 (bad), 0 (neutral), 1 (good) or a 1-5 score.", "REQUIRED"),
+    Column("rating", "INT64", "Thumbs verdict: exactly -1 (bad), 0 (neutral) or 1 (good); -1 is negative.", "REQUIRED"),
+    Column(
+        "score",
+        "INT64",
+        "Optional 1-5 grade (1-2 go with rating -1, 3 with 0, 4-5 with 1); a score disagreeing with the rating "
+        "makes the row invalid.",
+    ),
     Column("comment", "STRING", "Free-text comment; never contains credentials."),
     Column("user_hash", "STRING", "Salted hash of the user id (no personal data stored)."),
     Column("submitted_at", "TIMESTAMP", "When the user gave the feedback (client clock)."),

@@ -7,7 +7,8 @@ belongs to one version of a model; an upload without "default" does not take the
 version and deployed versions cannot be deleted; an endpoint's traffic split names deployed models only and
 sums to 100 (or is empty); a model with traffic cannot be undeployed without a new split; a deployed
 model's replica counts are all that can be mutated (its identity, `serviceAccount`, needs a redeploy); pause
-needs an active schedule, resume a paused one. What the client sends is stored as sent, so tests read back a
+needs an active schedule, resume a paused one. Model lists and version lists evaluate `display_name` and
+`labels.<key>` filter terms. What the client sends is stored as sent, so tests read back a
 deployed model's `serviceAccount` and a model's or scheduled pipeline job's `encryptionSpec`. Every endpoint
 change is recorded in `endpoint_history`; set `pending_polls` to keep new operations running for that many
 polls.
@@ -38,6 +39,29 @@ def _mask(request: Request) -> set[str]:
     return {part.replace("_", "").lower() for part in raw.split(",") if part}
 
 
+_TERM = re.compile(r'^\s*(display_name|labels\.[a-z0-9_-]+)\s*=\s*"?([^"]*)"?\s*$')
+
+
+def _filter(request: Request) -> list[tuple[str, str]]:
+    """A list filter's `display_name="x"` / `labels.key="v"` terms joined by AND (all this server evaluates)."""
+    raw = request.param("filter") or ""
+    terms = []
+    for part in re.split(r"\s+AND\s+", raw) if raw.strip() else []:
+        found = _TERM.match(part)
+        if found is None:
+            raise ApiError(400, f"unsupported filter term {part!r}", "INVALID_ARGUMENT")
+        terms.append((found.group(1), found.group(2)))
+    return terms
+
+
+def _matches(model: dict[str, Any], terms: list[tuple[str, str]]) -> bool:
+    for field, value in terms:
+        found = model.get("displayName") if field == "display_name" else model.get("labels", {}).get(field[7:])
+        if found != value:
+            return False
+    return True
+
+
 class VertexServer(LoopbackServer):
     """In-memory Vertex AI for one or more projects/locations."""
 
@@ -58,6 +82,7 @@ class VertexServer(LoopbackServer):
         return [
             ("POST", _PARENT + r"/models:upload", self._upload_model),
             ("GET", _MODEL + r":listVersions", self._list_versions),
+            ("GET", _PARENT + r"/models", self._list_models),
             ("POST", _MODEL + r":mergeVersionAliases", self._merge_aliases),
             ("DELETE", _MODEL + r":deleteVersion", self._delete_version),
             ("GET", _MODEL, self._get_model),
@@ -202,7 +227,20 @@ class VertexServer(LoopbackServer):
 
     def _list_versions(self, request: Request) -> Response:
         _, record = self._model_record(request)
-        return Response.of_json({"models": list(record["versions"].values())})
+        wanted = _filter(request)
+        return Response.of_json({"models": [v for v in record["versions"].values() if _matches(v, wanted)]})
+
+    def _list_models(self, request: Request) -> Response:
+        """The default version of each model of the location, narrowed by `filter` like listVersions."""
+        g = request.match.groupdict()
+        parent = f"projects/{g['project']}/locations/{g['location']}/models/"
+        wanted = _filter(request)
+        found = [
+            self._resolve_version(record, None, name)
+            for name, record in sorted(self.models.items())
+            if name.startswith(parent)
+        ]
+        return Response.of_json({"models": [m for m in found if _matches(m, wanted)]})
 
     def _merge_aliases(self, request: Request) -> Response:
         name, record = self._model_record(request)

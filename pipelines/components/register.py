@@ -1,5 +1,9 @@
 """Step 7 of tuning: register the candidate under alias `candidate` (Model Registry, or a local registry dir)
-and emit its candidate record (`candidate.json` + `report.json`, see pipelines.lib.candidate)."""
+and emit its candidate record (`candidate.json` + `report.json`, see pipelines.lib.candidate).
+
+On Vertex the tuned model's files are first copied into the shared releases bucket (`releases_bucket`, the
+environments' `release.artifacts.bucket`) with the report and record beside them
+(pipelines.lib.candidate_bundle), and the Model Registry version is labelled `release-stage: candidate`."""
 
 from kfp import dsl
 
@@ -20,6 +24,7 @@ def register_candidate(
     project: str,
     location: str,
     serving_image: str,
+    releases_bucket: str,
     run_name: str,
     candidate: dsl.Output[dsl.Artifact],
 ) -> str:
@@ -31,14 +36,14 @@ def register_candidate(
     import json
     from pathlib import Path
 
-    from pipelines.lib.candidate import candidate_record, write_candidate
+    from pipelines.lib.candidate import REPORT_FILE, candidate_record, write_candidate
 
     report_bytes = Path(decision.path).read_bytes()
     verdict = json.loads(report_bytes)
     if not verdict["passed"]:
         raise ValueError(f"refusing to register a candidate that failed its gate: {verdict['reasons']}")
 
-    def record_for(artifact_uri: str) -> dict:
+    def record_for(artifact_uri: str, report: str = REPORT_FILE) -> dict:
         return candidate_record(
             model=served_model,
             artifact_uri=artifact_uri,
@@ -48,6 +53,7 @@ def register_candidate(
             dataset_uri=dataset_uri,
             dataset_bytes=Path(raw_examples.path).read_bytes(),
             report_bytes=report_bytes,
+            report=report,
         )
 
     if backend == "local":
@@ -66,12 +72,32 @@ def register_candidate(
         )
         return entry["version"]
 
-    from pipelines.lib import vertex
+    import re
 
+    from pipelines.lib import vertex
+    from pipelines.lib.candidate_bundle import candidate_prefix, publish_candidate
+
+    if not releases_bucket:
+        raise ValueError("releases_bucket is empty: on Vertex a candidate is copied to the shared releases bucket "
+                         "(release.artifacts.bucket); pass it in the tuning schedule's parameters")
     tuned = json.loads((Path(model.path) / "tuned.json").read_text(encoding="utf-8"))
-    entry = vertex.register_candidate(
-        project, location, model_display_name, tuned, serving_image, labels={"pipeline-run": run_name[:63].lower()}
+    published = publish_candidate(
+        source_uri=tuned.get("artifact_uri") or model.uri,
+        prefix=candidate_prefix(releases_bucket, served_model, run_name),
+        record_for=record_for,
+        report_bytes=report_bytes,
     )
-    write_candidate(candidate.path, record_for(tuned.get("artifact_uri") or model.uri), report_bytes)
+    print(f"register: {published.copied} file(s) copied, {published.kept} already in {published.artifact_uri}")
+    entry = vertex.register_candidate(
+        project,
+        location,
+        model_display_name,
+        tuned,
+        serving_image,
+        labels={"pipeline-run": re.sub(r"[^a-z0-9_-]+", "-", run_name.lower())[:63]},
+        artifact_uri=published.artifact_uri,
+    )
+    write_candidate(candidate.path, published.record, report_bytes)
     print(f"register: Model Registry {entry['model']} version {entry['version']} has alias candidate")
+    print(f"register: candidate record {published.record_uri} (mlops release cut --candidate)")
     return entry["version"]

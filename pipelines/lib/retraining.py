@@ -8,8 +8,9 @@ starts no second tuning run.
 
 The evaluation pipeline keeps no state of its own: when the last request was made is found by replaying the
 decision over the summary and drift rows earlier runs wrote (`last_request_time`), so the cool-down holds
-without a store the pipeline would have to own. The feedback trigger needs the feedback counts, which the
-evaluation pipeline does not read; it judges quality and drift only.
+without a store the pipeline would have to own. The feedback counts of a run's window
+(`pipelines.lib.feedback`: valid messages, one per message_id, and the negative ones) travel in its summary
+row (`feedback`), so the replay sees earlier feedback requests too.
 """
 
 from __future__ import annotations
@@ -90,6 +91,12 @@ def policy_of(overrides: Mapping[str, Any]) -> RetrainingPolicy:
     return replace(defaults, **typed)
 
 
+def feedback_of(summary: Mapping[str, Any]) -> tuple[int, int]:
+    """(negative, judged) feedback of a summary; (0, 0) when its run read none (older rows have no `feedback`)."""
+    counts = summary.get("feedback") or {}
+    return int(counts.get("negative") or 0), int(counts.get("judged") or 0)
+
+
 def _when(row: Mapping[str, Any]) -> datetime:
     return datetime.fromisoformat(str(row["evaluated_at"]).replace("Z", "+00:00"))
 
@@ -100,18 +107,19 @@ def last_request_time(
     drifts: Sequence[Mapping[str, Any]],
     policy: RetrainingPolicy,
 ) -> datetime | None:
-    """When earlier runs last asked: `decide` replayed over their summary rows (oldest first, each with `run`
-    and `evaluated_at`) and drift rows (matched by `run`), without feedback."""
+    """When earlier runs last asked: `decide` replayed over their summary rows (oldest first, each with `run`,
+    `evaluated_at` and the window's `feedback` counts) and drift rows (matched by `run`)."""
     drift_by_run = {str(row["run"]): row for row in drifts}
     last: datetime | None = None
     for index, summary in enumerate(summaries):
+        negative, judged = feedback_of(summary)
         asked = decide(
             env=env,
             run=str(summary["run"]),
             summaries=summaries[: index + 1],
             drift=drift_by_run.get(str(summary["run"])),
-            negative_feedback=0,
-            feedback=0,
+            negative_feedback=negative,
+            feedback=judged,
             last_request_at=last,
             now=_when(summary),
             policy=policy,

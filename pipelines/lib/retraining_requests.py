@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from pipelines.lib.results_sink import read_recent_rows
-from pipelines.lib.retraining import decide, last_request_time, policy_of
+from pipelines.lib.retraining import decide, feedback_of, last_request_time, policy_of
 
 HISTORY_ROWS = 500
 """Earlier runs read back: a daily evaluation over more than a year, far beyond any cool-down."""
@@ -31,21 +31,24 @@ def ask_for_retraining(
     policy_overrides: Mapping[str, Any],
     now: datetime,
 ) -> dict[str, Any]:
-    """Decide for the run `run` and publish when asked; returns `{requested, request, published, last_request_at}`.
+    """Decide for the run `run` and publish when asked; returns `{requested, request, published, last_request_at,
+    feedback}`.
 
-    `summary` and `drift` are this run's documents; its own rows (already written) are left out of the history.
+    `summary` and `drift` are this run's documents (the summary carries the window's feedback counts); its own
+    rows (already written) are left out of the history.
     """
     policy = policy_of(policy_overrides)
     summaries = [row for row in read_recent_rows(backend, results_uri, "summary", HISTORY_ROWS) if row["run"] != run]
     drifts = [row for row in read_recent_rows(backend, results_uri, "drift", HISTORY_ROWS) if row["run"] != run]
     last = last_request_time(env, summaries, drifts, policy)
+    negative, judged = feedback_of(summary)
     request = decide(
         env=env,
         run=run,
         summaries=[*summaries, summary],
         drift=drift,
-        negative_feedback=0,
-        feedback=0,
+        negative_feedback=negative,
+        feedback=judged,
         last_request_at=last,
         now=now,
         policy=policy,
@@ -55,6 +58,7 @@ def ask_for_retraining(
         "request": request,
         "published": None,
         "last_request_at": last.isoformat() if last else None,
+        "feedback": summary.get("feedback"),
     }
     if request is not None:
         outcome["published"] = publish_request(backend, topic, request)

@@ -259,6 +259,11 @@ def score_with_gen_ai_evaluation(
     return scores
 
 
+CANDIDATE_ALIAS = "candidate"
+CANDIDATE_LABELS = {"release-stage": "candidate"}
+"""Labels every candidate version carries in Model Registry, beside its `pipeline-run`."""
+
+
 def register_candidate(
     project: str,
     location: str,
@@ -266,26 +271,60 @@ def register_candidate(
     tuned: dict[str, str],
     serving_image: str,
     labels: dict[str, str],
+    *,
+    artifact_uri: str = "",
+    api_endpoint: str | None = None,
+    credentials: Any = None,
 ) -> dict[str, str]:
-    """Give the tuned model version the `candidate` alias in Model Registry (uploading a LoRA adapter first)."""
+    """Give the tuned model version the `candidate` alias and the candidate labels in Model Registry.
+
+    A Gemini tuning job registers its model itself; a LoRA adapter is uploaded from `artifact_uri` (its copy
+    in the releases bucket) as a new version of `display_name`. Idempotent on the run: the version already
+    labelled with this `pipeline-run` is the one aliased and labelled again, never a second upload.
+    `api_endpoint` and `credentials` point the client elsewhere than the public service (REST transport)."""
     from google.cloud import aiplatform
 
-    aiplatform.init(project=project, location=location)
+    if api_endpoint:
+        aiplatform.init(
+            project=project, location=location, api_endpoint=api_endpoint, api_transport="rest",
+            credentials=credentials,
+        )
+    else:
+        aiplatform.init(project=project, location=location)
+    wanted = {**labels, **CANDIDATE_LABELS}
     if tuned.get("model"):
         model = aiplatform.Model(tuned["model"])
-        model.versioning_registry.add_version_aliases(["candidate"], version=model.version_id)
     else:
-        existing = aiplatform.Model.list(filter=f'display_name="{display_name}"')
-        model = aiplatform.Model.upload(
+        model = _version_of_run(aiplatform, display_name, labels["pipeline-run"]) or aiplatform.Model.upload(
             display_name=display_name,
-            artifact_uri=tuned["artifact_uri"],
+            artifact_uri=artifact_uri or tuned["artifact_uri"],
             serving_container_image_uri=serving_image,
-            parent_model=existing[0].resource_name if existing else None,
-            version_aliases=["candidate"],
+            parent_model=_parent_model(aiplatform, display_name),
+            version_aliases=[CANDIDATE_ALIAS],
             is_default_version=False,
-            labels=labels,
+            labels=wanted,
         )
+    if CANDIDATE_ALIAS not in (model.version_aliases or []):
+        model.versioning_registry.add_version_aliases([CANDIDATE_ALIAS], version=model.version_id)
+    current = dict(model.labels or {})
+    if any(current.get(key) != value for key, value in wanted.items()):
+        model.update(labels={**current, **wanted})
     return {"model": model.resource_name, "version": str(model.version_id)}
+
+
+def _parent_model(aiplatform: Any, display_name: str) -> str | None:
+    existing = aiplatform.Model.list(filter=f'display_name="{display_name}"')
+    return str(existing[0].resource_name) if existing else None
+
+
+def _version_of_run(aiplatform: Any, display_name: str, run_label: str) -> Any:
+    """The version of `display_name` an earlier attempt of this run uploaded, or None."""
+    parent = _parent_model(aiplatform, display_name)
+    if parent is None:
+        return None
+    registry = aiplatform.models.ModelRegistry(parent)
+    found = registry.list_versions(filter=f'labels.pipeline-run="{run_label}"')
+    return aiplatform.Model(parent, version=found[0].version_id) if found else None
 
 
 PUBSUB_ENDPOINT = "https://pubsub.googleapis.com"
@@ -348,6 +387,21 @@ def read_bigquery_sample(table: str, sample_size: int, seed: int, window_hours: 
     )
     config = bigquery.QueryJobConfig(query_parameters=parameters)
     return [dict(row.items()) for row in client.query(query, job_config=config).result()]
+
+
+def query_bigquery(query: str, parameters: dict[str, tuple[str, Any]], *, client: Any = None) -> list[dict[str, Any]]:
+    """Rows of a parameterized Standard SQL query (parameter name -> (BigQuery type, value)), as JSON-ready dicts.
+
+    `client` defaults to a `bigquery.Client()` with Application Default Credentials; timestamps come back as
+    RFC 3339 strings, like the rows of a local file."""
+    from google.cloud import bigquery
+
+    typed = [bigquery.ScalarQueryParameter(name, kind, value) for name, (kind, value) in parameters.items()]
+    config = bigquery.QueryJobConfig(query_parameters=typed)
+    rows = (client or bigquery.Client()).query_and_wait(query, job_config=config)
+    return [
+        {key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in row.items()} for row in rows
+    ]
 
 
 def read_recent_bigquery_rows(table: str, order_column: str, limit: int) -> list[dict[str, Any]]:

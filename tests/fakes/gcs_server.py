@@ -1,8 +1,10 @@
 """A loopback server speaking the Cloud Storage JSON API: buckets and objects (metadata, download, upload).
 
 Enough of the protocol for the real `google-cloud-storage` client: `GET /storage/v1/b/B` (a bucket that holds
-objects), `GET /storage/v1/b/B/o/NAME` (metadata), `GET /download/storage/v1/b/B/o/NAME?alt=media` (bytes),
-`POST /upload/storage/v1/b/B/o` (`uploadType=media` with `name`, or `multipart`) and `DELETE`. Point the client
+objects), `GET /storage/v1/b/B/o/NAME` (metadata), `GET /storage/v1/b/B/o?prefix=P` (list, one page),
+`GET /download/storage/v1/b/B/o/NAME?alt=media` (bytes), `POST /upload/storage/v1/b/B/o` (`uploadType=media`
+with `name`, or `multipart`), `POST .../o/NAME/rewriteTo/b/B2/o/NAME2` (a server-side copy, done in one call)
+and `DELETE`; uploads and rewrites honour `ifGenerationMatch` (0: only if absent; 412 otherwise). Point the client
 at it as at any emulator (`STORAGE_EMULATOR_HOST=<base_url>`, or `client_options={"api_endpoint": base_url}`).
 Objects are kept in memory; `put` seeds them.
 """
@@ -19,6 +21,7 @@ from infra.rehearsal.http_server import Handler
 from tests.fakes.loopback import ApiError, LoopbackServer, Request, Response, now_rfc3339
 
 _OBJECT = r"/b/(?P<bucket>[^/]+)/o/(?P<name>.+)"
+_REWRITE = r"/b/(?P<bucket>[^/]+)/o/(?P<name>.+?)/rewriteTo/b/(?P<to_bucket>[^/]+)/o/(?P<to_name>.+)"
 
 
 class GcsServer(LoopbackServer):
@@ -32,6 +35,8 @@ class GcsServer(LoopbackServer):
     def routes(self) -> list[tuple[str, str, Handler]]:
         return [
             ("GET", "/download/storage/v1" + _OBJECT, self._download),
+            ("POST", "/storage/v1" + _REWRITE, self._rewrite),
+            ("GET", r"/storage/v1/b/(?P<bucket>[^/]+)/o", self._list),
             ("GET", "/storage/v1" + _OBJECT, self._get),
             ("GET", r"/storage/v1/b/(?P<bucket>[^/]+)", self._bucket),
             ("POST", r"/upload/storage/v1/b/(?P<bucket>[^/]+)/o", self._upload),
@@ -82,6 +87,38 @@ class GcsServer(LoopbackServer):
         _, data = self._found(request)
         return Response(200, data, "application/octet-stream")
 
+    def _precondition(self, request: Request, key: tuple[str, str]) -> None:
+        """`ifGenerationMatch`: the destination's generation must be that one (0: it must not exist)."""
+        wanted = request.param("ifGenerationMatch")
+        current = self.generations[key] if key in self.objects else 0
+        if wanted is not None and int(wanted) != current:
+            message = f"At least one of the pre-conditions you specified did not hold: {key[1]}"
+            raise ApiError(412, message, "conditionNotMet")
+
+    def _list(self, request: Request) -> Response:
+        bucket, prefix = request.match["bucket"], request.param("prefix") or ""
+        with self._lock:
+            keys = sorted(k for k in self.objects if k[0] == bucket and k[1].startswith(prefix))
+            items = [self._resource(k, self.objects[k]) for k in keys]
+        return Response.of_json({"kind": "storage#objects", "items": items})
+
+    def _rewrite(self, request: Request) -> Response:
+        _, data = self._found(request)
+        key = (request.match["to_bucket"], request.match["to_name"])
+        with self._lock:
+            self._precondition(request, key)
+            self.put(*key, data)
+            resource = self._resource(key, data)
+        return Response.of_json(
+            {
+                "kind": "storage#rewriteResponse",
+                "totalBytesRewritten": str(len(data)),
+                "objectSize": str(len(data)),
+                "done": True,
+                "resource": resource,
+            }
+        )
+
     def _upload(self, request: Request) -> Response:
         kind = request.param("uploadType")
         if kind == "media" and request.param("name"):
@@ -90,8 +127,10 @@ class GcsServer(LoopbackServer):
             name, data = _multipart(request)
         else:
             raise ApiError(400, f"uploadType {kind!r} is not supported (media with a name, or multipart)", "invalid")
-        self.put(request.match["bucket"], name, data)
         key = (request.match["bucket"], name)
+        with self._lock:
+            self._precondition(request, key)
+            self.put(*key, data)
         return Response.of_json(self._resource(key, data))
 
     def _delete(self, request: Request) -> Response:

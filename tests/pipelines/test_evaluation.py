@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 
-from contracts.bigquery_schema import DRIFT, row_problems
+from contracts.bigquery_schema import DRIFT, SUMMARY, row_problems
 from infra.retraining.request import RetrainingRequest
 from pipelines.catalog import DATA_DIR
 from pipelines.local_run import LocalRunResult, run_local
 
 pytestmark = pytest.mark.slow
 DRIFTING = str(DATA_DIR / "drift" / "drifting.jsonl")
+FEEDBACK = DATA_DIR / "feedback"
 
 
 def requests_of(result: LocalRunResult) -> list[RetrainingRequest]:
@@ -60,6 +61,38 @@ def test_a_good_window_asks_for_nothing_and_no_topic_turns_requests_off(tmp_path
     assert requests_of(good) == []
     off = run_local("evaluation", {"logs_uri": DRIFTING, "retraining_topic": ""}, out_dir=tmp_path / "off")
     assert decision_of(off) == {"off": True, "published": None, "request": None, "requested": False}
+
+
+def test_a_window_of_mostly_negative_feedback_asks_for_retraining_with_reason_feedback(tmp_path: Path) -> None:
+    result = run_local("evaluation", {"feedback_uri": str(FEEDBACK / "many_negative.jsonl")}, out_dir=tmp_path)
+    assert result.passed  # the answers score well; the users disagree
+    (request,) = requests_of(result)
+    assert request.request_id.startswith("local-feedback-")
+    assert request.reason == "negative feedback share 0.40 > 0.15 (12 of 30)"
+    (row,) = [json.loads(line) for line in Path(result.outputs["summary rows"]).read_text().splitlines()]
+    assert row_problems(SUMMARY, row) == []
+    assert row["feedback"] == {
+        "judged": 30, "negative": 12, "neutral": 6, "positive": 12, "invalid": 1, "duplicates": 1,
+    }
+    assert "feedback: invalid message 9100000040: rating 4 is not one of -1, 0, 1" in result.log_file.read_text()
+
+
+def test_a_window_of_few_negatives_asks_for_nothing_and_its_invalid_ratings_are_reported(tmp_path: Path) -> None:
+    overrides = {"feedback_uri": str(FEEDBACK / "few_negative.jsonl"), "feedback_endpoint": "assistant"}
+    result = run_local("evaluation", overrides, out_dir=tmp_path)
+    decision = decision_of(result)
+    assert not decision["requested"]
+    assert requests_of(result) == []
+    assert decision["feedback"]["negative"] == 2
+    assert decision["feedback"]["invalid"] == 7  # out of range or disagreeing: counted, not negative
+    assert "feedback: 2 negative of 30" in result.log_file.read_text()
+
+
+def test_without_a_feedback_source_the_summary_carries_no_feedback(tmp_path: Path) -> None:
+    result = run_local("evaluation", {}, out_dir=tmp_path)
+    (row,) = [json.loads(line) for line in Path(result.outputs["summary rows"]).read_text().splitlines()]
+    assert row["feedback"] is None
+    assert decision_of(result)["feedback"] is None
 
 
 def drift_of(overrides: dict[str, object], out: Path) -> dict[str, Any]:

@@ -162,3 +162,20 @@ def test_on_vertex_the_request_is_published_over_pubsub_rest(pubsub: PubSubServe
     assert message["id"] == message_id
     assert message["attributes"] == attributes
     assert RetrainingRequest.from_json(message["data"]) == RetrainingRequest(**request)
+
+
+def with_feedback(summary: dict[str, Any], negative: int, judged: int) -> dict[str, Any]:
+    counts = {"negative": negative, "neutral": 0, "positive": judged - negative, "invalid": 0, "duplicates": 0}
+    return {**summary, "feedback": {**counts, "judged": judged}}
+
+
+def test_negative_feedback_in_the_summary_asks_and_the_replay_keeps_its_cool_down(tmp_path: Path) -> None:
+    assert not ask(tmp_path / "few", "eval-1", with_feedback(PASSED, 3, 30), QUIET)["requested"]
+    earlier_run(tmp_path, "eval-0", with_feedback(PASSED, 12, 30), QUIET, NOW - timedelta(hours=24))
+    held = ask(tmp_path, "eval-1", with_feedback(PASSED, 12, 30), QUIET)
+    assert not held["requested"]  # eval-0 asked on its feedback 24 h ago: the replay reads it from its row
+    assert held["last_request_at"] == (NOW - timedelta(hours=24)).isoformat()
+    outcome = ask(tmp_path, "eval-1", with_feedback(PASSED, 12, 30), QUIET, cooldown_hours=12)
+    assert outcome["request"]["request_id"] == "dev-feedback-eval-1"
+    assert outcome["request"]["reason"] == "negative feedback share 0.40 > 0.15 (12 of 30)"
+    assert outcome["feedback"]["judged"] == 30
