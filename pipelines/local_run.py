@@ -92,6 +92,7 @@ def _outputs(name: str, values: Mapping[str, Any], passed: bool, pipeline_root: 
                 outputs[f"{table} rows"] = path
         for label, task, artifact in (
             ("input drift report", "check-input-drift", "report"),
+            ("feedback counts", "count-window-feedback", "counts"),
             ("retraining decision", "request-retraining", "request"),
         ):
             found = sorted(pipeline_root.glob(f"*/{task}/{artifact}"), key=lambda p: p.stat().st_mtime)

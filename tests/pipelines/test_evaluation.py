@@ -86,6 +86,9 @@ def test_a_window_of_few_negatives_asks_for_nothing_and_its_invalid_ratings_are_
     assert decision["feedback"]["negative"] == 2
     assert decision["feedback"]["invalid"] == 7  # out of range or disagreeing: counted, not negative
     assert "feedback: 2 negative of 30" in result.log_file.read_text()
+    counts = json.loads(Path(result.outputs["feedback counts"]).read_text())
+    assert counts["endpoint"] == "assistant"
+    assert counts["problems"][0] == "message 9100000050: rating 2 is not one of -1, 0, 1"
 
 
 def test_without_a_feedback_source_the_summary_carries_no_feedback(tmp_path: Path) -> None:
