@@ -108,6 +108,7 @@ class RuntimeAccess(pulumi.ComponentResource):
             )
         if args.artifacts is not None:
             self._release_artifacts(name, args.artifacts, args.project, members["serving"], child)
+            self._candidates(name, args.artifacts, members["pipelines"], child)
         self.register_outputs({})
 
     @staticmethod
@@ -139,6 +140,27 @@ class RuntimeAccess(pulumi.ComponentResource):
                 member=member,
                 opts=child,
             )
+
+
+    @staticmethod
+    def _candidates(
+        name: str, artifacts: ReleaseArtifacts, pipelines: pulumi.Output[str], child: pulumi.ResourceOptions
+    ) -> None:
+        """The tuning pipeline's register step copies a candidate into the shared bucket
+        (pipelines/lib/candidate_bundle.py): it lists and reads there, and creates objects. objectCreator has
+        no delete, so it cannot overwrite or remove anything already released."""
+        for role in CANDIDATE_ROLES:
+            gcp.storage.BucketIAMMember(
+                f"{name}-pipelines-release-artifacts-{_short(role)}",
+                bucket=artifacts.bucket,
+                role=role,
+                member=pipelines,
+                opts=child,
+            )
+
+
+CANDIDATE_ROLES = ("roles/storage.objectViewer", "roles/storage.objectCreator")
+"""The pipelines identity's roles on the shared release bucket: read, and create (never replace) candidates."""
 
 
 def _short(role: str) -> str:

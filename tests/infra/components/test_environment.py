@@ -264,4 +264,18 @@ def test_identities_read_the_shared_release_artifacts(env: str) -> None:
     # Cloud Run's agent pulls the gateway image and reads nothing else
     (run_agent,) = image_readers - bucket_readers
     assert run_agent.endswith("@serverless-robot-prod.iam.gserviceaccount.com")
-    assert len(bucket_readers) == 2
+    pipelines = f"serviceAccount:genai-{env}-pipelines@acme-genai-{env}.iam.gserviceaccount.com"
+    assert bucket_readers == {serving, pipelines, *(m for m in bucket_readers & image_readers)}
+    assert len(bucket_readers) == 3
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_the_pipelines_identity_may_add_candidates_to_the_shared_bucket_but_not_replace_them(env: str) -> None:
+    """The register step copies a candidate there; objectCreator cannot delete or overwrite a released object."""
+    pipelines = f"serviceAccount:genai-{env}-pipelines@acme-genai-{env}.iam.gserviceaccount.com"
+    roles = {
+        r["inputs"]["role"]
+        for r in resources(env, "gcp:storage/bucketIAMMember:BucketIAMMember")
+        if r["inputs"]["bucket"] == "acme-genai-releases" and r["inputs"]["member"] == pipelines
+    }
+    assert roles == {"roles/storage.objectViewer", "roles/storage.objectCreator"}
