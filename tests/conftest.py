@@ -3,6 +3,7 @@ loopback Cloud Storage server)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +19,11 @@ REPORTS = Path(__file__).resolve().parent / "infra" / "release" / "fixtures" / "
 def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The machine cache (`MLOPS_CACHE_DIR`, e.g. compiled templates) of this session alone: tests share what it
     holds (identical trees compile once) and never read or fill the user's own."""
-    root = tmp_path_factory.mktemp("mlops-cache")
+    base = tmp_path_factory.getbasetemp()
+    # Under pytest-xdist every worker has its own basetemp below the run's: the workers share one cache (its
+    # entries are written whole and renamed into place, so concurrent writers are safe).
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "mlops-cache"
+    root.mkdir(exist_ok=True)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MLOPS_CACHE_DIR", str(root))
         yield root

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import gc
+import pickle
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pulumi import dynamic
+from pulumi.dynamic import dynamic as dynamic_sdk
 from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime.proto import callback_pb2
 
@@ -112,3 +116,23 @@ def test_registered_transforms_go_through_the_sdks_resolver() -> None:
     unknown = callback_pb2.Callback(target="127.0.0.1:0", token="no-such-transform")
     assert registered_transforms([]) == []
     assert registered_transforms([unknown]) == []
+
+
+class _Provider(dynamic.ResourceProvider):
+    """A provider to serialize (never run)."""
+
+
+def test_serializing_providers_keeps_the_pickler_flat_and_the_bytes_the_same() -> None:
+    """Stock: every serialization wraps pickle's dict writer once more (the chain the adaptation avoids)."""
+    pickler: Any = pickle._Pickler
+    found = pickler._batch_setitems, pickler.save_dict
+    try:
+        with synth_adaptations() as adapted:
+            assert adapted
+            flat = [dynamic_sdk.serialize_provider(_Provider()) for _ in range(30)]
+            assert (pickler._batch_setitems, pickler.save_dict) == found
+        stock = [dynamic_sdk.serialize_provider(_Provider()) for _ in range(30)]
+        assert pickler._batch_setitems is not found[0]  # if this fails, the SDK restores it: drop adaptation 5
+        assert flat == stock
+    finally:
+        pickler._batch_setitems, pickler.save_dict = found
