@@ -106,7 +106,8 @@ class Gateway(pulumi.ComponentResource):
             PrivateEndpointPath(
                 name,
                 PrivateEndpointPathArgs(
-                    cfg=cfg, naming=naming, project=project, network=network, endpoint=args.endpoint
+                    cfg=cfg, naming=naming, project=project, network=network, endpoint=args.endpoint,
+                    endpoint_id=args.endpoint_id,
                 ),
                 parent=self,
             )

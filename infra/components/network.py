@@ -73,13 +73,14 @@ def vpc_access(network: GatewayNetwork) -> gcp.cloudrunv2.ServiceTemplateVpcAcce
 @dataclass(frozen=True)
 class PrivateEndpointPathArgs:
     """Inputs of the path. network: the adopted VPC (`serving.gateway.network`); endpoint: the PSC endpoint
-    the rule leads to (its deletion removes the rule first)."""
+    the rule leads to (its deletion removes the rule first), whose id is endpoint_id."""
 
     cfg: EnvironmentConfig
     naming: Naming
     project: ProjectRefs
     network: GatewayNetwork
     endpoint: gcp.vertex.AiEndpoint
+    endpoint_id: str
 
 
 class PrivateEndpointPath:
@@ -119,8 +120,9 @@ class PrivateEndpointPath:
             pulumi.log.warn(
                 "serving.gateway.network.service_attachment is not set: the gateway's address "
                 f"{network.psc_address or '(allocated)'} is reserved, but no forwarding rule leads to the endpoint "
-                "yet, so the gateway answers from its fallbacks only. After the endpoint's first deployment, copy "
-                "`serviceAttachment` from `gcloud ai endpoints describe ENDPOINT --region REGION` into the stack file.",
+                "yet, so the gateway answers from its fallbacks only. After the endpoint's first deployment, set it "
+                f"to the `serviceAttachment` that `gcloud ai endpoints describe {args.endpoint_id} --region "
+                f"{cfg.region} --project {cfg.project.id}` shows.",
                 resource=parent,
             )
         else:
