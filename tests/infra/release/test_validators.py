@@ -61,7 +61,8 @@ from tests.infra.release.manifest_documents import (
             "pipelines.tuning.schedule.parameters",
             {"project": "${projet}"},
             "pipelines.tuning.schedule.parameters: unknown placeholder(s) ${projet} in project; use ${project}, "
-            "${region}, ${env}, ${app}, ${prefix} or, as a whole value, ${gate.<metric>.min|max}",
+            "${region}, ${env}, ${app}, ${prefix} or, as a whole value, ${gate.<metric>.min|max}, "
+            "${retraining.topic}, ${retraining.policy}, ${retraining.drift_bounds}, ${feedback.table}",
         ),
         (
             "models.assistant.serving_image",
