@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.engine.conftest import copy_project, run
 
@@ -18,8 +19,11 @@ def project(pulumi_cli: str, pinned_templates: None, tmp_path: Path) -> Path:  #
 
 def test_a_mandatory_violation_in_prod_stops_up_with_nothing_created(project: Path, tmp_path: Path) -> None:
     stack_file = project / "environments" / "Pulumi.prod.yaml"
-    text = stack_file.read_text().replace("private_service_connect: true", "private_service_connect: false")
-    stack_file.write_text(text)
+    document = yaml.safe_load(stack_file.read_text())
+    environment = document["config"]["genai-mlops:environment"]
+    environment["serving"]["models"][0]["private_service_connect"] = False
+    del environment["serving"]["gateway"]["network"]  # a public endpoint needs no VPC path (a config error)
+    stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
     result = run(project, "prod", tmp_path / "state")
     assert result.error is not None, result.error
     assert "vertex-endpoint-private" in result.error, result.error
