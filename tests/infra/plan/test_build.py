@@ -166,6 +166,6 @@ def test_a_fresh_mlops_plan_splits_the_stacks_over_two_processes_and_plans_the_s
     )
     assert proc.returncode == in_process.exit_code, proc.stderr
     if len(os.sched_getaffinity(0)) >= 2:
-        assert "synth prod (in a second process)" in proc.stderr
+        assert "synth dev (in a second process)" in proc.stderr
     assert proc.stdout == expected
     assert '"update"' in expected  # the change is in the plan, not an empty comparison
