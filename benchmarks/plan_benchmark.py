@@ -4,8 +4,9 @@
    fresh process, interleaved, several repeats; prints medians and the ratio. The floor *executes* every module
    it names: `pulumi_gcp` loads its modules lazily, so `import pulumi_gcp.vertex` alone runs nothing; the floor
    touches each resource class the program registers (and the wider floor lists each module's names). The plan
-   is timed twice per repeat: with the base synthesised (cache cleared) and with the base read from the cache
-   an unchanged base leaves (`infra/diff/ref_cache.py`).
+   is timed three times per repeat: with the base synthesised (cache cleared), with the base read from the
+   cache an unchanged base leaves (`infra/diff/ref_cache.py`; half of the stacks then go to a second process),
+   and the same with `--one-process`.
 2. Synth scaling: the generated program of `scaling_program.py` serving N models (6 N + 5 resources), synthesised
    in-process with the SDK adaptations (`infra/synth/sdk_compat.py`) and, interleaved, on the SDK's stock path;
    prints seconds, the speed-up, whether both snapshots are byte-identical, the marginal cost per resource at N
@@ -123,6 +124,7 @@ def bench_plan(project_dir: Path, repeats: int) -> None:
     wides: list[tuple[float, float]] = []
     plans: list[tuple[float, float]] = []
     colds: list[tuple[float, float]] = []
+    singles: list[tuple[float, float]] = []
     cache = _synth_cache_dir(project_dir)
     for _ in range(repeats):
         bares.append(timed_process(bare_cmd, REPO))
@@ -131,8 +133,10 @@ def bench_plan(project_dir: Path, repeats: int) -> None:
         shutil.rmtree(cache, ignore_errors=True)  # the base synthesised in the child process, then stored
         colds.append(timed_process(plan_cmd, REPO))
         plans.append(timed_process(plan_cmd, REPO))  # the base read from the cache
+        singles.append(timed_process([*plan_cmd, "--one-process"], REPO))  # the same, every stack in one process
     bare, floor, wide, plan = (statistics.median(w for w, _ in t) for t in (bares, floors, wides, plans))
     cold = statistics.median(w for w, _ in colds)
+    single = statistics.median(w for w, _ in singles)
     cpu_floor, cpu_wide, cpu_plan = (statistics.median(c for _, c in t) for t in (floors, wides, plans))
 
     def runs(times: list[tuple[float, float]]) -> str:
@@ -146,7 +150,8 @@ def bench_plan(project_dir: Path, repeats: int) -> None:
     print(f"import floor (+ all {len(loaded)} library modules) median {wide:.3f}s  (runs: {runs(wides)})")
     print(f"mlops plan, base synthesised            median {cold:.3f}s  (runs: {runs(colds)})")
     print(f"mlops plan, base from the cache         median {plan:.3f}s  (runs: {runs(plans)})")
-    print(f"ratio base synthesised/cached: {cold / plan:.2f}x")
+    print(f"mlops plan --one-process, base cached   median {single:.3f}s  (runs: {runs(singles)})")
+    print(f"ratio base synthesised/cached: {cold / plan:.2f}x; one process/split: {single / plan:.2f}x")
     print(f"ratio plan/import floor: {plan / floor:.2f}x  (plan/wider floor: {plan / wide:.2f}x); "
           f"above the wider floor: {plan - wide:.3f}s")
     print(f"CPU ratio plan/import floor: {cpu_plan / cpu_floor:.2f}x  (plan/wider floor: {cpu_plan / cpu_wide:.2f}x; "

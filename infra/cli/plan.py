@@ -59,6 +59,14 @@ def plan(
     full_out: FullOutOption = None,
     acknowledge: AcknowledgeOption = None,
     project_dir: ProjectDirOption = None,
+    one_process: Annotated[
+        bool,
+        typer.Option(
+            "--one-process",
+            help="Synthesise every stack in this process (by default a cold run with a spare core and a known "
+            "base gives half of the stacks to a second process; the plan is the same).",
+        ),
+    ] = False,
 ) -> None:
     """Synth every environment, check policies, diff against the base and print one report."""
     import sys
@@ -77,7 +85,7 @@ def plan(
             status.update(message)
             err.print(f"[dim]mlops plan:[/] {message}", highlight=False)
 
-        result = build_plan(project, env or None, base, progress, acknowledge or (), parallel=True)
+        result = build_plan(project, env or None, base, progress, acknowledge or (), parallel=not one_process)
     report = _render(result, fmt)
     if full_out is not None:
         atomic_write_text(full_out, plan_full_markdown(result))

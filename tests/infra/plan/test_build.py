@@ -160,12 +160,16 @@ def test_a_fresh_mlops_plan_splits_the_stacks_over_two_processes_and_plans_the_s
     set_prod_retention(repo, 30)
     in_process = build_plan(Project(repo), ["dev", "prod"])
     expected = canonical_json(plan_json(in_process))
-    proc = subprocess.run(
-        [str(Path(sys.executable).with_name("mlops")), "plan", "--env", "dev", "--env", "prod", "--format", "json"],
-        cwd=repo, capture_output=True, text=True, check=False, env={**os.environ, "NO_COLOR": "1"}, timeout=300,
-    )
-    assert proc.returncode == in_process.exit_code, proc.stderr
+    def mlops_plan(*flags: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(Path(sys.executable).with_name("mlops")), "plan", "-e", "dev", "-e", "prod", "-f", "json", *flags],
+            cwd=repo, capture_output=True, text=True, check=False, env={**os.environ, "NO_COLOR": "1"}, timeout=300,
+        )
+
+    split, single = mlops_plan(), mlops_plan("--one-process")
+    assert split.returncode == single.returncode == in_process.exit_code, split.stderr
     if len(os.sched_getaffinity(0)) >= 2:
-        assert "synth dev (in a second process)" in proc.stderr
-    assert proc.stdout == expected
+        assert "synth dev (in a second process)" in split.stderr
+    assert "second process" not in single.stderr
+    assert split.stdout == single.stdout == expected
     assert '"update"' in expected  # the change is in the plan, not an empty comparison
