@@ -191,13 +191,14 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
 def string_keys(value: Any) -> Any:
     """Mapping keys as the engine passes config to a program, in JSON: text (`1: x` becomes `"1": x`)."""
     if isinstance(value, dict):
-        return {_key_text(k): string_keys(v) for k, v in value.items()}
+        return {key_text(k): string_keys(v) for k, v in value.items()}
     if isinstance(value, list):
         return [string_keys(v) for v in value]
     return value
 
 
-def _key_text(key: Any) -> str:
+def key_text(key: Any) -> str:
+    """A mapping key as YAML wrote it, as text: `false: x` names the key `false`, not Python's `False`."""
     if key is None:
         return "null"
     if isinstance(key, bool):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts.errors import Problem, UserInputError
-from contracts.yamlfile import EMPTY_VALUE, describe, read_yaml_mapping, string_keys
+from contracts.yamlfile import EMPTY_VALUE, describe, key_text, read_yaml_mapping, string_keys
 from infra.layout import PROJECT_FILE, Project
 
 SECRET_PLACEHOLDER = "[secret]"
@@ -114,9 +114,9 @@ def _project_defaults(project: ProjectSpec) -> dict[str, Any]:
     defaults: dict[str, Any] = {}
     for key, decl in project.config.items():
         if isinstance(decl, dict) and ("default" in decl or "value" in decl):
-            defaults[_qualify(str(key), project.name)] = decl.get("value", decl.get("default"))
+            defaults[_qualify(key_text(key), project.name)] = decl.get("value", decl.get("default"))
         elif not isinstance(decl, dict):
-            defaults[_qualify(str(key), project.name)] = decl
+            defaults[_qualify(key_text(key), project.name)] = decl
     return defaults
 
 
@@ -142,7 +142,7 @@ def load_stack_config(project: ProjectSpec, stack: str) -> StackConfig:
             str(path), "config", f"expected a mapping of config keys (`ns:key: value`), found {describe(raw)}",
             summary=f"invalid stack file for stack {stack!r}",
         )
-    qualified = {_qualify(str(k), project.name): v for k, v in raw.items()}
+    qualified = {_qualify(key_text(k), project.name): v for k, v in raw.items()}
     empty = [Problem(str(path), f"config.{k}", EMPTY_VALUE) for k, v in qualified.items() if v is None]
     if empty:
         raise UserInputError(empty, summary=f"invalid stack file for stack {stack!r}")

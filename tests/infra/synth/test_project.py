@@ -52,3 +52,14 @@ def test_invalid_stack_name(tmp_path: Path) -> None:
     root = write_project(tmp_path, "config: {}\n")
     with pytest.raises(UserInputError, match="not a stack name"):
         load_stack_config(load_project(root), "../etc")
+
+
+@pytest.mark.parametrize(("written", "named"), [("false", "demo:false"), ("null", "demo:null"), ("12", "demo:12")])
+def test_keys_that_yaml_reads_as_other_types_are_named_as_written(tmp_path: Path, written: str, named: str) -> None:
+    """`config: {false: null}`: the problem names the key `demo:false`, as validate does, not Python's `False`."""
+    root = write_project(tmp_path, f"config:\n  {written}: null\n")
+    with pytest.raises(UserInputError) as caught:
+        load_stack_config(load_project(root), "dev")
+    assert [p.key_path for p in caught.value.problems] == [f"config.{named}"]
+    (tmp_path / "envs" / "Pulumi.dev.yaml").write_text(f"config:\n  {written}: 1\n")
+    assert load_stack_config(load_project(root), "dev").values[named] == "1"
