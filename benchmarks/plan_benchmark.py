@@ -15,8 +15,9 @@
     .venv/bin/python benchmarks/plan_benchmark.py [--project-dir DIR] [--repeats 5] [--sizes 100 500 1000]
         [--no-stock] [--skip-plan] [--skip-scaling]
 
-`mlops plan` diffs against the merge-base with the default branch through a temporary `git worktree`; point
-`--project-dir` at a copy of the repository if you do not want that bookkeeping in your checkout.
+The plans compare with `--base` (default `HEAD~1`, so the base is another tree, synthesised from a temporary
+`git worktree` when not cached, as in a pull request); point `--project-dir` at a copy of the repository if you
+do not want that bookkeeping in your checkout.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def _synth_cache_dir(project_dir: Path) -> Path:
     return (project_dir / proc.stdout.strip()).resolve() / "mlops" / "synth-cache"
 
 
-def bench_plan(project_dir: Path, repeats: int) -> None:
+def bench_plan(project_dir: Path, repeats: int, base: str) -> None:
     from infra.synth.project import load_project
 
     stacks = load_project(project_dir).stacks()
@@ -117,7 +118,8 @@ def bench_plan(project_dir: Path, repeats: int) -> None:
     floor_cmd = floor_script(classes, [], "floor")
     wide_cmd = floor_script(classes, loaded, "wide")
     plan_cmd = [sys.executable, "-m", "infra.cli.app", "plan", "--project-dir", str(project_dir),
-                "--format", "json", "--out", str(Path(tempfile.gettempdir()) / "mlops-plan-bench.json")]
+                "--base", base, "--format", "json",
+                "--out", str(Path(tempfile.gettempdir()) / "mlops-plan-bench.json")]
     bare_cmd = [sys.executable, "-c", "pass"]
     bares: list[tuple[float, float]] = []
     floors: list[tuple[float, float]] = []
@@ -217,13 +219,17 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 1000])
     parser.add_argument("--no-stock", action="store_true", help="skip the SDK's stock path (it is slow at scale)")
+    parser.add_argument(
+        "--base", default="HEAD~1",
+        help="the plans' base (default HEAD~1: another tree than the working tree's, as in a pull request)",
+    )
     parser.add_argument("--skip-plan", action="store_true")
     parser.add_argument("--skip-scaling", action="store_true")
     args = parser.parse_args()
     if not args.skip_scaling:
         bench_scaling(sorted(args.sizes), stock=not args.no_stock)
     if not args.skip_plan:
-        bench_plan(args.project_dir.resolve(), args.repeats)
+        bench_plan(args.project_dir.resolve(), args.repeats, args.base)
     return 0
 
 
