@@ -269,6 +269,7 @@ def _head_plan(head: _Head, base_doc: dict[str, Any] | None, base_notes: list[st
     if choice.ref is not None and base_doc is None and not notes:
         notes.append(f"{stack} does not exist at the base: every resource shows as create")
     notes += [f"data source {t} has no offline answer (its fields are unset)" for t in head.result.unmocked_invokes]
+    notes += [f"the program warns: {warning}" for warning in head.result.warnings]
     diff = diff_snapshots(
         base_doc,
         document,

@@ -34,6 +34,8 @@ class SynthResult:
     document: dict[str, Any]
     unmocked_invokes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    """What the program warned about (`pulumi.log.warn`), in order; not part of the snapshot."""
 
 
 def synth_result(stack: str, project: Project, *, adapt_sdk: bool = True) -> SynthResult:
@@ -48,7 +50,7 @@ def synth_result(stack: str, project: Project, *, adapt_sdk: bool = True) -> Syn
     document = build_snapshot(
         spec.name, stack, list(run.monitor.registrations.values()), run.monitor.stack_outputs, config
     )
-    return SynthResult(stack, document, run.unmocked_invokes, time.perf_counter() - started)
+    return SynthResult(stack, document, run.unmocked_invokes, time.perf_counter() - started, run.warnings)
 
 
 def synth_stack(stack: str, project: Project, *, adapt_sdk: bool = True) -> dict[str, Any]:
@@ -101,7 +103,9 @@ class ChildSynth:
                 raise UserInputError(problems, error["summary"])
             raise SynthError(f"synth of {self.project_dir} failed: {error['message']}")
         return {
-            stack: SynthResult(stack, item["document"], item["unmocked_invokes"], item["seconds"])
+            stack: SynthResult(
+                stack, item["document"], item["unmocked_invokes"], item["seconds"], item.get("warnings", [])
+            )
             for stack, item in payload["results"].items()
         }
 

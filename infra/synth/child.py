@@ -40,6 +40,7 @@ def main() -> int:
             result = api.synth_result(stack, Project(Path(args.project_dir)))
             results[stack] = {
                 "document": result.document, "unmocked_invokes": result.unmocked_invokes, "seconds": result.seconds,
+                "warnings": result.warnings,
             }
         payload = {"results": results}
     except BaseException as exc:

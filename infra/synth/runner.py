@@ -30,6 +30,7 @@ from typing import Any
 
 from pulumi.runtime import mocks, settings
 from pulumi.runtime.config import set_all_config
+from pulumi.runtime.proto import engine_pb2
 from pulumi.runtime.stack import run_in_stack
 
 from contracts.errors import Problem, UserInputError
@@ -48,6 +49,22 @@ source tree with its own copy of them is synthesized in a child process (`synth_
 class ProgramRun:
     monitor: RecordingMonitor
     unmocked_invokes: list[str]
+    warnings: list[str]
+    """What the program said at warning or error level (`pulumi.log.warn`), in order."""
+
+
+class RecordingEngine(mocks.MockEngine):
+    """The SDK's mock engine, also keeping what the program warns about: a plan shows it per stack, also for
+    a stack synthesised in a child process (whose stderr nobody sees)."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        super().__init__(logger)
+        self.warnings: list[str] = []
+
+    def Log(self, request: Any) -> None:  # the engine protocol's method name
+        if request.severity in (engine_pb2.WARNING, engine_pb2.ERROR):
+            self.warnings.append(str(request.message))
+        super().Log(request)  # type: ignore[no-untyped-call]  # the SDK's MockEngine is untyped
 
 
 def _installed_prefixes() -> tuple[str, ...]:
@@ -117,7 +134,8 @@ def _run_in_fresh_context(project: ProjectSpec, stack: str, config: StackConfig,
         organization="organization",
     )
     settings.SETTINGS.monitor = monitor
-    settings.SETTINGS.engine = mocks.MockEngine(logging.getLogger("infra.synth.program"))
+    engine = RecordingEngine(logging.getLogger("infra.synth.program"))
+    settings.SETTINGS.engine = engine
     info = monitor.GetDeploymentInfo(None)  # type: ignore[no-untyped-call]  # the SDK's MockMonitor is untyped
     settings.SETTINGS.monitor_features = set(info.supportedFeatures)
     set_all_config(dict(config.values), sorted(config.secret_keys))
@@ -144,7 +162,7 @@ def _run_in_fresh_context(project: ProjectSpec, stack: str, config: StackConfig,
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 loop.run_until_complete(task)
         loop.close()
-    return ProgramRun(monitor=monitor, unmocked_invokes=sorted(offline.unmocked_invokes))
+    return ProgramRun(monitor=monitor, unmocked_invokes=sorted(offline.unmocked_invokes), warnings=engine.warnings)
 
 
 @contextlib.contextmanager

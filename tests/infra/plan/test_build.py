@@ -173,3 +173,22 @@ def test_a_fresh_mlops_plan_splits_the_stacks_over_two_processes_and_plans_the_s
     assert "second process" not in single.stderr
     assert split.stdout == single.stdout == expected
     assert '"update"' in expected  # the change is in the plan, not an empty comparison
+
+
+def test_what_the_program_warns_about_is_a_note_of_its_stack_also_from_the_second_process(tmp_path: Path) -> None:
+    """A warning of the program (`pulumi.log.warn`) is part of the plan a reviewer reads, not only stderr; a
+    stack synthesised in a child process (whose stderr nobody sees) keeps its warnings too."""
+    from infra.synth import synth_stacks_in_subprocess
+
+    repo = fixture_repo(tmp_path)
+    main_file = repo / "program" / "__main__.py"
+    main_file.write_text(
+        main_file.read_text() + "\nimport pulumi as _pulumi\n_pulumi.log.warn(f'{_pulumi.get_stack()}: mind the gap')\n"
+    )
+    plan = build_plan(Project(repo), ["dev", "prod"])
+    assert [[n for n in env.notes if "warns" in n] for env in plan.envs] == [
+        ["the program warns: dev: mind the gap"],
+        ["the program warns: prod: mind the gap"],
+    ]
+    assert "the program warns: prod: mind the gap" in plan_text(plan)
+    assert synth_stacks_in_subprocess(["prod"], Project(repo))["prod"].warnings == ["prod: mind the gap"]
