@@ -33,9 +33,10 @@ byte-identical either way, asserted by `tests/infra/synth/test_sdk_compat.py`). 
    the pickler's methods after each call, so every serialization wraps pickle's own method once.
    Safe because sorting is idempotent: one sorting wrapper writes exactly the bytes that many would.
 
-Measured on 2 shared cores (CPU seconds of one synth of the benchmark program, stock -> adapted): 605
-resources 2.6 -> 0.4, 3,005 12 -> 2.8, 6,005 25 -> 5.8; the stock path's cost per resource grows with size,
-the adapted one stays ~1 ms. `benchmarks/plan_benchmark.py` prints the current figures side by side.
+Measured on 2 cores (CPU seconds of one synth of the benchmark program, stock -> adapted, one run side by
+side): 605 resources 5.0 -> 0.6, 3,005 41.5 -> 3.4, 6,005 87 -> 6.1; the stock path costs 10-16 ms per added
+resource, the adapted one 0.6-1.1 ms, with the same number of calls per resource at every size.
+`benchmarks/plan_benchmark.py` prints the current figures side by side.
 """
 
 from __future__ import annotations
