@@ -13,7 +13,7 @@
    (between N/2 and N models) and its growth from the smallest to the largest N.
 
     .venv/bin/python benchmarks/plan_benchmark.py [--project-dir DIR] [--repeats 5] [--sizes 100 500 1000]
-        [--no-stock] [--skip-plan] [--skip-scaling]
+        [--no-stock] [--skip-plan] [--skip-scaling] [--calls] [--base HEAD~1]
 
 The plans compare with `--base` (default `HEAD~1`, so the base is another tree, synthesised from a temporary
 `git worktree` when not cached, as in a pull request); point `--project-dir` at a copy of the repository if you
@@ -173,6 +173,30 @@ def _synth_once(stack: str, root: Path, adapt_sdk: bool) -> tuple[float, float, 
     return elapsed, cpu, len(result.document["resources"]), hashlib.sha256(text.encode()).hexdigest()
 
 
+def count_calls(sizes: list[int]) -> None:
+    """Python function calls per resource of one adapted synth at each size (deterministic, unlike seconds): the
+    same figure at every size means the synth does linear work, and what time adds with size is the machine's
+    (a larger heap, caches), not the algorithm's."""
+    import cProfile
+    import pstats
+
+    from infra.layout import Project
+    from infra.synth import synth_result
+
+    with tempfile.TemporaryDirectory(prefix="mlops-calls-") as tmp:
+        root = write_scaling_project(Path(tmp), [1, *sizes])
+        synth_result(stack_name(1), Project(root))
+        cells = []
+        for size in sizes:
+            profile = cProfile.Profile()
+            profile.enable()
+            document = synth_result(stack_name(size), Project(root)).document
+            profile.disable()
+            calls = pstats.Stats(profile).total_calls  # type: ignore[attr-defined]
+            cells.append(f"N={size}: {calls / len(document['resources']):.1f}")
+    print(f"function calls per resource (adapted, one synth each): {'  '.join(cells)}")
+
+
 def bench_scaling(sizes: list[int], stock: bool) -> None:
     halves = sorted({max(1, size // 2) for size in sizes} | set(sizes))
     ways = (True, False) if stock else (True,)
@@ -225,9 +249,12 @@ def main() -> int:
     )
     parser.add_argument("--skip-plan", action="store_true")
     parser.add_argument("--skip-scaling", action="store_true")
+    parser.add_argument("--calls", action="store_true", help="also count function calls per resource at each size")
     args = parser.parse_args()
     if not args.skip_scaling:
         bench_scaling(sorted(args.sizes), stock=not args.no_stock)
+    if args.calls:
+        count_calls(sorted(args.sizes))
     if not args.skip_plan:
         bench_plan(args.project_dir.resolve(), args.repeats, args.base)
     return 0
