@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -160,3 +161,16 @@ def yaml_texts(seed_file: Path, keys: list[str], wrap: Any = None) -> st.SearchS
         documents(keys).map(place).map(dump),
         st.text(max_size=200),
     )
+
+
+def scratch_project(root: Path) -> Path:
+    """A project at `root` running this checkout's program over a copy of its environments/ (for the fuzz to
+    overwrite one file at a time)."""
+    from tests.checkout import ROOT
+
+    root.mkdir(parents=True)
+    document = yaml.safe_load((ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))
+    document["main"] = str(ROOT / "infra")
+    (root / "Pulumi.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    shutil.copytree(ROOT / "environments", root / "environments")
+    return root

@@ -11,7 +11,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 from hypothesis import given
 from pulumi.runtime import config as runtime
 
@@ -24,7 +23,7 @@ from infra.layout import Project
 from infra.release.schema import ReleaseManifest
 from infra.synth.project import load_project, load_stack_config
 from tests.checkout import ROOT
-from tests.yaml_fuzz import FUZZ, model_keys, yaml_texts
+from tests.yaml_fuzz import FUZZ, model_keys, scratch_project, yaml_texts
 
 KEYS = model_keys(EnvironmentConfig, ReleaseManifest)
 ENVIRONMENTS = ROOT / "environments"
@@ -32,13 +31,7 @@ ENVIRONMENTS = ROOT / "environments"
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("fuzz") / "project"
-    root.mkdir()
-    document = yaml.safe_load((ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))
-    document["main"] = str(ROOT / "infra")
-    (root / "Pulumi.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
-    shutil.copytree(ENVIRONMENTS, root / "environments")
-    return root
+    return scratch_project(tmp_path_factory.mktemp("fuzz") / "project")
 
 
 def validate(project: Path) -> tuple[int, str]:

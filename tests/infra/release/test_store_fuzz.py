@@ -4,30 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import io
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 from hypothesis import given
 
 from infra.cli.app import main
 from infra.release.schema import ReleaseManifest
 from tests.checkout import ROOT
-from tests.yaml_fuzz import FUZZ, model_keys, yaml_texts
+from tests.yaml_fuzz import FUZZ, model_keys, scratch_project, yaml_texts
 
 ENVIRONMENTS = ROOT / "environments"
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("fuzz") / "project"
-    root.mkdir()
-    document = yaml.safe_load((ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))
-    document["main"] = str(ROOT / "infra")
-    (root / "Pulumi.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
-    shutil.copytree(ENVIRONMENTS, root / "environments")
-    return root
+    return scratch_project(tmp_path_factory.mktemp("fuzz") / "project")
 
 
 @FUZZ
