@@ -67,6 +67,21 @@ def test_adaptations_are_restored_after_the_block() -> None:
     assert gc.get_freeze_count() == 0
 
 
+class _Made:
+    """An object the collector tracks, made inside the block."""
+
+
+def test_what_the_run_made_leaves_the_block_in_the_oldest_generation() -> None:
+    gc.collect()
+    with synth_adaptations():
+        made = [_Made() for _ in range(1000)]
+    assert gc.get_count()[0] < 100  # the next allocation does not start a scan of the run's objects
+    youngest = {id(obj) for obj in gc.get_objects(generation=0)}
+    oldest = {id(obj) for obj in gc.get_objects(generation=2)}
+    assert not any(id(obj) in youngest for obj in made)
+    assert all(id(obj) in oldest for obj in made)
+
+
 def test_adaptations_are_restored_when_the_block_fails() -> None:
     stock_trace = sdk_resource._get_stack_trace
     with pytest.raises(RuntimeError, match="program failed"), synth_adaptations():
