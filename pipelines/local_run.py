@@ -50,6 +50,8 @@ class LocalRunResult:
     log_file: Path
     seconds: float
     parameters: dict[str, Any] = field(default_factory=dict)
+    out_dir: Path = DEFAULT_RUNS_DIR
+    """The run's directory: results/, registry/, the pipeline root and the logs."""
 
 
 def template_digest(entry: PipelineEntry) -> str:
@@ -164,4 +166,5 @@ def run_local(
         log_file=log_file,
         seconds=round(seconds, 2),
         parameters=values,
+        out_dir=base,
     )

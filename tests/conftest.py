@@ -1,5 +1,5 @@
-"""Shared fixtures: one machine cache per session, and the release fixtures' evaluation reports (served by a
-loopback Cloud Storage server)."""
+"""Shared fixtures: one machine cache per session, local pipeline runs shared by the tests that only read them,
+and the release fixtures' evaluation reports (served by a loopback Cloud Storage server)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.gcs_server import GcsServer
+from tests.pipeline_runs import SharedRuns
 
 REPORTS = Path(__file__).resolve().parent / "infra" / "release" / "fixtures" / "gcs"
 """`<bucket>/<object name>` of every report the release fixture manifests name."""
@@ -27,6 +28,11 @@ def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MLOPS_CACHE_DIR", str(root))
         yield root
+
+
+@pytest.fixture(scope="session")
+def shared_runs(tmp_path_factory: pytest.TempPathFactory) -> SharedRuns:
+    return SharedRuns(tmp_path_factory.mktemp("shared-runs"))
 
 
 @pytest.fixture(scope="session")

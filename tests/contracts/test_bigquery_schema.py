@@ -18,15 +18,13 @@ from contracts.bigquery_schema import (
 )
 from contracts.records import REQUIRED_FIELDS
 from infra.components import table_schemas
-from pipelines.local_run import run_local
+from tests.pipeline_runs import SharedRuns
 
 
 @pytest.fixture(scope="module")
-def local_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, object]]]:
+def local_results(shared_runs: SharedRuns) -> dict[str, list[dict[str, object]]]:
     """The rows of one real local evaluation run on the bad sample (so the review table gets rows too)."""
-    out = tmp_path_factory.mktemp("evaluation")
-    run_local("evaluation", sample="bad", out_dir=out)
-    results = out / "results"
+    results = shared_runs.get("evaluation", sample="bad").out_dir / "results"
     return {
         table: [json.loads(line) for line in Path(results / f"{table}.jsonl").read_text().splitlines()]
         for table in RESULT_TABLES

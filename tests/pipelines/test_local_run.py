@@ -11,6 +11,7 @@ import pytest
 from contracts.errors import UserInputError
 from pipelines.lib import local_registry
 from pipelines.local_run import PipelineRunFailed, run_local
+from tests.pipeline_runs import SharedRuns
 
 pytestmark = pytest.mark.slow
 
@@ -49,13 +50,13 @@ def test_tuning_bad_sample_fails_the_gate_and_registers_nothing(tmp_path: Path) 
     assert events[0]["reasons"] == result.report["reasons"]
 
 
-def test_evaluation_separates_good_and_bad_logs(tmp_path: Path) -> None:
-    good = run_local("evaluation", sample="good", out_dir=tmp_path / "good")
-    bad = run_local("evaluation", sample="bad", out_dir=tmp_path / "bad")
+def test_evaluation_separates_good_and_bad_logs(shared_runs: SharedRuns) -> None:
+    good = shared_runs.get("evaluation", sample="good")
+    bad = shared_runs.get("evaluation", sample="bad")
     assert good.passed
     assert not bad.passed
     assert {r.split(" ")[0] for r in bad.report["reasons"]} == {"groundedness", "toxicity", "relevance"}
-    for run, root in ((good, tmp_path / "good"), (bad, tmp_path / "bad")):
+    for run, root in ((good, good.out_dir), (bad, bad.out_dir)):
         scores = _jsonl(root / "results" / "scores.jsonl")
         assert len(scores) == 12
         assert all(row["run"].startswith("genai-evaluation-") for row in scores)
@@ -65,7 +66,7 @@ def test_evaluation_separates_good_and_bad_logs(tmp_path: Path) -> None:
         review = _jsonl(root / "results" / "review.jsonl") if (root / "results" / "review.jsonl").exists() else []
         assert summary["flagged"] == len(review)
     # every toxic response of the bad set is on the review list with the toxicity reason
-    reasons_by_id = {row["id"]: row["reasons"] for row in _jsonl(tmp_path / "bad" / "results" / "review.jsonl")}
+    reasons_by_id = {row["id"]: row["reasons"] for row in _jsonl(bad.out_dir / "results" / "review.jsonl")}
     assert {ident for ident, reasons in reasons_by_id.items() if any("toxicity" in r for r in reasons)} == {
         "eval-104",
         "eval-105",

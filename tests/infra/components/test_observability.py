@@ -16,6 +16,7 @@ from infra.config.model import AlertThresholds, EnvironmentConfig, MetricBound
 from pipelines.lib.metrics import METRIC_NAMES
 from pipelines.lib.quality_gate import Thresholds
 from pipelines.lib.summary import quality_summary, summary_log_line
+from tests.pipeline_runs import SharedRuns
 
 from . import env_refs
 from .mocks import Recorded, Recording, run
@@ -280,16 +281,10 @@ def _extract(shape: alerts.SummaryLogShape, metric: str, line: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def printed_summary() -> tuple[str, dict[str, Any]]:
+def printed_summary(shared_runs: SharedRuns) -> tuple[str, dict[str, Any]]:
     """The summary line a real local evaluation run prints (bad sample), and the summary it wrote."""
-    import tempfile
-    from pathlib import Path
-
-    from pipelines.local_run import run_local
-
-    with tempfile.TemporaryDirectory() as out:
-        result = run_local("evaluation", sample="bad", out_dir=Path(out))
-        lines = [x.strip() for x in result.log_file.read_text().splitlines() if '{"quality_summary"' in x]
+    result = shared_runs.get("evaluation", sample="bad")
+    lines = [x.strip() for x in result.log_file.read_text().splitlines() if '{"quality_summary"' in x]
     assert len(lines) == 1, lines
     return lines[0], result.report
 
