@@ -36,9 +36,10 @@ byte-identical either way, asserted by `tests/infra/synth/test_sdk_compat.py`). 
    the pickler's methods after each call, so every serialization wraps pickle's own method once.
    Safe because sorting is idempotent: one sorting wrapper writes exactly the bytes that many would.
 
-Measured on 2 cores (CPU seconds of one synth of the benchmark program, stock -> adapted, one run side by
-side): 605 resources 5.0 -> 0.6, 3,005 41.5 -> 3.4, 6,005 87 -> 6.1; the stock path costs 10-16 ms per added
-resource, the adapted one 0.6-1.1 ms, with the same number of calls per resource at every size.
+Measured on 2 cores (CPU seconds of one synth of the benchmark program, stock -> adapted best of 3, side by
+side in one run): 605 resources 5.6 -> 0.4, 3,005 39.7 -> 2.0, 6,005 94.9 -> 4.0; the stock path costs 15-18 ms
+per added resource, the adapted one 0.58-0.67 ms (growth 1.15x from 100 to 1,000 models), with the same number
+of calls per resource at every size.
 `benchmarks/plan_benchmark.py` prints the current figures side by side.
 """
 
