@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import shutil
 import tempfile
 from collections import Counter
@@ -68,6 +69,20 @@ class Rehearsal:
         }
 
 
+def kept_port_candidates(tries: int = 20) -> list[int]:
+    """Ports for loopback servers whose port is kept across runs (inputs name their URLs): below the kernel's
+    ephemeral range, so no outgoing connection or port-0 server of another process takes a kept port while
+    its rehearsal is not running. Empty where the range is unknown (port 0 is then used)."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return []
+    if low <= 10_001:
+        return []
+    chooser = random.SystemRandom()
+    return [chooser.randrange(10_000, low) for _ in range(tries)]
+
+
 @dataclass
 class LoopbackClouds:
     """The loopback Vertex AI and KFP registry servers of one rehearsal, kept in its state directory."""
@@ -84,9 +99,14 @@ class LoopbackClouds:
         ports = json.loads(ports_file.read_text()) if ports_file.is_file() else {}
         for name, server in self._servers().items():
             server.load_state(self.state_dir / f"{name}.state")
-            try:
-                server.start(int(ports.get(name, 0)))
-            except OSError:  # the kept port is taken: a new one (inputs naming it will show as updates)
+            kept = int(ports.get(name, 0))
+            for port in [*([kept] if kept else []), *(kept_port_candidates())]:
+                try:
+                    server.start(port)
+                    break
+                except OSError:  # taken: another one (inputs naming the kept port will show as updates)
+                    continue
+            else:
                 server.start(0)
         ports_file.write_text(json.dumps({n: s.base_url.rsplit(":", 1)[1] for n, s in self._servers().items()}))
 
