@@ -1,5 +1,5 @@
-"""Shared fixtures: one machine cache per session, local pipeline runs shared by the tests that only read them,
-and the release fixtures' evaluation reports (served by a loopback Cloud Storage server)."""
+"""Shared fixtures: one machine cache per session, local pipeline runs and stack synths shared by the tests that
+only read them, and the release fixtures' evaluation reports (served by a loopback Cloud Storage server)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 
 from tests.fakes.gcs_server import GcsServer
 from tests.pipeline_runs import SharedRuns
+from tests.synth_cache import SHARED, SharedSynths
 
 REPORTS = Path(__file__).resolve().parent / "infra" / "release" / "fixtures" / "gcs"
 """`<bucket>/<object name>` of every report the release fixture manifests name."""
@@ -33,6 +34,12 @@ def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def shared_runs(tmp_path_factory: pytest.TempPathFactory) -> SharedRuns:
     return SharedRuns(tmp_path_factory.mktemp("shared-runs"))
+
+
+@pytest.fixture(scope="session")
+def shared_synths() -> SharedSynths:
+    """The worker's stack synths, one per (stack, project tree), handed out as copies (`tests/synth_cache.py`)."""
+    return SHARED
 
 
 @pytest.fixture(scope="session")

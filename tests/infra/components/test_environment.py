@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from infra.synth import synth_stack
 from tests.checkout import PROJECT
+from tests.synth_cache import shared_document
 
 ENVS = ("dev", "staging", "prod")
 PLATFORM_LABELS = ("env", "app", "component", "managed-by")
@@ -29,9 +29,8 @@ STATEFUL_TYPES = {
 }
 
 
-@cache
 def snapshot(env: str) -> dict[str, Any]:
-    return synth_stack(env, PROJECT)
+    return shared_document(env, PROJECT)
 
 
 def resources(env: str, type_: str | None = None) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from infra.release.schema import ReleaseManifest
 from infra.retraining.package import source_archive
 from infra.retraining.request import SubscriberSettings
 from tests.checkout import PROJECT
+from tests.synth_cache import shared_document
 
 from . import env_refs
 from .mocks import Recorded, Recording, run
@@ -215,10 +216,8 @@ def test_the_project_enables_the_function_apis_and_deployer_roles_only_where_ret
 def test_the_push_subscription_takes_over_the_topics_subscription_in_place() -> None:
     """Same name and an alias to the Messaging component's pull subscription: an existing stack updates it (push
     config added, undelivered requests kept) instead of deleting a protected subscription and creating one."""
-    from infra.synth import synth_stack
-
     for env in ("dev", "prod"):
-        resources = synth_stack(env, PROJECT)["resources"]
+        resources = shared_document(env, PROJECT)["resources"]
         subscriptions = [r for r in resources if r["type"] == SUBSCRIPTION and r["name"].count("retraining-requests")]
         by_parent = {r["urn"].split("$")[-2].split(":")[-1]: r for r in subscriptions if "dead-letter" not in r["name"]}
         assert set(by_parent) == {"Retraining"}, env  # the topic's only consumer is the push subscription

@@ -10,8 +10,8 @@ from typing import Any
 from contracts.bigquery_schema import SUMMARY
 from infra.components.table_schemas import FEEDBACK
 from infra.diff.compute import diff_snapshots
-from infra.synth import synth_stack
 from tests.checkout import PROJECT
+from tests.synth_cache import shared_document
 
 ADDED = {FEEDBACK.table_id: "score", SUMMARY.table_id: "feedback"}
 """Table id -> the column added after the table existed."""
@@ -38,7 +38,7 @@ def without_added_columns(snapshot: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_adding_the_columns_updates_the_prod_tables_in_place() -> None:
-    now = synth_stack("prod", PROJECT)
+    now = shared_document("prod", PROJECT)
     steps = [s for s in diff_snapshots(without_added_columns(now), now).steps if s.op != "same"]
     assert sorted((s.op, (s.new or {})["inputs"]["tableId"]) for s in steps) == [
         ("update", FEEDBACK.table_id),

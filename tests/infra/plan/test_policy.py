@@ -6,13 +6,13 @@ from pathlib import Path
 
 from infra.layout import Project
 from infra.plan.policy import advisory_lines, check_policies, policy_json
-from infra.synth import synth_stack
+from tests.synth_cache import shared_document
 
 PROJECT = Project.at(Path(__file__).resolve().parents[3])
 
 
 def test_prod_passes_and_lists_exemptions_with_reasons() -> None:
-    report, note = check_policies(synth_stack("prod", PROJECT), "prod", PROJECT)
+    report, note = check_policies(shared_document("prod", PROJECT), "prod", PROJECT)
     assert report is not None, note
     assert report.mandatory == (), report.mandatory
     assert any(
@@ -23,7 +23,7 @@ def test_prod_passes_and_lists_exemptions_with_reasons() -> None:
 
 
 def test_exemptions_are_scoped_to_their_environment() -> None:
-    report, _ = check_policies(synth_stack("dev", PROJECT), "dev", PROJECT)
+    report, _ = check_policies(shared_document("dev", PROJECT), "dev", PROJECT)
     assert report is not None
     assert report.exemption_lines() == []
     assert any(item.startswith("[iam-no-admin-roles-for-service-accounts]") for item in advisory_lines(report))

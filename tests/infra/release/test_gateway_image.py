@@ -19,6 +19,7 @@ from infra.release.promote import PromotionRequest, build_candidate
 from infra.release.schema import GatewayRelease, ReleaseManifest
 from infra.release.store import load_manifest
 from tests.checkout import PROJECT
+from tests.synth_cache import shared_document
 
 IMAGE = "europe-west4-docker.pkg.dev/acme-genai-artifacts/releases/gateway@sha256:" + "5a" * 32
 
@@ -92,9 +93,7 @@ def test_a_gateway_image_outside_the_release_repository_is_named() -> None:
 
 
 def test_the_environment_runs_exactly_the_pinned_image() -> None:
-    from infra.synth import synth_stack
-
-    snapshot = synth_stack("prod", PROJECT)
+    snapshot = shared_document("prod", PROJECT)
     (service,) = [r for r in snapshot["resources"] if r["type"] == "gcp:cloudrunv2/service:Service"]
     gateway = manifest("prod").gateway
     assert gateway is not None

@@ -66,7 +66,7 @@ def world(template: tuple[Path, str]) -> Iterator[tuple[str, PipelineJobsServer,
         pubsub_endpoint=pubsub.base_url,
     )
     httpd: WSGIServer = make_server("127.0.0.1", 0, make_app(settings, FAST), handler_class=_Quiet)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{httpd.server_port}/", vertex, pubsub, settings

@@ -1,24 +1,17 @@
-"""Shared synth results of the fixture program (synthesised once per session: each run costs ~0.1-0.5 s)."""
+"""Snapshots of the fixture program, from the worker's shared synths (`tests/synth_cache.py`)."""
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from infra.layout import Project
+from tests.synth_cache import shared_document
 
 FIXTURE_DIR = Path(__file__).parent / "fixtures" / "platform"
 FIXTURE = Project.at(FIXTURE_DIR)
-
-
-@functools.cache
-def _synth(stack: str) -> dict[str, Any]:
-    from infra.synth import synth_stack
-
-    return synth_stack(stack, FIXTURE)
 
 
 @pytest.fixture
@@ -28,9 +21,9 @@ def fixture_dir() -> Path:
 
 @pytest.fixture
 def dev_snapshot() -> dict[str, Any]:
-    return _synth("dev")
+    return shared_document("dev", FIXTURE)
 
 
 @pytest.fixture
 def prod_snapshot() -> dict[str, Any]:
-    return _synth("prod")
+    return shared_document("prod", FIXTURE)
