@@ -61,8 +61,12 @@ def model_keys(*models: type[BaseModel]) -> list[str]:
 
 
 def scalars() -> st.SearchStrategy[Any]:
+    """Tricky and random leaf values. Each draw is a fresh copy: `mutated` edits documents in place, and a
+    shared `[]` or `{}` from `TRICKY_VALUES` would otherwise carry edits between examples (inconsistent data
+    generation) or end up inside itself (a cycle)."""
     return st.one_of(
-        st.sampled_from(TRICKY_VALUES), st.text(max_size=12), st.integers(), st.floats(), st.booleans(), st.none()
+        st.sampled_from(TRICKY_VALUES).map(copy.deepcopy),
+        st.text(max_size=12), st.integers(), st.floats(), st.booleans(), st.none(),
     )
 
 
