@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.yaml_fuzz import TRICKY_VALUES, documents, mutated, scalars
+from tests.yaml_fuzz import FUZZ, TRICKY_VALUES, documents, mutated, scalars
 
 SEED: dict[str, Any] = {"a": {"b": [1, {"c": "x"}]}, "d": []}
 KEYS = ["a", "b", "c", "d"]
@@ -26,13 +26,13 @@ def _containers(node: Any, on_path: tuple[int, ...] = ()) -> None:
             _containers(child, (*on_path, id(node)))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(FUZZ, max_examples=150)
 @given(value=scalars())
 def test_a_drawn_scalar_is_never_a_shared_constant(value: Any) -> None:
     assert not any(value is constant for constant in TRICKY_VALUES if isinstance(constant, (dict, list)))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(FUZZ, max_examples=150)
 @given(document=st.one_of(mutated(SEED, KEYS), documents(KEYS)))
 def test_edited_documents_are_acyclic_and_leave_the_constants_alone(document: Any) -> None:
     _containers(document)
