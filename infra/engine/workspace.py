@@ -12,10 +12,11 @@ the CLI itself reads.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import runpy
 import sys
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,17 +109,30 @@ def inline_program(
     """
     root, main = settings.project.root, settings.project.main.resolve()
 
-    def program() -> None:
+    def program() -> Awaitable[None] | None:
         from pulumi.runtime import settings as sdk_settings
 
         from infra.layout import Project
         from infra.program import PROGRAM_DIR, run
+        from infra.synth.sdk_compat import engine_adaptations, settle_then_close
 
         sdk_settings.SETTINGS.root_directory = str(root)
-        if main == PROGRAM_DIR:
-            run(Project(root), service_endpoints, source_dir=root, working_dir=provider_dir)
-        else:
-            runpy.run_path(str(main / "__main__.py"), run_name="__main__")
+        # The program runs here, on the frames the stock path has (the engine records them as stack traces);
+        # its outputs settle in what it returns, which `run_in_stack` awaits, and the adaptations end there.
+        adaptations = contextlib.ExitStack()
+        adapted = adaptations.enter_context(engine_adaptations())
+        try:
+            if main == PROGRAM_DIR:
+                run(Project(root), service_endpoints, source_dir=root, working_dir=provider_dir)
+            else:
+                runpy.run_path(str(main / "__main__.py"), run_name="__main__")
+        except BaseException:
+            adaptations.close()
+            raise
+        if adapted:
+            return settle_then_close(adaptations)
+        adaptations.close()
+        return None
 
     return program
 

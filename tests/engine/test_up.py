@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ import pytest
 from infra.layout import Project
 from infra.rehearsal.run import Rehearsal
 from infra.synth.api import synth_result
+from infra.synth.sdk_compat import STOCK_SWITCH
 from tests.engine.conftest import copy_project, run
 
 pytestmark = pytest.mark.engine
@@ -100,3 +103,50 @@ def test_the_shipped_prod_passes_the_cli_run_pack(applied: dict[str, Any]) -> No
     _, _, first, _ = applied["prod"]
     assert first.policy["mandatory"] == 0
     assert first.policy["advisory"] > 0, "the analyzer ran: advisory findings reach the engine"
+
+
+_PROVIDER_ID = re.compile(r"(^|::)[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$")
+_LOOPBACK_PORT = re.compile(r"(127\.0\.0\.1|localhost):\d+")
+_VERTEX_ID = re.compile(r"(?<![\w.:-])1\d{3}(?![\w.:-])")
+
+
+def _run_independent(value: Any) -> Any:
+    """`value` without what differs between two stock runs of the same up: the default provider's id, the
+    loopback servers' ports, the order of the dependency sets (the engine records them as they resolve) and
+    the numbers loopback Vertex AI gives its resources (it counts from 1000 in creation order, and the engine
+    creates independent resources concurrently)."""
+    if isinstance(value, dict):
+        return {
+            _run_independent(k):
+            sorted(_run_independent(v)) if k == "dependencies" else
+            {p: sorted(_run_independent(d)) for p, d in v.items()} if k == "propertyDependencies" else
+            _run_independent(v)
+            for k, v in value.items() if k not in ("created", "modified")
+        }
+    if isinstance(value, list):
+        return [_run_independent(v) for v in value]
+    if isinstance(value, str):
+        value = _LOOPBACK_PORT.sub(r"\1:<port>", _PROVIDER_ID.sub(r"\1<id>", value))
+        return _VERTEX_ID.sub("<vertex-id>", value)
+    return value
+
+
+def _recorded(resources: list[dict[str, Any]]) -> list[str]:
+    return [json.dumps(_run_independent(r), sort_keys=True) for r in sorted(resources, key=lambda r: r["urn"])]
+
+
+def test_the_sdks_stock_path_records_the_same_state(
+    applied: dict[str, Any], tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The inline program's SDK adaptations (`infra/synth/sdk_compat.py`, on in every other engine test) change
+    nothing the engine records: inputs, outputs, dependencies, stack traces and source positions included."""
+    project, _, adapted, _ = applied["dev"]
+    monkeypatch.setenv(STOCK_SWITCH, "off")
+    # A state directory as deep as the adapted run's: source positions are relative to the rehearsal's root.
+    stock = run(project, "dev", tmp_path_factory.mktemp("state-stock"))
+    assert stock.error is None, stock.error
+    assert any(r.get("sourcePosition") for r in stock.resources), "the engine records source positions"
+    mine, theirs = _recorded(adapted.resources), _recorded(stock.resources)
+    assert len(mine) == len(theirs)
+    differ = [(a, b) for a, b in zip(mine, theirs, strict=True) if a != b]
+    assert differ == [], f"{len(differ)} resources differ, the first adapted / stock: {differ[0]}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import pickle
 from pathlib import Path
@@ -19,9 +21,12 @@ from infra.layout import Project
 from infra.synth import synth_stack
 from infra.synth.sdk_compat import (
     CHECKED_SDK_VERSION,
+    STOCK_SWITCH,
+    engine_adaptations,
     installed_sdk_version,
     registered_transforms,
     sdk_matches,
+    settle_then_close,
     synth_adaptations,
 )
 from tests.checkout import PROJECT
@@ -107,6 +112,54 @@ def test_disabled_takes_the_stock_path_silently(capsys: pytest.CaptureFixture[st
     with synth_adaptations(enabled=False) as adapted:
         assert not adapted
     assert capsys.readouterr().err == ""
+
+
+def test_the_engines_program_keeps_its_stack_traces_and_pauses_the_collector() -> None:
+    """Under the real engine the stack trace is recorded (source positions), so only 1, 3 and 5 apply."""
+    stock_trace, serialize = sdk_resource._get_stack_trace, dynamic_sdk.serialize_provider
+    with engine_adaptations() as adapted:
+        assert adapted
+        assert sdk_resource._get_stack_trace is stock_trace
+        assert dynamic_sdk.serialize_provider is not serialize
+        assert not gc.isenabled()
+    assert dynamic_sdk.serialize_provider is serialize
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize("switch", ["off", "OFF"])
+def test_the_switch_runs_the_engines_program_on_the_stock_path(
+    switch: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(STOCK_SWITCH, switch)
+    with engine_adaptations() as adapted:
+        assert not adapted
+        assert gc.isenabled()
+    assert capsys.readouterr().err == ""
+
+
+def test_the_engines_program_on_another_sdk_takes_the_stock_path_with_the_notice(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with engine_adaptations(sdk_version="3.998.0") as adapted:
+        assert not adapted
+        assert gc.isenabled()
+    assert "3.998.0" in capsys.readouterr().err
+
+
+def test_what_the_engines_program_returns_settles_then_ends_the_adaptations() -> None:
+    closed: list[bool] = []
+    adaptations = contextlib.ExitStack()
+    adaptations.enter_context(engine_adaptations())
+    adaptations.callback(closed.append, True)
+    assert not gc.isenabled()
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(settle_then_close(adaptations))
+    finally:
+        loop.close()
+    assert closed == [True]
+    assert gc.isenabled()
 
 
 def test_live_values_and_invokes_take_the_stock_calls_and_record_the_same(tmp_path: Path) -> None:
