@@ -165,16 +165,23 @@ def synth_adaptations(enabled: bool = True, sdk_version: str | None = None) -> I
     Off when `enabled` is False (the stock SDK path, for comparison) or when the SDK (`sdk_version`, default the
     installed one) is not the checked version.
     """
-    if not enabled:
-        yield False
-        return
-    version = installed_sdk_version() if sdk_version is None else sdk_version
-    if not sdk_matches(version):
-        _notice_stock_path(version)
+    if not _adaptations_apply(enabled, sdk_version):
         yield False
         return
     with _stack_traces_skipped(), _pickler_kept_flat(), _collector_paused():
         yield True
+
+
+def _adaptations_apply(enabled: bool, sdk_version: str | None) -> bool:
+    """Whether to adapt: asked to, and the SDK (`sdk_version`, default the installed one) is the checked
+    version; on another version the stock path runs and the notice is said."""
+    if not enabled:
+        return False
+    version = installed_sdk_version() if sdk_version is None else sdk_version
+    if not sdk_matches(version):
+        _notice_stock_path(version)
+        return False
+    return True
 
 
 STOCK_SWITCH = "MLOPS_SDK_ADAPTATIONS"
@@ -189,16 +196,12 @@ def engine_adaptations(enabled: bool = True, sdk_version: str | None = None) -> 
 
     The O(n^2) outputs loop and the collector's rescans cost a program under the real engine what they cost a
     synth: measured side by side, a rehearsal of prod (preview and up) 26.4 -> 22.4 s, 35.1 -> 28.4 s of CPU
-    with the engine and providers. Adaptations 2 and 4 stay off: the engine
-    records each resource's source position, which it reads from the stack trace, and its monitor is a real
-    gRPC server that the executor hop must not block. Off when `enabled` is False, when `MLOPS_SDK_ADAPTATIONS`
+    with the engine and providers. Adaptations 2 and 4 stay off: the engine records each resource's source
+    position, which it reads from the stack trace, and its monitor is a real gRPC server that the executor hop
+    must not block. Off when `enabled` is False, when `MLOPS_SDK_ADAPTATIONS`
     is `off`, or on another SDK version (with the one-line notice)."""
-    if not enabled or os.environ.get(STOCK_SWITCH, "").lower() == "off":
-        yield False
-        return
-    version = installed_sdk_version() if sdk_version is None else sdk_version
-    if not sdk_matches(version):
-        _notice_stock_path(version)
+    switched_off = os.environ.get(STOCK_SWITCH, "").lower() == "off"
+    if not _adaptations_apply(enabled and not switched_off, sdk_version):
         yield False
         return
     with _pickler_kept_flat(), _collector_paused():
