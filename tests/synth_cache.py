@@ -9,35 +9,21 @@ and error-path tests synthesise for themselves.
 from __future__ import annotations
 
 import copy
-import hashlib
-import os
 from pathlib import Path
 from typing import Any
 
 from infra.layout import Project
 from infra.synth import SynthResult, synth_result
+from infra.synth.cache import tree_digest
 
 NOT_READ_BY_THE_PROGRAM = frozenset({"tests", "docs", "benchmarks", "build"})
 """Top-level directories of a project tree that no Pulumi program of it reads (left out of the key)."""
 
 
 def project_digest(root: Path) -> str:
-    """sha256 over every file the program could read below `root` (path and content), in a stable order.
-
-    Skipped: hidden and `__pycache__` directories, `*.egg-info`, and the top-level `NOT_READ_BY_THE_PROGRAM`."""
-    digest = hashlib.sha256()
-    for dirpath, dirnames, filenames in os.walk(root):
-        top = os.path.samefile(dirpath, root)
-        dirnames[:] = sorted(
-            d for d in dirnames
-            if not d.startswith(".") and d != "__pycache__" and not d.endswith(".egg-info")
-            and not (top and d in NOT_READ_BY_THE_PROGRAM)
-        )
-        for name in sorted(filenames):
-            path = Path(dirpath, name)
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    """sha256 over every file the program could read below `root` (`infra.synth.cache.tree_digest`, without the
+    top-level `NOT_READ_BY_THE_PROGRAM`)."""
+    return tree_digest(root, skip_top=NOT_READ_BY_THE_PROGRAM)
 
 
 class SharedSynths:

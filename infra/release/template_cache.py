@@ -7,51 +7,31 @@ name and version), so a cached template is never stale; only complete successful
 compile costs a child process and ~4 s (importing kfp and aiplatform); release cuts, template materialization
 before `pulumi up` and the tests repeat it over identical trees.
 
-Entries live under `$MLOPS_CACHE_DIR` (default `$XDG_CACHE_HOME/mlops`, else `~/.cache/mlops`) in
-`templates/<key>/`, written to a temporary directory and renamed into place, so a reader sees a whole entry or
-none. Content-addressed, they are shared by every checkout of the machine; deleting them is always safe.
-`MLOPS_CACHE_DIR=off` turns the cache off.
+Entries live in the machine cache (`contracts.machine_cache`: `$MLOPS_CACHE_DIR`, default
+`$XDG_CACHE_HOME/mlops`, else `~/.cache/mlops`) in `templates/<key>/`, written to a temporary directory and
+renamed into place, so a reader sees a whole entry or none. Content-addressed, they are shared by every
+checkout of the machine; deleting them is always safe. `MLOPS_CACHE_DIR=off` turns the cache off.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
+
+from contracts.machine_cache import CACHE_ENV, cache_root, libraries_fingerprint
+
+__all__ = ["CACHE_ENV", "cache_root", "cached_compile", "libraries_fingerprint", "tree_key"]
 
 CACHE_FORMAT = 1
 """Bump when what is stored changes shape."""
 SOURCE_DIRS = ("pipelines", "contracts")
 """The tree's directories the compile imports (relative to the tree's root)."""
-CACHE_ENV = "MLOPS_CACHE_DIR"
 _SKIPPED_PARTS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
-
-
-def cache_root() -> Path | None:
-    """Where the machine's cache lives; None when turned off (`MLOPS_CACHE_DIR=off`)."""
-    configured = os.environ.get(CACHE_ENV, "")
-    if configured.lower() == "off":
-        return None
-    if configured:
-        return Path(configured)
-    xdg = os.environ.get("XDG_CACHE_HOME", "")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "mlops"
-
-
-@functools.cache
-def libraries_fingerprint() -> str:
-    """Hash of the interpreter and every installed distribution (name and version)."""
-    names = sorted(
-        f"{dist.metadata['Name']} {dist.version}" for dist in metadata.distributions() if dist.metadata["Name"]
-    )
-    return hashlib.sha256("\n".join([f"python {sys.version}", *names]).encode()).hexdigest()
 
 
 def tree_key(tree: Path, recipe: str) -> str:

@@ -43,6 +43,8 @@ KEEP_PACKAGES = ("infra", "pipelines", "policies")
 gates) holds their classes, and Pulumi resolves a component's annotations through `sys.modules`. Their modules
 hold no state between runs (the program's state lives in `__main__`, which runs afresh each time); another
 source tree with its own copy of them is synthesized in a child process (`synth_stacks_in_subprocess`)."""
+PROGRAM_LOGGER = "infra.synth.program"
+"""The logger that says what the program warns about (on stderr, as `pulumi preview` shows it)."""
 
 
 @dataclass
@@ -134,7 +136,7 @@ def _run_in_fresh_context(project: ProjectSpec, stack: str, config: StackConfig,
         organization="organization",
     )
     settings.SETTINGS.monitor = monitor
-    engine = RecordingEngine(logging.getLogger("infra.synth.program"))
+    engine = RecordingEngine(logging.getLogger(PROGRAM_LOGGER))
     settings.SETTINGS.engine = engine
     info = monitor.GetDeploymentInfo(None)  # type: ignore[no-untyped-call]  # the SDK's MockMonitor is untyped
     settings.SETTINGS.monitor_features = set(info.supportedFeatures)

@@ -147,7 +147,8 @@ def test_moving_prod_data_fails_the_plan_until_acknowledged(tmp_path: Path) -> N
 
 def test_a_fresh_mlops_plan_splits_the_stacks_over_two_processes_and_plans_the_same(tmp_path: Path) -> None:
     """The console script starts cold, so with the base known (cached by the first plan) half of the stacks
-    go to a second process; the plan is the one a single process makes (same JSON, byte for byte)."""
+    go to a second process; the plan is the one a single process makes (same JSON, byte for byte). The synth
+    cache is off for both, so each runs every program."""
     import os
     import subprocess
     import sys
@@ -163,7 +164,8 @@ def test_a_fresh_mlops_plan_splits_the_stacks_over_two_processes_and_plans_the_s
     def mlops_plan(*flags: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(Path(sys.executable).with_name("mlops")), "plan", "-e", "dev", "-e", "prod", "-f", "json", *flags],
-            cwd=repo, capture_output=True, text=True, check=False, env={**os.environ, "NO_COLOR": "1"}, timeout=300,
+            cwd=repo, capture_output=True, text=True, check=False, timeout=300,
+            env={**os.environ, "NO_COLOR": "1", "MLOPS_CACHE_DIR": "off"},
         )
 
     split, single = mlops_plan(), mlops_plan("--one-process")
@@ -192,3 +194,63 @@ def test_what_the_program_warns_about_is_a_note_of_its_stack_also_from_the_secon
     ]
     assert "the program warns: prod: mind the gap" in plan_text(plan)
     assert synth_stacks_in_subprocess(["prod"], Project(repo))["prod"].warnings == ["prod: mind the gap"]
+
+
+def test_a_second_plan_of_unchanged_stacks_reads_them_from_the_synth_cache_and_plans_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nothing changed, nothing runs again: the plan (warnings of the program included) is the same byte for
+    byte; an edit to any file of the project synthesises every stack again."""
+    import logging
+
+    from contracts.fsutil import canonical_json
+    from infra.plan import plan_json
+    from infra.synth.runner import PROGRAM_LOGGER
+
+    monkeypatch.setenv("MLOPS_CACHE_DIR", str(tmp_path / "machine-cache"))
+    repo = fixture_repo(tmp_path)
+    git(repo, "checkout", "--quiet", "-b", "feature")
+    main_file = repo / "program" / "__main__.py"
+    main_file.write_text(
+        main_file.read_text() + "\nimport pulumi as _pulumi\n_pulumi.log.warn(f'{_pulumi.get_stack()}: mind the gap')\n"
+    )
+    set_prod_retention(repo, 30)
+
+    def planned() -> tuple[list[str], str, list[str]]:
+        messages: list[str] = []
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger=PROGRAM_LOGGER):
+            plan = build_plan(Project(repo), ["dev", "prod"], progress=messages.append)
+        said = [r.getMessage() for r in caplog.records if r.name == PROGRAM_LOGGER]
+        return [m for m in messages if m.startswith("synth ")], canonical_json(plan_json(plan)), said
+
+    first_synths, first, first_said = planned()
+    assert first_synths[1:] == ["synth dev", "synth prod"]  # after the base's
+    assert first_said == ["dev: mind the gap", "prod: mind the gap"]
+    second_synths, second, second_said = planned()
+    assert second_synths[1:] == [f"synth {s}: inputs unchanged, read from the synth cache" for s in ("dev", "prod")]
+    assert second == first
+    assert second_said == first_said  # stderr says what a run of the program says
+    assert "the program warns: prod: mind the gap" in second
+
+    prod_file = repo / "stacks" / "Pulumi.prod.yaml"  # prod's file only: dev's inputs are the whole project too
+    prod_file.write_text(prod_file.read_text().replace("retentionDays: 30", "retentionDays: 31"))
+    third_synths, third, _ = planned()
+    assert third_synths[1:] == ["synth dev", "synth prod"]
+    assert third != first
+
+
+def test_a_stack_that_fails_is_synthesised_again_by_the_next_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contracts.errors import UserInputError
+
+    monkeypatch.setenv("MLOPS_CACHE_DIR", str(tmp_path / "machine-cache"))
+    repo = fixture_repo(tmp_path, commit=False)
+    prod_file = repo / "stacks" / "Pulumi.prod.yaml"
+    prod_file.write_text(prod_file.read_text().replace("location: EU", "location: MARS"))
+    for _ in range(2):
+        messages: list[str] = []
+        with pytest.raises(UserInputError, match="MARS"):
+            build_plan(Project(repo), ["dev", "prod"], progress=messages.append)
+        assert "synth prod" in messages

@@ -16,7 +16,10 @@ SECRET_VALUES = ("plain-but-secret-dev-T0KEN", "plain-but-secret-prod-T0KEN", "c
                  "cHJvZC1zZWNyZXQtY2lwaGVydGV4dA==")
 
 
-def test_no_secret_in_any_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_secret_in_any_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MLOPS_CACHE_DIR", str(tmp_path / "machine-cache"))
     repo = fixture_repo(tmp_path)
     set_prod_retention(repo, 45)
     stack_files = "".join(p.read_text() for p in (repo / "stacks").glob("Pulumi.*.yaml"))
@@ -44,3 +47,7 @@ def test_no_secret_in_any_output(tmp_path: Path, capsys: pytest.CaptureFixture[s
         assert "lifecycleRules[0].condition.age" in text
         for value in SECRET_VALUES:
             assert value not in text
+    kept = sorted((tmp_path / "machine-cache" / "synths").glob("*.json"))
+    assert kept  # the plan kept its synths
+    for entry in kept:
+        assert not any(value in entry.read_text() for value in SECRET_VALUES), entry
